@@ -1,0 +1,233 @@
+/*
+** jiebang.h — public interface of the jiebang engine.
+**
+** jiebang matches enterprises' technical needs with experts, achievements and
+** institutions. The engine keeps everything in one SQLite database, indexes it
+** with its own Chinese/English FTS5 tokenizer, and answers search, match and
+** batch requests. The `jiebang` program is a thin layer over this header.
+**
+** Ownership rule, for the whole API: a function whose name contains "new",
+** "open" or that returns through a `**pp` argument transfers ownership of the
+** object to the caller, who releases it with the matching free/close function
+** (for cJSON trees: cJSON_Delete). Every free/close function accepts NULL.
+** Strings passed in are borrowed for the duration of the call only.
+**
+** Errors: every fallible function returns a jb_status and, when `err` is not
+** NULL, fills it with a message that names the file, line, field and value
+** where those apply. The library never prints.
+*/
+#ifndef JIEBANG_H
+#define JIEBANG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JIEBANG_VERSION "0.1.0"
+
+/* The one error enum. Values are stable: they are the `code` of protocol
+** errors and map to the CLI's exit codes. */
+typedef enum jb_status {
+  JB_OK = 0,
+  JB_ERR_USAGE = 1,     /* bad arguments or request shape */
+  JB_ERR_IO = 2,        /* cannot read or write a file */
+  JB_ERR_PARSE = 3,     /* malformed JSON, CSV or encoding */
+  JB_ERR_INVALID = 4,   /* well-formed record that breaks a rule */
+  JB_ERR_NOTFOUND = 5,  /* no such record */
+  JB_ERR_DB = 6,        /* SQLite failed */
+  JB_ERR_NOMEM = 7,
+  JB_ERR_LIMIT = 8,     /* a size or resource limit was hit */
+  JB_ERR_BUSY = 9,      /* database locked longer than the busy timeout */
+  JB_ERR_STALE = 10,    /* an index is out of date; run `jiebang reindex` */
+  JB_ERR_CORRUPT = 11,  /* integrity check failed */
+  JB_ERR_INTERNAL = 12
+} jb_status;
+
+/* Static English text for a status ("invalid record"); never NULL. */
+const char *jb_status_str(jb_status rc);
+/* Stable machine name for a status ("invalid"), used in JSON errors. */
+const char *jb_status_name(jb_status rc);
+
+/* Detailed error. `message` is complete on its own ("needs.jsonl:37: title:
+** missing required field"); file/line/field repeat the location for callers
+** that want it separately (line 0 = no line). */
+typedef struct jb_error {
+  jb_status code;
+  char message[1024];
+  char file[512];
+  long line;
+  char field[128];
+} jb_error;
+
+void jb_error_clear(jb_error *err);
+
+/* ---------------------------------------------------------------- database */
+
+typedef struct jb_db jb_db;
+
+typedef struct jb_open_opts {
+  int readonly;              /* open without write access */
+  const char *lexicon_dir;   /* NULL: JIEBANG_LEXICON, then built-in default */
+  int busy_timeout_ms;       /* 0: 10000 */
+} jb_open_opts;
+
+/* Opens (creating and migrating if needed) the database at `path`. */
+jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb,
+                     jb_error *err);
+void jb_db_close(jb_db *db);
+
+/* Counts of each kind and index state, as a JSON object (caller owns). */
+jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err);
+
+/* One record by kind ("org","need","expert","achievement") and id, as stored
+** (the import format). Contacts are included only with `with_contacts`. */
+jb_status jb_db_get(jb_db *db, const char *kind, const char *id,
+                    int with_contacts, cJSON **ppOut, jb_error *err);
+
+/* Rebuilds the full-text index and the match index from the tables. Needed
+** after a tokenizer or lexicon change; `jb_db_stats` reports staleness. */
+jb_status jb_db_reindex(jb_db *db, jb_error *err);
+
+/* PRAGMA integrity_check plus FTS5 'integrity-check'. JB_OK when both pass. */
+jb_status jb_db_check(jb_db *db, jb_error *err);
+
+/* ------------------------------------------------------------------ import */
+
+typedef struct jb_import_opts {
+  int skip_invalid;          /* store good records, report every bad one */
+  const char *encoding;      /* CSV input encoding (e.g. "GB18030"); NULL = UTF-8 */
+  const char *type;          /* record type when neither record nor file name says */
+  /* Called for every bad record when skip_invalid is set (and for the first
+  ** when it is not). May be NULL. */
+  void (*on_error)(void *ctx, const jb_error *e);
+  void *ctx;
+} jb_import_opts;
+
+typedef struct jb_import_stats {
+  long read;        /* records read */
+  long inserted;    /* new records */
+  long updated;     /* existing records whose content changed */
+  long unchanged;   /* existing records identical to the input */
+  long invalid;     /* bad records (skipped or fatal) */
+  long files_failed;/* files rolled back */
+} jb_import_stats;
+
+/* Imports JSON Lines and CSV files. Each file is one transaction: on a bad
+** record the file is rolled back (unless skip_invalid) and the error names
+** FILE:LINE: field. Files are applied so that organizations come before the
+** records that refer to them, whatever the order given. Returns the first
+** error; `stats` (may be NULL) accumulates over all files. */
+jb_status jb_import_files(jb_db *db, const char *const *paths, int n,
+                          const jb_import_opts *opts, jb_import_stats *stats,
+                          jb_error *err);
+
+/* Imports records from a JSON array (the serve protocol's inline import) in
+** one transaction; `source` names them in errors. */
+jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source,
+                         const jb_import_opts *opts, jb_import_stats *stats,
+                         jb_error *err);
+
+/* ------------------------------------------------------------------ export */
+
+#define JB_EXPORT_WITH_CONTACTS 1
+/* Writes every record as JSON Lines, in an order that re-imports cleanly. */
+jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
+
+/* ------------------------------------------------------------------ search */
+
+typedef struct jb_search_opts {
+  const char *query;
+  const char *type;          /* NULL or "need","expert","achievement","org" */
+  int k;                     /* results wanted; 0 = 10 */
+  const char *mark_open;     /* highlight markers; NULL = "[" and "]" */
+  const char *mark_close;
+} jb_search_opts;
+
+/* Full-text search. Result (caller owns): {"query", "expanded": [...],
+** "mode": "all"|"any", "total", "results": [{"type","id","title","score",
+** "snippet","field"}]}. Any user text is accepted. */
+jb_status jb_search(jb_db *db, const jb_search_opts *opts, cJSON **ppOut,
+                    jb_error *err);
+
+/* ------------------------------------------------------------------- match */
+
+typedef struct jb_match_opts {
+  const char *need_id;       /* match this need ... */
+  const char *text;          /* ... or this ad-hoc need text */
+  const char *expert_id;     /* reverse: needs for an expert */
+  const char *achievement_id;/* reverse: needs for an achievement */
+  const char *type;          /* filter: "expert","achievement","org" (or "need") */
+  int k;                     /* 0 = 10; <0 = every candidate */
+  const char *why_not;       /* explain why this candidate is not listed */
+  const cJSON *weights;      /* overrides of the scoring weights, or NULL */
+  int explain;               /* include terms/evidence/components */
+} jb_match_opts;
+
+/* Ranks candidates with explanations. Result (caller owns): {"query":{...},
+** "results":[{"type","id","name","score","components":{...},
+** "terms":[{"term","weight"}], "evidence":{"id","title","snippet"}}],
+** "why_not": {...}}. */
+jb_status jb_match(jb_db *db, const jb_match_opts *opts, cJSON **ppOut,
+                   jb_error *err);
+
+typedef enum jb_batch_format {
+  JB_BATCH_JSONL = 0,
+  JB_BATCH_CSV = 1,
+  JB_BATCH_TREC = 2
+} jb_batch_format;
+
+typedef struct jb_batch_opts {
+  const char *needs_file;    /* JSON Lines/CSV needs to match (ad hoc) ... */
+  int open_needs;            /* ... or every open need in the database */
+  const char *type;          /* candidate type filter */
+  int k;                     /* per need; 0 = every candidate */
+  jb_batch_format format;
+  int threads;               /* 0 = number of cores */
+  int shard_index, shard_count; /* process needs i with i % count == index */
+  const char *run_tag;       /* TREC tag */
+  const cJSON *weights;
+  void (*on_progress)(void *ctx, long done, long total);
+  void *ctx;
+} jb_batch_opts;
+
+/* Scores many needs and writes results in need order, deterministically. */
+jb_status jb_batch(jb_db *db, const jb_batch_opts *opts, FILE *out,
+                   jb_error *err);
+
+/* Default scoring weights as a JSON object (caller owns), for display. */
+cJSON *jb_match_default_weights(void);
+
+/* ------------------------------------------------------------------- serve */
+
+/* Handles one protocol request line; returns the response object (caller
+** owns). Never NULL except on out-of-memory. */
+cJSON *jb_serve_line(jb_db *db, const char *line, size_t n);
+
+/* ---------------------------------------------------------------- tokenizer */
+
+/* The tokenizer used by the index, exposed for tests, tools and fuzzing. */
+typedef struct jb_tokenizer jb_tokenizer;
+
+#define JB_TOKENIZE_DOCUMENT 0  /* bigrams with colocated unigrams */
+#define JB_TOKENIZE_QUERY 1     /* bigrams only; unigram for 1-char runs */
+#define JB_TOKEN_COLOCATED 1    /* same position as the previous token */
+
+typedef int (*jb_token_cb)(void *ctx, int tflags, const char *tok, int ntok,
+                           int start, int end);
+
+jb_status jb_tokenizer_new(jb_tokenizer **ppTok);
+void jb_tokenizer_free(jb_tokenizer *tok);
+/* Calls cb for every token of text[0..n); offsets are byte offsets into text.
+** Stops and returns the callback's value when it is non-zero. */
+int jb_tokenize(jb_tokenizer *tok, int mode, const char *text, int n,
+                void *ctx, jb_token_cb cb);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* JIEBANG_H */

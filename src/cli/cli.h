@@ -1,0 +1,61 @@
+/*
+** cli.h — shared pieces of the jiebang command-line tool. The tool uses only
+** the engine's public header, jiebang.h.
+*/
+#ifndef JB_CLI_H
+#define JB_CLI_H
+
+#include "jiebang.h"
+
+/* Exit codes, one meaning each (documented in README). */
+enum {
+  EXIT_OK_ = 0,
+  EXIT_FAILURE_ = 1,   /* generic failure, e.g. write error on stdout */
+  EXIT_USAGE = 2,      /* bad command line */
+  EXIT_DATA = 3,       /* bad input data: parse errors, invalid records */
+  EXIT_NOTFOUND = 4,   /* the named record does not exist */
+  EXIT_DB = 5,         /* database or I/O failure, busy, corrupt */
+  EXIT_LIMIT = 6       /* a limit was exceeded */
+};
+
+typedef struct cli_ctx {
+  const char *db_path;     /* --db, JIEBANG_DB, or ./jiebang.db */
+  const char *lexicon_dir; /* --lexicon or NULL */
+  const char *prog;
+} cli_ctx;
+
+typedef struct cli_cmd {
+  const char *name;
+  int (*fn)(cli_ctx *c, int argc, char **argv);
+  const char *summary;
+} cli_cmd;
+
+int cmd_import(cli_ctx *c, int argc, char **argv);
+int cmd_export(cli_ctx *c, int argc, char **argv);
+int cmd_search(cli_ctx *c, int argc, char **argv);
+int cmd_get(cli_ctx *c, int argc, char **argv);
+int cmd_stats(cli_ctx *c, int argc, char **argv);
+int cmd_serve(cli_ctx *c, int argc, char **argv);
+int cmd_reindex(cli_ctx *c, int argc, char **argv);
+int cmd_integrity(cli_ctx *c, int argc, char **argv);
+int cmd_match(cli_ctx *c, int argc, char **argv);
+int cmd_batch(cli_ctx *c, int argc, char **argv);
+
+/* Opens the database named by the context; prints the error and returns an
+** exit code on failure, 0 on success. */
+int cli_open(cli_ctx *c, int readonly, jb_db **ppDb);
+/* Prints "jiebang: message" to stderr and returns the exit code for rc. */
+int cli_fail(const jb_error *err, jb_status rc);
+int cli_exit_code(jb_status rc);
+/* Prints a usage error and returns EXIT_USAGE. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes a JSON value and a newline to stdout; returns 0 or an exit code. */
+int cli_print_json(const cJSON *o, int pretty);
+/* Flushes stdout and reports a write error (a full disk, a closed pipe). */
+int cli_finish(int code);
+/* Handles --set NAME=VALUE (ch 'S') and --weights FILE (ch 'W') into w. */
+int cli_weight_option(cJSON *w, int ch, const char *arg);
+/* Parses a positive int option value; returns -1 when invalid. */
+int cli_parse_int(const char *s, int lo, int hi);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+** cmd_batch.c — jiebang batch (--needs FILE | --open) [-k N] [--format jsonl|csv|trec]
+*/
+#include "cli.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "jiebang batch (--needs FILE.jsonl | --open) [-k N] [--type T] [--format jsonl|csv|trec]\n"
+    "              [--threads N] [--shard I/N] [--tag NAME] [--set NAME=VALUE] [--weights FILE]\n"
+    "  -k 0 scores every candidate for every need. Output is in need order and the same\n"
+    "  on every run; progress goes to stderr. Shards 1..N concatenated = one run.";
+
+
+
+static void progress(void *ctx, long done, long total) {
+  if (isatty(2)) fprintf(stderr, "\rjiebang: %ld/%ld needs", done, total);
+  if (done == total && isatty(2)) fputc('\n', stderr);
+}
+
+int cmd_batch(cli_ctx *c, int argc, char **argv) {
+  static const struct option lo[] = {{"needs", required_argument, 0, 'n'},
+                                     {"open", no_argument, 0, 'o'},
+                                     {"type", required_argument, 0, 't'},
+                                     {"format", required_argument, 0, 'f'},
+                                     {"threads", required_argument, 0, 'T'},
+                                     {"shard", required_argument, 0, 's'},
+                                     {"tag", required_argument, 0, 'g'},
+                                     {"set", required_argument, 0, 'S'},
+                                     {"weights", required_argument, 0, 'W'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+  jb_batch_opts o = {0};
+  cJSON *w = cJSON_CreateObject();
+  int ch, code;
+  o.k = 10;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "n:ot:k:f:T:s:g:S:W:h", lo, NULL)) != -1) {
+    switch (ch) {
+    case 'n': o.needs_file = optarg; break;
+    case 'o': o.open_needs = 1; break;
+    case 't': o.type = optarg; break;
+    case 'k':
+      if ((o.k = cli_parse_int(optarg, 0, 100000)) < 0) { cJSON_Delete(w); return cli_usage(usage, "-k takes 0..100000"); }
+      break;
+    case 'f':
+      if (!strcmp(optarg, "jsonl")) o.format = JB_BATCH_JSONL;
+      else if (!strcmp(optarg, "csv")) o.format = JB_BATCH_CSV;
+      else if (!strcmp(optarg, "trec")) o.format = JB_BATCH_TREC;
+      else { cJSON_Delete(w); return cli_usage(usage, "unknown format '%s'", optarg); }
+      break;
+    case 'T':
+      if ((o.threads = cli_parse_int(optarg, 1, 64)) < 0) { cJSON_Delete(w); return cli_usage(usage, "--threads takes 1..64"); }
+      break;
+    case 's':
+      if (sscanf(optarg, "%d/%d", &o.shard_index, &o.shard_count) != 2 || o.shard_count < 1 ||
+          o.shard_index < 1 || o.shard_index > o.shard_count) {
+        cJSON_Delete(w);
+        return cli_usage(usage, "--shard takes I/N with 1 <= I <= N");
+      }
+      break;
+    case 'g': o.run_tag = optarg; break;
+    case 'S':
+    case 'W':
+      if ((code = cli_weight_option(w, ch, optarg))) { cJSON_Delete(w); return code; }
+      break;
+    case 'h': printf("usage: %s\n", usage); cJSON_Delete(w); return 0;
+    default: cJSON_Delete(w); return cli_usage(usage, NULL);
+    }
+  }
+  if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, "unexpected argument '%s'", argv[optind]); }
+  o.weights = w;
+  o.on_progress = progress;
+  jb_db *db = NULL;
+  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  jb_error err;
+  jb_error_clear(&err);
+  jb_status rc = jb_batch(db, &o, stdout, &err);
+  jb_db_close(db);
+  cJSON_Delete(w);
+  return rc ? cli_fail(&err, rc) : 0;
+}

@@ -1,0 +1,34 @@
+/*
+** cmd_get.c — jiebang get TYPE ID [--with-contacts]
+*/
+#include "cli.h"
+#include <getopt.h>
+#include <stdio.h>
+
+static const char usage[] = "jiebang get [--with-contacts] org|need|expert|achievement ID";
+
+int cmd_get(cli_ctx *c, int argc, char **argv) {
+  static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+  int wc = 0, ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "ch", lo, NULL)) != -1) {
+    if (ch == 'c') wc = 1;
+    else if (ch == 'h') { printf("usage: %s\n", usage); return 0; }
+    else return cli_usage(usage, NULL);
+  }
+  if (argc - optind != 2) return cli_usage(usage, "need a type and an id");
+  jb_db *db = NULL;
+  int code = cli_open(c, 1, &db);
+  if (code) return code;
+  cJSON *out = NULL;
+  jb_error err;
+  jb_error_clear(&err);
+  jb_status rc = jb_db_get(db, argv[optind], argv[optind + 1], wc, &out, &err);
+  jb_db_close(db);
+  if (rc) return cli_fail(&err, rc);
+  code = cli_print_json(out, 1);
+  cJSON_Delete(out);
+  return code;
+}

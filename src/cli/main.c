@@ -1,0 +1,79 @@
+/*
+** main.c — the jiebang command-line tool: global options and the command
+** table. Each command lives in its own cmd_<name>.c.
+*/
+#include "cli.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_cmd commands[] = {
+    {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
+    {"export", cmd_export, "write every record as JSON Lines"},
+    {"search", cmd_search, "full-text search over needs, experts, achievements, orgs"},
+    {"match", cmd_match, "rank experts, achievements and institutions for a need (or needs for them)"},
+    {"batch", cmd_batch, "match many needs at once (JSON Lines, CSV or TREC output)"},
+    {"get", cmd_get, "show one record"},
+    {"stats", cmd_stats, "counts and index state"},
+    {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
+    {"reindex", cmd_reindex, "rebuild the full-text and match indexes"},
+    {"integrity", cmd_integrity, "check the database and its full-text index"},
+};
+
+static void help(FILE *f) {
+  fprintf(f, "jiebang %s — match technical needs with experts, achievements and institutions\n\n"
+             "usage: jiebang [--db PATH] [--lexicon DIR] COMMAND [ARGS]\n\ncommands:\n",
+          JIEBANG_VERSION);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nThe database is --db PATH, else $JIEBANG_DB, else ./jiebang.db.\n"
+             "Run 'jiebang COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv) {
+  cli_ctx c = {0};
+  c.prog = "jiebang";
+  c.db_path = getenv("JIEBANG_DB");
+  if (!c.db_path || !*c.db_path) c.db_path = "jiebang.db";
+  /* Global options may stand anywhere before "--"; remove them. */
+  int n = 1;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--")) {
+      while (i < argc) argv[n++] = argv[i++];
+      break;
+    }
+    const char **slot = NULL;
+    const char *val = NULL;
+    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) slot = &c.db_path;
+    else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
+      slot = &c.lexicon_dir;
+    if (!slot) {
+      argv[n++] = argv[i];
+      continue;
+    }
+    const char *eq = strchr(argv[i], '=');
+    if (eq) val = eq + 1;
+    else if (i + 1 < argc) val = argv[++i];
+    if (!val || !*val) return cli_usage("jiebang [--db PATH] [--lexicon DIR] COMMAND", "%s needs a value", argv[i]);
+    *slot = val;
+  }
+  argc = n;
+  argv[argc] = NULL;
+  if (argc < 2) {
+    help(stderr);
+    return EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    help(stdout);
+    return cli_finish(0);
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("jiebang %s\n", JIEBANG_VERSION);
+    return cli_finish(0);
+  }
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (!strcmp(argv[1], commands[i].name)) return cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+  fprintf(stderr, "jiebang: unknown command '%s'\n\n", argv[1]);
+  help(stderr);
+  return EXIT_USAGE;
+}

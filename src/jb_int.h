@@ -1,0 +1,229 @@
+/*
+** jb_int.h — private interface between the engine's source files.
+** Split into "Interface to code in X.c" blocks, as SQLite's fts5Int.h does.
+*/
+#ifndef JB_INT_H
+#define JB_INT_H
+
+#include "jiebang.h"
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#define JB_ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Limits on user input. They exist so that no single request or record can
+** make the process use unbounded memory; each error names the limit. */
+#define JB_MAX_FIELD_BYTES 20000     /* one text field of a record */
+#define JB_MAX_LINE_BYTES (16 << 20) /* one JSON Lines line */
+#define JB_MAX_LIST_ITEMS 200        /* keywords, chains, programs ... */
+#define JB_MAX_EVIDENCE 1000         /* evidence documents per expert */
+#define JB_MAX_ID_BYTES 128
+#define JB_MAX_QUERY_BYTES 8192      /* a search query */
+#define JB_MAX_K 1000                /* results per request */
+
+/**************************************************************************
+** Interface to code in error.c
+*/
+void jb_err_set(jb_error *err, jb_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* An error located in an input: message "FILE:LINE: FIELD: what". */
+void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
+               const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Translates a SQLite failure, naming what we were doing. */
+jb_status jb_err_db(jb_error *err, sqlite3 *db, int rc, const char *doing);
+
+/**************************************************************************
+** Interface to code in util.c
+*/
+/* Growable byte buffer; `p` is always NUL-terminated when n > 0 or after
+** jb_buf_str(). Zero-initialise to start; jb_buf_free releases. */
+typedef struct jb_buf {
+  char *p;
+  size_t n, cap;
+  int oom;              /* a failed allocation happened; contents truncated */
+} jb_buf;
+
+void jb_buf_free(jb_buf *b);
+void jb_buf_reset(jb_buf *b);
+int jb_buf_add(jb_buf *b, const void *p, size_t n);
+int jb_buf_adds(jb_buf *b, const char *s);
+int jb_buf_addc(jb_buf *b, char c);
+int jb_buf_printf(jb_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *jb_buf_str(jb_buf *b);
+
+/* Decodes one UTF-8 code point at p[0..n); returns its length (1..4) and the
+** code point in *cp, or returns 0 for an invalid/overlong/truncated sequence
+** (callers then skip one byte). */
+int jb_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
+int jb_utf8_encode(uint32_t cp, char *out);
+/* Offset of the first invalid byte, or -1 when s[0..n) is valid UTF-8. */
+long jb_utf8_invalid_at(const char *s, size_t n);
+
+char *jb_strdup(const char *s);
+char *jb_strndup(const char *s, size_t n);
+/* 64-bit FNV-1a, for content fingerprints (not for security). */
+uint64_t jb_hash64(const void *p, size_t n, uint64_t seed);
+/* Monotonic seconds, for progress reporting. */
+double jb_now(void);
+
+/**************************************************************************
+** Interface to code in text_tokenize.c
+*/
+/* Normalises text the way the index sees it (full-width folded, case folded,
+** stemmed words, CJK kept) into a space-separated token string; used for
+** lexicon lookups so that "３Ｄ打印" and "3D打印" are the same key. */
+int jb_text_normalize(jb_tokenizer *tok, const char *s, int n, jb_buf *out);
+/* Classifies a code point after folding: 0 separator, 1 word char, 2 CJK. */
+int jb_char_class(uint32_t cp);
+uint32_t jb_char_fold(uint32_t cp);
+
+/**************************************************************************
+** Interface to code in text_fts5.c
+*/
+/* Registers the "jiebang" FTS5 tokenizer on a connection. */
+int jb_fts5_register(sqlite3 *db);
+/* Identifies the tokenizer's behaviour; stored in the database so that an
+** index built by another version is detected as stale. */
+#define JB_TOKENIZER_VERSION "jiebang-tok-1"
+
+/**************************************************************************
+** Interface to code in text_lexicon.c
+*/
+typedef struct jb_lexicon jb_lexicon;
+
+typedef struct jb_chain {
+  char *name;
+  char *parent;       /* "" for a top-level chain */
+  int priority;       /* 1..10, 10 = county's highest */
+  char **keywords;    /* normalized keyword strings */
+  int nkeywords;
+} jb_chain;
+
+/* Loads synonyms.txt, terms.txt, chains.tsv from dir (missing files are
+** empty). Errors name file and line. */
+jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok,
+                          jb_lexicon **ppLex, jb_error *err);
+void jb_lexicon_free(jb_lexicon *lex);
+/* Fingerprint of everything loaded, for staleness checks. */
+uint64_t jb_lexicon_hash(const jb_lexicon *lex);
+const char *jb_lexicon_dir(const jb_lexicon *lex);
+/* Synonym group of a normalized term: returns the number of members and sets
+** *members to their original spellings (borrowed), or 0 when none. */
+int jb_lexicon_synonyms(const jb_lexicon *lex, const char *norm,
+                        const char *const **members);
+/* Longest lexicon phrase (synonym member or term) starting at token i of a
+** normalized token array; returns the number of tokens it covers, 0 if none. */
+int jb_lexicon_longest(const jb_lexicon *lex, char **toks, int ntoks, int i,
+                       char **normOut);
+int jb_lexicon_nchains(const jb_lexicon *lex);
+const jb_chain *jb_lexicon_chain(const jb_lexicon *lex, int i);
+const jb_chain *jb_lexicon_find_chain(const jb_lexicon *lex, const char *name);
+int jb_lexicon_nterms(const jb_lexicon *lex);
+
+/**************************************************************************
+** Interface to code in store_db.c
+*/
+struct jb_db {
+  sqlite3 *db;
+  char *path;
+  int readonly;
+  jb_tokenizer *tok;        /* for query analysis on this connection's thread */
+  jb_lexicon *lex;          /* loaded on open */
+  struct jb_match_index *mx;/* lazily loaded match index, or NULL */
+};
+
+/* Prepares (cached by SQLite's statement cache is not available, so callers
+** finalize) and reports errors with context. */
+int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt,
+                  jb_error *err);
+jb_status jb_db_exec(jb_db *db, const char *sql, jb_error *err);
+/* meta table access; get returns a malloc'd string or NULL. */
+char *jb_meta_get(jb_db *db, const char *key);
+jb_status jb_meta_set(jb_db *db, const char *key, const char *value,
+                      jb_error *err);
+/* Bumps the data generation; the match index compares against it. */
+jb_status jb_db_touch(jb_db *db, jb_error *err);
+/* Makes sure the FTS index was built by this tokenizer; rebuilds otherwise
+** (writers must call this before changing indexed rows). */
+jb_status jb_db_ensure_fts(jb_db *db, jb_error *err);
+
+/**************************************************************************
+** Interface to code in store_records.c
+*/
+/* The kinds of record; the order is the order of dependency (an expert
+** refers to an org, a need to an org, a relation to both). */
+typedef enum jb_kind {
+  JB_KIND_ORG = 0,
+  JB_KIND_EXPERT,
+  JB_KIND_EVIDENCE,
+  JB_KIND_ACHIEVEMENT,
+  JB_KIND_NEED,
+  JB_KIND_CONFLICT,
+  JB_KIND_COLLABORATION,
+  JB_KIND_COUNT,
+  JB_KIND_UNKNOWN = -1
+} jb_kind;
+
+const char *jb_kind_name(jb_kind k);
+/* Accepts the names and common aliases ("organization", "orgs", "needs"). */
+jb_kind jb_kind_parse(const char *s);
+/* Kind implied by a file name ("needs.jsonl", "experts-agri.csv"). */
+jb_kind jb_kind_from_filename(const char *path);
+
+typedef struct jb_loc {
+  const char *file;
+  long line;
+} jb_loc;
+
+/* Validates one record and upserts it. `rec` is borrowed. Reference checks
+** (org, expert) are done against the database as it stands inside the
+** current transaction. Sets *changed to 0 (identical), 1 (inserted) or
+** 2 (updated). */
+jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt,
+                          const jb_loc *loc, int *changed, jb_error *err);
+/* Canonical JSON of a record from its `doc` column, minus contacts unless
+** asked (caller owns). */
+cJSON *jb_record_public(const char *doc, int with_contacts);
+/* A record from a CSV row, typed by the kind's field table: list fields
+** split on ';', numbers parsed, "contact.x" columns nested (caller owns). */
+cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n);
+
+/**************************************************************************
+** Interface to code in store_csv.c
+*/
+/* Streaming CSV reader (RFC 4180: quoted fields with "" and newlines). */
+typedef struct jb_csv jb_csv;
+jb_status jb_csv_open(FILE *f, jb_csv **ppCsv);
+void jb_csv_free(jb_csv *c);
+/* Reads the next row; returns 1 with fields set, 0 at end, <0 on error
+** (-JB_ERR_LIMIT for an over-long row). `line` is the row's first line. */
+int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line);
+
+/**************************************************************************
+** Interface to code in search.c
+*/
+/* A parsed query: groups AND-ed together, each an OR of phrases (a term and
+** its synonyms). */
+typedef struct jb_query {
+  int ngroups;
+  struct jb_qgroup {
+    int nalts;
+    char **alts;          /* original spellings, FTS5-quoted later */
+  } *groups;
+} jb_query;
+
+jb_status jb_query_parse(jb_db *db, const char *text, jb_query *q,
+                         jb_error *err);
+void jb_query_clear(jb_query *q);
+/* FTS5 MATCH expression; `any` joins groups with OR instead of AND. */
+int jb_query_fts(const jb_query *q, int any, jb_buf *out);
+
+/**************************************************************************
+** Interface to code in match_*.c
+*/
+struct jb_match_index;
+void jb_match_index_free(struct jb_match_index *mx);
+
+#endif /* JB_INT_H */

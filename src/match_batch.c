@@ -1,0 +1,377 @@
+/*
+** match_batch.c — jb_batch(): the matcher over many needs, on every core.
+**
+** Needs are independent, so worker threads take them one at a time from a
+** shared counter, each with its own tokenizer (Snowball is not thread-safe)
+** and scratch space over the one read-only index. Results are written by
+** the calling thread strictly in need order as soon as they are ready, so
+** output is deterministic and memory stays bounded by what is in flight.
+**
+** --shard I/N takes the I-th of N contiguous slices of the needs (1-based);
+** concatenating the outputs of shards 1..N in order gives exactly the
+** output of one run (a CSV header is written by shard 1 only).
+*/
+#include "match_int.h"
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct batch_need {
+  char *id, *title, *text, *org, *region;
+  cJSON *keywords;
+  uint64_t chains;
+} batch_need;
+
+typedef struct batch {
+  jb_db *db;
+  jb_match_index *mx;
+  const jb_batch_opts *o;
+  mx_weights w;
+  unsigned types;
+  batch_need *needs;
+  long nneeds;
+  long first, end;       /* this shard's slice */
+  char **out;            /* formatted output per need, NULL until done */
+  long next;             /* next need to take */
+  long done;
+  int failed;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+} batch;
+
+static void needs_free(batch_need *v, long n) {
+  for (long i = 0; i < n; i++) {
+    free(v[i].id);
+    free(v[i].title);
+    free(v[i].text);
+    free(v[i].org);
+    free(v[i].region);
+    cJSON_Delete(v[i].keywords);
+  }
+  free(v);
+}
+
+static int push_need(batch_need **v, long *n, long *cap, batch_need *x) {
+  if (*n == *cap) {
+    long c = *cap ? *cap * 2 : 256;
+    batch_need *nv = realloc(*v, sizeof(*nv) * (size_t)c);
+    if (!nv) return -1;
+    *v = nv;
+    *cap = c;
+  }
+  (*v)[(*n)++] = *x;
+  return 0;
+}
+
+static char *jstr(const cJSON *o, const char *k) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (cJSON_IsString(j)) return jb_strdup(j->valuestring);
+  if (cJSON_IsNumber(j)) {
+    char num[64];
+    snprintf(num, sizeof(num), "%.0f", j->valuedouble);
+    return jb_strdup(num);
+  }
+  return NULL;
+}
+
+/* Needs from a JSON Lines file (the need record format; only id, title,
+** text, keywords, chains, org and region are used). */
+static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, long *n, jb_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+    return JB_ERR_IO;
+  }
+  long cap = 0, lineno = 0;
+  char *line = NULL;
+  size_t lcap = 0;
+  ssize_t got;
+  jb_status rc = JB_OK;
+  while ((got = getline(&line, &lcap, f)) >= 0) {
+    lineno++;
+    char *p = line;
+    if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '\n' || *p == '\r' || !*p) continue;
+    if (jb_utf8_invalid_at(p, strlen(p)) >= 0) {
+      jb_err_at(err, JB_ERR_PARSE, path, lineno, NULL, "invalid UTF-8");
+      rc = JB_ERR_PARSE;
+      break;
+    }
+    cJSON *o = cJSON_Parse(p);
+    if (!cJSON_IsObject(o)) {
+      cJSON_Delete(o);
+      jb_err_at(err, JB_ERR_PARSE, path, lineno, NULL, "malformed JSON");
+      rc = JB_ERR_PARSE;
+      break;
+    }
+    batch_need x;
+    memset(&x, 0, sizeof(x));
+    x.id = jstr(o, "id");
+    x.title = jstr(o, "title");
+    x.text = jstr(o, "text");
+    x.org = jstr(o, "org");
+    x.region = jstr(o, "region");
+    cJSON *kw = cJSON_GetObjectItemCaseSensitive(o, "keywords");
+    if (cJSON_IsArray(kw)) x.keywords = cJSON_Duplicate(kw, 1);
+    cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "chains");
+    char *chs = cJSON_IsArray(ch) ? cJSON_PrintUnformatted(ch) : NULL;
+    x.chains = mx_chains_from_json(db, chs);
+    free(chs);
+    cJSON_Delete(o);
+    if (!x.id) {
+      jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "missing required field");
+      free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
+      rc = JB_ERR_INVALID;
+      break;
+    }
+    if (push_need(v, n, &cap, &x)) {
+      rc = JB_ERR_NOMEM;
+      jb_err_set(err, rc, "out of memory");
+      break;
+    }
+  }
+  free(line);
+  fclose(f);
+  return rc;
+}
+
+static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org,"
+                    " coalesce(json_extract(n.doc, '$.region'), o.region)"
+                    " FROM need n LEFT JOIN org o ON o.id = n.org WHERE n.status = 'open' ORDER BY n.id",
+                    &st, err))
+    return JB_ERR_DB;
+  long cap = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    batch_need x;
+    memset(&x, 0, sizeof(x));
+#define COL(i) (sqlite3_column_text(st, i) ? jb_strdup((const char *)sqlite3_column_text(st, i)) : NULL)
+    x.id = COL(0);
+    x.title = COL(1);
+    x.text = COL(2);
+    const char *kw = (const char *)sqlite3_column_text(st, 3);
+    x.keywords = kw ? cJSON_Parse(kw) : NULL;
+    x.chains = mx_chains_from_json(db, (const char *)sqlite3_column_text(st, 4));
+    x.org = COL(5);
+    x.region = COL(6);
+#undef COL
+    if (push_need(v, n, &cap, &x)) {
+      sqlite3_finalize(st);
+      return JB_ERR_NOMEM;
+    }
+  }
+  sqlite3_finalize(st);
+  return JB_OK;
+}
+
+static const char *const tnames[MX_NTYPES] = {"expert", "achievement", "org", "need"};
+
+static void csv_field(jb_buf *b, const char *s) {
+  jb_buf_addc(b, '"');
+  for (; s && *s; s++) {
+    if (*s == '"') jb_buf_addc(b, '"');
+    jb_buf_addc(b, *s);
+  }
+  jb_buf_addc(b, '"');
+}
+
+/* Formats one need's results in the requested format. */
+static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, int nh) {
+  jb_buf b = {0};
+  const jb_match_index *mx = bt->mx;
+  const char *tag = bt->o->run_tag ? bt->o->run_tag : "jiebang";
+  if (bt->o->format == JB_BATCH_JSONL) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "need", nd->id);
+    cJSON *res = cJSON_AddArrayToObject(o, "results");
+    for (int i = 0; i < nh; i++) {
+      const mx_unit *u = &mx->units[hits[i].unit];
+      cJSON *r = cJSON_CreateObject();
+      cJSON_AddNumberToObject(r, "rank", i + 1);
+      cJSON_AddStringToObject(r, "type", tnames[u->type]);
+      cJSON_AddStringToObject(r, "id", u->id);
+      cJSON_AddStringToObject(r, "name", u->name ? u->name : u->id);
+      cJSON_AddNumberToObject(r, "score", round(hits[i].score * 1e6) / 1e6);
+      cJSON_AddItemToArray(res, r);
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (s) {
+      jb_buf_adds(&b, s);
+      jb_buf_addc(&b, '\n');
+      free(s);
+    }
+  } else {
+    for (int i = 0; i < nh; i++) {
+      const mx_unit *u = &mx->units[hits[i].unit];
+      if (bt->o->format == JB_BATCH_TREC) {
+        jb_buf_printf(&b, "%s Q0 %s %d %.6f %s\n", nd->id, u->id, i + 1, hits[i].score, tag);
+      } else {
+        csv_field(&b, nd->id);
+        jb_buf_printf(&b, ",%d,%s,", i + 1, tnames[u->type]);
+        csv_field(&b, u->id);
+        jb_buf_addc(&b, ',');
+        csv_field(&b, u->name ? u->name : u->id);
+        jb_buf_printf(&b, ",%.6f\r\n", hits[i].score);
+      }
+    }
+  }
+  if (b.oom) {
+    jb_buf_free(&b);
+    return NULL;
+  }
+  jb_buf_str(&b);
+  return b.p;
+}
+
+static void *worker(void *arg) {
+  batch *bt = arg;
+  jb_tokenizer *tok = NULL;
+  mx_scratch *s = mx_scratch_new(bt->mx);
+  int ok = s && jb_tokenizer_new(&tok) == JB_OK;
+  int k = bt->o->k;
+  for (;;) {
+    pthread_mutex_lock(&bt->mu);
+    long i = bt->failed || !ok ? bt->end : bt->next++;
+    if (!ok) bt->failed = 1;
+    pthread_mutex_unlock(&bt->mu);
+    if (i >= bt->end) break;
+    const batch_need *nd = &bt->needs[i];
+    mx_need q = {nd->id, nd->title, nd->text, nd->keywords, nd->chains, nd->org, nd->region};
+    mx_hit *hits = NULL;
+    /* k = 0 means every candidate, also those scoring 0 (e.g. for rap) */
+    int nh = mx_score_need(bt->db, bt->mx, s, tok, &bt->w, &q, bt->types, k > 0 ? k : 0,
+                           k > 0, &hits);
+    char *text = NULL;
+    if (nh >= 0) {
+      /* drop conflicts of interest, then keep k */
+      int n = 0;
+      for (int h = 0; h < nh && (k <= 0 || n < k); h++) {
+        char *why = mx_conflict_reason(bt->mx, &bt->mx->units[hits[h].unit], nd->org);
+        if (why) {
+          free(why);
+          continue;
+        }
+        hits[n++] = hits[h];
+      }
+      text = format_need(bt, nd, hits, n);
+    }
+    pthread_mutex_lock(&bt->mu);
+    if (!text) bt->failed = 1;
+    bt->out[i - bt->first] = text;
+    bt->done++;
+    pthread_cond_broadcast(&bt->cv);
+    pthread_mutex_unlock(&bt->mu);
+  }
+  mx_scratch_free(s);
+  jb_tokenizer_free(tok);
+  pthread_mutex_lock(&bt->mu);
+  pthread_cond_broadcast(&bt->cv);
+  pthread_mutex_unlock(&bt->mu);
+  return NULL;
+}
+
+jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) {
+  if (!!o->needs_file == !!o->open_needs) {
+    jb_err_set(err, JB_ERR_USAGE, "give either --needs FILE or --open");
+    return JB_ERR_USAGE;
+  }
+  if (o->k < 0 || o->k > 100000) {
+    jb_err_set(err, JB_ERR_LIMIT, "-k must be 0 (every candidate) .. 100000");
+    return JB_ERR_LIMIT;
+  }
+  int sc = o->shard_count ? o->shard_count : 1, si = o->shard_count ? o->shard_index : 1;
+  if (sc < 1 || si < 1 || si > sc) {
+    jb_err_set(err, JB_ERR_USAGE, "--shard I/N needs 1 <= I <= N");
+    return JB_ERR_USAGE;
+  }
+  batch bt;
+  memset(&bt, 0, sizeof(bt));
+  bt.db = db;
+  bt.o = o;
+  mx_weights_default(&bt.w);
+  if (o->weights && mx_weights_apply(&bt.w, o->weights, err)) return JB_ERR_USAGE;
+  bt.types = 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG;
+  if (o->type && *o->type) {
+    int t = 0;
+    while (t < MX_NEED && strcmp(tnames[t], o->type)) t++;
+    if (t == MX_NEED) {
+      jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s' (expert, achievement, org)", o->type);
+      return JB_ERR_USAGE;
+    }
+    bt.types = 1u << t;
+  }
+  jb_status rc = mx_get(db, &bt.mx, err);
+  if (rc) return rc;
+  rc = o->needs_file ? load_needs_file(db, o->needs_file, &bt.needs, &bt.nneeds, err)
+                     : load_open_needs(db, &bt.needs, &bt.nneeds, err);
+  if (rc) {
+    needs_free(bt.needs, bt.nneeds);
+    return rc;
+  }
+  bt.first = bt.nneeds * (si - 1) / sc;
+  bt.end = bt.nneeds * si / sc;
+  bt.next = bt.first;
+  bt.out = calloc((size_t)(bt.end - bt.first + 1), sizeof(char *));
+  if (!bt.out) {
+    needs_free(bt.needs, bt.nneeds);
+    return JB_ERR_NOMEM;
+  }
+  if (o->format == JB_BATCH_CSV && si == 1) fputs("\xEF\xBB\xBFneed,rank,type,id,name,score\r\n", out);
+  int nt = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (nt < 1) nt = 1;
+  if (nt > 64) nt = 64;
+  pthread_mutex_init(&bt.mu, NULL);
+  pthread_cond_init(&bt.cv, NULL);
+  pthread_t th[64];
+  int started = 0;
+  for (int i = 0; i < nt; i++)
+    if (!pthread_create(&th[i], NULL, worker, &bt)) started++;
+  long written = bt.first;
+  int ioerr = 0;
+  pthread_mutex_lock(&bt.mu);
+  while (written < bt.end && started) {
+    while (written < bt.end && !bt.out[written - bt.first] && !bt.failed) pthread_cond_wait(&bt.cv, &bt.mu);
+    if (bt.failed && !bt.out[written - bt.first]) break;
+    char *s = bt.out[written - bt.first];
+    bt.out[written - bt.first] = NULL;
+    long done = bt.done;
+    pthread_mutex_unlock(&bt.mu);
+    if (fputs(s, out) < 0) ioerr = 1;
+    free(s);
+    written++;
+    if (o->on_progress && (written % 50 == 0 || written == bt.end))
+      o->on_progress(o->ctx, done, bt.end - bt.first);
+    pthread_mutex_lock(&bt.mu);
+    if (ioerr) {
+      bt.failed = 1;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&bt.mu);
+  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+  for (long i = 0; i < bt.end - bt.first; i++) free(bt.out[i]);
+  free(bt.out);
+  pthread_mutex_destroy(&bt.mu);
+  pthread_cond_destroy(&bt.cv);
+  needs_free(bt.needs, bt.nneeds);
+  if (!started) {
+    jb_err_set(err, JB_ERR_INTERNAL, "cannot start worker threads");
+    return JB_ERR_INTERNAL;
+  }
+  if (ioerr) {
+    jb_err_set(err, JB_ERR_IO, "write error: %s", strerror(errno));
+    return JB_ERR_IO;
+  }
+  if (bt.failed) {
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory during the batch");
+    return JB_ERR_NOMEM;
+  }
+  return JB_OK;
+}

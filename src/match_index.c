@@ -1,0 +1,675 @@
+/*
+** match_index.c — building the in-memory match index from the tables.
+**
+** Documents are tokenized with the index tokenizer in query form (bigrams
+** for CJK, stemmed words for English), minus tokens that carry no topic:
+** English stopwords, bare numbers, lone CJK characters. Each document keeps
+** its field-weighted term frequencies twice: as postings (term -> docs), to
+** score a need against everything, and as a forward list (doc -> terms), to
+** explain a match and to pick feedback terms.
+*/
+#include "match_int.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* English function words, stemmed at load time so they match the tokens. */
+static const char *const stopwords[] = {
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+    "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+    "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few",
+    "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers",
+    "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+    "itself", "just", "may", "me", "might", "more", "most", "must", "my", "myself", "no", "nor",
+    "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves",
+    "out", "over", "own", "same", "shall", "she", "should", "so", "some", "such", "than", "that",
+    "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
+    "those", "through", "thus", "to", "too", "under", "until", "up", "upon", "us", "very", "was",
+    "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why",
+    "will", "with", "within", "without", "would", "you", "your", "yours", "yourself", "et",
+    "al", "via", "however", "therefore", "whether", "although", "either", "neither", "yet",
+    "e.g", "i.e", "etc"};
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+typedef struct one_tok {
+  char buf[80];
+  int n;
+} one_tok;
+
+static int take_first(void *ctx, int tflags, const char *tok, int ntok, int s, int e) {
+  one_tok *o = ctx;
+  if (o->n || ntok >= (int)sizeof(o->buf)) return 0;
+  memcpy(o->buf, tok, (size_t)ntok);
+  o->buf[ntok] = 0;
+  o->n = ntok;
+  return 0;
+}
+
+static int load_stopwords(jb_match_index *mx, jb_tokenizer *tok) {
+  int n = JB_ARRAY_LEN(stopwords);
+  mx->stop = calloc((size_t)n, sizeof(char *));
+  if (!mx->stop) return -1;
+  for (int i = 0; i < n; i++) {
+    one_tok o = {{0}, 0};
+    jb_tokenize(tok, JB_TOKENIZE_QUERY, stopwords[i], (int)strlen(stopwords[i]), &o, take_first);
+    if (!o.n) continue;
+    if (!(mx->stop[mx->nstop] = jb_strdup(o.buf))) return -1;
+    mx->nstop++;
+  }
+  qsort(mx->stop, (size_t)mx->nstop, sizeof(char *), cmp_str);
+  return 0;
+}
+
+int mx_is_noise(const jb_match_index *mx, const char *tok, int n) {
+  unsigned char c = (unsigned char)tok[0];
+  if (c >= 0x80) {
+    /* a lone CJK character: too ambiguous to score (的, 和, 用 ...) */
+    uint32_t cp;
+    int l = jb_utf8_decode((const unsigned char *)tok, (size_t)n, &cp);
+    return l == n && jb_char_class(cp) == 2;
+  }
+  int digits = 1;
+  for (int i = 0; i < n && digits; i++)
+    digits = (tok[i] >= '0' && tok[i] <= '9') || tok[i] == '.';
+  if (digits) return 1; /* years, percentages, parameters: not topics */
+  if (n == 1) return 1;
+  char key[80];
+  if (n >= (int)sizeof(key)) return 0;
+  memcpy(key, tok, (size_t)n);
+  key[n] = 0;
+  const char *k = key;
+  return bsearch(&k, mx->stop, (size_t)mx->nstop, sizeof(char *), cmp_str) != NULL;
+}
+
+/* ----------------------------------------------------------------- terms */
+
+static uint32_t term_hash(const char *s, int n) { return (uint32_t)jb_hash64(s, (size_t)n, 7); }
+
+uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n) {
+  const mx_terms *t = &mx->terms;
+  if (!t->nslots) return UINT32_MAX;
+  uint32_t h = term_hash(tok, n) & (t->nslots - 1);
+  while (t->slots[h]) {
+    const char *s = t->text[t->slots[h] - 1];
+    if ((int)strlen(s) == n && !memcmp(s, tok, (size_t)n)) return t->slots[h] - 1;
+    h = (h + 1) & (t->nslots - 1);
+  }
+  return UINT32_MAX;
+}
+
+static uint32_t term_add(mx_terms *t, const char *tok, int n) {
+  if ((t->n + 1) * 2 > t->nslots) {
+    uint32_t ns = t->nslots ? t->nslots * 2 : 4096;
+    uint32_t *slots = calloc(ns, sizeof(uint32_t));
+    if (!slots) return UINT32_MAX;
+    for (uint32_t i = 0; i < t->nslots; i++) {
+      if (!t->slots[i]) continue;
+      const char *s = t->text[t->slots[i] - 1];
+      uint32_t h = term_hash(s, (int)strlen(s)) & (ns - 1);
+      while (slots[h]) h = (h + 1) & (ns - 1);
+      slots[h] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = ns;
+  }
+  uint32_t h = term_hash(tok, n) & (t->nslots - 1);
+  while (t->slots[h]) {
+    const char *s = t->text[t->slots[h] - 1];
+    if ((int)strlen(s) == n && !memcmp(s, tok, (size_t)n)) return t->slots[h] - 1;
+    h = (h + 1) & (t->nslots - 1);
+  }
+  if (t->n == t->cap) {
+    uint32_t cap = t->cap ? t->cap * 2 : 4096;
+    char **tx = realloc(t->text, sizeof(char *) * cap);
+    if (!tx) return UINT32_MAX;
+    t->text = tx;
+    t->cap = cap;
+  }
+  if (!(t->text[t->n] = jb_strndup(tok, (size_t)n))) return UINT32_MAX;
+  t->slots[h] = t->n + 1;
+  return t->n++;
+}
+
+/* ------------------------------------------------------------- building */
+
+typedef struct tf_pair {
+  uint32_t term;
+  float w;
+} tf_pair;
+
+typedef struct doc_builder {
+  jb_match_index *mx;
+  tf_pair *v;
+  size_t n, cap;
+  float weight;   /* of the field being tokenized */
+  float len;
+  int oom;
+} doc_builder;
+
+static int build_cb(void *ctx, int tflags, const char *tok, int ntok, int s, int e) {
+  doc_builder *b = ctx;
+  if (mx_is_noise(b->mx, tok, ntok)) return 0;
+  uint32_t id = term_add(&b->mx->terms, tok, ntok);
+  if (id == UINT32_MAX) { b->oom = 1; return 1; }
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    tf_pair *v = realloc(b->v, sizeof(*v) * cap);
+    if (!v) { b->oom = 1; return 1; }
+    b->v = v;
+    b->cap = cap;
+  }
+  b->v[b->n].term = id;
+  b->v[b->n].w = b->weight;
+  b->n++;
+  b->len += b->weight;
+  return 0;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+  uint32_t x = ((const tf_pair *)a)->term, y = ((const tf_pair *)b)->term;
+  return x < y ? -1 : x > y;
+}
+
+/* Adds a list field given as JSON text ("[\"a\",\"b\"]") or plain text. */
+static void tokenize_field(doc_builder *b, jb_tokenizer *tok, const char *text, float weight) {
+  if (!text || !*text || weight <= 0) return;
+  b->weight = weight;
+  if (text[0] == '[') {
+    cJSON *a = cJSON_Parse(text);
+    if (cJSON_IsArray(a)) {
+      const cJSON *e;
+      cJSON_ArrayForEach(e, a) if (cJSON_IsString(e))
+          jb_tokenize(tok, JB_TOKENIZE_QUERY, e->valuestring, (int)strlen(e->valuestring), b, build_cb);
+      cJSON_Delete(a);
+      return;
+    }
+    cJSON_Delete(a);
+  }
+  jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), b, build_cb);
+}
+
+/* Turns the builder's pairs into one document of the collection. */
+static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int profile, int64_t rowid) {
+  qsort(b->v, b->n, sizeof(tf_pair), cmp_pair);
+  if (c->ndocs == c->capdocs) {
+    uint32_t cap = c->capdocs ? c->capdocs * 2 : 1024;
+    mx_doc *d = realloc(c->docs, sizeof(*d) * cap);
+    if (!d) return -1;
+    c->docs = d;
+    c->capdocs = cap;
+  }
+  mx_doc *d = &c->docs[c->ndocs];
+  d->unit = unit;
+  d->fwd = (uint32_t)c->nfwd;
+  d->nfwd = 0;
+  d->len = b->len;
+  d->year = (int16_t)year;
+  d->profile = (uint8_t)profile;
+  d->rowid = rowid;
+  for (size_t i = 0; i < b->n;) {
+    size_t j = i;
+    float tf = 0;
+    while (j < b->n && b->v[j].term == b->v[i].term) tf += b->v[j++].w;
+    uint32_t t = b->v[i].term;
+    if (c->nfwd == c->capfwd) {
+      size_t cap = c->capfwd ? c->capfwd * 2 : 65536;
+      mx_fwd *f = realloc(c->fwd, sizeof(*f) * cap);
+      if (!f) return -1;
+      c->fwd = f;
+      c->capfwd = cap;
+    }
+    c->fwd[c->nfwd].term = t;
+    c->fwd[c->nfwd].tf = tf;
+    c->nfwd++;
+    d->nfwd++;
+    if (t >= c->nterms_alloc) {
+      uint32_t na = c->nterms_alloc ? c->nterms_alloc : 4096;
+      while (na <= t) na *= 2;
+      mx_posting **p = realloc(c->post, sizeof(*p) * na);
+      if (!p) return -1;
+      c->post = p;
+      uint32_t *np = realloc(c->npost, sizeof(uint32_t) * na);
+      if (!np) return -1;
+      c->npost = np;
+      uint32_t *cp = realloc(c->cappost, sizeof(uint32_t) * na);
+      if (!cp) return -1;
+      c->cappost = cp;
+      for (uint32_t k = c->nterms_alloc; k < na; k++) {
+        c->post[k] = NULL;
+        c->npost[k] = c->cappost[k] = 0;
+      }
+      c->nterms_alloc = na;
+    }
+    if (c->npost[t] == c->cappost[t]) {
+      uint32_t cap = c->cappost[t] ? c->cappost[t] * 2 : 4;
+      mx_posting *p = realloc(c->post[t], sizeof(*p) * cap);
+      if (!p) return -1;
+      c->post[t] = p;
+      c->cappost[t] = cap;
+    }
+    c->post[t][c->npost[t]].doc = c->ndocs;
+    c->post[t][c->npost[t]].tf = tf;
+    c->npost[t]++;
+    i = j;
+  }
+  c->ndocs++;
+  b->n = 0;
+  b->len = 0;
+  return 0;
+}
+
+static void coll_free(mx_coll *c) {
+  for (uint32_t i = 0; i < c->nterms_alloc; i++) free(c->post[i]);
+  free(c->post);
+  free(c->npost);
+  free(c->cappost);
+  free(c->docs);
+  free(c->fwd);
+}
+
+void jb_match_index_free(jb_match_index *mx) {
+  if (!mx) return;
+  for (uint32_t i = 0; i < mx->terms.n; i++) free(mx->terms.text[i]);
+  free(mx->terms.text);
+  free(mx->terms.slots);
+  coll_free(&mx->supply);
+  coll_free(&mx->demand);
+  for (uint32_t i = 0; i < mx->nunits; i++) {
+    free(mx->units[i].id);
+    free(mx->units[i].name);
+    free(mx->units[i].org);
+    free(mx->units[i].region);
+    free(mx->units[i].list);
+  }
+  free(mx->units);
+  for (uint32_t i = 0; i < mx->nconflicts; i++) { free(mx->conflicts[i].key); free(mx->conflicts[i].note); }
+  for (uint32_t i = 0; i < mx->ncollabs; i++) { free(mx->collabs[i].key); free(mx->collabs[i].note); }
+  free(mx->conflicts);
+  free(mx->collabs);
+  for (uint32_t i = 0; i < mx->norgs; i++) { free(mx->orgs[i].id); free(mx->orgs[i].parent); }
+  free(mx->orgs);
+  for (int i = 0; i < mx->nstop; i++) free(mx->stop[i]);
+  free(mx->stop);
+  free(mx->generation);
+  free(mx);
+}
+
+static mx_unit *unit_add(jb_match_index *mx, mx_type type, sqlite3_stmt *st, int idcol) {
+  if (mx->nunits == mx->capunits) {
+    uint32_t cap = mx->capunits ? mx->capunits * 2 : 1024;
+    mx_unit *u = realloc(mx->units, sizeof(*u) * cap);
+    if (!u) return NULL;
+    mx->units = u;
+    mx->capunits = cap;
+  }
+  mx_unit *u = &mx->units[mx->nunits++];
+  memset(u, 0, sizeof(*u));
+  u->type = (uint8_t)type;
+  u->id = jb_strdup((const char *)sqlite3_column_text(st, idcol));
+  return u->id ? u : NULL;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i) {
+  const unsigned char *s = sqlite3_column_text(st, i);
+  return s ? jb_strdup((const char *)s) : NULL;
+}
+
+static const char *col(sqlite3_stmt *st, int i) {
+  const unsigned char *s = sqlite3_column_text(st, i);
+  return s ? (const char *)s : "";
+}
+
+uint64_t mx_chains_from_json(jb_db *db, const char *json) {
+  uint64_t bits = 0;
+  if (!json || json[0] != '[') return 0;
+  cJSON *a = cJSON_Parse(json);
+  const cJSON *e;
+  cJSON_ArrayForEach(e, a) {
+    if (!cJSON_IsString(e)) continue;
+    for (int i = 0; i < jb_lexicon_nchains(db->lex) && i < 64; i++)
+      if (!strcmp(jb_lexicon_chain(db->lex, i)->name, e->valuestring)) bits |= 1ULL << i;
+  }
+  cJSON_Delete(a);
+  return bits;
+}
+
+typedef struct chain_scan {
+  jb_db *db;
+  jb_buf norm;
+} chain_scan;
+
+uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text) {
+  uint64_t bits = 0;
+  if (!text || !*text) return 0;
+  jb_buf norm = {0};
+  jb_buf_addc(&norm, ' ');
+  jb_buf tmp = {0};
+  jb_text_normalize(tok, text, (int)strlen(text), &tmp);
+  jb_buf_adds(&norm, jb_buf_str(&tmp));
+  jb_buf_addc(&norm, ' ');
+  jb_buf key = {0};
+  for (int i = 0; i < jb_lexicon_nchains(db->lex) && i < 64; i++) {
+    const jb_chain *c = jb_lexicon_chain(db->lex, i);
+    for (int j = 0; j < c->nkeywords; j++) {
+      jb_buf_reset(&key);
+      jb_buf_printf(&key, " %s ", c->keywords[j]);
+      if (strstr(norm.p, key.p)) {
+        bits |= 1ULL << i;
+        break;
+      }
+    }
+  }
+  jb_buf_free(&key);
+  jb_buf_free(&tmp);
+  jb_buf_free(&norm);
+  return bits;
+}
+
+static uint8_t programs_of(const char *json) {
+  uint8_t p = 0;
+  if (strstr(json, "科技特派员") || strstr(json, "三区人才")) p |= MX_PROG_COMMISSIONER;
+  if (strstr(json, "湖湘青年英才") || strstr(json, "五溪英才") || strstr(json, "靶向引才"))
+    p |= MX_PROG_TALENT;
+  return p;
+}
+
+static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
+  jb_tokenizer *tok = db->tok;
+  doc_builder b = {0};
+  b.mx = mx;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_status rc = JB_OK;
+  float wt = (float)w->w_title, wk = (float)w->w_keywords, wb = (float)w->w_body;
+  jb_buf text = {0};
+
+  /* experts with their evidence: both ordered by expert id, merged */
+  if (jb_db_prepare(db,
+                    "SELECT e.id, coalesce(e.name, e.id), e.org, coalesce(e.region, o.region),"
+                    " coalesce(e.programs, ''), e.capacity, e.fields, e.keywords, e.bio, o.chains"
+                    " FROM expert e LEFT JOIN org o ON o.id = e.org ORDER BY e.id",
+                    &st, err) ||
+      jb_db_prepare(db, "SELECT expert, rowid, title, abstract, year FROM evidence ORDER BY expert, rowid",
+                    &ev, err)) {
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  int evrc = sqlite3_step(ev);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint32_t ui = mx->nunits;
+    mx_unit *u = unit_add(mx, MX_EXPERT, st, 0);
+    if (!u) goto oom;
+    u->name = col_dup(st, 1);
+    u->org = col_dup(st, 2);
+    u->region = col_dup(st, 3);
+    u->programs = programs_of(col(st, 4));
+    u->capacity = (int16_t)sqlite3_column_int(st, 5);
+    u->doc0 = mx->supply.ndocs;
+    jb_buf_reset(&text);
+    jb_buf_printf(&text, "%s %s %s", col(st, 6), col(st, 7), col(st, 8));
+    u->chains = mx_chains_from_json(db, col(st, 9)) | mx_chains_in_text(db, tok, text.p);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 7), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 8), wb);
+    if (b.oom) goto oom;
+    if (b.n && add_doc(&mx->supply, &b, ui, 0, 1, 0)) goto oom;
+    b.n = 0;
+    b.len = 0;
+    while (evrc == SQLITE_ROW && strcmp(col(ev, 0), u->id) < 0) evrc = sqlite3_step(ev);
+    while (evrc == SQLITE_ROW && !strcmp(col(ev, 0), u->id)) {
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 2), wt);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 3), wb);
+      if (b.oom) goto oom;
+      if (add_doc(&mx->supply, &b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
+        goto oom;
+      evrc = sqlite3_step(ev);
+    }
+    u->ndocs = mx->supply.ndocs - u->doc0;
+  }
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  st = ev = NULL;
+
+  if (jb_db_prepare(db,
+                    "SELECT a.id, a.title, coalesce(a.org, x.org), coalesce(o.region, xo.region),"
+                    " a.chains, a.keywords, a.text, a.year, a.rowid"
+                    " FROM achievement a LEFT JOIN expert x ON x.id = a.expert"
+                    " LEFT JOIN org xo ON xo.id = x.org"
+                    " LEFT JOIN org o ON o.id = a.org ORDER BY a.id",
+                    &st, err)) {
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint32_t ui = mx->nunits;
+    mx_unit *u = unit_add(mx, MX_ACHIEVEMENT, st, 0);
+    if (!u) goto oom;
+    u->name = col_dup(st, 1);
+    u->org = col_dup(st, 2);
+    u->region = col_dup(st, 3);
+    u->capacity = 1;
+    jb_buf_reset(&text);
+    jb_buf_printf(&text, "%s %s", col(st, 1), col(st, 5));
+    u->chains = mx_chains_from_json(db, col(st, 4)) | mx_chains_in_text(db, tok, text.p);
+    u->doc0 = mx->supply.ndocs;
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    if (b.oom || add_doc(&mx->supply, &b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
+      goto oom;
+    u->ndocs = 1;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+
+  /* institutions: universities, institutes, platforms, hospitals */
+  if (jb_db_prepare(db,
+                    "SELECT id, name, region, chains, keywords, description, rowid FROM org"
+                    " WHERE kind IN ('university','institute','platform','hospital') ORDER BY id",
+                    &st, err)) {
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint32_t ui = mx->nunits;
+    mx_unit *u = unit_add(mx, MX_ORG, st, 0);
+    if (!u) goto oom;
+    u->name = col_dup(st, 1);
+    u->org = col_dup(st, 0);
+    u->region = col_dup(st, 2);
+    u->capacity = 1;
+    u->chains = mx_chains_from_json(db, col(st, 3));
+    u->doc0 = mx->supply.ndocs;
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 4), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wb);
+    if (b.oom || add_doc(&mx->supply, &b, ui, 0, 1, sqlite3_column_int64(st, 6))) goto oom;
+    u->ndocs = 1;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+
+  if (jb_db_prepare(db,
+                    "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
+                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid"
+                    " FROM need n LEFT JOIN org o ON o.id = n.org ORDER BY n.id",
+                    &st, err)) {
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint32_t ui = mx->nunits;
+    mx_unit *u = unit_add(mx, MX_NEED, st, 0);
+    if (!u) goto oom;
+    u->name = col_dup(st, 1);
+    u->org = col_dup(st, 2);
+    u->region = col_dup(st, 3);
+    u->open = !strcmp(col(st, 7), "open");
+    u->list = col_dup(st, 8);
+    jb_buf_reset(&text);
+    jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
+    u->chains = mx_chains_from_json(db, col(st, 4));
+    if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
+    u->doc0 = mx->demand.ndocs;
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
+    u->ndocs = 1;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+
+  /* relations and org parents, for conflicts of interest */
+  for (int collab = 0; collab < 2; collab++) {
+    if (jb_db_prepare(db,
+                      collab ? "SELECT expert || char(9) || org, note, coalesce(year, 0) FROM relation"
+                               " WHERE kind='collaboration' ORDER BY 1"
+                             : "SELECT expert || char(9) || org, note, coalesce(year, 0) FROM relation"
+                               " WHERE kind='conflict' ORDER BY 1",
+                      &st, err)) {
+      rc = JB_ERR_DB;
+      goto done;
+    }
+    mx_pair **v = collab ? &mx->collabs : &mx->conflicts;
+    uint32_t *nv = collab ? &mx->ncollabs : &mx->nconflicts, cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      if (*nv == cap) {
+        cap = cap ? cap * 2 : 64;
+        mx_pair *p = realloc(*v, sizeof(*p) * cap);
+        if (!p) goto oom;
+        *v = p;
+      }
+      (*v)[*nv].key = col_dup(st, 0);
+      (*v)[*nv].note = col_dup(st, 1);
+      (*v)[*nv].year = sqlite3_column_int(st, 2);
+      (*nv)++;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+  }
+  if (jb_db_prepare(db, "SELECT id, parent FROM org ORDER BY id", &st, err)) {
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  {
+    uint32_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      if (mx->norgs == cap) {
+        cap = cap ? cap * 2 : 64;
+        mx_orgref *p = realloc(mx->orgs, sizeof(*p) * cap);
+        if (!p) goto oom;
+        mx->orgs = p;
+      }
+      mx->orgs[mx->norgs].id = col_dup(st, 0);
+      mx->orgs[mx->norgs].parent = col_dup(st, 1);
+      mx->norgs++;
+    }
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+
+  for (int c = 0; c < 2; c++) {
+    mx_coll *co = c ? &mx->demand : &mx->supply;
+    double sum = 0;
+    for (uint32_t i = 0; i < co->ndocs; i++) sum += co->docs[i].len;
+    co->avglen = co->ndocs ? sum / co->ndocs : 1;
+    if (co->avglen <= 0) co->avglen = 1;
+  }
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  free(b.v);
+  jb_buf_free(&text);
+  return rc;
+}
+
+int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id) {
+  /* units of one type are contiguous and sorted by id: binary search */
+  uint32_t lo = 0, hi = mx->nunits;
+  while (lo < hi && mx->units[lo].type != type) lo++;
+  uint32_t end = lo;
+  while (end < hi && mx->units[end].type == type) end++;
+  hi = end;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(mx->units[mid].id, id);
+    if (!c) return (int)mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+const char *mx_org_parent(const jb_match_index *mx, const char *org) {
+  if (!org) return NULL;
+  uint32_t lo = 0, hi = mx->norgs;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(mx->orgs[mid].id, org);
+    if (!c) return mx->orgs[mid].parent;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return NULL;
+}
+
+const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *expert, const char *org) {
+  if (!expert || !org) return NULL;
+  const mx_pair *v = collab ? mx->collabs : mx->conflicts;
+  uint32_t lo = 0, hi = collab ? mx->ncollabs : mx->nconflicts;
+  jb_buf key = {0};
+  jb_buf_printf(&key, "%s\t%s", expert, org);
+  const mx_pair *found = NULL;
+  while (lo < hi && !key.oom) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    /* SQLite's ORDER BY on text is memcmp order, as strcmp */
+    int c = strcmp(v[mid].key, key.p);
+    if (!c) { found = &v[mid]; break; }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  jb_buf_free(&key);
+  return found;
+}
+
+jb_status mx_get(jb_db *db, jb_match_index **ppMx, jb_error *err) {
+  char *gen = jb_meta_get(db, "generation");
+  uint64_t lh = jb_lexicon_hash(db->lex);
+  if (db->mx && gen && db->mx->generation && !strcmp(gen, db->mx->generation) && db->mx->lexhash == lh) {
+    free(gen);
+    *ppMx = db->mx;
+    return JB_OK;
+  }
+  jb_match_index_free(db->mx);
+  db->mx = NULL;
+  jb_match_index *mx = calloc(1, sizeof(*mx));
+  if (!mx || load_stopwords(mx, db->tok)) {
+    free(gen);
+    jb_match_index_free(mx);
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+    return JB_ERR_NOMEM;
+  }
+  mx_weights w;
+  mx_weights_default(&w);
+  /* one read transaction: a consistent snapshot while imports go on */
+  sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
+  jb_status rc = build(db, mx, &w, err);
+  sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+  if (rc) {
+    free(gen);
+    jb_match_index_free(mx);
+    return rc;
+  }
+  mx->generation = gen ? gen : jb_strdup("0");
+  mx->lexhash = lh;
+  db->mx = mx;
+  *ppMx = mx;
+  return JB_OK;
+}

@@ -1,0 +1,177 @@
+/*
+** match_int.h — the match index shared by match_index.c (building),
+** match_score.c (scoring one need) and match_batch.c (many needs, threads).
+**
+** The index is built in memory from the tables, once per process and again
+** when the data generation or the lexicon changes. It holds two collections
+** of documents, each with its own term statistics:
+**   supply: expert evidence (papers, patents, projects), expert profiles,
+**           achievements, and institution profiles;
+**   demand: needs (for matching an expert or achievement to needs).
+** A unit is what gets ranked (an expert, achievement, org or need); an
+** expert is one unit with many documents.
+*/
+#ifndef JB_MATCH_INT_H
+#define JB_MATCH_INT_H
+
+#include "jb_int.h"
+
+typedef enum mx_type { MX_EXPERT = 0, MX_ACHIEVEMENT, MX_ORG, MX_NEED, MX_NTYPES } mx_type;
+
+typedef struct mx_posting {
+  uint32_t doc;
+  float tf;        /* field-weighted term frequency */
+} mx_posting;
+
+typedef struct mx_fwd {
+  uint32_t term;
+  float tf;
+} mx_fwd;
+
+typedef struct mx_doc {
+  uint32_t unit;
+  uint32_t fwd, nfwd;  /* slice of the collection's forward list */
+  float len;           /* field-weighted length */
+  int16_t year;        /* 0 = unknown */
+  uint8_t profile;     /* 1: the unit's own profile, 0: an evidence document */
+  int64_t rowid;       /* evidence/achievement/need rowid, for explanations */
+} mx_doc;
+
+typedef struct mx_coll {
+  mx_doc *docs;
+  uint32_t ndocs, capdocs;
+  mx_fwd *fwd;
+  size_t nfwd, capfwd;
+  /* postings per term id (term ids are global, see mx_terms) */
+  mx_posting **post;
+  uint32_t *npost, *cappost;
+  uint32_t nterms_alloc;
+  double avglen;
+} mx_coll;
+
+typedef struct mx_unit {
+  uint8_t type;        /* mx_type */
+  uint8_t programs;    /* MX_PROG_* bits */
+  uint8_t open;        /* needs: status open */
+  int16_t capacity;
+  char *id;
+  char *name;
+  char *org;           /* owner / employer org id, or NULL */
+  char *region;
+  char *list;          /* needs: challenge list */
+  uint64_t chains;     /* bit i = lexicon chain i */
+  uint32_t doc0, ndocs;/* documents in its collection */
+} mx_unit;
+
+#define MX_PROG_COMMISSIONER 1  /* 科技特派员, 三区人才: serve counties */
+#define MX_PROG_TALENT 2        /* 湖湘青年英才, 五溪英才, 靶向引才 */
+
+typedef struct mx_terms {
+  char **text;
+  uint32_t n, cap;
+  uint32_t *slots;     /* open addressing: term id + 1, 0 = empty */
+  uint32_t nslots;
+} mx_terms;
+
+/* An expert-organization relation (declared conflict or collaboration). */
+typedef struct mx_pair {
+  char *key;            /* "expert\torg" */
+  char *note;
+  int year;
+} mx_pair;
+
+typedef struct mx_orgref {
+  char *id, *parent;
+} mx_orgref;
+
+struct jb_match_index {
+  mx_terms terms;
+  mx_pair *conflicts, *collabs;  /* sorted by key */
+  uint32_t nconflicts, ncollabs;
+  mx_orgref *orgs;               /* every org with its parent, sorted by id */
+  uint32_t norgs;
+  mx_coll supply, demand;
+  mx_unit *units;
+  uint32_t nunits, capunits;
+  char *generation;
+  uint64_t lexhash;
+  char **stop;          /* stemmed English stopwords, sorted */
+  int nstop;
+};
+typedef struct jb_match_index jb_match_index;
+
+/* Builds (or returns the current) index for db. */
+jb_status mx_get(jb_db *db, jb_match_index **ppMx, jb_error *err);
+/* Term id of a normalized token, or UINT32_MAX. */
+uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);
+/* 1 when a normalized token carries no topic: stopword, number, lone CJK char. */
+int mx_is_noise(const jb_match_index *mx, const char *tok, int n);
+/* Chains (bits) mentioned in a text, via the lexicon's chain keywords. */
+uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text);
+uint64_t mx_chains_from_json(jb_db *db, const char *json);
+int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id);
+/* The parent org of an org, or NULL. */
+const char *mx_org_parent(const jb_match_index *mx, const char *org);
+/* The conflict (collab = 0) or collaboration (collab = 1) of an expert with
+** an org, or NULL. */
+const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *expert, const char *org);
+
+/* ---- scoring (match_score.c) ---- */
+
+/* Weights of the score; see match_score.c for the defaults and why. */
+typedef struct mx_weights {
+  double k1, b;            /* BM25 */
+  double w_title, w_keywords, w_body;  /* field weights, documents and queries */
+  double max_terms;        /* query terms kept, by weight */
+  double evidence_decay;   /* weight of the 2nd, 3rd ... best evidence */
+  double recency;          /* per-year discount of old evidence */
+  double prf_docs, prf_terms, prf_weight;  /* pseudo-relevance feedback */
+  double org_via_experts;  /* an institution's score from its best expert */
+  double chain, region, program;  /* structured boosts (multiplicative) */
+  double floor;            /* minimum score listed */
+} mx_weights;
+
+void mx_weights_default(mx_weights *w);
+jb_status mx_weights_apply(mx_weights *w, const cJSON *overrides, jb_error *err);
+cJSON *mx_weights_json(const mx_weights *w);
+
+/* A need as a query. */
+typedef struct mx_need {
+  const char *id;          /* NULL for ad-hoc text */
+  const char *title, *text;
+  const cJSON *keywords;   /* list of strings or NULL */
+  uint64_t chains;
+  const char *org, *region;
+} mx_need;
+
+typedef struct mx_hit {
+  uint32_t unit;
+  double score, text;
+  double chain, region, program;
+  uint32_t best_doc;
+  uint32_t via;        /* institutions: 1 + the expert unit that lifted it, or 0 */
+} mx_hit;
+
+/* Per-thread scratch space for scoring. */
+typedef struct mx_scratch mx_scratch;
+mx_scratch *mx_scratch_new(const jb_match_index *mx);
+void mx_scratch_free(mx_scratch *s);
+
+/* Scores every supply unit of the allowed types (bit mask of 1<<mx_type)
+** for a need. Returns hits sorted best first (ties by type and id), at most
+** k (k <= 0: every unit of those types, also those scoring 0). The array is
+** owned by the scratch space and valid until the next call. */
+int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
+                  const mx_weights *w, const mx_need *need, unsigned types, int k,
+                  int apply_floor, mx_hit **hits);
+
+/* Why candidate u must not serve a need of need_org, or NULL (caller frees). */
+char *mx_conflict_reason(const jb_match_index *mx, const mx_unit *u, const char *need_org);
+
+/* The query left in the scratch space by the last mx_score_need(). */
+int mx_query_terms(const mx_scratch *s, const uint32_t **unused);
+uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback);
+double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
+                       double tf, double len);
+
+#endif

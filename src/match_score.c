@@ -1,0 +1,526 @@
+/*
+** match_score.c — scoring supply for a need, and needs for supply.
+**
+** The score of a candidate for a need is
+**
+**     score = text * (1 + chain*C + region*R + program*P)
+**
+** text     how well the candidate's documents answer the need: BM25 of the
+**          need's weighted terms against each document, divided by the
+**          need's own maximum (the sum of its term weights at saturation),
+**          so a score means the same for a long need and a short one and
+**          one expert's scores compare across needs. An expert's evidence
+**          documents combine as s1 + d*s2 + d^2*s3 ... (best first): one
+**          strong paper or patent decides, more of them help less and less.
+**          Before scoring, the need's terms are expanded by pseudo-relevance
+**          feedback: the terms that dominate its best-matching documents.
+** C, R, P  structured boosts in [0,1]: shared industry chain (1; 0.5 for the
+**          same parent chain), region (same county 1, city .6, province .3),
+**          programs that exist to serve the county (科技特派员, 三区人才: 1;
+**          talent programs: .5). Multiplicative, so they reorder relevant
+**          candidates but never lift an irrelevant one.
+**
+** Every default below is in mx_weights_default() with the reason for it;
+** a run can override any of them by name (jb_match_opts.weights).
+*/
+#include "match_int.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --------------------------------------------------------------- weights */
+
+void mx_weights_default(mx_weights *w) {
+  /* BM25's usual constants; b = 0.75 suits abstracts of mixed length. */
+  w->k1 = 1.2;
+  w->b = 0.75;
+  /* Title and keyword terms say what a document is about; measured on the
+  ** eval sets (bench/quality), doubling the title helped scifact and csl. */
+  w->w_title = 2.0;
+  w->w_keywords = 1.5;
+  w->w_body = 1.0;
+  /* Keeping a need's 64 strongest terms loses nothing measurable on the dev
+  ** sets and bounds the cost of long needs. */
+  w->max_terms = 64;
+  w->evidence_decay = 0.5;
+  w->recency = 0.0;
+  w->prf_docs = 10;
+  w->prf_terms = 20;
+  w->prf_weight = 0.3;
+  w->org_via_experts = 0.8;
+  w->chain = 0.3;
+  w->region = 0.1;
+  w->program = 0.1;
+  /* below this text relevance a candidate is not worth a staff member's
+  ** time (a few shared common terms) */
+  w->floor = 0.03;
+}
+
+static const struct {
+  const char *name;
+  size_t off;
+  double lo, hi;
+  const char *what;
+} weight_table[] = {
+#define W(f, lo, hi, what) {#f, offsetof(mx_weights, f), lo, hi, what}
+    W(k1, 0, 10, "BM25 term-frequency saturation"),
+    W(b, 0, 1, "BM25 length normalisation"),
+    W(w_title, 0, 20, "weight of title terms"),
+    W(w_keywords, 0, 20, "weight of keyword terms"),
+    W(w_body, 0, 20, "weight of body terms"),
+    W(max_terms, 1, 1000, "need terms kept (strongest first)"),
+    W(evidence_decay, 0, 1, "weight of each further piece of evidence"),
+    W(recency, 0, 1, "discount per year of evidence older than 3 years"),
+    W(prf_docs, 0, 100, "feedback documents (0 = no feedback)"),
+    W(prf_terms, 0, 200, "feedback terms added"),
+    W(prf_weight, 0, 5, "weight of feedback terms"),
+    W(org_via_experts, 0, 1, "institution score from its best expert"),
+    W(chain, 0, 10, "boost for a shared industry chain"),
+    W(region, 0, 10, "boost for the same region"),
+    W(program, 0, 10, "boost for county service programs"),
+    W(floor, 0, 10, "minimum score listed"),
+#undef W
+};
+
+jb_status mx_weights_apply(mx_weights *w, const cJSON *overrides, jb_error *err) {
+  const cJSON *j;
+  cJSON_ArrayForEach(j, overrides) {
+    int i = 0;
+    while (i < JB_ARRAY_LEN(weight_table) && strcmp(weight_table[i].name, j->string)) i++;
+    if (i == JB_ARRAY_LEN(weight_table)) {
+      jb_err_set(err, JB_ERR_USAGE, "unknown weight '%s' (see jiebang match --weights-help)", j->string);
+      return JB_ERR_USAGE;
+    }
+    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < weight_table[i].lo ||
+        j->valuedouble > weight_table[i].hi) {
+      jb_err_set(err, JB_ERR_USAGE, "weight '%s' must be a number %g..%g", j->string,
+                 weight_table[i].lo, weight_table[i].hi);
+      return JB_ERR_USAGE;
+    }
+    *(double *)((char *)w + weight_table[i].off) = j->valuedouble;
+  }
+  return JB_OK;
+}
+
+cJSON *mx_weights_json(const mx_weights *w) {
+  cJSON *o = cJSON_CreateObject();
+  for (int i = 0; i < JB_ARRAY_LEN(weight_table); i++)
+    cJSON_AddNumberToObject(o, weight_table[i].name, *(const double *)((const char *)w + weight_table[i].off));
+  return o;
+}
+
+cJSON *jb_match_default_weights(void) {
+  mx_weights w;
+  mx_weights_default(&w);
+  cJSON *o = cJSON_CreateObject();
+  for (int i = 0; i < JB_ARRAY_LEN(weight_table); i++) {
+    cJSON *e = cJSON_AddObjectToObject(o, weight_table[i].name);
+    cJSON_AddNumberToObject(e, "default", *(const double *)((const char *)&w + weight_table[i].off));
+    cJSON_AddStringToObject(e, "what", weight_table[i].what);
+  }
+  return o;
+}
+
+/* --------------------------------------------------------------- queries */
+
+typedef struct qterm {
+  uint32_t term;
+  double qw;    /* query weight (weighted frequency, feedback-scaled) */
+  double idf;
+} qterm;
+
+struct mx_scratch {
+  float *acc;          /* per document of the collection being scored */
+  uint32_t nacc;
+  uint32_t *touched;
+  uint32_t ntouched;
+  uint8_t *mark;
+  mx_hit *hits;
+  uint32_t nhits;
+  qterm *q;
+  int nq, capq;
+  int nq_need;         /* q[0..nq_need) come from the need, the rest from feedback */
+  double norm;
+};
+
+mx_scratch *mx_scratch_new(const jb_match_index *mx) {
+  mx_scratch *s = calloc(1, sizeof(*s));
+  if (!s) return NULL;
+  uint32_t n = mx->supply.ndocs > mx->demand.ndocs ? mx->supply.ndocs : mx->demand.ndocs;
+  s->nacc = n;
+  s->acc = calloc(n ? n : 1, sizeof(float));
+  s->touched = calloc(n ? n : 1, sizeof(uint32_t));
+  s->mark = calloc(n ? n : 1, 1);
+  s->hits = calloc(mx->nunits ? mx->nunits : 1, sizeof(mx_hit));
+  if (!s->acc || !s->touched || !s->mark || !s->hits) {
+    mx_scratch_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void mx_scratch_free(mx_scratch *s) {
+  if (!s) return;
+  free(s->acc);
+  free(s->touched);
+  free(s->mark);
+  free(s->hits);
+  free(s->q);
+  free(s);
+}
+
+static double idf_of(const mx_coll *c, uint32_t term) {
+  double df = term < c->nterms_alloc ? c->npost[term] : 0;
+  if (df <= 0) return 0;
+  return log(1.0 + (c->ndocs - df + 0.5) / (df + 0.5));
+}
+
+typedef struct qbuild {
+  const jb_match_index *mx;
+  mx_scratch *s;
+  double weight;
+  int oom;
+} qbuild;
+
+static int q_add(mx_scratch *s, uint32_t term, double w) {
+  for (int i = 0; i < s->nq; i++)
+    if (s->q[i].term == term) {
+      s->q[i].qw += w;
+      return 0;
+    }
+  if (s->nq == s->capq) {
+    int cap = s->capq ? s->capq * 2 : 128;
+    qterm *q = realloc(s->q, sizeof(*q) * (size_t)cap);
+    if (!q) return -1;
+    s->q = q;
+    s->capq = cap;
+  }
+  s->q[s->nq].term = term;
+  s->q[s->nq].qw = w;
+  s->q[s->nq].idf = 0;
+  s->nq++;
+  return 0;
+}
+
+static int qbuild_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int e) {
+  qbuild *b = ctx;
+  if (mx_is_noise(b->mx, tok, ntok)) return 0;
+  uint32_t t = mx_term_find(b->mx, tok, ntok);
+  if (t == UINT32_MAX) return 0; /* in no document: cannot contribute */
+  if (q_add(b->s, t, b->weight)) { b->oom = 1; return 1; }
+  return 0;
+}
+
+static int cmp_qterm(const void *a, const void *b) {
+  const qterm *x = a, *y = b;
+  double wx = x->qw * x->idf, wy = y->qw * y->idf;
+  if (wx != wy) return wx > wy ? -1 : 1;
+  return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/* Sets idf, drops terms absent from the collection, keeps the strongest. */
+static void q_finish(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
+  int n = 0;
+  for (int i = 0; i < s->nq; i++) {
+    s->q[i].idf = idf_of(c, s->q[i].term);
+    if (s->q[i].idf > 0) s->q[n++] = s->q[i];
+  }
+  s->nq = n;
+  qsort(s->q, (size_t)s->nq, sizeof(qterm), cmp_qterm);
+  if (s->nq > (int)w->max_terms) s->nq = (int)w->max_terms;
+}
+
+static void tokenize_into(qbuild *b, jb_tokenizer *tok, const char *text, double weight) {
+  if (!text || !*text || weight <= 0) return;
+  b->weight = weight;
+  jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), b, qbuild_cb);
+}
+
+static double tf_part(const mx_weights *w, const mx_coll *c, double tf, double len) {
+  return tf * (w->k1 + 1) / (tf + w->k1 * (1 - w->b + w->b * len / c->avglen));
+}
+
+int mx_query_terms(const mx_scratch *s, const uint32_t **terms_unused) { (void)terms_unused; return s->nq; }
+
+/* Contribution of query term i to a document with weighted frequency tf and
+** length len, as a share of the need's maximum (the same scale as text). */
+double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
+                       double tf, double len) {
+  const qterm *q = &s->q[i];
+  return q->qw * q->idf * tf_part(w, c, tf, len) / (s->norm > 0 ? s->norm : 1);
+}
+
+uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
+  if (from_feedback) *from_feedback = i >= s->nq_need;
+  return s->q[i].term;
+}
+
+/* -------------------------------------------------------------- scoring */
+
+static void reset_acc(mx_scratch *s) {
+  for (uint32_t i = 0; i < s->ntouched; i++) {
+    s->acc[s->touched[i]] = 0;
+    s->mark[s->touched[i]] = 0;
+  }
+  s->ntouched = 0;
+}
+
+
+/* Adds the contributions of query terms [from, nq) to the accumulators. */
+static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, int from) {
+  for (int i = from; i < s->nq; i++) {
+    const qterm *q = &s->q[i];
+    double f = q->qw * q->idf;
+    const mx_posting *p = c->post[q->term];
+    uint32_t np = c->npost[q->term];
+    for (uint32_t j = 0; j < np; j++) {
+      uint32_t d = p[j].doc;
+      if (!s->mark[d]) {
+        s->mark[d] = 1;
+        s->touched[s->ntouched++] = d;
+      }
+      s->acc[d] += (float)(f * tf_part(w, c, p[j].tf, c->docs[d].len));
+    }
+    s->norm += f * (w->k1 + 1);
+  }
+}
+
+typedef struct fb_term {
+  uint32_t term;
+  double w;
+} fb_term;
+
+static int cmp_fb(const void *a, const void *b) {
+  const fb_term *x = a, *y = b;
+  if (x->w != y->w) return x->w > y->w ? -1 : 1;
+  return x->term < y->term ? -1 : x->term > y->term;
+}
+
+static int cmp_doc_by_acc_ctx_desc(const float *acc, uint32_t a, uint32_t b) {
+  if (acc[a] != acc[b]) return acc[a] > acc[b] ? -1 : 1;
+  return a < b ? -1 : a > b;
+}
+
+/* Pseudo-relevance feedback (RM3-like): the terms that carry the most
+** tf-idf mass in the best documents, weighted by those documents' scores,
+** join the query at prf_weight of the original terms' mean weight. */
+static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
+  int nd = (int)w->prf_docs, nt = (int)w->prf_terms;
+  if (nd <= 0 || nt <= 0 || !s->ntouched || s->nq == 0) return 0;
+  /* top nd documents by partial selection */
+  uint32_t top[128];
+  int ntop = 0;
+  if (nd > 128) nd = 128;
+  for (uint32_t i = 0; i < s->ntouched; i++) {
+    uint32_t d = s->touched[i];
+    if (ntop < nd) top[ntop++] = d;
+    else if (cmp_doc_by_acc_ctx_desc(s->acc, d, top[ntop - 1]) >= 0) continue;
+    else top[ntop - 1] = d;
+    for (int j = ntop - 1; j > 0 && cmp_doc_by_acc_ctx_desc(s->acc, top[j], top[j - 1]) < 0; j--) {
+      uint32_t t = top[j];
+      top[j] = top[j - 1];
+      top[j - 1] = t;
+    }
+  }
+  double best = s->acc[top[0]];
+  if (best <= 0) return 0;
+  fb_term *fb = NULL;
+  int nfb = 0, capfb = 0;
+  for (int i = 0; i < ntop; i++) {
+    const mx_doc *d = &c->docs[top[i]];
+    double dw = s->acc[top[i]] / best;
+    for (uint32_t j = 0; j < d->nfwd; j++) {
+      const mx_fwd *f = &c->fwd[d->fwd + j];
+      double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
+      int k = 0;
+      while (k < nfb && fb[k].term != f->term) k++;
+      if (k == nfb) {
+        if (nfb == capfb) {
+          capfb = capfb ? capfb * 2 : 256;
+          fb_term *n = realloc(fb, sizeof(*n) * (size_t)capfb);
+          if (!n) { free(fb); return -1; }
+          fb = n;
+        }
+        fb[nfb].term = f->term;
+        fb[nfb].w = 0;
+        nfb++;
+      }
+      fb[k].w += tw;
+    }
+  }
+  qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
+  double mean = 0;
+  for (int i = 0; i < s->nq; i++) mean += s->q[i].qw;
+  mean /= s->nq;
+  int from = s->nq, added = 0;
+  double top_w = nfb ? fb[0].w : 1;
+  for (int i = 0; i < nfb && added < nt; i++) {
+    int present = 0;
+    for (int k = 0; k < from && !present; k++) present = s->q[k].term == fb[i].term;
+    if (present) continue;
+    if (q_add(s, fb[i].term, w->prf_weight * mean * fb[i].w / top_w)) { free(fb); return -1; }
+    s->q[s->nq - 1].idf = idf_of(c, fb[i].term);
+    added++;
+  }
+  free(fb);
+  score_terms(s, c, w, from);
+  return 0;
+}
+
+static int region_level(const char *a, const char *b) {
+  /* number of leading path components in common: 湖南省/怀化市/辰溪县 */
+  if (!a || !b || !*a || !*b) return 0;
+  int level = 0;
+  while (*a && *b) {
+    const char *ea = strchr(a, '/'), *eb = strchr(b, '/');
+    size_t na = ea ? (size_t)(ea - a) : strlen(a), nb = eb ? (size_t)(eb - b) : strlen(b);
+    if (na != nb || strncmp(a, b, na)) break;
+    level++;
+    if (!ea || !eb) break;
+    a = ea + 1;
+    b = eb + 1;
+  }
+  return level;
+}
+
+static uint64_t family_bits(jb_db *db, uint64_t chains) {
+  uint64_t out = chains;
+  int n = jb_lexicon_nchains(db->lex);
+  for (int i = 0; i < n && i < 64; i++) {
+    if (!(chains >> i & 1)) continue;
+    const jb_chain *c = jb_lexicon_chain(db->lex, i);
+    for (int j = 0; j < n && j < 64; j++)
+      if (*c->parent && !strcmp(jb_lexicon_chain(db->lex, j)->name, c->parent)) out |= 1ULL << j;
+  }
+  return out;
+}
+
+static int cmp_hit(const void *a, const void *b, const jb_match_index *mx) {
+  const mx_hit *x = a, *y = b;
+  if (x->score != y->score) return x->score > y->score ? -1 : 1;
+  const mx_unit *ux = &mx->units[x->unit], *uy = &mx->units[y->unit];
+  if (ux->type != uy->type) return ux->type < uy->type ? -1 : 1;
+  return strcmp(ux->id, uy->id);
+}
+
+/* Sorts hits best first. A merge sort of our own: qsort() has no context
+** argument in C11, and batch threads must not share a global. */
+static void sort_hits(const jb_match_index *mx, mx_hit *h, uint32_t n) {
+  if (n < 2) return;
+  mx_hit *tmp = malloc(sizeof(mx_hit) * n);
+  if (!tmp) {
+    for (uint32_t i = 1; i < n; i++)
+      for (uint32_t j = i; j > 0 && cmp_hit(&h[j], &h[j - 1], mx) < 0; j--) {
+        mx_hit t = h[j];
+        h[j] = h[j - 1];
+        h[j - 1] = t;
+      }
+    return;
+  }
+  for (uint32_t width = 1; width < n; width *= 2) {
+    for (uint32_t i = 0; i < n; i += 2 * width) {
+      uint32_t lo = i, mid = i + width < n ? i + width : n, hi = i + 2 * width < n ? i + 2 * width : n;
+      uint32_t a = lo, b = mid, k = lo;
+      while (a < mid && b < hi) tmp[k++] = cmp_hit(&h[b], &h[a], mx) < 0 ? h[b++] : h[a++];
+      while (a < mid) tmp[k++] = h[a++];
+      while (b < hi) tmp[k++] = h[b++];
+    }
+    memcpy(h, tmp, sizeof(mx_hit) * n);
+  }
+  free(tmp);
+}
+
+static double recency_factor(const mx_weights *w, int year) {
+  if (w->recency <= 0 || year <= 0) return 1;
+  int age = 2021 - year - 3; /* the corpus' reference year: the work plan's */
+  if (age <= 0) return 1;
+  return 1 / (1 + w->recency * age);
+}
+
+int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
+                  const mx_weights *w, const mx_need *need, unsigned types, int k,
+                  int apply_floor, mx_hit **hitsOut) {
+  const mx_coll *c = &mx->supply;
+  s->nq = 0;
+  s->norm = 0;
+  reset_acc(s);
+  qbuild b = {mx, s, 0, 0};
+  tokenize_into(&b, tok, need->title, w->w_title);
+  const cJSON *kw;
+  cJSON_ArrayForEach(kw, need->keywords) if (cJSON_IsString(kw))
+      tokenize_into(&b, tok, kw->valuestring, w->w_keywords);
+  tokenize_into(&b, tok, need->text, w->w_body);
+  if (b.oom) return -1;
+  q_finish(s, c, w);
+  score_terms(s, c, w, 0);
+  s->nq_need = s->nq;
+  if (feedback(s, c, w)) return -1;
+  double norm = s->norm > 0 ? s->norm : 1;
+
+  uint64_t nfam = family_bits(db, need->chains);
+  s->nhits = 0;
+  for (uint32_t ui = 0; ui < mx->nunits; ui++) {
+    const mx_unit *u = &mx->units[ui];
+    if (u->type == MX_NEED || !(types >> u->type & 1)) continue;
+    double best = 0, sum = 0, wgt = 1;
+    uint32_t bestdoc = u->ndocs ? u->doc0 : UINT32_MAX;
+    /* best evidence first: collect this unit's document scores */
+    double sc[8] = {0};
+    int nsc = 0;
+    for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) {
+      double v = s->acc[d] / norm * recency_factor(w, c->docs[d].year);
+      if (v > best) { best = v; bestdoc = d; }
+      if (v <= 0) continue;
+      /* keep the 8 best in descending order */
+      int pos = nsc < 8 ? nsc++ : 8;
+      if (pos == 8 && v <= sc[7]) continue;
+      if (pos == 8) pos = 7;
+      while (pos > 0 && sc[pos - 1] < v) { sc[pos] = sc[pos - 1]; pos--; }
+      sc[pos] = v;
+    }
+    for (int i = 0; i < nsc; i++, wgt *= w->evidence_decay) sum += wgt * sc[i];
+    mx_hit *h = &s->hits[s->nhits];
+    memset(h, 0, sizeof(*h));
+    h->unit = ui;
+    h->text = sum;
+    h->best_doc = bestdoc;
+    s->nhits++;
+  }
+  /* institutions also answer through their best expert */
+  if (w->org_via_experts > 0 && (types >> MX_ORG & 1)) {
+    for (uint32_t i = 0; i < s->nhits; i++) {
+      const mx_unit *u = &mx->units[s->hits[i].unit];
+      if (u->type != MX_EXPERT || !u->org || s->hits[i].text <= 0) continue;
+      int oi = mx_unit_find(mx, MX_ORG, u->org);
+      if (oi < 0) continue;
+      for (uint32_t j = 0; j < s->nhits; j++)
+        if (s->hits[j].unit == (uint32_t)oi) {
+          double v = w->org_via_experts * s->hits[i].text;
+          if (v > s->hits[j].text) {
+            s->hits[j].text = v;
+            s->hits[j].via = s->hits[i].unit + 1;
+            s->hits[j].best_doc = s->hits[i].best_doc;
+          }
+          break;
+        }
+    }
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < s->nhits; i++) {
+    mx_hit *h = &s->hits[i];
+    const mx_unit *u = &mx->units[h->unit];
+    if (k > 0 && h->text <= 0) continue;
+    if (need->chains && u->chains)
+      h->chain = (need->chains & u->chains) ? 1.0 : (nfam & family_bits(db, u->chains)) ? 0.5 : 0;
+    int lv = region_level(need->region, u->region);
+    h->region = lv >= 3 ? 1.0 : lv == 2 ? 0.6 : lv == 1 ? 0.3 : 0;
+    if (!need->region) h->region = 0;
+    h->program = (u->programs & MX_PROG_COMMISSIONER) ? 1.0 : (u->programs & MX_PROG_TALENT) ? 0.5 : 0;
+    h->score = h->text * (1 + w->chain * h->chain + w->region * h->region + w->program * h->program);
+    if (apply_floor && h->score < w->floor) continue;
+    s->hits[n++] = *h;
+  }
+  sort_hits(mx, s->hits, n);
+  *hitsOut = s->hits;
+  return (int)n;
+}

@@ -1,0 +1,227 @@
+/*
+** proto_serve.c — the JSON protocol: one request object per line in, one
+** response object per line out.
+**
+**   {"id":1, "op":"search", "query":"油茶"}
+**   -> {"id":1, "ok":true, "result":{...}}
+**   -> {"id":1, "ok":false, "error":{"code":"invalid", "message":"..."}}
+**
+** A malformed line gets an error response with "id":null and the stream
+** goes on. Every op takes the same parameters as the CLI command of the
+** same name; limits (k, query length, records per import) bound each
+** request's memory and time.
+*/
+#include "jb_int.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_IMPORT_RECORDS 10000 /* per request: bigger loads go through files */
+
+typedef cJSON *(*op_fn)(jb_db *db, const cJSON *req, jb_error *err);
+
+static cJSON *error_response(const cJSON *id, jb_status code, const char *message) {
+  cJSON *r = cJSON_CreateObject();
+  if (!r) return NULL;
+  cJSON_AddItemToObject(r, "id", id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+  cJSON_AddBoolToObject(r, "ok", 0);
+  cJSON *e = cJSON_AddObjectToObject(r, "error");
+  cJSON_AddStringToObject(e, "code", jb_status_name(code));
+  cJSON_AddStringToObject(e, "message", message);
+  return r;
+}
+
+/* Parameter readers: absent gives the default; a wrong type is an error. */
+static int str_param(const cJSON *req, const char *name, const char **out, jb_error *err) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(req, name);
+  if (!j || cJSON_IsNull(j)) return 0;
+  if (!cJSON_IsString(j)) {
+    jb_err_set(err, JB_ERR_USAGE, "parameter '%s' must be a string", name);
+    return -1;
+  }
+  if (jb_utf8_invalid_at(j->valuestring, strlen(j->valuestring)) >= 0) {
+    jb_err_set(err, JB_ERR_PARSE, "parameter '%s' is not valid UTF-8", name);
+    return -1;
+  }
+  *out = j->valuestring;
+  return 0;
+}
+
+static int int_param(const cJSON *req, const char *name, int lo, int hi, int *out, jb_error *err) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(req, name);
+  if (!j || cJSON_IsNull(j)) return 0;
+  if (!cJSON_IsNumber(j) || j->valuedouble != floor(j->valuedouble) || j->valuedouble < lo ||
+      j->valuedouble > hi) {
+    jb_err_set(err, JB_ERR_LIMIT, "parameter '%s' must be a whole number %d..%d", name, lo, hi);
+    return -1;
+  }
+  *out = (int)j->valuedouble;
+  return 0;
+}
+
+static cJSON *op_search(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_search_opts o = {0};
+  int k = 10;
+  if (str_param(req, "query", &o.query, err) || str_param(req, "type", &o.type, err) ||
+      int_param(req, "k", 1, JB_MAX_K, &k, err))
+    return NULL;
+  if (!o.query) {
+    jb_err_set(err, JB_ERR_USAGE, "search needs \"query\"");
+    return NULL;
+  }
+  o.k = k;
+  cJSON *out = NULL;
+  jb_search(db, &o, &out, err);
+  return out;
+}
+
+static cJSON *op_get(jb_db *db, const cJSON *req, jb_error *err) {
+  const char *type = NULL, *id = NULL;
+  if (str_param(req, "type", &type, err) || str_param(req, "record", &id, err)) return NULL;
+  if (!type || !id) {
+    jb_err_set(err, JB_ERR_USAGE, "get needs \"type\" and \"record\" (the record's id)");
+    return NULL;
+  }
+  const cJSON *wc = cJSON_GetObjectItemCaseSensitive(req, "with_contacts");
+  cJSON *out = NULL;
+  jb_db_get(db, type, id, cJSON_IsTrue(wc), &out, err);
+  return out;
+}
+
+static cJSON *op_stats(jb_db *db, const cJSON *req, jb_error *err) {
+  cJSON *out = NULL;
+  jb_db_stats(db, &out, err);
+  return out;
+}
+
+static void collect_error(void *ctx, const jb_error *e) {
+  cJSON *arr = ctx;
+  if (cJSON_GetArraySize(arr) < 100) cJSON_AddItemToArray(arr, cJSON_CreateString(e->message));
+}
+
+static cJSON *op_import(jb_db *db, const cJSON *req, jb_error *err) {
+  const cJSON *records = cJSON_GetObjectItemCaseSensitive(req, "records");
+  if (!cJSON_IsArray(records)) {
+    jb_err_set(err, JB_ERR_USAGE, "import needs \"records\": a list of record objects");
+    return NULL;
+  }
+  if (cJSON_GetArraySize(records) > MAX_IMPORT_RECORDS) {
+    jb_err_set(err, JB_ERR_LIMIT, "at most %d records per import request; import a file instead",
+               MAX_IMPORT_RECORDS);
+    return NULL;
+  }
+  jb_import_opts o = {0};
+  if (str_param(req, "type", &o.type, err)) return NULL;
+  o.skip_invalid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "skip_invalid"));
+  cJSON *errors = cJSON_CreateArray();
+  o.on_error = collect_error;
+  o.ctx = errors;
+  jb_import_stats st = {0};
+  jb_status rc = jb_import_json(db, records, "records", &o, &st, err);
+  if (rc && !(o.skip_invalid && rc == JB_ERR_INVALID) && !(o.skip_invalid && rc == JB_ERR_PARSE)) {
+    cJSON_Delete(errors);
+    return NULL;
+  }
+  jb_error_clear(err);
+  cJSON *out = cJSON_CreateObject();
+  cJSON_AddNumberToObject(out, "read", (double)st.read);
+  cJSON_AddNumberToObject(out, "inserted", (double)st.inserted);
+  cJSON_AddNumberToObject(out, "updated", (double)st.updated);
+  cJSON_AddNumberToObject(out, "unchanged", (double)st.unchanged);
+  cJSON_AddNumberToObject(out, "invalid", (double)st.invalid);
+  cJSON_AddItemToObject(out, "errors", errors);
+  return out;
+}
+
+static cJSON *op_match(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_match_opts o = {0};
+  int k = 10;
+  if (str_param(req, "need", &o.need_id, err) || str_param(req, "text", &o.text, err) ||
+      str_param(req, "expert", &o.expert_id, err) ||
+      str_param(req, "achievement", &o.achievement_id, err) ||
+      str_param(req, "type", &o.type, err) || str_param(req, "why_not", &o.why_not, err) ||
+      int_param(req, "k", 1, JB_MAX_K, &k, err))
+    return NULL;
+  if (o.text && strlen(o.text) > JB_MAX_FIELD_BYTES) {
+    jb_err_set(err, JB_ERR_LIMIT, "text is longer than %d bytes", JB_MAX_FIELD_BYTES);
+    return NULL;
+  }
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "weights");
+  if (w && !cJSON_IsNull(w)) {
+    if (!cJSON_IsObject(w)) {
+      jb_err_set(err, JB_ERR_USAGE, "\"weights\" must be an object of name: number");
+      return NULL;
+    }
+    o.weights = w;
+  }
+  o.k = k;
+  o.explain = 1;
+  cJSON *out = NULL;
+  jb_match(db, &o, &out, err);
+  return out;
+}
+
+static cJSON *op_ops(jb_db *db, const cJSON *req, jb_error *err);
+
+static const struct {
+  const char *name;
+  op_fn fn;
+  const char *summary;
+} ops[] = {
+    {"search", op_search, "full-text search: query, type?, k?"},
+    {"match", op_match, "rank supply for a need: need | text | expert | achievement, type?, k?, why_not?, weights?"},
+    {"get", op_get, "one record: type, record"},
+    {"import", op_import, "store records: records[], skip_invalid?, type?"},
+    {"stats", op_stats, "counts and index state"},
+    {"ops", op_ops, "this list"},
+};
+
+static cJSON *op_ops(jb_db *db, const cJSON *req, jb_error *err) {
+  cJSON *out = cJSON_CreateObject();
+  for (int i = 0; i < JB_ARRAY_LEN(ops); i++) cJSON_AddStringToObject(out, ops[i].name, ops[i].summary);
+  return out;
+}
+
+cJSON *jb_serve_line(jb_db *db, const char *line, size_t n) {
+  if (jb_utf8_invalid_at(line, n) >= 0)
+    return error_response(NULL, JB_ERR_PARSE, "request is not valid UTF-8");
+  const char *end = NULL;
+  cJSON *req = cJSON_ParseWithLengthOpts(line, n, &end, 0);
+  if (!req) return error_response(NULL, JB_ERR_PARSE, "malformed JSON request");
+  while (end && end < line + n && (*end == ' ' || *end == '\t' || *end == '\r')) end++;
+  if (end != line + n) {
+    cJSON_Delete(req);
+    return error_response(NULL, JB_ERR_PARSE, "one JSON object per line");
+  }
+  if (!cJSON_IsObject(req)) {
+    cJSON_Delete(req);
+    return error_response(NULL, JB_ERR_USAGE, "a request is a JSON object with \"op\"");
+  }
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
+  const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
+  cJSON *resp = NULL;
+  if (!cJSON_IsString(op)) {
+    resp = error_response(id, JB_ERR_USAGE, "missing \"op\" (try {\"op\":\"ops\"})");
+  } else {
+    int i = 0;
+    while (i < JB_ARRAY_LEN(ops) && strcmp(ops[i].name, op->valuestring)) i++;
+    if (i == JB_ARRAY_LEN(ops)) {
+      resp = error_response(id, JB_ERR_USAGE, "unknown op (try {\"op\":\"ops\"})");
+    } else {
+      jb_error err;
+      jb_error_clear(&err);
+      cJSON *result = ops[i].fn(db, req, &err);
+      if (!result) {
+        resp = error_response(id, err.code ? err.code : JB_ERR_INTERNAL,
+                              err.message[0] ? err.message : "failed");
+      } else {
+        resp = cJSON_CreateObject();
+        cJSON_AddItemToObject(resp, "id", id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull());
+        cJSON_AddBoolToObject(resp, "ok", 1);
+        cJSON_AddItemToObject(resp, "result", result);
+      }
+    }
+  }
+  cJSON_Delete(req);
+  return resp;
+}

@@ -1,0 +1,390 @@
+/*
+** store_db.c — opening the database, schema migrations, meta, stats, get,
+** reindex and integrity checks.
+**
+** One SQLite file holds everything. WAL mode lets searches and matches from
+** other processes go on while an import writes; foreign keys are on so that
+** no need can point at a missing organization.
+*/
+#include "jb_int.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* Schema migrations, applied in order; PRAGMA user_version counts them. Never
+** edit a released entry: add a new one. */
+static const char *const migrations[] = {
+    /* 1: the data model */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+    "CREATE TABLE org(id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  subkind TEXT, region TEXT, parent TEXT, chains TEXT, keywords TEXT,"
+    "  description TEXT, doc TEXT NOT NULL);"
+    "CREATE TABLE expert(id TEXT PRIMARY KEY, name TEXT, org TEXT REFERENCES org(id),"
+    "  rank TEXT, fields TEXT, keywords TEXT, bio TEXT, programs TEXT, region TEXT,"
+    "  capacity INTEGER NOT NULL DEFAULT 1, doc TEXT NOT NULL);"
+    "CREATE INDEX expert_org ON expert(org);"
+    "CREATE TABLE evidence(expert TEXT NOT NULL REFERENCES expert(id) ON DELETE CASCADE,"
+    "  id TEXT NOT NULL, kind TEXT, title TEXT, abstract TEXT, year INTEGER,"
+    "  doc TEXT NOT NULL, PRIMARY KEY(expert, id));"
+    "CREATE TABLE achievement(id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT,"
+    "  keywords TEXT, kind TEXT, expert TEXT REFERENCES expert(id),"
+    "  org TEXT REFERENCES org(id), maturity TEXT, chains TEXT, year INTEGER,"
+    "  doc TEXT NOT NULL);"
+    "CREATE TABLE need(id TEXT PRIMARY KEY, org TEXT REFERENCES org(id),"
+    "  title TEXT NOT NULL, text TEXT, keywords TEXT, chains TEXT, budget REAL,"
+    "  deadline TEXT, status TEXT NOT NULL DEFAULT 'open', list TEXT,"
+    "  team_size INTEGER NOT NULL DEFAULT 0, created TEXT, doc TEXT NOT NULL);"
+    "CREATE INDEX need_status ON need(status);"
+    "CREATE INDEX need_list ON need(list);"
+    "CREATE TABLE relation(kind TEXT NOT NULL, expert TEXT NOT NULL REFERENCES expert(id),"
+    "  org TEXT NOT NULL REFERENCES org(id), year INTEGER, note TEXT, doc TEXT NOT NULL,"
+    "  PRIMARY KEY(kind, expert, org));"
+    /* One search document per org, need, expert profile, evidence item and
+    ** achievement; sdoc_fts indexes it as external content. */
+    "CREATE TABLE sdoc(rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, ref TEXT NOT NULL,"
+    "  sub TEXT NOT NULL DEFAULT '', title TEXT, keywords TEXT, body TEXT,"
+    "  UNIQUE(kind, ref, sub));"
+    "CREATE VIRTUAL TABLE sdoc_fts USING fts5(title, keywords, body,"
+    "  content='sdoc', content_rowid='rowid', tokenize='jiebang');"
+    "CREATE TRIGGER sdoc_ai AFTER INSERT ON sdoc BEGIN"
+    "  INSERT INTO sdoc_fts(rowid, title, keywords, body)"
+    "  VALUES (new.rowid, new.title, new.keywords, new.body); END;"
+    "CREATE TRIGGER sdoc_ad AFTER DELETE ON sdoc BEGIN"
+    "  INSERT INTO sdoc_fts(sdoc_fts, rowid, title, keywords, body)"
+    "  VALUES ('delete', old.rowid, old.title, old.keywords, old.body); END;"
+    "CREATE TRIGGER sdoc_au AFTER UPDATE ON sdoc BEGIN"
+    "  INSERT INTO sdoc_fts(sdoc_fts, rowid, title, keywords, body)"
+    "  VALUES ('delete', old.rowid, old.title, old.keywords, old.body);"
+    "  INSERT INTO sdoc_fts(rowid, title, keywords, body)"
+    "  VALUES (new.rowid, new.title, new.keywords, new.body); END;"
+    "INSERT INTO meta VALUES('generation', '0');",
+};
+
+int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {
+  int rc = sqlite3_prepare_v2(db->db, sql, -1, ppStmt, NULL);
+  if (rc != SQLITE_OK) {
+    jb_err_db(err, db->db, rc, "preparing a query");
+    *ppStmt = NULL;
+  }
+  return rc;
+}
+
+jb_status jb_db_exec(jb_db *db, const char *sql, jb_error *err) {
+  int rc = sqlite3_exec(db->db, sql, NULL, NULL, NULL);
+  if (rc != SQLITE_OK) return jb_err_db(err, db->db, rc, "executing SQL");
+  return JB_OK;
+}
+
+char *jb_meta_get(jb_db *db, const char *key) {
+  sqlite3_stmt *st = NULL;
+  char *v = NULL;
+  if (sqlite3_prepare_v2(db->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL))
+    return NULL;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    v = jb_strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return v;
+}
+
+jb_status jb_meta_set(jb_db *db, const char *key, const char *value, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                        "ON CONFLICT(key) DO UPDATE SET value=excluded.value", &st, err))
+    return err ? err->code : JB_ERR_DB;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return jb_err_db(err, db->db, rc, "writing meta");
+  return JB_OK;
+}
+
+jb_status jb_db_touch(jb_db *db, jb_error *err) {
+  int rc = sqlite3_exec(db->db,
+                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'",
+                        NULL, NULL, NULL);
+  if (rc != SQLITE_OK) return jb_err_db(err, db->db, rc, "updating the data generation");
+  return JB_OK;
+}
+
+static jb_status migrate(jb_db *db, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  int version = 0;
+  if (jb_db_prepare(db, "PRAGMA user_version", &st, err)) return JB_ERR_DB;
+  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  int latest = JB_ARRAY_LEN(migrations);
+  if (version > latest) {
+    jb_err_set(err, JB_ERR_DB,
+               "%s: database schema version %d is newer than this jiebang (%d); upgrade jiebang",
+               db->path, version, latest);
+    return JB_ERR_DB;
+  }
+  if (version == latest) return JB_OK;
+  if (db->readonly) {
+    jb_err_set(err, JB_ERR_DB, "%s: database needs a schema upgrade; open it writable once",
+               db->path);
+    return JB_ERR_DB;
+  }
+  for (int v = version; v < latest; v++) {
+    jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
+    if (rc) return rc;
+    int src = sqlite3_exec(db->db, migrations[v], NULL, NULL, NULL);
+    if (src != SQLITE_OK) {
+      jb_err_db(err, db->db, src, "migrating the schema");
+      sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+      return JB_ERR_DB;
+    }
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
+    if ((rc = jb_db_exec(db, sql, err)) ||
+        (v == 0 && (rc = jb_meta_set(db, "fts_tokenizer", JB_TOKENIZER_VERSION, err))) ||
+        (rc = jb_db_exec(db, "COMMIT", err))) {
+      sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+      return rc;
+    }
+  }
+  return JB_OK;
+}
+
+jb_status jb_db_ensure_fts(jb_db *db, jb_error *err) {
+  char *v = jb_meta_get(db, "fts_tokenizer");
+  int same = v && !strcmp(v, JB_TOKENIZER_VERSION);
+  free(v);
+  if (same) return JB_OK;
+  if (db->readonly) {
+    jb_err_set(err, JB_ERR_STALE,
+               "the full-text index was built by another tokenizer version; run `jiebang reindex`");
+    return JB_ERR_STALE;
+  }
+  /* Rebuild before anything deletes rows: deleting with a different
+  ** tokenizer than the one that indexed them corrupts an FTS5 index. */
+  jb_status rc = jb_db_exec(db, "INSERT INTO sdoc_fts(sdoc_fts) VALUES('rebuild')", err);
+  if (!rc) rc = jb_meta_set(db, "fts_tokenizer", JB_TOKENIZER_VERSION, err);
+  return rc;
+}
+
+static const char *lexicon_dir(const jb_open_opts *opts) {
+  if (opts && opts->lexicon_dir) return opts->lexicon_dir;
+  const char *env = getenv("JIEBANG_LEXICON");
+  if (env && *env) return env;
+  return JB_SOURCE_LEXICON;
+}
+
+jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, jb_error *err) {
+  *ppDb = NULL;
+  jb_status rc = JB_OK;
+  jb_db *db = calloc(1, sizeof(*db));
+  if (!db) {
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+    return JB_ERR_NOMEM;
+  }
+  db->path = jb_strdup(path);
+  db->readonly = opts && opts->readonly;
+  int flags = db->readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int src = sqlite3_open_v2(path, &db->db, flags, NULL);
+  if (src != SQLITE_OK) {
+    jb_err_set(err, JB_ERR_IO, "%s: cannot open database: %s", path,
+               db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(src));
+    rc = JB_ERR_IO;
+    goto done;
+  }
+  sqlite3_extended_result_codes(db->db, 1);
+  sqlite3_busy_timeout(db->db, opts && opts->busy_timeout_ms ? opts->busy_timeout_ms : 10000);
+  if (jb_fts5_register(db->db) != SQLITE_OK) {
+    jb_err_set(err, JB_ERR_DB, "cannot register the jiebang FTS5 tokenizer (SQLite without FTS5?)");
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  /* Not a database at all? Fail here with a clear message. */
+  src = sqlite3_exec(db->db, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema",
+                     NULL, NULL, NULL);
+  if (src != SQLITE_OK) {
+    jb_err_set(err, JB_ERR_CORRUPT, "%s: not a jiebang database: %s", path, sqlite3_errmsg(db->db));
+    rc = JB_ERR_CORRUPT;
+    goto done;
+  }
+  if (!db->readonly) {
+    /* WAL: readers in other processes keep answering during an import.
+    ** synchronous=NORMAL is durable in WAL mode except for the last commits
+    ** before a power loss, never corrupting. */
+    sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+  }
+  if ((rc = migrate(db, err))) goto done;
+  if (jb_tokenizer_new(&db->tok)) {
+    rc = JB_ERR_NOMEM;
+    jb_err_set(err, rc, "out of memory");
+    goto done;
+  }
+  if ((rc = jb_lexicon_load(lexicon_dir(opts), db->tok, &db->lex, err))) goto done;
+  if (!db->readonly && (rc = jb_db_ensure_fts(db, err))) goto done;
+done:
+  if (rc) {
+    jb_db_close(db);
+    return rc;
+  }
+  *ppDb = db;
+  return JB_OK;
+}
+
+void jb_db_close(jb_db *db) {
+  if (!db) return;
+  jb_match_index_free(db->mx);
+  jb_lexicon_free(db->lex);
+  jb_tokenizer_free(db->tok);
+  if (db->db) sqlite3_close_v2(db->db);
+  free(db->path);
+  free(db);
+}
+
+static long count_of(jb_db *db, const char *sql) {
+  sqlite3_stmt *st = NULL;
+  long n = -1;
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = (long)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
+jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
+  static const struct { const char *name, *sql; } counts[] = {
+      {"orgs", "SELECT count(*) FROM org"},
+      {"needs", "SELECT count(*) FROM need"},
+      {"open_needs", "SELECT count(*) FROM need WHERE status='open'"},
+      {"experts", "SELECT count(*) FROM expert"},
+      {"evidence", "SELECT count(*) FROM evidence"},
+      {"achievements", "SELECT count(*) FROM achievement"},
+      {"conflicts", "SELECT count(*) FROM relation WHERE kind='conflict'"},
+      {"collaborations", "SELECT count(*) FROM relation WHERE kind='collaboration'"},
+      {"search_documents", "SELECT count(*) FROM sdoc"},
+  };
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return JB_ERR_NOMEM;
+  cJSON_AddStringToObject(o, "database", db->path);
+  for (int i = 0; i < JB_ARRAY_LEN(counts); i++) {
+    long n = count_of(db, counts[i].sql);
+    if (n < 0) {
+      cJSON_Delete(o);
+      return jb_err_db(err, db->db, sqlite3_errcode(db->db), "counting records");
+    }
+    cJSON_AddNumberToObject(o, counts[i].name, (double)n);
+  }
+  char *gen = jb_meta_get(db, "generation");
+  char *tokv = jb_meta_get(db, "fts_tokenizer");
+  char *mxgen = jb_meta_get(db, "match_generation");
+  char *mxlex = jb_meta_get(db, "match_lexicon");
+  char lexhash[32];
+  snprintf(lexhash, sizeof(lexhash), "%016llx", (unsigned long long)jb_lexicon_hash(db->lex));
+  cJSON_AddNumberToObject(o, "generation", gen ? atof(gen) : 0);
+  cJSON *fts = cJSON_AddObjectToObject(o, "fulltext_index");
+  cJSON_AddStringToObject(fts, "tokenizer", tokv ? tokv : "");
+  cJSON_AddBoolToObject(fts, "stale", !tokv || strcmp(tokv, JB_TOKENIZER_VERSION) != 0);
+  cJSON *mx = cJSON_AddObjectToObject(o, "match_index");
+  cJSON_AddBoolToObject(mx, "built", mxgen != NULL);
+  cJSON_AddBoolToObject(mx, "stale", !mxgen || !gen || strcmp(mxgen, gen) ||
+                                         !mxlex || strcmp(mxlex, lexhash));
+  cJSON *lx = cJSON_AddObjectToObject(o, "lexicon");
+  cJSON_AddStringToObject(lx, "dir", jb_lexicon_dir(db->lex));
+  cJSON_AddNumberToObject(lx, "entries", jb_lexicon_nterms(db->lex));
+  cJSON_AddNumberToObject(lx, "chains", jb_lexicon_nchains(db->lex));
+  cJSON_AddStringToObject(lx, "hash", lexhash);
+  free(gen);
+  free(tokv);
+  free(mxgen);
+  free(mxlex);
+  *ppOut = o;
+  return JB_OK;
+}
+
+jb_status jb_db_reindex(jb_db *db, jb_error *err) {
+  if (db->readonly) {
+    jb_err_set(err, JB_ERR_USAGE, "reindex needs a writable database");
+    return JB_ERR_USAGE;
+  }
+  jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
+  if (rc) return rc;
+  rc = jb_db_exec(db, "INSERT INTO sdoc_fts(sdoc_fts) VALUES('rebuild')", err);
+  if (!rc) rc = jb_meta_set(db, "fts_tokenizer", JB_TOKENIZER_VERSION, err);
+  /* forget the match index: the next match rebuilds it */
+  if (!rc) rc = jb_db_exec(db, "DELETE FROM meta WHERE key IN ('match_generation','match_lexicon')", err);
+  if (!rc) rc = jb_db_exec(db, "COMMIT", err);
+  if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+  jb_match_index_free(db->mx);
+  db->mx = NULL;
+  return rc;
+}
+
+jb_status jb_db_check(jb_db *db, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, "PRAGMA integrity_check", &st, err)) return JB_ERR_DB;
+  int rc = sqlite3_step(st);
+  int ok = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "ok");
+  if (!ok && rc == SQLITE_ROW)
+    jb_err_set(err, JB_ERR_CORRUPT, "integrity_check: %s", sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  if (!ok) {
+    if (rc != SQLITE_ROW) return jb_err_db(err, db->db, rc, "integrity_check");
+    return JB_ERR_CORRUPT;
+  }
+  rc = sqlite3_exec(db->db, "INSERT INTO sdoc_fts(sdoc_fts, rank) VALUES('integrity-check', 1)",
+                    NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    jb_err_set(err, JB_ERR_CORRUPT, "full-text index: %s", sqlite3_errmsg(db->db));
+    return JB_ERR_CORRUPT;
+  }
+  return JB_OK;
+}
+
+static const char *table_of_kind(const char *kind) {
+  if (!strcmp(kind, "org")) return "org";
+  if (!strcmp(kind, "need")) return "need";
+  if (!strcmp(kind, "expert")) return "expert";
+  if (!strcmp(kind, "achievement")) return "achievement";
+  return NULL;
+}
+
+jb_status jb_db_get(jb_db *db, const char *kind, const char *id, int with_contacts,
+                    cJSON **ppOut, jb_error *err) {
+  *ppOut = NULL;
+  jb_kind k = jb_kind_parse(kind ? kind : "");
+  const char *table = k >= 0 ? table_of_kind(jb_kind_name(k)) : NULL;
+  if (!table) {
+    jb_err_set(err, JB_ERR_USAGE, "unknown type '%s' (org, need, expert, achievement)",
+               kind ? kind : "");
+    return JB_ERR_USAGE;
+  }
+  char sql[96];
+  snprintf(sql, sizeof(sql), "SELECT doc FROM %s WHERE id=?1", table);
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, sql, &st, err)) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return jb_err_db(err, db->db, rc, "reading a record");
+    jb_err_set(err, JB_ERR_NOTFOUND, "no %s with id '%s'", jb_kind_name(k), id);
+    return JB_ERR_NOTFOUND;
+  }
+  cJSON *o = jb_record_public((const char *)sqlite3_column_text(st, 0), with_contacts);
+  sqlite3_finalize(st);
+  if (!o) return JB_ERR_NOMEM;
+  if (k == JB_KIND_EXPERT) {
+    cJSON *papers = cJSON_AddArrayToObject(o, "papers");
+    if (jb_db_prepare(db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", &st, err)) {
+      cJSON_Delete(o);
+      return JB_ERR_DB;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      cJSON *e = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+      if (e) {
+        cJSON_DeleteItemFromObject(e, "type");
+        cJSON_DeleteItemFromObject(e, "expert");
+        cJSON_AddItemToArray(papers, e);
+      }
+    }
+    sqlite3_finalize(st);
+  }
+  *ppOut = o;
+  return JB_OK;
+}

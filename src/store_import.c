@@ -1,0 +1,593 @@
+/*
+** store_import.c — importing JSON Lines and CSV files.
+**
+** Each file is one transaction: either every record of it is stored or none
+** (unless --skip-invalid, where each good record is stored and each bad one
+** reported). Files are applied in dependency order — organizations, then
+** experts, achievements, needs, relations — whatever order the shell gives,
+** so importing a whole corpus folder works in one command.
+*/
+#include "jb_int.h"
+#include <errno.h>
+#include <iconv.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------- input source */
+
+typedef struct source {
+  FILE *f;
+  char *mem;         /* converted contents when an encoding was given */
+  const char *path;
+  int csv;
+} source;
+
+static int is_csv_path(const char *path) {
+  size_t n = strlen(path);
+  return (n > 4 && !strcmp(path + n - 4, ".csv")) || (n > 4 && !strcmp(path + n - 4, ".CSV"));
+}
+
+/* Reads a whole file and converts it from `encoding` to UTF-8. */
+static jb_status convert_file(const char *path, const char *encoding, char **out, size_t *outn,
+                              jb_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+    return JB_ERR_IO;
+  }
+  jb_buf in = {0};
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) jb_buf_add(&in, chunk, got);
+  fclose(f);
+  if (in.oom) {
+    jb_buf_free(&in);
+    jb_err_set(err, JB_ERR_NOMEM, "%s: out of memory reading the file", path);
+    return JB_ERR_NOMEM;
+  }
+  iconv_t cd = iconv_open("UTF-8", encoding);
+  if (cd == (iconv_t)-1) {
+    jb_buf_free(&in);
+    jb_err_set(err, JB_ERR_USAGE, "unknown encoding '%s' (try GB18030, GBK, UTF-8)", encoding);
+    return JB_ERR_USAGE;
+  }
+  size_t cap = in.n * 2 + 16;
+  char *buf = malloc(cap);
+  char *ip = in.p ? in.p : "", *op = buf;
+  size_t il = in.n, ol = cap;
+  jb_status rc = JB_OK;
+  if (!buf) rc = JB_ERR_NOMEM;
+  while (!rc && il > 0) {
+    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+      if (errno == E2BIG) {
+        size_t used = (size_t)(op - buf);
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb) { rc = JB_ERR_NOMEM; break; }
+        buf = nb;
+        op = buf + used;
+        ol = cap - used;
+        continue;
+      }
+      /* count the line of the bad byte for the message */
+      long line = 1;
+      for (char *p = in.p; p < ip; p++) line += (*p == '\n');
+      jb_err_at(err, JB_ERR_PARSE, path, line, NULL, "not valid %s at byte %ld", encoding,
+                (long)(ip - in.p));
+      rc = JB_ERR_PARSE;
+    }
+  }
+  iconv_close(cd);
+  jb_buf_free(&in);
+  if (rc) {
+    free(buf);
+    if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "%s: out of memory converting", path);
+    return rc;
+  }
+  *out = buf;
+  *outn = (size_t)(op - buf);
+  return JB_OK;
+}
+
+static jb_status source_open(source *s, const char *path, const char *encoding, jb_error *err) {
+  memset(s, 0, sizeof(*s));
+  s->path = path;
+  s->csv = is_csv_path(path);
+  int utf8 = !encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8");
+  if (utf8) {
+    s->f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
+    if (!s->f) {
+      jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+      return JB_ERR_IO;
+    }
+    return JB_OK;
+  }
+  size_t n = 0;
+  jb_status rc = convert_file(path, encoding, &s->mem, &n, err);
+  if (rc) return rc;
+  s->f = fmemopen(s->mem, n ? n : 1, "rb");
+  if (!s->f) {
+    free(s->mem);
+    jb_err_set(err, JB_ERR_NOMEM, "%s: cannot open converted text", path);
+    return JB_ERR_NOMEM;
+  }
+  if (!n) { fclose(s->f); s->f = fmemopen("", 1, "rb"); }
+  return JB_OK;
+}
+
+static void source_close(source *s) {
+  if (s->f && s->f != stdin) fclose(s->f);
+  free(s->mem);
+  memset(s, 0, sizeof(*s));
+}
+
+/* Reads one line (without its end) into b, bounded by JB_MAX_LINE_BYTES.
+** Returns 1, 0 at end of file, or -1 when the line was too long (it is
+** consumed). */
+static int read_line(FILE *f, jb_buf *b) {
+  jb_buf_reset(b);
+  char chunk[65536];
+  int any = 0, toolong = 0;
+  while (fgets(chunk, sizeof(chunk), f)) {
+    any = 1;
+    size_t n = strlen(chunk);
+    /* fgets stops at NUL bytes too: find the real end via the newline */
+    int nl = n > 0 && chunk[n - 1] == '\n';
+    if (!toolong) {
+      if (b->n + n > JB_MAX_LINE_BYTES) toolong = 1;
+      else jb_buf_add(b, chunk, n);
+    }
+    if (nl) break;
+  }
+  if (!any) return 0;
+  if (toolong) return -1;
+  while (b->n && (b->p[b->n - 1] == '\n' || b->p[b->n - 1] == '\r')) b->p[--b->n] = 0;
+  return 1;
+}
+
+/* ------------------------------------------------------------- ordering */
+
+/* The kind a file holds, for ordering: from --type, the file name, or its
+** first record. Unknown sorts last. */
+static jb_kind file_kind(const char *path, const jb_import_opts *opts) {
+  if (opts && opts->type) {
+    jb_kind k = jb_kind_parse(opts->type);
+    if (k != JB_KIND_UNKNOWN) return k;
+  }
+  jb_kind k = jb_kind_from_filename(path);
+  if (k != JB_KIND_UNKNOWN || is_csv_path(path) || !strcmp(path, "-")) return k;
+  FILE *f = fopen(path, "rb");
+  if (!f) return JB_KIND_UNKNOWN;
+  jb_buf b = {0};
+  int r;
+  while ((r = read_line(f, &b)) == 1) {
+    const char *p = b.p;
+    if (!strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p) continue;
+    cJSON *j = cJSON_Parse(p);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "type");
+    if (cJSON_IsString(t)) k = jb_kind_parse(t->valuestring);
+    cJSON_Delete(j);
+    break;
+  }
+  jb_buf_free(&b);
+  fclose(f);
+  return k;
+}
+
+/* ------------------------------------------------------------ one file */
+
+typedef struct seen_ids {
+  /* open-addressing set of "kind\tid" → first line, for duplicate ids in a file */
+  char **keys;
+  long *lines;
+  size_t cap, n;
+} seen_ids;
+
+static void seen_free(seen_ids *s) {
+  for (size_t i = 0; i < s->cap; i++) free(s->keys[i]);
+  free(s->keys);
+  free(s->lines);
+  memset(s, 0, sizeof(*s));
+}
+
+/* Returns the first line of an earlier record with the same key, 0 if new,
+** -1 on out of memory. */
+static long seen_add(seen_ids *s, const char *key, long line) {
+  if ((s->n + 1) * 2 > s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    char **k = calloc(cap, sizeof(char *));
+    long *l = calloc(cap, sizeof(long));
+    if (!k || !l) { free(k); free(l); return -1; }
+    for (size_t i = 0; i < s->cap; i++) {
+      if (!s->keys[i]) continue;
+      size_t h = jb_hash64(s->keys[i], strlen(s->keys[i]), 0) & (cap - 1);
+      while (k[h]) h = (h + 1) & (cap - 1);
+      k[h] = s->keys[i];
+      l[h] = s->lines[i];
+    }
+    free(s->keys);
+    free(s->lines);
+    s->keys = k;
+    s->lines = l;
+    s->cap = cap;
+  }
+  size_t h = jb_hash64(key, strlen(key), 0) & (s->cap - 1);
+  while (s->keys[h]) {
+    if (!strcmp(s->keys[h], key)) return s->lines[h];
+    h = (h + 1) & (s->cap - 1);
+  }
+  if (!(s->keys[h] = jb_strdup(key))) return -1;
+  s->lines[h] = line;
+  s->n++;
+  return 0;
+}
+
+/* The identity of a record within a file: type and id (or expert/org). */
+static void record_key(const cJSON *rec, jb_kind deflt, jb_buf *key) {
+  jb_buf_reset(key);
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  jb_kind k = cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
+  jb_buf_adds(key, jb_kind_name(k));
+  static const char *const parts[] = {"expert", "org", "id"};
+  for (int i = 0; i < 3; i++) {
+    if ((k == JB_KIND_EXPERT || k == JB_KIND_ORG || k == JB_KIND_NEED || k == JB_KIND_ACHIEVEMENT) && i < 2)
+      continue; /* these are keyed by id alone */
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(rec, parts[i]);
+    jb_buf_addc(key, '\t');
+    if (cJSON_IsString(j)) jb_buf_adds(key, j->valuestring);
+    else if (cJSON_IsNumber(j)) jb_buf_printf(key, "%.0f", j->valuedouble);
+  }
+}
+
+typedef struct importer {
+  jb_db *db;
+  const jb_import_opts *opts;
+  jb_import_stats *stats;
+  jb_error *err;
+  const char *file;
+  jb_kind deflt;
+  seen_ids seen;
+  jb_buf key;
+  long changes;
+  jb_status first;   /* first error, kept while skipping */
+  jb_error first_err;
+} importer;
+
+static void report(importer *im, const jb_error *e) {
+  if (im->opts && im->opts->on_error) im->opts->on_error(im->opts->ctx, e);
+}
+
+/* Validates and stores one record; in skip mode a failure is rolled back to
+** the record's savepoint and reported, and the import goes on. */
+static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
+  jb_loc loc = {im->file, line};
+  jb_status rc = JB_OK;
+  int changed = 0;
+  if (cJSON_IsObject(rec)) {
+    record_key(rec, im->deflt, &im->key);
+    long first = seen_add(&im->seen, jb_buf_str(&im->key), line);
+    if (first < 0) {
+      jb_err_set(e, JB_ERR_NOMEM, "out of memory");
+      return JB_ERR_NOMEM;
+    }
+    if (first > 0) {
+      const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+      jb_err_at(e, JB_ERR_INVALID, im->file, line, "id", "duplicate record '%s' in this file (first on line %ld)",
+                cJSON_IsString(id) ? id->valuestring : "", first);
+      rc = JB_ERR_INVALID;
+    }
+  }
+  int skip = im->opts && im->opts->skip_invalid;
+  if (!rc && skip) sqlite3_exec(im->db->db, "SAVEPOINT rec", NULL, NULL, NULL);
+  if (!rc) rc = jb_record_store(im->db, rec, im->deflt, &loc, &changed, e);
+  if (skip && !rc) sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
+  if (skip && rc && rc != JB_ERR_INVALID) {
+    sqlite3_exec(im->db->db, "ROLLBACK TO rec", NULL, NULL, NULL);
+    sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
+  }
+  if (im->stats) {
+    im->stats->read++;
+    if (rc) im->stats->invalid++;
+    else if (changed == 1) im->stats->inserted++;
+    else if (changed == 2) im->stats->updated++;
+    else im->stats->unchanged++;
+  }
+  if (changed) im->changes++;
+  return rc;
+}
+
+/* Handles a record's failure: remember and report it; say whether to stop. */
+static int failed(importer *im, jb_status rc, const jb_error *e) {
+  if (!im->first) {
+    im->first = rc;
+    im->first_err = *e;
+  }
+  report(im, e);
+  /* only bad records are skippable; a database failure ends the file */
+  return !(im->opts && im->opts->skip_invalid) ||
+         !(rc == JB_ERR_INVALID || rc == JB_ERR_PARSE || rc == JB_ERR_LIMIT);
+}
+
+static void parse_error(importer *im, const char *line, size_t n, long lineno, jb_error *e) {
+  const char *ep = cJSON_GetErrorPtr();
+  long col = (ep && ep >= line && ep <= line + n) ? (long)(ep - line) + 1 : 0;
+  char near[48] = "";
+  if (ep && ep >= line && ep < line + n) {
+    size_t k = 0;
+    while (k < 20 && ep[k]) k++;
+    while (k > 0 && k < (size_t)(line + n - ep) && ((unsigned char)ep[k] & 0xC0) == 0x80) k--;
+    snprintf(near, sizeof(near), " near '%.*s'", (int)k, ep);
+  }
+  jb_err_at(e, JB_ERR_PARSE, im->file, lineno, NULL, "malformed JSON at column %ld%s", col, near);
+}
+
+static jb_status import_jsonl(importer *im, source *src) {
+  jb_buf line = {0};
+  jb_error e;
+  long lineno = 0;
+  int r;
+  jb_status stop = JB_OK;
+  while ((r = read_line(src->f, &line)) != 0) {
+    lineno++;
+    jb_status rc = JB_OK;
+    cJSON *rec = NULL;
+    if (r < 0) {
+      jb_err_at(&e, JB_ERR_LIMIT, im->file, lineno, NULL, "line longer than %d bytes", JB_MAX_LINE_BYTES);
+      rc = JB_ERR_LIMIT;
+    } else {
+      char *p = line.p;
+      size_t n = line.n;
+      if (lineno == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) { p += 3; n -= 3; }
+      size_t i = 0;
+      while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+      if (i == n) continue; /* blank line */
+      long badat = jb_utf8_invalid_at(p, n);
+      if (badat >= 0) {
+        jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
+                  "invalid UTF-8 at byte %ld of the line (for GBK/GB18030 text use --encoding GB18030)",
+                  badat + 1);
+        rc = JB_ERR_PARSE;
+      } else {
+        const char *end = NULL;
+        rec = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+        if (rec) {
+          while (end < p + n && (*end == ' ' || *end == '\t')) end++;
+          if (end != p + n) {
+            jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
+                      "unexpected text after the JSON object at column %ld (one record per line; NUL bytes are not allowed)",
+                      (long)(end - p) + 1);
+            rc = JB_ERR_PARSE;
+          }
+        } else {
+          parse_error(im, p, n, lineno, &e);
+          rc = JB_ERR_PARSE;
+        }
+      }
+    }
+    if (!rc) rc = take_record(im, rec, lineno, &e);
+    else if (im->stats) { im->stats->read++; im->stats->invalid++; }
+    cJSON_Delete(rec);
+    if (rc && failed(im, rc, &e)) { stop = rc; break; }
+  }
+  if (!stop && ferror(src->f)) {
+    jb_err_set(&e, JB_ERR_IO, "%s: read error", im->file);
+    failed(im, JB_ERR_IO, &e);
+    stop = JB_ERR_IO;
+  }
+  jb_buf_free(&line);
+  return stop;
+}
+
+static jb_status import_csv(importer *im, source *src) {
+  jb_csv *csv = NULL;
+  jb_error e;
+  jb_status stop = JB_OK;
+  char **hdr = NULL;
+  int nhdr = 0;
+  if (jb_csv_open(src->f, &csv)) return JB_ERR_NOMEM;
+  char **fields;
+  int nf;
+  long line;
+  int r;
+  while ((r = jb_csv_next(csv, &fields, &nf, &line)) != 0) {
+    jb_status rc = JB_OK;
+    if (r < 0) {
+      rc = (jb_status)-r;
+      jb_err_at(&e, rc, im->file, line, NULL, "%s",
+                rc == JB_ERR_LIMIT ? "row too large (over 1000 fields or 16 MiB)"
+                : rc == JB_ERR_PARSE ? "unterminated quoted field" : "out of memory");
+    } else if (!hdr) {
+      /* header row: strip a BOM, copy the names */
+      hdr = calloc((size_t)nf, sizeof(char *));
+      if (!hdr) { stop = JB_ERR_NOMEM; break; }
+      nhdr = nf;
+      for (int i = 0; i < nf; i++) {
+        const char *h = fields[i];
+        if (i == 0 && !strncmp(h, "\xEF\xBB\xBF", 3)) h += 3;
+        while (*h == ' ') h++;
+        hdr[i] = jb_strdup(h);
+        size_t n = strlen(hdr[i]);
+        while (n && hdr[i][n - 1] == ' ') hdr[i][--n] = 0;
+      }
+      for (int i = 0; i < nhdr; i++) {
+        long badat = jb_utf8_invalid_at(hdr[i], strlen(hdr[i]));
+        if (badat >= 0) {
+          jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL,
+                    "header is not valid UTF-8 (for GBK/GB18030 exports from Excel use --encoding GB18030)");
+          failed(im, JB_ERR_PARSE, &e);
+          stop = JB_ERR_PARSE;
+          break;
+        }
+      }
+      if (stop) break;
+      continue;
+    } else {
+      int blank = 1;
+      for (int i = 0; i < nf && blank; i++) blank = !*fields[i];
+      if (blank) continue;
+      if (nf > nhdr) {
+        jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL, "%d fields, but the header has %d", nf, nhdr);
+        rc = JB_ERR_PARSE;
+      } else {
+        for (int i = 0; i < nf && !rc; i++) {
+          long badat = jb_utf8_invalid_at(fields[i], strlen(fields[i]));
+          if (badat >= 0) {
+            jb_err_at(&e, JB_ERR_PARSE, im->file, line, hdr[i],
+                      "invalid UTF-8 (for GBK/GB18030 exports from Excel use --encoding GB18030)");
+            rc = JB_ERR_PARSE;
+          }
+        }
+        if (!rc) {
+          cJSON *rec = jb_record_from_row(im->deflt, hdr, fields, nf);
+          if (!rec) rc = JB_ERR_NOMEM;
+          else rc = take_record(im, rec, line, &e);
+          cJSON_Delete(rec);
+        }
+      }
+    }
+    if (rc && r < 0 && im->stats) { im->stats->read++; im->stats->invalid++; }
+    if (rc && failed(im, rc, &e)) { stop = rc; break; }
+    if (r < 0 && rc == JB_ERR_PARSE) { stop = rc; break; } /* cannot resync after a broken quote */
+  }
+  for (int i = 0; i < nhdr; i++) free(hdr[i]);
+  free(hdr);
+  jb_csv_free(csv);
+  return stop;
+}
+
+static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
+                            jb_import_stats *stats, jb_error *err) {
+  importer im;
+  memset(&im, 0, sizeof(im));
+  im.db = db;
+  im.opts = opts;
+  im.stats = stats;
+  im.err = err;
+  im.file = path;
+  im.deflt = opts && opts->type ? jb_kind_parse(opts->type) : JB_KIND_UNKNOWN;
+  if (opts && opts->type && im.deflt == JB_KIND_UNKNOWN) {
+    jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s'", opts->type);
+    return JB_ERR_USAGE;
+  }
+  if (im.deflt == JB_KIND_UNKNOWN) im.deflt = jb_kind_from_filename(path);
+  source src;
+  jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
+  if (rc) return rc;
+  if ((rc = jb_db_exec(db, "BEGIN IMMEDIATE", err))) {
+    source_close(&src);
+    return rc;
+  }
+  rc = jb_db_ensure_fts(db, err);
+  if (!rc) {
+    jb_status stop = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
+    if (stop) rc = stop;
+  }
+  if (!rc && im.changes) rc = jb_db_touch(db, err);
+  if (!rc) {
+    int src_rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+    if (src_rc != SQLITE_OK) rc = jb_err_db(err, db->db, src_rc, "committing the import");
+  }
+  if (rc) {
+    sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+    if (im.first && err) *err = im.first_err;
+    if (stats) stats->files_failed++;
+  } else if (im.first && err) {
+    *err = im.first_err; /* skipped records: report the first, keep JB_OK */
+  }
+  seen_free(&im.seen);
+  jb_buf_free(&im.key);
+  source_close(&src);
+  if (!rc && im.first) return im.first; /* the caller learns records were skipped */
+  return rc;
+}
+
+jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_import_opts *opts,
+                          jb_import_stats *stats, jb_error *err) {
+  if (db->readonly) {
+    jb_err_set(err, JB_ERR_USAGE, "import needs a writable database");
+    return JB_ERR_USAGE;
+  }
+  /* stable order by kind: insertion sort over a small index array */
+  int *order = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+  int *rank = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+  if (!order || !rank) {
+    free(order);
+    free(rank);
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+    return JB_ERR_NOMEM;
+  }
+  for (int i = 0; i < n; i++) {
+    jb_kind k = file_kind(paths[i], opts);
+    rank[i] = k == JB_KIND_UNKNOWN ? JB_KIND_COUNT : (int)k;
+    order[i] = i;
+  }
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && rank[order[j - 1]] > rank[order[j]]; j--) {
+      int t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  jb_status first = JB_OK;
+  jb_error saved;
+  jb_error_clear(&saved);
+  for (int i = 0; i < n; i++) {
+    jb_status rc = import_one(db, paths[order[i]], opts, stats, err);
+    if (rc && !first) {
+      first = rc;
+      if (err) saved = *err;
+    }
+    /* A failed file (not merely skipped records) stops the run: later files
+    ** may depend on it. */
+    if (rc && !(opts && opts->skip_invalid)) break;
+  }
+  if (first && err) *err = saved;
+  free(order);
+  free(rank);
+  return first;
+}
+
+jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_name,
+                         const jb_import_opts *opts, jb_import_stats *stats, jb_error *err) {
+  if (!cJSON_IsArray(records)) {
+    jb_err_set(err, JB_ERR_USAGE, "records must be a JSON array of record objects");
+    return JB_ERR_USAGE;
+  }
+  if (db->readonly) {
+    jb_err_set(err, JB_ERR_USAGE, "import needs a writable database");
+    return JB_ERR_USAGE;
+  }
+  importer im;
+  memset(&im, 0, sizeof(im));
+  im.db = db;
+  im.opts = opts;
+  im.stats = stats;
+  im.err = err;
+  im.file = source_name ? source_name : "records";
+  im.deflt = opts && opts->type ? jb_kind_parse(opts->type) : JB_KIND_UNKNOWN;
+  jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
+  if (rc) return rc;
+  rc = jb_db_ensure_fts(db, err);
+  long i = 0;
+  const cJSON *r;
+  jb_error e;
+  cJSON_ArrayForEach(r, records) {
+    if (rc) break;
+    i++;
+    cJSON *copy = cJSON_Duplicate(r, 1);
+    jb_status one = copy ? take_record(&im, copy, i, &e) : JB_ERR_NOMEM;
+    cJSON_Delete(copy);
+    if (one && failed(&im, one, &e)) rc = one;
+  }
+  if (!rc && im.changes) rc = jb_db_touch(db, err);
+  if (!rc && sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    rc = jb_err_db(err, db->db, sqlite3_errcode(db->db), "committing the import");
+  if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+  if (im.first && err) *err = im.first_err;
+  seen_free(&im.seen);
+  jb_buf_free(&im.key);
+  if (!rc && im.first) return im.first;
+  return rc;
+}

@@ -1,0 +1,917 @@
+/*
+** store_records.c — record validation and upsert.
+**
+** Each kind has a field table: name, type, whether required, allowed values.
+** A record is checked against its table completely before anything is
+** written, so a bad record never leaves a half-written row; the caller's
+** transaction makes the whole file atomic. Every error names the field and
+** the offending value.
+**
+** The record as given (type name canonicalised) is kept in the `doc` column;
+** export writes it back out, so import -> export -> import is the identity,
+** and re-importing an identical record is detected and changes nothing.
+*/
+#include "jb_int.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum ftype {
+  F_ID,      /* identifier string (or integer, stored as its decimal string) */
+  F_STR,     /* short string */
+  F_TEXT,    /* long text */
+  F_LIST,    /* array of strings */
+  F_INT,
+  F_NUM,
+  F_DATE,    /* YYYY-MM-DD, YYYY-MM or YYYY */
+  F_ENUM,
+  F_ORG,     /* reference to an org id */
+  F_EXPERT,  /* reference to an expert id */
+  F_CONTACT, /* object {name, phone, email} or a string */
+  F_PAPERS,  /* array of evidence objects */
+  F_TYPE
+} ftype;
+
+typedef struct field_spec {
+  const char *name;
+  ftype t;
+  int required;
+  const char *values;  /* F_ENUM: '|'-separated allowed values */
+  double lo, hi;       /* F_INT/F_NUM range */
+} field_spec;
+
+#define END {NULL, F_STR, 0, NULL, 0, 0}
+
+static const field_spec org_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"id", F_ID, 1, NULL, 0, 0},
+    {"name", F_STR, 1, NULL, 0, 0},
+    {"kind", F_ENUM, 1, "enterprise|university|institute|platform|association|government|hospital", 0, 0},
+    {"subkind", F_STR, 0, NULL, 0, 0},
+    {"region", F_STR, 0, NULL, 0, 0},
+    {"parent", F_ID, 0, NULL, 0, 0},
+    {"chains", F_LIST, 0, NULL, 0, 0},
+    {"keywords", F_LIST, 0, NULL, 0, 0},
+    {"description", F_TEXT, 0, NULL, 0, 0},
+    {"contact", F_CONTACT, 0, NULL, 0, 0},
+    END};
+
+static const field_spec paper_fields[] = {
+    {"id", F_ID, 1, NULL, 0, 0},
+    {"kind", F_ENUM, 0, "paper|patent|project|award|standard|other", 0, 0},
+    {"title", F_TEXT, 1, NULL, 0, 0},
+    {"abstract", F_TEXT, 0, NULL, 0, 0},
+    {"year", F_INT, 0, NULL, 1900, 2100},
+    {"venue", F_STR, 0, NULL, 0, 0},
+    END};
+
+static const field_spec expert_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"id", F_ID, 1, NULL, 0, 0},
+    {"name", F_STR, 0, NULL, 0, 0},
+    {"org", F_ORG, 0, NULL, 0, 0},
+    {"rank", F_STR, 0, NULL, 0, 0},
+    {"fields", F_LIST, 0, NULL, 0, 0},
+    {"keywords", F_LIST, 0, NULL, 0, 0},
+    {"bio", F_TEXT, 0, NULL, 0, 0},
+    {"programs", F_LIST, 0, NULL, 0, 0},
+    {"region", F_STR, 0, NULL, 0, 0},
+    {"capacity", F_INT, 0, NULL, 0, 100},
+    {"contact", F_CONTACT, 0, NULL, 0, 0},
+    {"papers", F_PAPERS, 0, NULL, 0, 0},
+    {"evidence", F_PAPERS, 0, NULL, 0, 0},
+    END};
+
+static const field_spec evidence_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"expert", F_EXPERT, 1, NULL, 0, 0},
+    {"id", F_ID, 1, NULL, 0, 0},
+    {"kind", F_ENUM, 0, "paper|patent|project|award|standard|other", 0, 0},
+    {"title", F_TEXT, 1, NULL, 0, 0},
+    {"abstract", F_TEXT, 0, NULL, 0, 0},
+    {"year", F_INT, 0, NULL, 1900, 2100},
+    {"venue", F_STR, 0, NULL, 0, 0},
+    END};
+
+static const field_spec achievement_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"id", F_ID, 1, NULL, 0, 0},
+    {"title", F_TEXT, 1, NULL, 0, 0},
+    {"text", F_TEXT, 0, NULL, 0, 0},
+    {"keywords", F_LIST, 0, NULL, 0, 0},
+    {"kind", F_ENUM, 0, "patent|technology|product|variety|standard|software|other", 0, 0},
+    {"patent_no", F_STR, 0, NULL, 0, 0},
+    {"expert", F_EXPERT, 0, NULL, 0, 0},
+    {"org", F_ORG, 0, NULL, 0, 0},
+    {"maturity", F_ENUM, 0, "研发|小试|中试|小批量|产业化", 0, 0},
+    {"chains", F_LIST, 0, NULL, 0, 0},
+    {"year", F_INT, 0, NULL, 1900, 2100},
+    END};
+
+static const field_spec need_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"id", F_ID, 1, NULL, 0, 0},
+    {"org", F_ORG, 0, NULL, 0, 0},
+    {"title", F_TEXT, 1, NULL, 0, 0},
+    {"text", F_TEXT, 0, NULL, 0, 0},
+    {"keywords", F_LIST, 0, NULL, 0, 0},
+    {"chains", F_LIST, 0, NULL, 0, 0},
+    {"budget", F_NUM, 0, NULL, 0, 1e9},
+    {"deadline", F_DATE, 0, NULL, 0, 0},
+    {"created", F_DATE, 0, NULL, 0, 0},
+    {"status", F_ENUM, 0, "open|paired|closed", 0, 0},
+    {"list", F_STR, 0, NULL, 0, 0},
+    {"team_size", F_INT, 0, NULL, 0, 50},
+    {"region", F_STR, 0, NULL, 0, 0},
+    {"contact", F_CONTACT, 0, NULL, 0, 0},
+    END};
+
+static const field_spec relation_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"expert", F_EXPERT, 1, NULL, 0, 0},
+    {"org", F_ORG, 1, NULL, 0, 0},
+    {"year", F_INT, 0, NULL, 1900, 2100},
+    {"note", F_TEXT, 0, NULL, 0, 0},
+    END};
+
+static const struct {
+  const char *name;
+  const field_spec *fields;
+} kinds[JB_KIND_COUNT] = {
+    [JB_KIND_ORG] = {"org", org_fields},
+    [JB_KIND_EXPERT] = {"expert", expert_fields},
+    [JB_KIND_EVIDENCE] = {"evidence", evidence_fields},
+    [JB_KIND_ACHIEVEMENT] = {"achievement", achievement_fields},
+    [JB_KIND_NEED] = {"need", need_fields},
+    [JB_KIND_CONFLICT] = {"conflict", relation_fields},
+    [JB_KIND_COLLABORATION] = {"collaboration", relation_fields},
+};
+
+const char *jb_kind_name(jb_kind k) {
+  return (k >= 0 && k < JB_KIND_COUNT) ? kinds[k].name : "unknown";
+}
+
+static const struct {
+  const char *alias;
+  jb_kind k;
+} kind_aliases[] = {
+    {"org", JB_KIND_ORG},           {"orgs", JB_KIND_ORG},
+    {"organization", JB_KIND_ORG},  {"organizations", JB_KIND_ORG},
+    {"organisation", JB_KIND_ORG},  {"organisations", JB_KIND_ORG},
+    {"expert", JB_KIND_EXPERT},     {"experts", JB_KIND_EXPERT},
+    {"talent", JB_KIND_EXPERT},     {"evidence", JB_KIND_EVIDENCE},
+    {"paper", JB_KIND_EVIDENCE},    {"papers", JB_KIND_EVIDENCE},
+    {"achievement", JB_KIND_ACHIEVEMENT}, {"achievements", JB_KIND_ACHIEVEMENT},
+    {"need", JB_KIND_NEED},         {"needs", JB_KIND_NEED},
+    {"challenge", JB_KIND_NEED},    {"challenges", JB_KIND_NEED},
+    {"conflict", JB_KIND_CONFLICT}, {"conflicts", JB_KIND_CONFLICT},
+    {"collaboration", JB_KIND_COLLABORATION}, {"collaborations", JB_KIND_COLLABORATION},
+};
+
+jb_kind jb_kind_parse(const char *s) {
+  for (int i = 0; i < JB_ARRAY_LEN(kind_aliases); i++)
+    if (!strcmp(s, kind_aliases[i].alias)) return kind_aliases[i].k;
+  return JB_KIND_UNKNOWN;
+}
+
+jb_kind jb_kind_from_filename(const char *path) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  /* the longest known alias that starts the file name: "experts-agri.jsonl" */
+  jb_kind best = JB_KIND_UNKNOWN;
+  size_t bestn = 0;
+  for (int i = 0; i < JB_ARRAY_LEN(kind_aliases); i++) {
+    size_t n = strlen(kind_aliases[i].alias);
+    if (n > bestn && !strncmp(base, kind_aliases[i].alias, n) &&
+        (base[n] == '.' || base[n] == '-' || base[n] == '_' || base[n] == 0)) {
+      best = kind_aliases[i].k;
+      bestn = n;
+    }
+  }
+  return best;
+}
+
+/* ------------------------------------------------------------ validation */
+
+typedef struct vctx {
+  jb_db *db;
+  const jb_loc *loc;
+  jb_error *err;
+} vctx;
+
+static jb_status bad(vctx *v, const char *field, const char *fmt, const char *value) {
+  /* Quote at most 60 bytes of the offending value, cut on a UTF-8 boundary. */
+  char shown[80];
+  size_t n = value ? strlen(value) : 0, cut = n > 60 ? 60 : n;
+  while (cut < n && cut > 0 && ((unsigned char)value[cut] & 0xC0) == 0x80) cut--;
+  snprintf(shown, sizeof(shown), "%.*s%s", (int)cut, value ? value : "", cut < n ? "…" : "");
+  jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
+            field, fmt, shown);
+  return JB_ERR_INVALID;
+}
+
+static const char *json_kind(const cJSON *j) {
+  if (cJSON_IsString(j)) return "a string";
+  if (cJSON_IsNumber(j)) return "a number";
+  if (cJSON_IsArray(j)) return "a list";
+  if (cJSON_IsObject(j)) return "an object";
+  if (cJSON_IsBool(j)) return "a boolean";
+  return "null";
+}
+
+static jb_status check_string(vctx *v, const char *field, const char *s, size_t max) {
+  size_t n = strlen(s);
+  long badat = jb_utf8_invalid_at(s, n);
+  if (badat >= 0) {
+    char msg[96];
+    snprintf(msg, sizeof(msg), "invalid UTF-8 at byte %ld%%s", badat);
+    return bad(v, field, msg, "");
+  }
+  if (n > max) {
+    char msg[96];
+    snprintf(msg, sizeof(msg), "too long: %zu bytes, the limit is %zu: '%%s'", n, max);
+    return bad(v, field, msg, s);
+  }
+  return JB_OK;
+}
+
+static int ref_exists(jb_db *db, const char *table, const char *id) {
+  char sql[64];
+  snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id=?1", table);
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return -1;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
+}
+
+static int valid_date(const char *s) {
+  int n = (int)strlen(s);
+  if (n != 4 && n != 7 && n != 10) return 0;
+  for (int i = 0; i < n; i++) {
+    if (i == 4 || i == 7) {
+      if (s[i] != '-') return 0;
+    } else if (!isdigit((unsigned char)s[i])) return 0;
+  }
+  int y = atoi(s), m = n >= 7 ? atoi(s + 5) : 1, d = n == 10 ? atoi(s + 8) : 1;
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
+}
+
+static int enum_has(const char *values, const char *s) {
+  size_t n = strlen(s);
+  for (const char *p = values; *p;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && !strncmp(p, s, n)) return 1;
+    if (!bar) break;
+    p = bar + 1;
+  }
+  return 0;
+}
+
+static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const char *prefix);
+
+static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char *fname) {
+  char num[64];
+  switch (f->t) {
+  case F_TYPE:
+    return JB_OK; /* checked by the caller */
+  case F_ID:
+    if (cJSON_IsNumber(j) && j->valuedouble == floor(j->valuedouble) && fabs(j->valuedouble) < 1e15) {
+      /* integer ids are common in exported data: keep their decimal form */
+      return JB_OK; /* made a string by ids_to_strings() */
+    }
+    if (!cJSON_IsString(j)) return bad(v, fname, "expected an id string, got %s", json_kind(j));
+    if (!*j->valuestring) return bad(v, fname, "empty id%s", "");
+    for (const unsigned char *p = (const unsigned char *)j->valuestring; *p; p++)
+      if (*p < 0x20) return bad(v, fname, "control character in id '%s'", j->valuestring);
+    return check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES);
+  case F_STR:
+  case F_TEXT:
+  case F_ORG:
+  case F_EXPERT:
+  case F_DATE:
+  case F_ENUM:
+    if (!cJSON_IsString(j)) {
+      char msg[64];
+      snprintf(msg, sizeof(msg), "expected a string, got %s%%s", json_kind(j));
+      return bad(v, fname, msg, "");
+    }
+    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000))
+      return JB_ERR_INVALID;
+    if (f->t == F_DATE && !valid_date(j->valuestring))
+      return bad(v, fname, "not a date (YYYY-MM-DD): '%s'", j->valuestring);
+    if (f->t == F_ENUM && !enum_has(f->values, j->valuestring)) {
+      char msg[256];
+      snprintf(msg, sizeof(msg), "'%%s' is not one of %s", f->values);
+      return bad(v, fname, msg, j->valuestring);
+    }
+    if (f->t == F_ORG || f->t == F_EXPERT) {
+      int ok = ref_exists(v->db, f->t == F_ORG ? "org" : "expert", j->valuestring);
+      if (ok < 0) return jb_err_db(v->err, v->db->db, sqlite3_errcode(v->db->db), "checking a reference");
+      if (!ok)
+        return bad(v, fname, f->t == F_ORG ? "unknown organization '%s'" : "unknown expert '%s'",
+                   j->valuestring);
+    }
+    return JB_OK;
+  case F_LIST: {
+    if (!cJSON_IsArray(j)) return bad(v, fname, "expected a list of strings, got %s", json_kind(j));
+    int n = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+      if (!cJSON_IsString(e)) return bad(v, fname, "list items must be strings, got %s", json_kind(e));
+      if (check_string(v, fname, e->valuestring, 1000)) return JB_ERR_INVALID;
+      if (++n > JB_MAX_LIST_ITEMS) return bad(v, fname, "more than 200 items%s", "");
+    }
+    return JB_OK;
+  }
+  case F_INT:
+  case F_NUM:
+    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble)) {
+      char msg[64];
+      snprintf(msg, sizeof(msg), "expected a number, got %s%s", json_kind(j),
+               cJSON_IsString(j) ? ": '%s'" : "%s");
+      return bad(v, fname, msg, cJSON_IsString(j) ? j->valuestring : "");
+    }
+    if (f->t == F_INT && j->valuedouble != floor(j->valuedouble)) {
+      snprintf(num, sizeof(num), "%g", j->valuedouble);
+      return bad(v, fname, "expected a whole number, got %s", num);
+    }
+    if (j->valuedouble < f->lo || j->valuedouble > f->hi) {
+      char msg[96];
+      snprintf(num, sizeof(num), "%g", j->valuedouble);
+      snprintf(msg, sizeof(msg), "%%s is out of range %g..%g", f->lo, f->hi);
+      return bad(v, fname, msg, num);
+    }
+    return JB_OK;
+  case F_CONTACT:
+    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000);
+    if (!cJSON_IsObject(j)) return bad(v, fname, "expected an object {name, phone, email}, got %s", json_kind(j));
+    {
+      static const field_spec cf[] = {{"name", F_STR, 0, NULL, 0, 0}, {"phone", F_STR, 0, NULL, 0, 0},
+                                      {"email", F_STR, 0, NULL, 0, 0}, {"address", F_STR, 0, NULL, 0, 0},
+                                      END};
+      return check_fields(v, j, cf, fname);
+    }
+  case F_PAPERS: {
+    if (!cJSON_IsArray(j)) return bad(v, fname, "expected a list of evidence objects, got %s", json_kind(j));
+    int i = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, j) {
+      char sub[128];
+      snprintf(sub, sizeof(sub), "%.100s[%d]", fname, i);
+      if (!cJSON_IsObject(e)) return bad(v, sub, "expected an object, got %s", json_kind(e));
+      jb_status rc = check_fields(v, e, paper_fields, sub);
+      if (rc) return rc;
+      if (++i > JB_MAX_EVIDENCE) return bad(v, fname, "more than 1000 evidence items%s", "");
+    }
+    return JB_OK;
+  }
+  }
+  return JB_OK;
+}
+
+static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const char *prefix) {
+  char fname[96];
+  cJSON *j;
+  cJSON_ArrayForEach(j, rec) {
+    const field_spec *f = spec;
+    while (f->name && strcmp(f->name, j->string)) f++;
+    if (prefix) snprintf(fname, sizeof(fname), "%s.%s", prefix, j->string);
+    else snprintf(fname, sizeof(fname), "%s", j->string);
+    if (!f->name) {
+      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
+                fname, "unknown field");
+      return JB_ERR_INVALID;
+    }
+    if (cJSON_IsNull(j) && !f->required) continue;
+    jb_status rc = check_value(v, j, f, fname);
+    if (rc) return rc;
+  }
+  for (const field_spec *f = spec; f->name; f++) {
+    if (!f->required) continue;
+    cJSON *x = cJSON_GetObjectItemCaseSensitive(rec, f->name);
+    if (!x || cJSON_IsNull(x)) {
+      if (prefix) snprintf(fname, sizeof(fname), "%s.%s", prefix, f->name);
+      else snprintf(fname, sizeof(fname), "%s", f->name);
+      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
+                fname, "missing required field");
+      return JB_ERR_INVALID;
+    }
+    if (cJSON_IsString(x) && !*x->valuestring && f->t != F_ID) {
+      if (prefix) snprintf(fname, sizeof(fname), "%s.%s", prefix, f->name);
+      else snprintf(fname, sizeof(fname), "%s", f->name);
+      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
+                fname, "required field is empty");
+      return JB_ERR_INVALID;
+    }
+  }
+  return JB_OK;
+}
+
+/* Integer ids become strings in place, so the doc and the key agree. */
+static void ids_to_strings(cJSON *rec) {
+  static const char *const idf[] = {"id", "parent"};
+  for (int i = 0; i < 2; i++) {
+    cJSON *j = cJSON_GetObjectItemCaseSensitive(rec, idf[i]);
+    if (cJSON_IsNumber(j)) {
+      char num[64];
+      snprintf(num, sizeof(num), "%.0f", j->valuedouble);
+      cJSON_ReplaceItemInObjectCaseSensitive(rec, idf[i], cJSON_CreateString(num));
+    }
+  }
+  cJSON *papers = cJSON_GetObjectItemCaseSensitive(rec, "papers");
+  cJSON *e;
+  cJSON_ArrayForEach(e, papers) ids_to_strings(e);
+}
+
+/* Reorders rec's members so that "type" (with its canonical name) comes
+** first: re-importing "organization" and "org" records gives one doc. */
+static int type_first(cJSON *rec, const char *name) {
+  cJSON *tmp = cJSON_CreateObject();
+  if (!tmp || !cJSON_AddStringToObject(tmp, "type", name)) {
+    cJSON_Delete(tmp);
+    return -1;
+  }
+  while (rec->child) {
+    cJSON *item = cJSON_DetachItemViaPointer(rec, rec->child);
+    if (item->string && !strcmp(item->string, "type")) cJSON_Delete(item);
+    else cJSON_AddItemToArray(tmp, item); /* keeps item->string: the member name */
+  }
+  rec->child = tmp->child;
+  tmp->child = NULL;
+  cJSON_Delete(tmp);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ write */
+
+static const char *sget(const cJSON *o, const char *k) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static int has_num(const cJSON *o, const char *k, double *out) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (!cJSON_IsNumber(j)) return 0;
+  *out = j->valuedouble;
+  return 1;
+}
+
+/* Binds a JSON array as its JSON text, or NULL. */
+static void bind_list(sqlite3_stmt *st, int i, const cJSON *o, const char *k) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  if (!cJSON_IsArray(j)) {
+    sqlite3_bind_null(st, i);
+    return;
+  }
+  char *s = cJSON_PrintUnformatted(j);
+  if (s) sqlite3_bind_text(st, i, s, -1, free);
+  else sqlite3_bind_null(st, i);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const cJSON *o, const char *k) {
+  const char *s = sget(o, k);
+  if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+  else sqlite3_bind_null(st, i);
+}
+
+static void bind_num(sqlite3_stmt *st, int i, const cJSON *o, const char *k, int isint) {
+  double d;
+  if (!has_num(o, k, &d)) sqlite3_bind_null(st, i);
+  else if (isint) sqlite3_bind_int64(st, i, (sqlite3_int64)d);
+  else sqlite3_bind_double(st, i, d);
+}
+
+/* "a ; b ; c" from a list, for the keywords column of the search index. */
+static void join_list(jb_buf *b, const cJSON *o, const char *k) {
+  const cJSON *e, *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  cJSON_ArrayForEach(e, j) {
+    if (!cJSON_IsString(e)) continue;
+    if (b->n) jb_buf_adds(b, " ; ");
+    jb_buf_adds(b, e->valuestring);
+  }
+}
+
+static jb_status step_done(jb_db *db, sqlite3_stmt *st, jb_error *err, const char *doing) {
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return jb_err_db(err, db->db, rc, doing);
+  return JB_OK;
+}
+
+static jb_status put_sdoc(jb_db *db, const char *kind, const char *ref, const char *sub,
+                          const char *title, const char *keywords, const char *body,
+                          jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "INSERT INTO sdoc(kind, ref, sub, title, keywords, body) VALUES(?1,?2,?3,?4,?5,?6) "
+                    "ON CONFLICT(kind, ref, sub) DO UPDATE SET title=excluded.title, "
+                    "keywords=excluded.keywords, body=excluded.body",
+                    &st, err))
+    return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, title ? title : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, keywords ? keywords : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 6, body ? body : "", -1, SQLITE_STATIC);
+  return step_done(db, st, err, "writing the search index");
+}
+
+/* The stored doc of an existing record, or NULL. */
+static char *existing_doc(jb_db *db, const char *sql, const char *k1, const char *k2,
+                          const char *k3) {
+  sqlite3_stmt *st = NULL;
+  char *doc = NULL;
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return NULL;
+  sqlite3_bind_text(st, 1, k1, -1, SQLITE_STATIC);
+  if (k2) sqlite3_bind_text(st, 2, k2, -1, SQLITE_STATIC);
+  if (k3) sqlite3_bind_text(st, 3, k3, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW) doc = jb_strdup((const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return doc;
+}
+
+static jb_status store_org(jb_db *db, const cJSON *r, const char *doc, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "INSERT INTO org(id,name,kind,subkind,region,parent,chains,keywords,description,doc)"
+                    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(id) DO UPDATE SET"
+                    " name=excluded.name, kind=excluded.kind, subkind=excluded.subkind,"
+                    " region=excluded.region, parent=excluded.parent, chains=excluded.chains,"
+                    " keywords=excluded.keywords, description=excluded.description, doc=excluded.doc",
+                    &st, err))
+    return JB_ERR_DB;
+  static const char *const cols[] = {"id", "name", "kind", "subkind", "region", "parent"};
+  for (int i = 0; i < 6; i++) bind_str(st, i + 1, r, cols[i]);
+  bind_list(st, 7, r, "chains");
+  bind_list(st, 8, r, "keywords");
+  bind_str(st, 9, r, "description");
+  sqlite3_bind_text(st, 10, doc, -1, SQLITE_STATIC);
+  jb_status rc = step_done(db, st, err, "storing an organization");
+  if (rc) return rc;
+  jb_buf kw = {0}, body = {0};
+  join_list(&kw, r, "keywords");
+  join_list(&kw, r, "chains");
+  jb_buf_printf(&body, "%s %s %s", sget(r, "subkind") ? sget(r, "subkind") : "",
+                sget(r, "region") ? sget(r, "region") : "",
+                sget(r, "description") ? sget(r, "description") : "");
+  rc = put_sdoc(db, "org", sget(r, "id"), "", sget(r, "name"), jb_buf_str(&kw), jb_buf_str(&body), err);
+  jb_buf_free(&kw);
+  jb_buf_free(&body);
+  return rc;
+}
+
+static jb_status store_need(jb_db *db, const cJSON *r, const char *doc, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "INSERT INTO need(id,org,title,text,keywords,chains,budget,deadline,status,list,"
+                    "team_size,created,doc) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,coalesce(?9,'open'),?10,"
+                    "coalesce(?11,0),?12,?13) ON CONFLICT(id) DO UPDATE SET org=excluded.org,"
+                    " title=excluded.title, text=excluded.text, keywords=excluded.keywords,"
+                    " chains=excluded.chains, budget=excluded.budget, deadline=excluded.deadline,"
+                    " status=excluded.status, list=excluded.list, team_size=excluded.team_size,"
+                    " created=excluded.created, doc=excluded.doc",
+                    &st, err))
+    return JB_ERR_DB;
+  bind_str(st, 1, r, "id");
+  bind_str(st, 2, r, "org");
+  bind_str(st, 3, r, "title");
+  bind_str(st, 4, r, "text");
+  bind_list(st, 5, r, "keywords");
+  bind_list(st, 6, r, "chains");
+  bind_num(st, 7, r, "budget", 0);
+  bind_str(st, 8, r, "deadline");
+  bind_str(st, 9, r, "status");
+  bind_str(st, 10, r, "list");
+  bind_num(st, 11, r, "team_size", 1);
+  bind_str(st, 12, r, "created");
+  sqlite3_bind_text(st, 13, doc, -1, SQLITE_STATIC);
+  jb_status rc = step_done(db, st, err, "storing a need");
+  if (rc) return rc;
+  jb_buf kw = {0};
+  join_list(&kw, r, "keywords");
+  join_list(&kw, r, "chains");
+  rc = put_sdoc(db, "need", sget(r, "id"), "", sget(r, "title"), jb_buf_str(&kw), sget(r, "text"), err);
+  jb_buf_free(&kw);
+  return rc;
+}
+
+static jb_status store_achievement(jb_db *db, const cJSON *r, const char *doc, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "INSERT INTO achievement(id,title,text,keywords,kind,expert,org,maturity,chains,year,doc)"
+                    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(id) DO UPDATE SET"
+                    " title=excluded.title, text=excluded.text, keywords=excluded.keywords,"
+                    " kind=excluded.kind, expert=excluded.expert, org=excluded.org,"
+                    " maturity=excluded.maturity, chains=excluded.chains, year=excluded.year,"
+                    " doc=excluded.doc",
+                    &st, err))
+    return JB_ERR_DB;
+  bind_str(st, 1, r, "id");
+  bind_str(st, 2, r, "title");
+  bind_str(st, 3, r, "text");
+  bind_list(st, 4, r, "keywords");
+  bind_str(st, 5, r, "kind");
+  bind_str(st, 6, r, "expert");
+  bind_str(st, 7, r, "org");
+  bind_str(st, 8, r, "maturity");
+  bind_list(st, 9, r, "chains");
+  bind_num(st, 10, r, "year", 1);
+  sqlite3_bind_text(st, 11, doc, -1, SQLITE_STATIC);
+  jb_status rc = step_done(db, st, err, "storing an achievement");
+  if (rc) return rc;
+  jb_buf kw = {0};
+  join_list(&kw, r, "keywords");
+  join_list(&kw, r, "chains");
+  rc = put_sdoc(db, "achievement", sget(r, "id"), "", sget(r, "title"), jb_buf_str(&kw),
+                sget(r, "text"), err);
+  jb_buf_free(&kw);
+  return rc;
+}
+
+static jb_status store_one_evidence(jb_db *db, const char *expert, const cJSON *p, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  char *doc = cJSON_PrintUnformatted(p);
+  if (!doc) return JB_ERR_NOMEM;
+  if (jb_db_prepare(db,
+                    "INSERT INTO evidence(expert,id,kind,title,abstract,year,doc) VALUES(?1,?2,?3,?4,?5,?6,?7)"
+                    " ON CONFLICT(expert,id) DO UPDATE SET kind=excluded.kind, title=excluded.title,"
+                    " abstract=excluded.abstract, year=excluded.year, doc=excluded.doc",
+                    &st, err)) {
+    free(doc);
+    return JB_ERR_DB;
+  }
+  sqlite3_bind_text(st, 1, expert, -1, SQLITE_STATIC);
+  bind_str(st, 2, p, "id");
+  bind_str(st, 3, p, "kind");
+  bind_str(st, 4, p, "title");
+  bind_str(st, 5, p, "abstract");
+  bind_num(st, 6, p, "year", 1);
+  sqlite3_bind_text(st, 7, doc, -1, free);
+  jb_status rc = step_done(db, st, err, "storing evidence");
+  if (rc) return rc;
+  return put_sdoc(db, "evidence", expert, sget(p, "id"), sget(p, "title"), "", sget(p, "abstract"), err);
+}
+
+/* The evidence docs of an expert joined by newlines, for change detection. */
+static char *evidence_docs(jb_db *db, const char *expert) {
+  sqlite3_stmt *st = NULL;
+  jb_buf b = {0};
+  if (sqlite3_prepare_v2(db->db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", -1, &st, NULL))
+    return NULL;
+  sqlite3_bind_text(st, 1, expert, -1, SQLITE_STATIC);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    jb_buf_adds(&b, (const char *)sqlite3_column_text(st, 0));
+    jb_buf_addc(&b, '\n');
+  }
+  sqlite3_finalize(st);
+  jb_buf_str(&b);
+  return b.p;
+}
+
+static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const cJSON *papers,
+                              int doc_same, int *changed, jb_error *err) {
+  const char *id = sget(r, "id");
+  jb_status rc = JB_OK;
+  if (!doc_same) {
+    sqlite3_stmt *st = NULL;
+    if (jb_db_prepare(db,
+                      "INSERT INTO expert(id,name,org,rank,fields,keywords,bio,programs,region,capacity,doc)"
+                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,coalesce(?10,1),?11) ON CONFLICT(id) DO UPDATE SET"
+                      " name=excluded.name, org=excluded.org, rank=excluded.rank, fields=excluded.fields,"
+                      " keywords=excluded.keywords, bio=excluded.bio, programs=excluded.programs,"
+                      " region=excluded.region, capacity=excluded.capacity, doc=excluded.doc",
+                      &st, err))
+      return JB_ERR_DB;
+    bind_str(st, 1, r, "id");
+    bind_str(st, 2, r, "name");
+    bind_str(st, 3, r, "org");
+    bind_str(st, 4, r, "rank");
+    bind_list(st, 5, r, "fields");
+    bind_list(st, 6, r, "keywords");
+    bind_str(st, 7, r, "bio");
+    bind_list(st, 8, r, "programs");
+    bind_str(st, 9, r, "region");
+    bind_num(st, 10, r, "capacity", 1);
+    sqlite3_bind_text(st, 11, doc, -1, SQLITE_STATIC);
+    if ((rc = step_done(db, st, err, "storing an expert"))) return rc;
+    jb_buf kw = {0}, body = {0};
+    join_list(&kw, r, "fields");
+    join_list(&kw, r, "keywords");
+    jb_buf_printf(&body, "%s ", sget(r, "rank") ? sget(r, "rank") : "");
+    join_list(&body, r, "programs");
+    jb_buf_printf(&body, " %s", sget(r, "bio") ? sget(r, "bio") : "");
+    rc = put_sdoc(db, "expert", id, "", sget(r, "name") ? sget(r, "name") : id, jb_buf_str(&kw),
+                  jb_buf_str(&body), err);
+    jb_buf_free(&kw);
+    jb_buf_free(&body);
+    if (rc) return rc;
+    *changed = 1;
+  }
+  if (!papers) return JB_OK;
+  /* `papers` replaces the evidence set; skip the rewrite when identical. */
+  jb_buf want = {0};
+  const cJSON *p;
+  cJSON_ArrayForEach(p, papers) {
+    char *d = cJSON_PrintUnformatted(p);
+    if (!d) { jb_buf_free(&want); return JB_ERR_NOMEM; }
+    jb_buf_adds(&want, d);
+    jb_buf_addc(&want, '\n');
+    free(d);
+  }
+  char *have = evidence_docs(db, id);
+  int same = have && !strcmp(have, jb_buf_str(&want));
+  free(have);
+  jb_buf_free(&want);
+  if (same) return JB_OK;
+  *changed = 1;
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, "DELETE FROM sdoc WHERE kind='evidence' AND ref=?1", &st, err)) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  if ((rc = step_done(db, st, err, "replacing evidence"))) return rc;
+  if (jb_db_prepare(db, "DELETE FROM evidence WHERE expert=?1", &st, err)) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  if ((rc = step_done(db, st, err, "replacing evidence"))) return rc;
+  cJSON_ArrayForEach(p, papers) {
+    if ((rc = store_one_evidence(db, id, p, err))) return rc;
+  }
+  return JB_OK;
+}
+
+static jb_status store_relation(jb_db *db, const cJSON *r, const char *kind, const char *doc,
+                                jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "INSERT INTO relation(kind,expert,org,year,note,doc) VALUES(?1,?2,?3,?4,?5,?6)"
+                    " ON CONFLICT(kind,expert,org) DO UPDATE SET year=excluded.year,"
+                    " note=excluded.note, doc=excluded.doc",
+                    &st, err))
+    return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+  bind_str(st, 2, r, "expert");
+  bind_str(st, 3, r, "org");
+  bind_num(st, 4, r, "year", 1);
+  bind_str(st, 5, r, "note");
+  sqlite3_bind_text(st, 6, doc, -1, SQLITE_STATIC);
+  return step_done(db, st, err, "storing a relation");
+}
+
+jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *loc, int *changed,
+                          jb_error *err) {
+  vctx v = {db, loc, err};
+  *changed = 0;
+  if (!cJSON_IsObject(rec)) return bad(&v, NULL, "expected a JSON object, got %s", json_kind(rec));
+  jb_kind k = deflt;
+  cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  if (type) {
+    if (!cJSON_IsString(type)) return bad(&v, "type", "expected a string, got %s", json_kind(type));
+    if (check_string(&v, "type", type->valuestring, 100)) return JB_ERR_INVALID;
+    k = jb_kind_parse(type->valuestring);
+    if (k == JB_KIND_UNKNOWN)
+      return bad(&v, "type",
+                 "unknown type '%s' (org, need, expert, evidence, achievement, conflict, collaboration)",
+                 type->valuestring);
+  }
+  if (k == JB_KIND_UNKNOWN)
+    return bad(&v, "type", "missing: give a type field, --type, or a file name such as needs.jsonl%s", "");
+  /* Evidence in eval-style expert records is called "papers"; "evidence" is
+  ** accepted as a synonym and stored under "papers". */
+  if (k == JB_KIND_EXPERT && cJSON_GetObjectItemCaseSensitive(rec, "evidence")) {
+    if (cJSON_GetObjectItemCaseSensitive(rec, "papers"))
+      return bad(&v, "evidence", "give either papers or evidence, not both%s", "");
+  }
+  jb_status rc = check_fields(&v, rec, kinds[k].fields, NULL);
+  if (rc) return rc;
+  ids_to_strings(rec);
+  if (k == JB_KIND_EXPERT) {
+    cJSON *ev = cJSON_DetachItemFromObjectCaseSensitive(rec, "evidence");
+    if (ev) cJSON_AddItemToObject(rec, "papers", ev);
+  }
+
+  /* canonical doc: the type first, by its canonical name */
+  if (type_first(rec, kinds[k].name)) return JB_ERR_NOMEM;
+
+  cJSON *papers = NULL;
+  if (k == JB_KIND_EXPERT) papers = cJSON_DetachItemFromObjectCaseSensitive(rec, "papers");
+  if (k == JB_KIND_EVIDENCE) {
+    /* stored as an entry of the expert's papers list */
+    cJSON *expert = cJSON_DetachItemFromObjectCaseSensitive(rec, "expert");
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "type");
+    char *old = existing_doc(db, "SELECT doc FROM evidence WHERE expert=?1 AND id=?2",
+                             expert->valuestring, sget(rec, "id"), NULL);
+    char *doc = cJSON_PrintUnformatted(rec);
+    if (!doc) { free(old); cJSON_Delete(expert); return JB_ERR_NOMEM; }
+    if (!old || strcmp(old, doc)) {
+      rc = store_one_evidence(db, expert->valuestring, rec, err);
+      *changed = old ? 2 : 1;
+    }
+    free(old);
+    free(doc);
+    cJSON_Delete(expert);
+    return rc;
+  }
+  char *doc = cJSON_PrintUnformatted(rec);
+  if (!doc) { cJSON_Delete(papers); return JB_ERR_NOMEM; }
+  char *old = NULL;
+  switch (k) {
+  case JB_KIND_ORG: old = existing_doc(db, "SELECT doc FROM org WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
+  case JB_KIND_NEED: old = existing_doc(db, "SELECT doc FROM need WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
+  case JB_KIND_EXPERT: old = existing_doc(db, "SELECT doc FROM expert WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
+  case JB_KIND_ACHIEVEMENT: old = existing_doc(db, "SELECT doc FROM achievement WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
+  default:
+    old = existing_doc(db, "SELECT doc FROM relation WHERE kind=?1 AND expert=?2 AND org=?3",
+                       kinds[k].name, sget(rec, "expert"), sget(rec, "org"));
+  }
+  int same = old && !strcmp(old, doc);
+  if (k == JB_KIND_EXPERT) {
+    int ch = 0;
+    rc = store_expert(db, rec, doc, papers, same, &ch, err);
+    if (ch) *changed = old ? 2 : 1;
+  } else if (!same) {
+    switch (k) {
+    case JB_KIND_ORG: rc = store_org(db, rec, doc, err); break;
+    case JB_KIND_NEED: rc = store_need(db, rec, doc, err); break;
+    case JB_KIND_ACHIEVEMENT: rc = store_achievement(db, rec, doc, err); break;
+    default: rc = store_relation(db, rec, kinds[k].name, doc, err); break;
+    }
+    *changed = old ? 2 : 1;
+  }
+  free(old);
+  free(doc);
+  cJSON_Delete(papers);
+  if (rc && loc && err && !err->line) {
+    /* a database error while storing: still say where */
+    jb_error inner = *err;
+    jb_err_at(err, inner.code, loc->file, loc->line, NULL, "%s", inner.message);
+  }
+  return rc;
+}
+
+cJSON *jb_record_public(const char *doc, int with_contacts) {
+  cJSON *o = cJSON_Parse(doc ? doc : "{}");
+  if (o && !with_contacts) cJSON_DeleteItemFromObjectCaseSensitive(o, "contact");
+  return o;
+}
+
+/* ------------------------------------------------------------------- CSV */
+
+static const field_spec *spec_field(jb_kind k, const char *name) {
+  if (k < 0 || k >= JB_KIND_COUNT) return NULL;
+  for (const field_spec *f = kinds[k].fields; f->name; f++)
+    if (!strcmp(f->name, name)) return f;
+  return NULL;
+}
+
+cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n) {
+  jb_kind k = deflt;
+  for (int i = 0; i < n; i++)
+    if (!strcmp(hdr[i], "type") && *vals[i]) k = jb_kind_parse(vals[i]);
+  cJSON *o = cJSON_CreateObject();
+  if (!o) return NULL;
+  for (int i = 0; i < n; i++) {
+    const char *h = hdr[i], *v = vals[i];
+    if (!*v || !*h) continue; /* an empty cell is an absent field */
+    if (!strncmp(h, "contact.", 8)) {
+      cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "contact");
+      if (!c) c = cJSON_AddObjectToObject(o, "contact");
+      if (cJSON_IsObject(c)) cJSON_AddStringToObject(c, h + 8, v);
+      continue;
+    }
+    const field_spec *f = spec_field(k, h);
+    if (f && f->t == F_LIST) {
+      cJSON *a = cJSON_AddArrayToObject(o, h);
+      /* ';' and the full-width '；' both separate: Chinese Excel users type either */
+      const char *p = v;
+      while (*p) {
+        const char *e = p;
+        while (*e && *e != ';' && strncmp(e, "\xEF\xBC\x9B", 3)) e++;
+        size_t len = (size_t)(e - p);
+        while (len && (p[0] == ' ')) { p++; len--; }
+        while (len && p[len - 1] == ' ') len--;
+        if (len) {
+          char *item = jb_strndup(p, len);
+          if (item) cJSON_AddItemToArray(a, cJSON_CreateString(item));
+          free(item);
+        }
+        if (!*e) break;
+        p = e + (*e == ';' ? 1 : 3);
+      }
+      continue;
+    }
+    if (f && (f->t == F_INT || f->t == F_NUM)) {
+      char *end = NULL;
+      double d = strtod(v, &end);
+      if (end && end != v && !*end) {
+        cJSON_AddNumberToObject(o, h, d);
+        continue;
+      }
+    }
+    cJSON_AddStringToObject(o, h, v); /* validation reports a wrong type by name */
+  }
+  return o;
+}
