@@ -9,6 +9,7 @@
 ** explain a match and to pick feedback terms.
 */
 #include "match_int.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,65 @@ static uint32_t term_add(mx_terms *t, const char *tok, int n) {
   return t->n++;
 }
 
+/* ------------------------------------------------------------- features */
+
+typedef struct feat_ctx {
+  const jb_match_index *mx;
+  const char *text;
+  void *ctx;
+  mx_feature_cb cb;
+  char prev[80];
+  int prevn, prevend;
+} feat_ctx;
+
+static int is_word(const char *tok, int n) {
+  if ((unsigned char)tok[0] >= 0x80) return 0;
+  for (int i = 0; i < n; i++)
+    if ((tok[i] >= 'a' && tok[i] <= 'z')) return 1;
+  return 0;
+}
+
+static int feat_cb(void *ctx, int tflags, const char *tok, int ntok, int s, int e) {
+  feat_ctx *f = ctx;
+  if (mx_is_noise(f->mx, tok, ntok)) {
+    f->prevn = 0;
+    return 0;
+  }
+  int rc = f->cb(f->ctx, tok, ntok, 0, s, e);
+  if (rc) return rc;
+  /* English word pairs ("transfer learn", "neural network") written next to
+  ** each other: a technical term says more than its words apart. */
+  int word = is_word(tok, ntok) && ntok < 40;
+  if (word && f->prevn && s - f->prevend == 1 && (f->text[f->prevend] == ' ' || f->text[f->prevend] == '-')) {
+    char pair[84];
+    memcpy(pair, f->prev, (size_t)f->prevn);
+    pair[f->prevn] = ' ';
+    memcpy(pair + f->prevn + 1, tok, (size_t)ntok);
+    rc = f->cb(f->ctx, pair, f->prevn + 1 + ntok, 1, s, e);
+    if (rc) return rc;
+  }
+  if (word) {
+    memcpy(f->prev, tok, (size_t)ntok);
+    f->prevn = ntok;
+    f->prevend = e;
+  } else {
+    f->prevn = 0;
+  }
+  return 0;
+}
+
+int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, void *ctx,
+                mx_feature_cb cb) {
+  if (!text || !*text) return 0;
+  feat_ctx f;
+  memset(&f, 0, sizeof(f));
+  f.mx = mx;
+  f.text = text;
+  f.ctx = ctx;
+  f.cb = cb;
+  return jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), &f, feat_cb);
+}
+
 /* ------------------------------------------------------------- building */
 
 typedef struct tf_pair {
@@ -149,9 +209,8 @@ typedef struct doc_builder {
   int oom;
 } doc_builder;
 
-static int build_cb(void *ctx, int tflags, const char *tok, int ntok, int s, int e) {
+static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int e) {
   doc_builder *b = ctx;
-  if (mx_is_noise(b->mx, tok, ntok)) return 0;
   uint32_t id = term_add(&b->mx->terms, tok, ntok);
   if (id == UINT32_MAX) { b->oom = 1; return 1; }
   if (b->n == b->cap) {
@@ -164,7 +223,7 @@ static int build_cb(void *ctx, int tflags, const char *tok, int ntok, int s, int
   b->v[b->n].term = id;
   b->v[b->n].w = b->weight;
   b->n++;
-  b->len += b->weight;
+  if (!phrase) b->len += b->weight; /* length counts words, as plain BM25 does */
   return 0;
 }
 
@@ -181,14 +240,13 @@ static void tokenize_field(doc_builder *b, jb_tokenizer *tok, const char *text, 
     cJSON *a = cJSON_Parse(text);
     if (cJSON_IsArray(a)) {
       const cJSON *e;
-      cJSON_ArrayForEach(e, a) if (cJSON_IsString(e))
-          jb_tokenize(tok, JB_TOKENIZE_QUERY, e->valuestring, (int)strlen(e->valuestring), b, build_cb);
+      cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) mx_features(b->mx, tok, e->valuestring, b, build_cb);
       cJSON_Delete(a);
       return;
     }
     cJSON_Delete(a);
   }
-  jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), b, build_cb);
+  mx_features(b->mx, tok, text, b, build_cb);
 }
 
 /* Turns the builder's pairs into one document of the collection. */
@@ -571,8 +629,37 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   sqlite3_finalize(st);
   st = NULL;
 
+  {
+    /* profile lengths: a unit's documents taken together */
+    double psum = 0;
+    uint32_t pn = 0;
+    for (uint32_t i = 0; i < mx->nunits; i++) {
+      mx_unit *u = &mx->units[i];
+      mx_coll *co = u->type == MX_NEED ? &mx->demand : &mx->supply;
+      u->plen = 0;
+      for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) u->plen += co->docs[d].len;
+      if (u->type != MX_NEED && u->ndocs) {
+        psum += u->plen;
+        pn++;
+      }
+    }
+    mx->supply.avgplen = pn ? psum / pn : 1;
+    if (mx->supply.avgplen <= 0) mx->supply.avgplen = 1;
+  }
   for (int c = 0; c < 2; c++) {
     mx_coll *co = c ? &mx->demand : &mx->supply;
+    for (uint32_t i = 0; i < co->ndocs; i++) {
+      mx_doc *d = &co->docs[i];
+      if (d->year > co->maxyear) co->maxyear = d->year;
+      double v = 0;
+      for (uint32_t j = 0; j < d->nfwd; j++) {
+        const mx_fwd *f = &co->fwd[d->fwd + j];
+        double df = co->npost[f->term];
+        double x = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
+        v += x * x;
+      }
+      d->vnorm = (float)(v > 0 ? sqrt(v) : 1);
+    }
     double sum = 0;
     for (uint32_t i = 0; i < co->ndocs; i++) sum += co->docs[i].len;
     co->avglen = co->ndocs ? sum / co->ndocs : 1;

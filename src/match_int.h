@@ -32,6 +32,7 @@ typedef struct mx_doc {
   uint32_t unit;
   uint32_t fwd, nfwd;  /* slice of the collection's forward list */
   float len;           /* field-weighted length */
+  float vnorm;         /* Euclidean norm of its tf-idf vector (cosine) */
   int16_t year;        /* 0 = unknown */
   uint8_t profile;     /* 1: the unit's own profile, 0: an evidence document */
   int64_t rowid;       /* evidence/achievement/need rowid, for explanations */
@@ -47,6 +48,8 @@ typedef struct mx_coll {
   uint32_t *npost, *cappost;
   uint32_t nterms_alloc;
   double avglen;
+  double avgplen;      /* mean plen of the units with documents here */
+  int maxyear;         /* newest dated document: recency is relative to it */
 } mx_coll;
 
 typedef struct mx_unit {
@@ -61,6 +64,7 @@ typedef struct mx_unit {
   char *list;          /* needs: challenge list */
   uint64_t chains;     /* bit i = lexicon chain i */
   uint32_t doc0, ndocs;/* documents in its collection */
+  float plen;          /* length of all its documents together */
 } mx_unit;
 
 #define MX_PROG_COMMISSIONER 1  /* 科技特派员, 三区人才: serve counties */
@@ -102,6 +106,11 @@ typedef struct jb_match_index jb_match_index;
 
 /* Builds (or returns the current) index for db. */
 jb_status mx_get(jb_db *db, jb_match_index **ppMx, jb_error *err);
+/* The features of a text: its tokens minus noise, plus English word pairs
+** (phrase = 1). Documents and queries both go through here. */
+typedef int (*mx_feature_cb)(void *ctx, const char *f, int n, int phrase, int start, int end);
+int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, void *ctx,
+                mx_feature_cb cb);
 /* Term id of a normalized token, or UINT32_MAX. */
 uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);
 /* 1 when a normalized token carries no topic: stopword, number, lone CJK char. */
@@ -124,6 +133,10 @@ typedef struct mx_weights {
   double w_title, w_keywords, w_body;  /* field weights, documents and queries */
   double max_terms;        /* query terms kept, by weight */
   double evidence_decay;   /* weight of the 2nd, 3rd ... best evidence */
+  double profile_mix;      /* share of the whole-profile score in text */
+  double norm_power;       /* exponent of the need's self-score divisor */
+  double cosine;           /* 1: tf-idf cosine instead of BM25 */
+  double phrase;           /* weight of English word-pair features */
   double recency;          /* per-year discount of old evidence */
   double prf_docs, prf_terms, prf_weight;  /* pseudo-relevance feedback */
   double org_via_experts;  /* an institution's score from its best expert */

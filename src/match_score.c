@@ -43,6 +43,10 @@ void mx_weights_default(mx_weights *w) {
   ** sets and bounds the cost of long needs. */
   w->max_terms = 64;
   w->evidence_decay = 0.5;
+  w->profile_mix = 0.0;
+  w->norm_power = 1.0;
+  w->cosine = 0;
+  w->phrase = 0.5;
   w->recency = 0.0;
   w->prf_docs = 10;
   w->prf_terms = 20;
@@ -70,6 +74,10 @@ static const struct {
     W(w_body, 0, 20, "weight of body terms"),
     W(max_terms, 1, 1000, "need terms kept (strongest first)"),
     W(evidence_decay, 0, 1, "weight of each further piece of evidence"),
+    W(profile_mix, 0, 1, "share of the score from all of a candidate's documents taken as one"),
+    W(norm_power, 0, 2, "how strongly a need's own maximum divides the text score"),
+    W(cosine, 0, 1, "1: tf-idf cosine similarity instead of BM25"),
+    W(phrase, 0, 5, "weight of English word pairs written together"),
     W(recency, 0, 1, "discount per year of evidence older than 3 years"),
     W(prf_docs, 0, 100, "feedback documents (0 = no feedback)"),
     W(prf_terms, 0, 200, "feedback terms added"),
@@ -135,11 +143,15 @@ struct mx_scratch {
   uint32_t *touched;
   uint32_t ntouched;
   uint8_t *mark;
+  float *utf, *uacc;   /* per unit: term frequency of the current term, profile score */
+  uint32_t *utouched, nutouched, *uall, nuall;
+  uint8_t *umark;
   mx_hit *hits;
   uint32_t nhits;
   qterm *q;
   int nq, capq;
-  int nq_need;         /* q[0..nq_need) come from the need, the rest from feedback */
+  int nq_need;
+  int norm_sq;         /* q[0..nq_need) come from the need, the rest from feedback */
   double norm;
 };
 
@@ -152,7 +164,14 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   s->touched = calloc(n ? n : 1, sizeof(uint32_t));
   s->mark = calloc(n ? n : 1, 1);
   s->hits = calloc(mx->nunits ? mx->nunits : 1, sizeof(mx_hit));
-  if (!s->acc || !s->touched || !s->mark || !s->hits) {
+  size_t nu = mx->nunits ? mx->nunits : 1;
+  s->utf = calloc(nu, sizeof(float));
+  s->uacc = calloc(nu, sizeof(float));
+  s->utouched = calloc(nu, sizeof(uint32_t));
+  s->uall = calloc(nu, sizeof(uint32_t));
+  s->umark = calloc(nu, 1);
+  if (!s->acc || !s->touched || !s->mark || !s->hits || !s->utf || !s->uacc || !s->utouched ||
+      !s->uall || !s->umark) {
     mx_scratch_free(s);
     return NULL;
   }
@@ -165,6 +184,11 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->touched);
   free(s->mark);
   free(s->hits);
+  free(s->utf);
+  free(s->uacc);
+  free(s->utouched);
+  free(s->uall);
+  free(s->umark);
   free(s->q);
   free(s);
 }
@@ -179,6 +203,7 @@ typedef struct qbuild {
   const jb_match_index *mx;
   mx_scratch *s;
   double weight;
+  double phrase;
   int oom;
 } qbuild;
 
@@ -202,12 +227,12 @@ static int q_add(mx_scratch *s, uint32_t term, double w) {
   return 0;
 }
 
-static int qbuild_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int e) {
+static int qbuild_cb(void *ctx, const char *tok, int ntok, int phrase, int st, int e) {
   qbuild *b = ctx;
-  if (mx_is_noise(b->mx, tok, ntok)) return 0;
+  if (phrase && b->phrase <= 0) return 0;
   uint32_t t = mx_term_find(b->mx, tok, ntok);
   if (t == UINT32_MAX) return 0; /* in no document: cannot contribute */
-  if (q_add(b->s, t, b->weight)) { b->oom = 1; return 1; }
+  if (q_add(b->s, t, b->weight * (phrase ? b->phrase : 1))) { b->oom = 1; return 1; }
   return 0;
 }
 
@@ -233,7 +258,7 @@ static void q_finish(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
 static void tokenize_into(qbuild *b, jb_tokenizer *tok, const char *text, double weight) {
   if (!text || !*text || weight <= 0) return;
   b->weight = weight;
-  jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), b, qbuild_cb);
+  mx_features(b->mx, tok, text, b, qbuild_cb);
 }
 
 static double tf_part(const mx_weights *w, const mx_coll *c, double tf, double len) {
@@ -263,26 +288,56 @@ static void reset_acc(mx_scratch *s) {
     s->mark[s->touched[i]] = 0;
   }
   s->ntouched = 0;
+  for (uint32_t i = 0; i < s->nuall; i++) {
+    s->uacc[s->uall[i]] = 0;
+    s->umark[s->uall[i]] = 0;
+  }
+  s->nuall = 0;
 }
 
 
-/* Adds the contributions of query terms [from, nq) to the accumulators. */
-static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, int from) {
+/* Adds the contributions of query terms [from, nq) to the accumulators:
+** per document, and (when profile_mix > 0) per unit, all its documents
+** taken as one. */
+static void score_terms(mx_scratch *s, const jb_match_index *mx, const mx_coll *c,
+                        const mx_weights *w, int from) {
+  int profile = w->profile_mix > 0 && c == &mx->supply;
   for (int i = from; i < s->nq; i++) {
     const qterm *q = &s->q[i];
     double f = q->qw * q->idf;
     const mx_posting *p = c->post[q->term];
     uint32_t np = c->npost[q->term];
+    s->nutouched = 0;
     for (uint32_t j = 0; j < np; j++) {
       uint32_t d = p[j].doc;
       if (!s->mark[d]) {
         s->mark[d] = 1;
         s->touched[s->ntouched++] = d;
       }
-      s->acc[d] += (float)(f * tf_part(w, c, p[j].tf, c->docs[d].len));
+      if (w->cosine > 0)
+        s->acc[d] += (float)(f * (1 + log(p[j].tf)) * q->idf / c->docs[d].vnorm);
+      else
+        s->acc[d] += (float)(f * tf_part(w, c, p[j].tf, c->docs[d].len));
+      if (profile) {
+        uint32_t u = c->docs[d].unit;
+        if (s->utf[u] == 0) s->utouched[s->nutouched++] = u;
+        s->utf[u] += p[j].tf;
+      }
     }
-    s->norm += f * (w->k1 + 1);
+    for (uint32_t j = 0; j < s->nutouched; j++) {
+      uint32_t u = s->utouched[j];
+      double tf = s->utf[u], len = mx->units[u].plen;
+      s->uacc[u] += (float)(f * tf * (w->k1 + 1) /
+                            (tf + w->k1 * (1 - w->b + w->b * len / c->avgplen)));
+      s->utf[u] = 0;
+      if (!s->umark[u]) {
+        s->umark[u] = 1;
+        s->uall[s->nuall++] = u;
+      }
+    }
+    s->norm += w->cosine > 0 ? f * f : f * (w->k1 + 1);
   }
+  if (w->cosine > 0) s->norm_sq = 1;
 }
 
 typedef struct fb_term {
@@ -304,7 +359,7 @@ static int cmp_doc_by_acc_ctx_desc(const float *acc, uint32_t a, uint32_t b) {
 /* Pseudo-relevance feedback (RM3-like): the terms that carry the most
 ** tf-idf mass in the best documents, weighted by those documents' scores,
 ** join the query at prf_weight of the original terms' mean weight. */
-static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
+static int feedback(mx_scratch *s, const jb_match_index *mx, const mx_coll *c, const mx_weights *w) {
   int nd = (int)w->prf_docs, nt = (int)w->prf_terms;
   if (nd <= 0 || nt <= 0 || !s->ntouched || s->nq == 0) return 0;
   /* top nd documents by partial selection */
@@ -363,7 +418,7 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
     added++;
   }
   free(fb);
-  score_terms(s, c, w, from);
+  score_terms(s, mx, c, w, from);
   return 0;
 }
 
@@ -430,9 +485,12 @@ static void sort_hits(const jb_match_index *mx, mx_hit *h, uint32_t n) {
   free(tmp);
 }
 
-static double recency_factor(const mx_weights *w, int year) {
-  if (w->recency <= 0 || year <= 0) return 1;
-  int age = 2021 - year - 3; /* the corpus' reference year: the work plan's */
+/* Older evidence counts less: 1 / (1 + recency * age), age in years before
+** the newest document of the collection (not the clock: a corpus of 2021
+** is judged as of 2021). Undated evidence is not discounted. */
+static double recency_factor(const mx_weights *w, const mx_coll *c, int year) {
+  if (w->recency <= 0 || year <= 0 || c->maxyear <= 0) return 1;
+  int age = c->maxyear - year;
   if (age <= 0) return 1;
   return 1 / (1 + w->recency * age);
 }
@@ -444,7 +502,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   s->nq = 0;
   s->norm = 0;
   reset_acc(s);
-  qbuild b = {mx, s, 0, 0};
+  qbuild b = {mx, s, 0, w->phrase, 0};
   tokenize_into(&b, tok, need->title, w->w_title);
   const cJSON *kw;
   cJSON_ArrayForEach(kw, need->keywords) if (cJSON_IsString(kw))
@@ -452,10 +510,10 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   tokenize_into(&b, tok, need->text, w->w_body);
   if (b.oom) return -1;
   q_finish(s, c, w);
-  score_terms(s, c, w, 0);
+  score_terms(s, mx, c, w, 0);
   s->nq_need = s->nq;
-  if (feedback(s, c, w)) return -1;
-  double norm = s->norm > 0 ? s->norm : 1;
+  if (feedback(s, mx, c, w)) return -1;
+  double norm = s->norm > 0 ? pow(w->cosine > 0 ? sqrt(s->norm) : s->norm, w->norm_power) : 1;
 
   uint64_t nfam = family_bits(db, need->chains);
   s->nhits = 0;
@@ -468,7 +526,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     double sc[8] = {0};
     int nsc = 0;
     for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) {
-      double v = s->acc[d] / norm * recency_factor(w, c->docs[d].year);
+      double v = s->acc[d] / norm * recency_factor(w, c, c->docs[d].year);
       if (v > best) { best = v; bestdoc = d; }
       if (v <= 0) continue;
       /* keep the 8 best in descending order */
@@ -479,6 +537,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
       sc[pos] = v;
     }
     for (int i = 0; i < nsc; i++, wgt *= w->evidence_decay) sum += wgt * sc[i];
+    if (w->profile_mix > 0) sum = (1 - w->profile_mix) * sum + w->profile_mix * s->uacc[ui] / norm;
     mx_hit *h = &s->hits[s->nhits];
     memset(h, 0, sizeof(*h));
     h->unit = ui;
