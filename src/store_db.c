@@ -271,18 +271,14 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
   }
   char *gen = jb_meta_get(db, "generation");
   char *tokv = jb_meta_get(db, "fts_tokenizer");
-  char *mxgen = jb_meta_get(db, "match_generation");
-  char *mxlex = jb_meta_get(db, "match_lexicon");
   char lexhash[32];
   snprintf(lexhash, sizeof(lexhash), "%016llx", (unsigned long long)jb_lexicon_hash(db->lex));
   cJSON_AddNumberToObject(o, "generation", gen ? atof(gen) : 0);
   cJSON *fts = cJSON_AddObjectToObject(o, "fulltext_index");
   cJSON_AddStringToObject(fts, "tokenizer", tokv ? tokv : "");
   cJSON_AddBoolToObject(fts, "stale", !tokv || strcmp(tokv, JB_TOKENIZER_VERSION) != 0);
-  cJSON *mx = cJSON_AddObjectToObject(o, "match_index");
-  cJSON_AddBoolToObject(mx, "built", mxgen != NULL);
-  cJSON_AddBoolToObject(mx, "stale", !mxgen || !gen || strcmp(mxgen, gen) ||
-                                         !mxlex || strcmp(mxlex, lexhash));
+  /* The match index lives in memory: built on a process's first match and
+  ** rebuilt when the generation or the lexicon changes, so never stale. */
   cJSON *lx = cJSON_AddObjectToObject(o, "lexicon");
   cJSON_AddStringToObject(lx, "dir", jb_lexicon_dir(db->lex));
   cJSON_AddNumberToObject(lx, "entries", jb_lexicon_nterms(db->lex));
@@ -290,8 +286,6 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
   cJSON_AddStringToObject(lx, "hash", lexhash);
   free(gen);
   free(tokv);
-  free(mxgen);
-  free(mxlex);
   *ppOut = o;
   return JB_OK;
 }
@@ -305,10 +299,9 @@ jb_status jb_db_reindex(jb_db *db, jb_error *err) {
   if (rc) return rc;
   rc = jb_db_exec(db, "INSERT INTO sdoc_fts(sdoc_fts) VALUES('rebuild')", err);
   if (!rc) rc = jb_meta_set(db, "fts_tokenizer", JB_TOKENIZER_VERSION, err);
-  /* forget the match index: the next match rebuilds it */
-  if (!rc) rc = jb_db_exec(db, "DELETE FROM meta WHERE key IN ('match_generation','match_lexicon')", err);
   if (!rc) rc = jb_db_exec(db, "COMMIT", err);
   if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+  /* forget the match index: the next match rebuilds it */
   jb_match_index_free(db->mx);
   db->mx = NULL;
   return rc;

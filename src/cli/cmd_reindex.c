@@ -21,7 +21,8 @@ int cmd_reindex(cli_ctx *c, int argc, char **argv) {
 int cmd_integrity(cli_ctx *c, int argc, char **argv) {
   if (argc > 1) return cli_usage("jiebang integrity", "unexpected argument '%s'", argv[1]);
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  /* FTS5's integrity-check is issued as a write command: open writable */
+  int code = cli_open(c, 0, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

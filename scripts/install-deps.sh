@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what jiebang needs to build and test, from Debian's packages, and
+# only what is missing (so a machine that has them needs no network).
+#   build-essential, cmake, pkg-config  the C toolchain and build
+#   libsqlite3-dev   SQLite with FTS5: storage, transactions, full-text index
+#   libstemmer-dev   Snowball stemmers: English stemming (printing -> print)
+#   libcjson-dev     JSON Lines import/export and the JSON protocol
+#   python3          runs ../shared/eval/score.py in the quality benchmark
+set -euo pipefail
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+command -v python3 >/dev/null || missing="$missing python3"
+if [ -n "$missing" ]; then
+  echo "installing:$missing" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+fi

@@ -1,0 +1,257 @@
+/*
+** test_match.c — the matcher on the bundled corpus: explanations, conflicts
+** of interest, why-not, reverse matching, batch determinism and shards.
+*/
+#include "util.h"
+
+static jb_db *db;
+
+static cJSON *match(jb_match_opts *o, jb_status *rc) {
+  cJSON *out = NULL;
+  jb_error err;
+  o->explain = 1;
+  *rc = jb_match(db, o, &out, &err);
+  if (*rc) fprintf(stderr, "match: %s\n", err.message);
+  return out;
+}
+
+static const cJSON *find_result(const cJSON *out, const char *id) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "results"))
+  if (!strcmp(cJSON_GetObjectItem(r, "id")->valuestring, id)) return r;
+  return NULL;
+}
+
+TEST(need_gets_explained_candidates) {
+  jb_match_opts o = {0};
+  o.need_id = "need-0058";
+  o.k = 10;
+  jb_status rc;
+  cJSON *out = match(&o, &rc);
+  CHECK(rc == JB_OK, "match need-0058");
+  const cJSON *res = cJSON_GetObjectItem(out, "results");
+  CHECK(cJSON_GetArraySize(res) == 10, "10 results, got %d", cJSON_GetArraySize(res));
+  double prev = 1e9;
+  int types = 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, res) {
+    const char *id = cJSON_GetObjectItem(r, "id")->valuestring;
+    double sc = cJSON_GetObjectItem(r, "score")->valuedouble;
+    CHECK(sc <= prev, "%s: scores descend", id);
+    prev = sc;
+    const cJSON *comp = cJSON_GetObjectItem(r, "components");
+    CHECK(comp && cJSON_GetObjectItem(comp, "text") && cJSON_GetObjectItem(comp, "chain") &&
+              cJSON_GetObjectItem(comp, "region") && cJSON_GetObjectItem(comp, "program"),
+          "%s: every component present", id);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(r, "terms")) > 0, "%s: matched terms listed", id);
+    const cJSON *ev = cJSON_GetObjectItem(r, "evidence");
+    CHECK(ev && strchr(cJSON_GetObjectItem(ev, "snippet")->valuestring, '[') , "%s: evidence snippet marked", id);
+    const char *t = cJSON_GetObjectItem(r, "type")->valuestring;
+    types |= !strcmp(t, "expert") ? 1 : !strcmp(t, "achievement") ? 2 : !strcmp(t, "org") ? 4 : 0;
+  }
+  CHECK(types == 7, "experts, achievements and institutions in one list (mask %d)", types);
+  /* a 稻花鱼 breeding need: the top candidate works on 稻花鱼 */
+  const cJSON *top = cJSON_GetArrayItem(res, 0);
+  char *s = cJSON_PrintUnformatted(top);
+  CHECK(strstr(s, "稻花鱼") || strstr(s, "禾花鲤") || strstr(s, "稻田鲤"), "top candidate is about 稻花鱼: %s", s);
+  free(s);
+  cJSON_Delete(out);
+}
+
+TEST(conflicts_are_never_listed) {
+  /* need-0003 is 云箭集团's: its own engineers must not be proposed */
+  jb_match_opts o = {0};
+  o.need_id = "need-0003";
+  o.k = 50;
+  jb_status rc;
+  cJSON *out = match(&o, &rc);
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "results")) {
+    const cJSON *org = cJSON_GetObjectItem(r, "org");
+    CHECK(!org || strcmp(org->valuestring, "org-yunjian"), "%s of the need's own org listed",
+          cJSON_GetObjectItem(r, "id")->valuestring);
+  }
+  int same_org_excluded = 0;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "excluded"))
+  same_org_excluded |= strstr(cJSON_GetObjectItem(r, "reason")->valuestring, "same organization") != NULL;
+  CHECK(same_org_excluded, "an engineer of org-yunjian is reported as excluded");
+  cJSON_Delete(out);
+
+  /* declared conflicts (relations.jsonl) likewise, with why-not */
+  char *rel = read_file(SOURCE_DIR "/corpora/chenxi/relations.jsonl");
+  int checked = 0;
+  for (char *line = rel; line && *line && checked < 5;) {
+    cJSON *j = cJSON_Parse(line);
+    if (j && !strcmp(cJSON_GetObjectItem(j, "type")->valuestring, "conflict")) {
+      const char *expert = cJSON_GetObjectItem(j, "expert")->valuestring;
+      const char *org = cJSON_GetObjectItem(j, "org")->valuestring;
+      /* an open need of that org */
+      char sqlneed[64] = "";
+      for (int i = 1; i <= 150 && !*sqlneed; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "need-%04d", i);
+        cJSON *nd = NULL;
+        jb_error err;
+        if (jb_db_get(db, "need", id, 0, &nd, &err) == JB_OK) {
+          const cJSON *no = cJSON_GetObjectItem(nd, "org"), *st = cJSON_GetObjectItem(nd, "status");
+          if (no && !strcmp(no->valuestring, org) && (!st || !strcmp(st->valuestring, "open")))
+            snprintf(sqlneed, sizeof(sqlneed), "%s", id);
+        }
+        cJSON_Delete(nd);
+      }
+      if (*sqlneed) {
+        jb_match_opts m = {0};
+        m.need_id = sqlneed;
+        m.k = 300;
+        m.why_not = expert;
+        cJSON *o2 = match(&m, &rc);
+        CHECK(!find_result(o2, expert), "%s has a declared conflict with %s: not listed for %s", expert, org, sqlneed);
+        const cJSON *wn = cJSON_GetObjectItem(o2, "why_not");
+        CHECK(wn && strstr(cJSON_GetObjectItem(wn, "reason")->valuestring, "conflict"),
+              "why-not %s for %s says conflict: %s", expert, sqlneed,
+              wn ? cJSON_GetObjectItem(wn, "reason")->valuestring : "(none)");
+        cJSON_Delete(o2);
+        checked++;
+      }
+    }
+    cJSON_Delete(j);
+    line = strchr(line, '\n');
+    if (line) line++;
+  }
+  CHECK(checked >= 3, "checked %d declared conflicts", checked);
+  free(rel);
+}
+
+TEST(why_not_reasons) {
+  jb_match_opts o = {0};
+  o.need_id = "need-0058";
+  o.k = 3;
+  o.why_not = "exp-0241"; /* 智能制造: nothing to do with fish breeding */
+  jb_status rc;
+  cJSON *out = match(&o, &rc);
+  const cJSON *wn = cJSON_GetObjectItem(out, "why_not");
+  CHECK(wn && (strstr(cJSON_GetObjectItem(wn, "reason")->valuestring, "floor") ||
+               strstr(cJSON_GetObjectItem(wn, "reason")->valuestring, "ranked below")),
+        "unrelated expert: below the floor or ranked below");
+  cJSON_Delete(out);
+  o.type = "achievement";
+  o.why_not = "exp-0044";
+  out = match(&o, &rc);
+  wn = cJSON_GetObjectItem(out, "why_not");
+  CHECK(wn && strstr(cJSON_GetObjectItem(wn, "reason")->valuestring, "type"), "filtered by type");
+  cJSON_Delete(out);
+  o.type = NULL;
+  o.why_not = "nobody";
+  out = match(&o, &rc);
+  wn = cJSON_GetObjectItem(out, "why_not");
+  CHECK(wn && strstr(cJSON_GetObjectItem(wn, "reason")->valuestring, "no expert"), "unknown id");
+  cJSON_Delete(out);
+}
+
+TEST(ad_hoc_text_and_reverse) {
+  jb_match_opts o = {0};
+  o.text = "砂型3D打印喷头堵塞，打印件发气量大，铸件出现气孔";
+  o.k = 5;
+  o.type = "expert";
+  jb_status rc;
+  cJSON *out = match(&o, &rc);
+  CHECK(rc == JB_OK && cJSON_GetArraySize(cJSON_GetObjectItem(out, "results")) == 5, "ad-hoc text gives 5 experts");
+  const cJSON *r;
+  int inrange = 0;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "results")) {
+    int n = atoi(cJSON_GetObjectItem(r, "id")->valuestring + 4);
+    inrange += n >= 126 && n <= 150; /* the 3D打印 experts */
+  }
+  CHECK(inrange >= 4, "%d of 5 are 3D printing experts", inrange);
+  cJSON_Delete(out);
+
+  jb_match_opts rv = {0};
+  rv.expert_id = "exp-0044";
+  rv.k = 5;
+  out = match(&rv, &rc);
+  CHECK(rc == JB_OK && cJSON_GetArraySize(cJSON_GetObjectItem(out, "results")) > 0, "reverse match lists needs");
+  r = cJSON_GetArrayItem(cJSON_GetObjectItem(out, "results"), 0);
+  CHECK(r && cJSON_GetObjectItem(r, "rank_for_need"), "reverse results say the rank the need would give");
+  cJSON *rec = NULL;
+  jb_error err;
+  if (r) jb_db_get(db, "need", cJSON_GetObjectItem(r, "id")->valuestring, 0, &rec, &err);
+  char *s = rec ? cJSON_PrintUnformatted(rec) : NULL;
+  CHECK(s && (strstr(s, "稻花鱼") || strstr(s, "鱼")), "a fish need for a fish breeder: %s", s ? s : "");
+  free(s);
+  cJSON_Delete(rec);
+  cJSON_Delete(out);
+
+  jb_match_opts bad = {0};
+  bad.need_id = "need-0058";
+  cJSON *w = cJSON_Parse("{\"chain\": -1}");
+  bad.weights = w;
+  out = match(&bad, &rc);
+  CHECK(rc == JB_ERR_USAGE && !out, "an out-of-range weight is refused");
+  cJSON_Delete(w);
+  w = cJSON_Parse("{\"nonsense\": 1}");
+  bad.weights = w;
+  out = match(&bad, &rc);
+  CHECK(rc == JB_ERR_USAGE, "an unknown weight is refused");
+  cJSON_Delete(w);
+  bad.need_id = "need-9999";
+  bad.weights = NULL;
+  out = match(&bad, &rc);
+  CHECK(rc == JB_ERR_NOTFOUND, "unknown need");
+}
+
+static char *batch_run(int k, int threads, int si, int sc, jb_batch_format fmt) {
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  jb_batch_opts o = {0};
+  o.open_needs = 1;
+  o.k = k;
+  o.threads = threads;
+  o.shard_index = si;
+  o.shard_count = sc;
+  o.format = fmt;
+  jb_error err;
+  jb_status rc = jb_batch(db, &o, f, &err);
+  fclose(f);
+  CHECK(rc == JB_OK, "batch: %s", rc ? err.message : "");
+  return buf;
+}
+
+TEST(batch_deterministic_and_sharded) {
+  char *a = batch_run(10, 2, 0, 0, JB_BATCH_TREC);
+  char *b = batch_run(10, 1, 0, 0, JB_BATCH_TREC);
+  CHECK(!strcmp(a, b), "two threads and one give the same output");
+  char *c = batch_run(10, 2, 0, 0, JB_BATCH_TREC);
+  CHECK(!strcmp(a, c), "the same output on every run");
+  char *s1 = batch_run(10, 2, 1, 3, JB_BATCH_TREC), *s2 = batch_run(10, 2, 2, 3, JB_BATCH_TREC),
+       *s3 = batch_run(10, 2, 3, 3, JB_BATCH_TREC);
+  size_t n = strlen(s1) + strlen(s2) + strlen(s3) + 1;
+  char *cat = malloc(n);
+  snprintf(cat, n, "%s%s%s", s1, s2, s3);
+  CHECK(!strcmp(a, cat), "shards 1..3 concatenated equal one run");
+  /* 120 open needs, 10 each */
+  int lines = 0;
+  for (char *p = a; *p; p++) lines += *p == '\n';
+  CHECK(lines == 1200, "10 results for each of 120 open needs, got %d lines", lines);
+  char *csv = batch_run(3, 2, 0, 0, JB_BATCH_CSV);
+  const char *hdr = "\xEF\xBB\xBFneed,rank,type,id,name,score\r\n";
+  CHECK(!strncmp(csv, hdr, strlen(hdr)), "CSV starts with a BOM and a header");
+  char *jl = batch_run(3, 2, 0, 0, JB_BATCH_JSONL);
+  cJSON *first = cJSON_Parse(jl);
+  CHECK(first && cJSON_GetArraySize(cJSON_GetObjectItem(first, "results")) == 3, "JSON Lines: 3 results per need");
+  cJSON_Delete(first);
+  free(a); free(b); free(c); free(s1); free(s2); free(s3); free(cat); free(csv); free(jl);
+}
+
+int main(void) {
+  db = open_db("match.db", 1);
+  jb_import_stats st = {0};
+  if (import_corpus(db, &st)) return 2;
+  RUN(need_gets_explained_candidates);
+  RUN(conflicts_are_never_listed);
+  RUN(why_not_reasons);
+  RUN(ad_hoc_text_and_reverse);
+  RUN(batch_deterministic_and_sharded);
+  jb_db_close(db);
+  return test_report();
+}
