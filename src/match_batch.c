@@ -307,7 +307,7 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
     }
     bt.types = 1u << t;
   }
-  jb_status rc = mx_get(db, &bt.mx, err);
+  jb_status rc = mx_get(db, &bt.w, &bt.mx, err);
   if (rc) return rc;
   rc = o->needs_file ? load_needs_file(db, o->needs_file, &bt.needs, &bt.nneeds, err)
                      : load_open_needs(db, &bt.needs, &bt.nneeds, err);

@@ -214,6 +214,10 @@ static double doc_tf(const mx_coll *c, const mx_doc *d, uint32_t term) {
 
 static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int en) {
   span_ctx *x = ctx;
+  uint32_t cp;
+  /* single CJK characters score a little but explain nothing: not marked */
+  if ((unsigned char)tok[0] >= 0x80 && jb_utf8_decode((const unsigned char *)tok, (size_t)ntok, &cp) == ntok)
+    return 0;
   uint32_t term = mx_term_find(x->mx, tok, ntok);
   if (term == UINT32_MAX) return 0;
   int nq = mx_query_terms(x->s, NULL);
@@ -221,13 +225,18 @@ static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int
     int fb = 0;
     if (mx_query_term(x->s, i, &fb) != term) continue;
     double tf = doc_tf(x->c, x->d, term);
-    double contrib = tf > 0 ? mx_term_contrib(x->s, x->c, x->w, i, tf, x->d->len) : 0;
+    double contrib = tf > 0 ? mx_term_contrib(x->s, x->c, x->w, i, tf, x->d->len, x->d->vnorm) : 0;
+    /* overlapping bigrams of the same origin join into the word they spell;
+    ** the need's own terms and feedback terms stay apart */
     if (x->n && st <= x->v[x->n - 1].end) {
       span *p = &x->v[x->n - 1];
-      if (en > p->end) p->end = en;
-      p->w += contrib / (tf > 0 ? tf : 1); /* share of the term per occurrence */
-      p->feedback &= fb;
-      return 0;
+      if (p->feedback == fb) {
+        if (en > p->end) p->end = en;
+        p->w += contrib / (tf > 0 ? tf : 1); /* share of the term per occurrence */
+        return 0;
+      }
+      if (en <= p->end) return 0;
+      st = p->end; /* clip: spans never overlap */
     }
     if (x->n == x->cap) {
       int cap = x->cap ? x->cap * 2 : 32;
@@ -297,6 +306,7 @@ typedef struct term_out {
 static void add_terms(term_out **terms, int *nterms, const char *s, const span *v, int n) {
   for (int i = 0; i < n; i++) {
     int len = v[i].end - v[i].start;
+    if (len <= 3 && (unsigned char)s[v[i].start] >= 0x80) continue; /* a clipped lone character */
     int k = 0;
     while (k < *nterms && !((int)strlen((*terms)[k].text) == len && !strncmp((*terms)[k].text, s + v[i].start, (size_t)len)))
       k++;
@@ -412,7 +422,7 @@ static jb_status run_open(jb_db *db, const cJSON *weights, match_run *m, jb_erro
   m->db = db;
   mx_weights_default(&m->w);
   if (weights && mx_weights_apply(&m->w, weights, err)) return JB_ERR_USAGE;
-  jb_status rc = mx_get(db, &m->mx, err);
+  jb_status rc = mx_get(db, &m->w, &m->mx, err);
   if (rc) return rc;
   if (!(m->s = mx_scratch_new(m->mx))) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");

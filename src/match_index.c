@@ -143,6 +143,7 @@ typedef struct feat_ctx {
   mx_feature_cb cb;
   char prev[80];
   int prevn, prevend;
+  int unigrams;
 } feat_ctx;
 
 static int is_word(const char *tok, int n) {
@@ -152,8 +153,18 @@ static int is_word(const char *tok, int n) {
   return 0;
 }
 
+static int is_cjk_char(const char *tok, int n) {
+  uint32_t cp;
+  return (unsigned char)tok[0] >= 0x80 && jb_utf8_decode((const unsigned char *)tok, (size_t)n, &cp) == n &&
+         jb_char_class(cp) == 2;
+}
+
 static int feat_cb(void *ctx, int tflags, const char *tok, int ntok, int s, int e) {
   feat_ctx *f = ctx;
+  if (is_cjk_char(tok, ntok)) {
+    /* single characters: a weak, optional topic signal (see w->unigram) */
+    return f->unigrams ? f->cb(f->ctx, tok, ntok, 2, s, e) : 0;
+  }
   if (mx_is_noise(f->mx, tok, ntok)) {
     f->prevn = 0;
     return 0;
@@ -181,8 +192,8 @@ static int feat_cb(void *ctx, int tflags, const char *tok, int ntok, int s, int 
   return 0;
 }
 
-int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, void *ctx,
-                mx_feature_cb cb) {
+int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, int unigrams,
+                void *ctx, mx_feature_cb cb) {
   if (!text || !*text) return 0;
   feat_ctx f;
   memset(&f, 0, sizeof(f));
@@ -190,7 +201,10 @@ int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, v
   f.text = text;
   f.ctx = ctx;
   f.cb = cb;
-  return jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), &f, feat_cb);
+  f.unigrams = unigrams;
+  /* document form: CJK characters come as colocated unigrams besides bigrams */
+  return jb_tokenize(tok, unigrams ? JB_TOKENIZE_DOCUMENT : JB_TOKENIZE_QUERY, text, (int)strlen(text), &f,
+                     feat_cb);
 }
 
 /* ------------------------------------------------------------- building */
@@ -207,6 +221,7 @@ typedef struct doc_builder {
   float weight;   /* of the field being tokenized */
   float len;
   int oom;
+  int unigrams;
 } doc_builder;
 
 static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int e) {
@@ -223,7 +238,7 @@ static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int
   b->v[b->n].term = id;
   b->v[b->n].w = b->weight;
   b->n++;
-  if (!phrase) b->len += b->weight; /* length counts words, as plain BM25 does */
+  if (!phrase) b->len += b->weight; /* length counts words and bigrams, as plain BM25 does */
   return 0;
 }
 
@@ -240,13 +255,13 @@ static void tokenize_field(doc_builder *b, jb_tokenizer *tok, const char *text, 
     cJSON *a = cJSON_Parse(text);
     if (cJSON_IsArray(a)) {
       const cJSON *e;
-      cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) mx_features(b->mx, tok, e->valuestring, b, build_cb);
+      cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) mx_features(b->mx, tok, e->valuestring, b->unigrams, b, build_cb);
       cJSON_Delete(a);
       return;
     }
     cJSON_Delete(a);
   }
-  mx_features(b->mx, tok, text, b, build_cb);
+  mx_features(b->mx, tok, text, b->unigrams, b, build_cb);
 }
 
 /* Turns the builder's pairs into one document of the collection. */
@@ -438,6 +453,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   jb_tokenizer *tok = db->tok;
   doc_builder b = {0};
   b.mx = mx;
+  b.unigrams = w->unigram > 0;
   sqlite3_stmt *st = NULL, *ev = NULL;
   jb_status rc = JB_OK;
   float wt = (float)w->w_title, wk = (float)w->w_keywords, wb = (float)w->w_body;
@@ -629,23 +645,6 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   sqlite3_finalize(st);
   st = NULL;
 
-  {
-    /* profile lengths: a unit's documents taken together */
-    double psum = 0;
-    uint32_t pn = 0;
-    for (uint32_t i = 0; i < mx->nunits; i++) {
-      mx_unit *u = &mx->units[i];
-      mx_coll *co = u->type == MX_NEED ? &mx->demand : &mx->supply;
-      u->plen = 0;
-      for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) u->plen += co->docs[d].len;
-      if (u->type != MX_NEED && u->ndocs) {
-        psum += u->plen;
-        pn++;
-      }
-    }
-    mx->supply.avgplen = pn ? psum / pn : 1;
-    if (mx->supply.avgplen <= 0) mx->supply.avgplen = 1;
-  }
   for (int c = 0; c < 2; c++) {
     mx_coll *co = c ? &mx->demand : &mx->supply;
     for (uint32_t i = 0; i < co->ndocs; i++) {
@@ -726,10 +725,12 @@ const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *exp
   return found;
 }
 
-jb_status mx_get(jb_db *db, jb_match_index **ppMx, jb_error *err) {
+jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
   char *gen = jb_meta_get(db, "generation");
   uint64_t lh = jb_lexicon_hash(db->lex);
-  if (db->mx && gen && db->mx->generation && !strcmp(gen, db->mx->generation) && db->mx->lexhash == lh) {
+  if (db->mx && gen && db->mx->generation && !strcmp(gen, db->mx->generation) && db->mx->lexhash == lh &&
+      db->mx->fw[0] == w->w_title && db->mx->fw[1] == w->w_keywords && db->mx->fw[2] == w->w_body &&
+      db->mx->fw[3] == (w->unigram > 0)) {
     free(gen);
     *ppMx = db->mx;
     return JB_OK;
@@ -743,11 +744,13 @@ jb_status mx_get(jb_db *db, jb_match_index **ppMx, jb_error *err) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
-  mx_weights w;
-  mx_weights_default(&w);
   /* one read transaction: a consistent snapshot while imports go on */
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
-  jb_status rc = build(db, mx, &w, err);
+  jb_status rc = build(db, mx, w, err);
+  mx->fw[0] = w->w_title;
+  mx->fw[1] = w->w_keywords;
+  mx->fw[2] = w->w_body;
+  mx->fw[3] = w->unigram > 0;
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   if (rc) {
     free(gen);

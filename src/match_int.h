@@ -48,7 +48,6 @@ typedef struct mx_coll {
   uint32_t *npost, *cappost;
   uint32_t nterms_alloc;
   double avglen;
-  double avgplen;      /* mean plen of the units with documents here */
   int maxyear;         /* newest dated document: recency is relative to it */
 } mx_coll;
 
@@ -64,7 +63,6 @@ typedef struct mx_unit {
   char *list;          /* needs: challenge list */
   uint64_t chains;     /* bit i = lexicon chain i */
   uint32_t doc0, ndocs;/* documents in its collection */
-  float plen;          /* length of all its documents together */
 } mx_unit;
 
 #define MX_PROG_COMMISSIONER 1  /* 科技特派员, 三区人才: serve counties */
@@ -99,18 +97,22 @@ struct jb_match_index {
   uint32_t nunits, capunits;
   char *generation;
   uint64_t lexhash;
+  double fw[4];         /* title, keywords, body weights, unigrams on: as built */
   char **stop;          /* stemmed English stopwords, sorted */
   int nstop;
 };
 typedef struct jb_match_index jb_match_index;
 
-/* Builds (or returns the current) index for db. */
-jb_status mx_get(jb_db *db, jb_match_index **ppMx, jb_error *err);
-/* The features of a text: its tokens minus noise, plus English word pairs
-** (phrase = 1). Documents and queries both go through here. */
-typedef int (*mx_feature_cb)(void *ctx, const char *f, int n, int phrase, int start, int end);
-int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, void *ctx,
-                mx_feature_cb cb);
+/* Builds (or returns the current) index for db; document field weights come
+** from w, so an index built with other field weights is rebuilt. */
+struct mx_weights;
+jb_status mx_get(jb_db *db, const struct mx_weights *w, jb_match_index **ppMx, jb_error *err);
+/* The features of a text: its tokens minus noise (kind 0), English word
+** pairs (kind 1) and, when asked, single CJK characters (kind 2). Documents
+** and queries both go through here. */
+typedef int (*mx_feature_cb)(void *ctx, const char *f, int n, int kind, int start, int end);
+int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, int unigrams,
+                void *ctx, mx_feature_cb cb);
 /* Term id of a normalized token, or UINT32_MAX. */
 uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);
 /* 1 when a normalized token carries no topic: stopword, number, lone CJK char. */
@@ -133,10 +135,10 @@ typedef struct mx_weights {
   double w_title, w_keywords, w_body;  /* field weights, documents and queries */
   double max_terms;        /* query terms kept, by weight */
   double evidence_decay;   /* weight of the 2nd, 3rd ... best evidence */
-  double profile_mix;      /* share of the whole-profile score in text */
-  double norm_power;       /* exponent of the need's self-score divisor */
-  double cosine;           /* 1: tf-idf cosine instead of BM25 */
+  double cosine;           /* share of tf-idf cosine (vs BM25) in text similarity */
   double phrase;           /* weight of English word-pair features */
+  double unigram;          /* weight of single CJK characters (0: not indexed) */
+  double qtf_log;          /* 1: need term weight 1 + ln(tf) */
   double recency;          /* per-year discount of old evidence */
   double prf_docs, prf_terms, prf_weight;  /* pseudo-relevance feedback */
   double org_via_experts;  /* an institution's score from its best expert */
@@ -185,6 +187,6 @@ char *mx_conflict_reason(const jb_match_index *mx, const mx_unit *u, const char 
 int mx_query_terms(const mx_scratch *s, const uint32_t **unused);
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback);
 double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
-                       double tf, double len);
+                       double tf, double len, double vnorm);
 
 #endif

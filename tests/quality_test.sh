@@ -23,9 +23,9 @@ while read -r set dir floor; do
     fail=$((fail + 1)); echo "FAIL: $set $val is past the limit $floor ($dir)"
   fi
 done <<'LIMITS'
-rap max 0.325
-scifact min 0.67
-csl min 0.155
+rap max 0.285
+scifact min 0.685
+csl min 0.18
 LIMITS
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

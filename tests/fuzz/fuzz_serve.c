@@ -1,0 +1,93 @@
+/*
+** fuzz_serve.c — jb_serve_line on arbitrary bytes (the line is passed with
+** its length and is not NUL-terminated, as the contract allows) against the
+** fixture database. What must hold for every line:
+**   - a response, never NULL;
+**   - it prints as one line of valid UTF-8 JSON that parses back;
+**   - it has "id" and a boolean "ok"; ok:true has "result"; ok:false has
+**     "error" with a known code name and a non-empty message;
+**   - when the request is an object with an "id", the response echoes it.
+** An "import" request writes: the database must then still pass jb_db_check,
+** and is put back to the fixture so that the next input sees the same state.
+*/
+#include "fuzz_common.h"
+#include <stdlib.h>
+#include <string.h>
+
+static jb_db *db;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  db = jbf_db_open(JBF_DB_FIXTURE);
+  return 0;
+}
+
+static int known_code(const char *name) {
+  for (int s = JB_OK; s <= JB_ERR_INTERNAL; s++)
+    if (!strcmp(name, jb_status_name((jb_status)s))) return 1;
+  return 0;
+}
+
+static void check_response(const cJSON *resp, const cJSON *req) {
+  jbf_check_json(resp, "serve response");
+  JBF_CHECK(cJSON_IsObject(resp), "response is not an object");
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(resp, "id");
+  const cJSON *ok = cJSON_GetObjectItemCaseSensitive(resp, "ok");
+  JBF_CHECK(id != NULL, "response without \"id\"");
+  JBF_CHECK(cJSON_IsBool(ok), "response without a boolean \"ok\"");
+  if (cJSON_IsTrue(ok)) {
+    JBF_CHECK(cJSON_GetObjectItemCaseSensitive(resp, "result") != NULL, "ok:true without result");
+  } else {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(resp, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+    JBF_CHECK(cJSON_IsString(code) && known_code(code->valuestring),
+              "error without a known code");
+    JBF_CHECK(strcmp(code->valuestring, "ok") != 0, "ok:false with code \"ok\"");
+    JBF_CHECK(cJSON_IsString(msg) && msg->valuestring[0], "error without a message");
+  }
+  const cJSON *rid = cJSON_IsObject(req) ? cJSON_GetObjectItemCaseSensitive(req, "id") : NULL;
+  if (rid) JBF_CHECK(cJSON_Compare(rid, id, 1), "response id differs from the request's");
+}
+
+/* The request as the protocol defines it (valid UTF-8, one JSON value,
+** nothing after it but blanks), or NULL: used for the id and the op. */
+static cJSON *parse_request(const char *p, size_t n) {
+  if (jb_utf8_invalid_at(p, n) >= 0) return NULL;
+  const char *end = NULL;
+  cJSON *req = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+  if (!req) return NULL;
+  while (end < p + n && (*end == ' ' || *end == '\t' || *end == '\r')) end++;
+  if (end != p + n) {
+    cJSON_Delete(req);
+    return NULL;
+  }
+  return req;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  /* Big enough for an import of a few records; the 4 MiB line limit is the
+  ** CLI's (cmd_serve.c), not jb_serve_line's. */
+  if (size > 256 * 1024) return 0;
+  long gen = jbf_db_generation(db);
+  cJSON *resp = jb_serve_line(db, (const char *)data, size);
+  JBF_CHECK(resp != NULL, "jb_serve_line returned NULL");
+  jbf_check_no_txn(db, "jb_serve_line");
+  cJSON *req = parse_request((const char *)data, size);
+  check_response(resp, req);
+  const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
+  int wrote = (cJSON_IsString(op) && !strcmp(op->valuestring, "import")) ||
+              jbf_db_generation(db) != gen;
+  if (wrote) {
+    jb_error err;
+    jb_error_clear(&err);
+    jb_status rc = jb_db_check(db, &err);
+    JBF_CHECK(rc == JB_OK, "database fails jb_db_check after the request: %s", err.message);
+    db = jbf_db_restore(db);
+  }
+  cJSON_Delete(req);
+  cJSON_Delete(resp);
+  return 0;
+}
