@@ -57,8 +57,8 @@ TEST(need_gets_explained_candidates) {
   char *s = cJSON_PrintUnformatted(top);
   /* without the highlight marks, which may split a word */
   char *w = s;
-  for (char *r = s; *r; r++)
-    if (*r != '[' && *r != ']') *w++ = *r;
+  for (char *c = s; *c; c++)
+    if (*c != '[' && *c != ']') *w++ = *c;
   *w = 0;
   CHECK(strstr(s, "稻花鱼") || strstr(s, "禾花鲤") || strstr(s, "稻田鲤"), "top candidate is about 稻花鱼: %s", s);
   free(s);
