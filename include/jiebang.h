@@ -202,6 +202,82 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *opts, FILE *out,
 /* Default scoring weights as a JSON object (caller owns), for display. */
 cJSON *jb_match_default_weights(void);
 
+/* ----------------------------------------------------------------- demands */
+
+/* Default similarity thresholds between needs (see README, measured by
+** bench/demand_quality): near-duplicates and common needs. */
+#define JB_DEMAND_DUPLICATE 0.38
+#define JB_DEMAND_COMMON 0.35
+
+typedef struct jb_demand_opts {
+  const char *chain;        /* only this industry chain */
+  const char *since;        /* only needs created on or after (YYYY-MM-DD) */
+  const char *status;       /* "open" (default), "paired", "closed" or "all" */
+  const char *org;          /* only this enterprise's needs */
+  double dup_threshold;     /* 0 = JB_DEMAND_DUPLICATE */
+  double common_threshold;  /* 0 = JB_DEMAND_COMMON */
+  int min_orgs;             /* enterprises a common need spans; 0 = 2 */
+  int k;                    /* experts and achievements per need; 0 = 3 */
+  int with_contacts;        /* include enterprises' contacts */
+  const char *title;        /* report title */
+  const char *date;         /* generation date shown; NULL = today (UTC) */
+} jb_demand_opts;
+
+/* Builds the demand list (caller owns; schema in docs/demands-schema.md). */
+jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error *err);
+/* Writes a demand list as "json", "csv" (UTF-8 BOM, for Excel), "md" or
+** "html" (self-contained, printable). */
+jb_status jb_demand_render(const cJSON *list, const char *format, FILE *out, jb_error *err);
+
+/* ------------------------------------------------------------------ assign */
+
+typedef struct jb_assign_opts {
+  /* the tasks: a challenge list ... */
+  const char *list;          /* needs whose "list" is this tag (e.g. 2021揭榜挂帅) */
+  const char *needs_file;    /* need ids, one per line */
+  int open_needs;            /* every open need */
+  /* ... or talent placement targets */
+  const char *targets;       /* "orgs" (enterprises), "chains", or a CSV file id,quota */
+  /* candidates */
+  const char *program;       /* only experts in this program (科技特派员 ...) */
+  const char *region;        /* only experts whose region starts with this */
+  int capacity;              /* >0: every expert's capacity */
+  const char *capacities_file; /* CSV expert,capacity overrides */
+  const char *fix_file;      /* CSV need,expert[,role][,accept]: pairs that must stay */
+  const char *forbid_file;   /* CSV need,expert: pairs never to make */
+  int candidates;            /* per task; 0 = 50 */
+  double min_score;          /* <0: default 0.1; pairs below are never made */
+  int fair;                  /* max-min first (most tasks led, weakest lead best), then total */
+  const cJSON *weights;      /* matcher weight overrides */
+  void (*on_progress)(void *ctx, long done, long total);
+  void *ctx;
+} jb_assign_opts;
+
+/* Proposes pairings for a whole challenge list (or placement) at once,
+** exactly optimal, with explanations, unmatched tasks and their reasons, the
+** objective with its bound, binding constraints and a manifest for audit.
+** Result (caller owns): {"pairs","unmatched","objective","binding",
+** "conflicts","manifest"}. */
+jb_status jb_assign(jb_db *db, const jb_assign_opts *o, cJSON **ppOut, jb_error *err);
+/* Writes a proposal as "json", "csv" (UTF-8 BOM, with an accept column that
+** --fix reads back) or "md". */
+jb_status jb_assign_render(const cJSON *proposal, const char *format, FILE *out, jb_error *err);
+
+/* ------------------------------------------------------------------- check */
+
+typedef struct jb_check_opts {
+  const char *need_id;      /* a need in the database ... */
+  const cJSON *need;        /* ... or a need record (not stored) ... */
+  int all;                  /* ... or the whole database */
+} jb_check_opts;
+
+/* Intake quality. For one need (caller owns): {"need", "ok", "flags":
+** [{"code","severity","message"}], "signals": {...}, "suggestions":
+** {"keywords","chains","similar_needs","top_candidates",...}}. For the
+** database: needs without candidates, vague needs, experts without
+** evidence, achievements never matched, duplicate groups. */
+jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *err);
+
 /* ------------------------------------------------------------------- serve */
 
 /* Handles one protocol request line; returns the response object (caller

@@ -13,6 +13,7 @@
 #   FUZZ_BUILD=cmake   build through CMake (-DJIEBANG_FUZZ=ON) instead of calling
 #                      clang directly; needs tests/fuzz wired into CMakeLists.txt
 #   JBFUZZ_STRICT=1    the import harnesses also check counters and idempotency
+#                      while fuzzing (the regression run always does)
 #
 # Findings: crash/leak/timeout inputs in build-fuzz/artifacts/<harness>/, logs
 # in build-fuzz/logs/. The working corpora stay in build-fuzz/corpus/ and grow
@@ -109,7 +110,8 @@ for h in $harnesses; do
   files=("${regress[@]}" "${seeds[@]}")
   [ ${#files[@]} -gt 0 ] || continue
   tmp=$(mktemp -d "$out/tmp/$h.XXXXXX")
-  if TMPDIR=$tmp "$out/fuzz_$h" -timeout=30 -rss_limit_mb=2048 "${files[@]}" \
+  # Strict: a saved reproducer of a counter or idempotency bug fails too.
+  if TMPDIR=$tmp JBFUZZ_STRICT=1 "$out/fuzz_$h" -timeout=30 -rss_limit_mb=2048 "${files[@]}" \
        >"$out/logs/regress-$h.log" 2>&1; then
     echo "regress  $h: ${#files[@]} inputs ok" >&2
   else

@@ -39,6 +39,14 @@
 ** residual reduced cost >= 0 and makes each search local, which is what
 ** makes 1,000 tasks x 20,000 agents take well under a second.
 **
+** Determinism: edges are sorted by (task, agent) first, tasks are served in
+** index order, arcs are scanned in creation order and heap ties go to the
+** lower node, so the output is a function of the edge set alone.
+**
+** Certificate: dual_bound() turns the final potentials into an LP upper
+** bound without looking at the flow; it equals the objective exactly when
+** the potentials are optimal duals, which tests check on every instance.
+**
 ** AS_FAIR: the most tasks that can have a lead (K) and the highest threshold
 ** at which they still can (theta) come from max-flow (Dinic) feasibility
 ** checks, bisecting over the distinct scores. The total is then maximized by
@@ -56,6 +64,10 @@
 #include <string.h>
 
 #define AS_SCALE 1e6  /* see AS_MAX_SCORE: 1e-6 is finer than any matcher score */
+/* Largest scaled value of one edge (AS_MAX_SCORE x AS_SCALE x a weight of
+** 1000): exact in a double, and sums over a few thousand slots stay far
+** inside int64. build_network() checks the whole network against AS_INF. */
+#define AS_MAX_ARC 1e15
 /* "Unreached"; a quarter of INT64_MAX so that a sum of two never overflows. */
 #define AS_INF (INT64_MAX / 4)
 
@@ -66,7 +78,7 @@ typedef struct cedge {
   double score;
   int64_t m, d;         /* scaled member value and lead bonus */
   int usable;           /* not forbidden, score >= min_score */
-  int lead_arc, member_arc, agent_arc;  /* arcs in the network, -1 if absent */
+  int agent_arc;        /* its arc E_ta -> agent in the network, -1 if none */
   int taken;            /* in the solution (fixed or chosen) */
 } cedge;
 
@@ -339,11 +351,11 @@ static int canon_edges(solver *S) {
   for (int i = 0; i < k; i++) {
     cedge *c = &S->e[i];
     int64_t q = llround(c->score * AS_SCALE);
-    if ((double)q * p->lead_weight > 1e15) return AS_ERANGE;
+    if ((double)q * p->lead_weight > AS_MAX_ARC) return AS_ERANGE;
     c->m = llround(p->member_weight * (double)q);
     c->d = llround(dw * (double)q);
     c->usable = !(c->flags & AS_EDGE_FORBIDDEN) && c->score >= p->min_score;
-    c->lead_arc = c->member_arc = c->agent_arc = -1;
+    c->agent_arc = -1;
     S->tstart[c->task + 1]++;
   }
   for (int t = 0; t < S->T; t++) S->tstart[t + 1] += S->tstart[t];
@@ -464,8 +476,8 @@ static int build_network(solver *S, int fair, double theta, int64_t B, int64_t *
       if (!c->usable || c->taken) continue;
       int64_t lv = lead_value(S, c, fair, theta, B);
       if (lv <= 0 && c->m <= 0) continue;
-      if (lv > 0) c->lead_arc = graph_arc(g, L_NODE(S, t), en, 1, -lv);
-      if (c->m > 0) c->member_arc = graph_arc(g, X_NODE(S, t), en, 1, -c->m);
+      if (lv > 0) graph_arc(g, L_NODE(S, t), en, 1, -lv);
+      if (c->m > 0) graph_arc(g, X_NODE(S, t), en, 1, -c->m);
       c->agent_arc = graph_arc(g, en, A_NODE(S, c->agent), 1, 0);
       en++;
     }
@@ -684,7 +696,7 @@ static int fair_levels(solver *S, as_result *r, double *theta, long *nb) {
   int rc = AS_OK, nf = 0, nc = 0;
   long f0 = 0, f = 0;
   double *cand = NULL;
-  *theta = -INFINITY;
+  *theta = -HUGE_VAL;
   *nb = 0;
   for (int t = 0; t < S->T; t++) nf += S->nfixed[t] > 0;
   if ((rc = lead_matching(S, 0, 0, &f0))) goto done;
@@ -833,7 +845,7 @@ int as_solve(const as_problem *p, as_result **ppOut, char *errmsg, size_t nerrms
   solver S;
   as_result *r = NULL;
   int64_t maxarc = 0, B = 0, ub = 0;
-  double theta = -INFINITY;
+  double theta = -HUGE_VAL;
   long nb = 0;
   memset(&S, 0, sizeof(S));
   if (errmsg && nerrmsg) errmsg[0] = 0;

@@ -29,9 +29,10 @@
 ** it points to are borrowed for the duration of the call only.
 **
 ** Determinism: the output depends only on the set of (task, agent) edges and
-** the options, not on the order of the edge array; ties between equally good
-** solutions are broken the same way every run (lower task index, then lower
-** agent index, are served first).
+** the options, not on the order of the edge array. Among equally good
+** solutions the choice is fixed by one rule, the same every run: tasks are
+** served in index order and each task's candidates are scanned in agent
+** order; a lead ties to the lower agent index.
 */
 #ifndef JB_ASSIGN_SOLVER_H
 #define JB_ASSIGN_SOLVER_H

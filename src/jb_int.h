@@ -65,6 +65,17 @@ char *jb_strdup(const char *s);
 char *jb_strndup(const char *s, size_t n);
 /* 64-bit FNV-1a, for content fingerprints (not for security). */
 uint64_t jb_hash64(const void *p, size_t n, uint64_t seed);
+/* SHA-256 of p[0..n) as 64 lowercase hex digits plus NUL in out[65]; the
+** streaming form: init, update any number of times, final. */
+typedef struct jb_sha256 {
+  uint32_t h[8];
+  uint64_t len;
+  unsigned char buf[64];
+  size_t nbuf;
+} jb_sha256;
+void jb_sha256_init(jb_sha256 *c);
+void jb_sha256_update(jb_sha256 *c, const void *p, size_t n);
+void jb_sha256_final(jb_sha256 *c, char out[65]);
 /* Monotonic seconds, for progress reporting. */
 double jb_now(void);
 

@@ -375,7 +375,7 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   doc_text_free(&dt);
 }
 
-static cJSON *hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_weights *w,
+cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_weights *w,
                        const mx_hit *h, int rank, const char *need_org, int explain, const mx_coll *c) {
   const mx_unit *u = &mx->units[h->unit];
   cJSON *r = cJSON_CreateObject();
@@ -549,7 +549,7 @@ static jb_status match_forward(match_run *m, const jb_match_opts *o, unsigned ty
     }
     listed++;
     if (o->why_not && !strcmp(u->id, o->why_not)) why_rank = listed;
-    cJSON_AddItemToArray(res, hit_json(m->db, m->mx, m->s, &m->w, &hits[i], listed, n.org, o->explain,
+    cJSON_AddItemToArray(res, mx_hit_json(m->db, m->mx, m->s, &m->w, &hits[i], listed, n.org, o->explain,
                                        &m->mx->supply));
   }
   cJSON_AddNumberToObject(out, "candidates", nh);

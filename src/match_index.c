@@ -362,7 +362,11 @@ void jb_match_index_free(jb_match_index *mx) {
   for (uint32_t i = 0; i < mx->ncollabs; i++) { free(mx->collabs[i].key); free(mx->collabs[i].note); }
   free(mx->conflicts);
   free(mx->collabs);
-  for (uint32_t i = 0; i < mx->norgs; i++) { free(mx->orgs[i].id); free(mx->orgs[i].parent); }
+  for (uint32_t i = 0; i < mx->norgs; i++) {
+    free(mx->orgs[i].id);
+    free(mx->orgs[i].parent);
+    free(mx->orgs[i].name);
+  }
   free(mx->orgs);
   for (int i = 0; i < mx->nstop; i++) free(mx->stop[i]);
   free(mx->stop);
@@ -624,7 +628,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     sqlite3_finalize(st);
     st = NULL;
   }
-  if (jb_db_prepare(db, "SELECT id, parent FROM org ORDER BY id", &st, err)) {
+  if (jb_db_prepare(db, "SELECT id, parent, name FROM org ORDER BY id", &st, err)) {
     rc = JB_ERR_DB;
     goto done;
   }
@@ -639,6 +643,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
       }
       mx->orgs[mx->norgs].id = col_dup(st, 0);
       mx->orgs[mx->norgs].parent = col_dup(st, 1);
+      mx->orgs[mx->norgs].name = col_dup(st, 2);
       mx->norgs++;
     }
   }
@@ -693,17 +698,27 @@ int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id) {
   return -1;
 }
 
-const char *mx_org_parent(const jb_match_index *mx, const char *org) {
+static const mx_orgref *org_ref(const jb_match_index *mx, const char *org) {
   if (!org) return NULL;
   uint32_t lo = 0, hi = mx->norgs;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     int c = strcmp(mx->orgs[mid].id, org);
-    if (!c) return mx->orgs[mid].parent;
+    if (!c) return &mx->orgs[mid];
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }
   return NULL;
+}
+
+const char *mx_org_parent(const jb_match_index *mx, const char *org) {
+  const mx_orgref *o = org_ref(mx, org);
+  return o ? o->parent : NULL;
+}
+
+const char *mx_org_name(const jb_match_index *mx, const char *org) {
+  const mx_orgref *o = org_ref(mx, org);
+  return o ? o->name : NULL;
 }
 
 const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *expert, const char *org) {

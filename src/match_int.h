@@ -83,7 +83,7 @@ typedef struct mx_pair {
 } mx_pair;
 
 typedef struct mx_orgref {
-  char *id, *parent;
+  char *id, *parent, *name;
 } mx_orgref;
 
 struct jb_match_index {
@@ -121,8 +121,9 @@ int mx_is_noise(const jb_match_index *mx, const char *tok, int n);
 uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text);
 uint64_t mx_chains_from_json(jb_db *db, const char *json);
 int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id);
-/* The parent org of an org, or NULL. */
+/* The parent org of an org, or NULL; its name, or NULL. */
 const char *mx_org_parent(const jb_match_index *mx, const char *org);
+const char *mx_org_name(const jb_match_index *mx, const char *org);
 /* The conflict (collab = 0) or collaboration (collab = 1) of an expert with
 ** an org, or NULL. */
 const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *expert, const char *org);
@@ -180,6 +181,11 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
                   const mx_weights *w, const mx_need *need, unsigned types, int k,
                   int apply_floor, mx_hit **hits);
 
+/* A hit as JSON with its explanation (components, terms, evidence), from the
+** query left in s by the mx_score_need() that produced it (caller owns). */
+cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_weights *w,
+                   const mx_hit *h, int rank, const char *need_org, int explain, const mx_coll *c);
+
 /* Why candidate u must not serve a need of need_org, or NULL (caller frees). */
 char *mx_conflict_reason(const jb_match_index *mx, const mx_unit *u, const char *need_org);
 
@@ -188,5 +194,26 @@ int mx_query_terms(const mx_scratch *s, const uint32_t **unused);
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback);
 double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
                        double tf, double len, double vnorm);
+
+/* ---- need-to-need similarity (demand.c), also used by check.c ---- */
+
+/* A need as a tf-idf vector over the needs, without single CJK characters. */
+typedef struct dm_vec {
+  uint32_t *term;
+  float *w;
+  int n, cap;
+  double norm;
+} dm_vec;
+
+void dm_vec_free(dm_vec *v);
+int dm_vec_of_doc(const jb_match_index *mx, uint32_t doc, dm_vec *v);
+int dm_vec_of_text(const jb_match_index *mx, jb_tokenizer *tok, const mx_weights *w, const char *title,
+                   const cJSON *keywords, const char *text, dm_vec *v);
+/* Norms of every need's vector (caller frees). */
+float *dm_norms(const jb_match_index *mx);
+/* Cosine of v with every need: sim[] (zeroed by the caller, one per demand
+** document) gets the values, touched[] the documents set. */
+void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, float *sim, uint32_t *touched,
+                uint32_t *ntouched);
 
 #endif

@@ -345,8 +345,8 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   int nd = (int)w->prf_docs, nt = (int)w->prf_terms;
   if (nd <= 0 || nt <= 0 || !s->ntouched || s->nq == 0) return 0;
   /* top nd documents by partial selection (ties: lower document first) */
-  uint32_t top[128];
-  double tops[128];
+  uint32_t top[128] = {0};
+  double tops[128] = {0};
   int ntop = 0;
   if (nd > 128) nd = 128;
   for (uint32_t i = 0; i < s->ntouched; i++) {

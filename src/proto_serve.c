@@ -161,6 +161,79 @@ static cJSON *op_match(jb_db *db, const cJSON *req, jb_error *err) {
   return out;
 }
 
+static int num_param(const cJSON *req, const char *name, double lo, double hi, double *out, jb_error *err) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(req, name);
+  if (!j || cJSON_IsNull(j)) return 0;
+  if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || j->valuedouble < lo || j->valuedouble > hi) {
+    jb_err_set(err, JB_ERR_USAGE, "parameter '%s' must be a number %g..%g", name, lo, hi);
+    return -1;
+  }
+  *out = j->valuedouble;
+  return 0;
+}
+
+static cJSON *op_assign(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_assign_opts o = {0};
+  o.min_score = -1;
+  double ms = -1;
+  if (str_param(req, "list", &o.list, err) || str_param(req, "targets", &o.targets, err) ||
+      str_param(req, "program", &o.program, err) || str_param(req, "region", &o.region, err) ||
+      str_param(req, "fix_file", &o.fix_file, err) || str_param(req, "forbid_file", &o.forbid_file, err) ||
+      str_param(req, "needs_file", &o.needs_file, err) || int_param(req, "capacity", 1, 100, &o.capacity, err) ||
+      int_param(req, "candidates", 1, 1000, &o.candidates, err) || num_param(req, "min_score", 0, 100, &ms, err))
+    return NULL;
+  o.min_score = ms;
+  o.open_needs = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "open"));
+  o.fair = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "fair"));
+  const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "weights");
+  if (cJSON_IsObject(w)) o.weights = w;
+  cJSON *out = NULL;
+  jb_assign(db, &o, &out, err);
+  return out;
+}
+
+static cJSON *op_demands(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_demand_opts o = {0};
+  const char *format = "json";
+  if (str_param(req, "chain", &o.chain, err) || str_param(req, "since", &o.since, err) ||
+      str_param(req, "status", &o.status, err) || str_param(req, "org", &o.org, err) ||
+      str_param(req, "format", &format, err) || int_param(req, "k", 1, 20, &o.k, err) ||
+      int_param(req, "min_orgs", 1, 1000, &o.min_orgs, err) ||
+      num_param(req, "duplicate", 0.01, 1, &o.dup_threshold, err) ||
+      num_param(req, "common", 0.01, 1, &o.common_threshold, err))
+    return NULL;
+  o.with_contacts = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "with_contacts"));
+  cJSON *list = NULL;
+  if (jb_demands(db, &o, &list, err)) return NULL;
+  if (!strcmp(format, "json")) return list;
+  /* other formats come back as one string */
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  jb_status rc = f ? jb_demand_render(list, format, f, err) : JB_ERR_NOMEM;
+  if (f) fclose(f);
+  cJSON_Delete(list);
+  cJSON *out = NULL;
+  if (!rc) {
+    out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "format", format);
+    cJSON_AddStringToObject(out, "text", buf ? buf : "");
+  }
+  free(buf);
+  return out;
+}
+
+static cJSON *op_check(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_check_opts o = {0};
+  if (str_param(req, "need", &o.need_id, err)) return NULL;
+  const cJSON *rec = cJSON_GetObjectItemCaseSensitive(req, "record");
+  if (rec && !cJSON_IsNull(rec)) o.need = rec;
+  o.all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "all"));
+  cJSON *out = NULL;
+  jb_check(db, &o, &out, err);
+  return out;
+}
+
 static cJSON *op_ops(jb_db *db, const cJSON *req, jb_error *err);
 
 static const struct {
@@ -170,6 +243,9 @@ static const struct {
 } ops[] = {
     {"search", op_search, "full-text search: query, type?, k?"},
     {"match", op_match, "rank supply for a need: need | text | expert | achievement, type?, k?, why_not?, weights?"},
+    {"assign", op_assign, "揭榜挂帅 proposal: list | open | targets, fair?, min_score?, capacity?, program?, region?"},
+    {"demands", op_demands, "demand list: chain?, since?, status?, org?, k?, format? (json, csv, md, html)"},
+    {"check", op_check, "intake quality: need (id) | record (a need object) | all"},
     {"get", op_get, "one record: type, record"},
     {"import", op_import, "store records: records[], skip_invalid?, type?"},
     {"stats", op_stats, "counts and index state"},

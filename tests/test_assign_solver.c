@@ -180,7 +180,7 @@ typedef struct bf {
 static void bf_leaf(bf *b) {
   const as_problem *p = b->p;
   int matched = 0;
-  double total = 0, minl = INFINITY;
+  double total = 0, minl = HUGE_VAL;
   for (int t = 0; t < p->ntasks; t++) {
     for (int k = 0; k < b->ncand[t]; k++) {
       if (!(b->mask[t] >> k & 1)) continue;
@@ -542,7 +542,7 @@ TEST(bad_input_is_an_error_with_a_message) {
   in.edges[0].agent = 1;
   CHECK(as_solve(&in.p, &r, em, sizeof(em)) == AS_EINVAL && strstr(em, "agent 1 out of range"), "agent: %s", em);
   in.edges[0].agent = 0;
-  in.edges[0].score = NAN;
+  in.edges[0].score = nan("");
   CHECK(as_solve(&in.p, &r, em, sizeof(em)) == AS_EINVAL && strstr(em, "score"), "NaN: %s", em);
   in.edges[0].score = -1;
   CHECK(as_solve(&in.p, &r, em, sizeof(em)) == AS_EINVAL, "negative score: %s", em);
@@ -550,6 +550,11 @@ TEST(bad_input_is_an_error_with_a_message) {
   in.capacity[0] = -1;
   CHECK(as_solve(&in.p, &r, em, sizeof(em)) == AS_EINVAL && strstr(em, "capacity"), "capacity: %s", em);
   in.capacity[0] = 1;
+  in.edges[0].score = AS_MAX_SCORE;
+  in.p.lead_weight = 2000;  /* 1e6 x 1e6 x 2000 cannot be an exact cost */
+  CHECK(as_solve(&in.p, &r, em, sizeof(em)) == AS_ERANGE && !r && strstr(em, "too large"), "range: %s", em);
+  in.p.lead_weight = 1;
+  in.edges[0].score = 0.5;
   CHECK(as_solve(NULL, &r, em, sizeof(em)) == AS_EINVAL, "NULL problem");
   CHECK(as_solve(&in.p, NULL, NULL, 0) == AS_EINVAL, "NULL ppOut");
   as_result_free(NULL);
@@ -587,7 +592,8 @@ static inst random_medium(int T, int A, int deg) {
   for (int t = 0; t < T; t++)
     for (int k = 0; k < deg; k++) {
       int a = (t * 7 + k * 13 + rng_int(0, 2)) % A;
-      add_edge(&in, t, a, rng_int(0, 5) / 4.0, rng_int(0, 50) == 0 ? AS_EDGE_FORBIDDEN : 0);
+      double sc = rng_int(0, 5) / 4.0;  /* one PRNG call per statement: argument order is unspecified */
+      add_edge(&in, t, a, sc, rng_int(0, 50) == 0 ? AS_EDGE_FORBIDDEN : 0);
     }
   return in;
 }
@@ -659,7 +665,8 @@ static void large_case(const char *name, int T, int A, int deg, int capmax, int 
     for (int k = 0; k < deg; k++) {
       /* distinct agents per task: a random walk with steps of 1..A/deg */
       base = (base + rng_int(1, A / deg > 1 ? A / deg : 1)) % A;
-      add_edge(&in, t, base, rng_unit(), rng_int(0, 49) == 0 ? AS_EDGE_FORBIDDEN : 0);
+      double sc = rng_unit();  /* one PRNG call per statement: argument order is unspecified */
+      add_edge(&in, t, base, sc, rng_int(0, 49) == 0 ? AS_EDGE_FORBIDDEN : 0);
     }
   }
   /* staff decisions that fit: the first usable edge of the first tasks */

@@ -40,6 +40,9 @@ int cmd_reindex(cli_ctx *c, int argc, char **argv);
 int cmd_integrity(cli_ctx *c, int argc, char **argv);
 int cmd_match(cli_ctx *c, int argc, char **argv);
 int cmd_batch(cli_ctx *c, int argc, char **argv);
+int cmd_demands(cli_ctx *c, int argc, char **argv);
+int cmd_check(cli_ctx *c, int argc, char **argv);
+int cmd_assign(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. */

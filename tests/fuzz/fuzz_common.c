@@ -147,11 +147,10 @@ static jb_db *open_work_copy(int which) {
 }
 
 jb_db *jbf_db_open(int which) {
-  const char *tpl = jbf_path(template_name(which));
+  char tpl[4096 + 256];
+  snprintf(tpl, sizeof(tpl), "%s", jbf_path(template_name(which)));
   if (access(tpl, F_OK) != 0) {
-    char path[4096 + 256];
-    snprintf(path, sizeof(path), "%s", tpl);
-    jb_db *db = open_path(path);
+    jb_db *db = open_path(tpl);
     cJSON *recs = fixture_records(which);
     jb_error err;
     jb_error_clear(&err);
@@ -180,15 +179,21 @@ long jbf_db_generation(jb_db *db) {
 
 /* SQLite's online backup copies the template's pages into the open
 ** connection: a fraction of a millisecond, where closing and reopening (and
-** reloading the lexicon) costs several. The engine's only cache, the match
-** index, is keyed by the data generation, which goes back with the data. */
+** reloading the lexicon) costs several. The engine's one cache, the match
+** index, is keyed by the data generation; that goes back with the data and
+** the next write would bring the same number with other content, so the
+** index is dropped here as a reopen would. */
 jb_db *jbf_db_restore(jb_db *db) {
   JBF_CHECK(db == open_db && open_which >= 0, "restoring a database jbf_db_open did not open");
   if (sqlite3_get_autocommit(db->db)) {
     sqlite3_backup *b = sqlite3_backup_init(db->db, "main", template_db, "main");
     int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
     if (b) sqlite3_backup_finish(b);
-    if (rc == SQLITE_DONE) return open_db;
+    if (rc == SQLITE_DONE) {
+      jb_match_index_free(db->mx);
+      db->mx = NULL;
+      return open_db;
+    }
   }
   /* A transaction left open, or the backup failed: start from the file. */
   jb_db_close(open_db);

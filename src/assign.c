@@ -1,0 +1,777 @@
+/*
+** assign.c — 揭榜挂帅 proposals and talent placement: the matcher scores
+** every task's candidates, assign_solver.c picks the exactly optimal set of
+** pairs under capacities, conflicts, staff decisions and a minimum score,
+** and this file explains the result and records how it was made.
+**
+** Tasks are challenges (needs: one lead plus team_size members) or
+** placement targets (an enterprise or an industry chain wanting `quota`
+** people). Candidates are experts, optionally only those of one program
+** (科技特派员) or region. A conflict of interest is an edge the solver may
+** never use, so an unmatched task can say "every candidate conflicts".
+*/
+#include "assign_solver.h"
+#include "match_int.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define DEFAULT_MIN_SCORE 0.1 /* well above the match floor: weak pairs are not forced */
+#define DEFAULT_CANDIDATES 50
+
+typedef struct staff_pair {
+  int task, agent;
+  unsigned flags;
+} staff_pair;
+
+typedef struct staff {
+  staff_pair *v;
+  int n;
+} staff;
+
+typedef struct task {
+  char *id, *title, *text, *org, *region, *kind; /* kind: need, org, chain */
+  cJSON *keywords;
+  uint64_t chains;
+  int members;
+} task;
+
+typedef struct arun {
+  jb_db *db;
+  const jb_assign_opts *o;
+  jb_match_index *mx;
+  mx_weights w;
+  task *t;
+  int nt;
+  int *agent_of_unit;  /* unit -> agent index, -1 */
+  uint32_t *unit_of_agent;
+  int nagents;
+  int *capacity;
+  as_edge *e;
+  size_t ne, cape;
+  cJSON *inputs;       /* manifest: files and their hashes */
+  staff fixes, forbids;/* staff decisions: pairs that must stay, pairs never to make */
+} arun;
+
+static char *dupcol(sqlite3_stmt *st, int i) {
+  const unsigned char *s = sqlite3_column_text(st, i);
+  return s ? jb_strdup((const char *)s) : NULL;
+}
+
+static void task_free(task *t) {
+  free(t->id);
+  free(t->title);
+  free(t->text);
+  free(t->org);
+  free(t->region);
+  free(t->kind);
+  cJSON_Delete(t->keywords);
+}
+
+static task *task_add(arun *r) {
+  task *nt = realloc(r->t, sizeof(task) * (size_t)(r->nt + 1));
+  if (!nt) return NULL;
+  r->t = nt;
+  memset(&r->t[r->nt], 0, sizeof(task));
+  return &r->t[r->nt++];
+}
+
+/* Hash of an input file for the manifest; NULL path is skipped. */
+static void record_input(arun *r, const char *role, const char *path) {
+  if (!path) return;
+  FILE *f = fopen(path, "rb");
+  cJSON *x = cJSON_CreateObject();
+  cJSON_AddStringToObject(x, "role", role);
+  cJSON_AddStringToObject(x, "file", path);
+  if (f) {
+    jb_sha256 c;
+    jb_sha256_init(&c);
+    char buf[65536], hex[65];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) jb_sha256_update(&c, buf, n);
+    fclose(f);
+    jb_sha256_final(&c, hex);
+    cJSON_AddStringToObject(x, "sha256", hex);
+  }
+  cJSON_AddItemToArray(r->inputs, x);
+}
+
+/* Reads a small CSV of pairs/values: fields split on ',' (no quoting needed
+** for ids), a header row whose first field is not an id is skipped when it
+** names the columns. cb gets each row. */
+typedef int (*row_cb)(arun *r, char **f, int n, long line, const char *path, jb_error *err);
+
+static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+    return JB_ERR_IO;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  long lineno = 0;
+  jb_status rc = JB_OK;
+  while (!rc && getline(&line, &cap, f) >= 0) {
+    lineno++;
+    char *p = line;
+    if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    p[strcspn(p, "\r\n")] = 0;
+    if (!*p || *p == '#') continue;
+    char *fields[16];
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(p, ",\t", &save); t && n < 16; t = strtok_r(NULL, ",\t", &save)) {
+      while (*t == ' ' || *t == '"') t++;
+      size_t l = strlen(t);
+      while (l && (t[l - 1] == ' ' || t[l - 1] == '"')) t[--l] = 0;
+      fields[n++] = t;
+    }
+    if (lineno == 1 && n && (!strcmp(fields[0], "need") || !strcmp(fields[0], "task") || !strcmp(fields[0], "expert") ||
+                             !strcmp(fields[0], "id") || !strcmp(fields[0], "org") || !strcmp(fields[0], "chain")))
+      continue; /* header */
+    rc = cb(r, fields, n, lineno, path, err);
+  }
+  free(line);
+  fclose(f);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- tasks */
+
+static jb_status need_task(arun *r, sqlite3_stmt *st) {
+  task *t = task_add(r);
+  if (!t) return JB_ERR_NOMEM;
+  t->kind = jb_strdup("need");
+  t->id = dupcol(st, 0);
+  t->title = dupcol(st, 1);
+  t->text = dupcol(st, 2);
+  const char *kw = (const char *)sqlite3_column_text(st, 3);
+  t->keywords = kw ? cJSON_Parse(kw) : NULL;
+  t->chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
+  if (!t->chains) {
+    int ui = mx_unit_find(r->mx, MX_NEED, t->id);
+    if (ui >= 0) t->chains = r->mx->units[ui].chains;
+  }
+  t->org = dupcol(st, 5);
+  t->region = dupcol(st, 6);
+  t->members = sqlite3_column_int(st, 7);
+  return JB_OK;
+}
+
+#define NEED_SQL                                                                                   \
+  "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org,"                                      \
+  " coalesce(json_extract(n.doc, '$.region'), o.region), n.team_size FROM need n LEFT JOIN org o ON o.id = n.org "
+
+static jb_status load_need_tasks(arun *r, jb_error *err) {
+  const jb_assign_opts *o = r->o;
+  sqlite3_stmt *st = NULL;
+  jb_status rc = JB_OK;
+  if (o->needs_file) {
+    record_input(r, "needs", o->needs_file);
+    FILE *f = fopen(o->needs_file, "rb");
+    if (!f) {
+      jb_err_set(err, JB_ERR_IO, "%s: %s", o->needs_file, strerror(errno));
+      return JB_ERR_IO;
+    }
+    if (jb_db_prepare(r->db, NEED_SQL "WHERE n.id = ?1", &st, err)) {
+      fclose(f);
+      return JB_ERR_DB;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    while (!rc && getline(&line, &cap, f) >= 0) {
+      lineno++;
+      char *p = line;
+      if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+      p[strcspn(p, "\r\n,\t")] = 0;
+      while (*p == ' ') p++;
+      if (!*p || *p == '#' || (lineno == 1 && (!strcmp(p, "need") || !strcmp(p, "id")))) continue;
+      sqlite3_reset(st);
+      sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(st) != SQLITE_ROW) {
+        jb_err_at(err, JB_ERR_NOTFOUND, o->needs_file, lineno, NULL, "no need with id '%s'", p);
+        rc = JB_ERR_NOTFOUND;
+      } else {
+        rc = need_task(r, st);
+      }
+    }
+    free(line);
+    fclose(f);
+  } else {
+    if (jb_db_prepare(r->db,
+                      o->list ? NEED_SQL "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"
+                              : NEED_SQL "WHERE n.status = 'open' ORDER BY n.id",
+                      &st, err))
+      return JB_ERR_DB;
+    if (o->list) sqlite3_bind_text(st, 1, o->list, -1, SQLITE_STATIC);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) rc = need_task(r, st);
+    if (!rc && !r->nt) {
+      jb_err_set(err, JB_ERR_NOTFOUND, o->list ? "no open need is on the list '%s'" : "no open needs%s",
+                 o->list ? o->list : "");
+      rc = JB_ERR_NOTFOUND;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* An enterprise as a placement target: its profile and its open needs. */
+static jb_status org_task(arun *r, const char *id, int quota, const char *path, long line, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(r->db,
+                    "SELECT o.id, o.name, coalesce(o.description, ''), o.keywords, o.chains, o.region,"
+                    " (SELECT group_concat(title || '。' || coalesce(text, ''), '。') FROM need"
+                    "  WHERE org = o.id AND status = 'open') FROM org o WHERE o.id = ?1",
+                    &st, err))
+    return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+  jb_status rc = JB_OK;
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    jb_err_at(err, JB_ERR_NOTFOUND, path, line, NULL, "no organization with id '%s'", id);
+    rc = JB_ERR_NOTFOUND;
+  } else {
+    task *t = task_add(r);
+    if (!t) rc = JB_ERR_NOMEM;
+    else {
+      t->kind = jb_strdup("org");
+      t->id = dupcol(st, 0);
+      t->title = dupcol(st, 1);
+      jb_buf b = {0};
+      jb_buf_printf(&b, "%s。%s", sqlite3_column_text(st, 2), sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6) : "");
+      t->text = b.p;
+      const char *kw = (const char *)sqlite3_column_text(st, 3);
+      t->keywords = kw ? cJSON_Parse(kw) : NULL;
+      t->chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
+      t->org = dupcol(st, 0);
+      t->region = dupcol(st, 5);
+      t->members = quota > 0 ? quota - 1 : 0;
+    }
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static jb_status chain_task(arun *r, const char *name, int quota, const char *path, long line, jb_error *err) {
+  const jb_chain *c = jb_lexicon_find_chain(r->db->lex, name);
+  if (!c) {
+    jb_err_at(err, JB_ERR_NOTFOUND, path, line, NULL, "unknown industry chain '%s'", name);
+    return JB_ERR_NOTFOUND;
+  }
+  task *t = task_add(r);
+  if (!t) return JB_ERR_NOMEM;
+  t->kind = jb_strdup("chain");
+  t->id = jb_strdup(c->name);
+  t->title = jb_strdup(c->name);
+  jb_buf b = {0};
+  for (int i = 0; i < c->nkeywords; i++) jb_buf_printf(&b, "%s%s", i ? "；" : "", c->keywords[i]);
+  t->text = b.p ? b.p : jb_strdup("");
+  for (int i = 0; i < jb_lexicon_nchains(r->db->lex) && i < 64; i++)
+    if (jb_lexicon_chain(r->db->lex, i) == c) t->chains = 1ULL << i;
+  t->members = quota > 0 ? quota - 1 : 0;
+  return JB_OK;
+}
+
+static int target_row(arun *r, char **f, int n, long line, const char *path, jb_error *err) {
+  int quota = n > 1 ? atoi(f[1]) : 1;
+  if (quota < 1 || quota > 50) {
+    jb_err_at(err, JB_ERR_INVALID, path, line, "quota", "must be 1..50, got '%s'", n > 1 ? f[1] : "");
+    return JB_ERR_INVALID;
+  }
+  if (jb_lexicon_find_chain(r->db->lex, f[0])) return chain_task(r, f[0], quota, path, line, err);
+  return org_task(r, f[0], quota, path, line, err);
+}
+
+static jb_status load_targets(arun *r, jb_error *err) {
+  const char *tg = r->o->targets;
+  if (!strcmp(tg, "orgs") || !strcmp(tg, "enterprises")) {
+    sqlite3_stmt *st = NULL;
+    if (jb_db_prepare(r->db, "SELECT id FROM org WHERE kind = 'enterprise' ORDER BY id", &st, err)) return JB_ERR_DB;
+    jb_status rc = JB_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+      char *id = dupcol(st, 0);
+      rc = org_task(r, id, 1, NULL, 0, err);
+      free(id);
+    }
+    sqlite3_finalize(st);
+    return rc;
+  }
+  if (!strcmp(tg, "chains")) {
+    jb_status rc = JB_OK;
+    for (int i = 0; i < jb_lexicon_nchains(r->db->lex) && !rc; i++)
+      rc = chain_task(r, jb_lexicon_chain(r->db->lex, i)->name, 1, NULL, 0, err);
+    return rc;
+  }
+  record_input(r, "targets", tg);
+  return read_rows(r, tg, target_row, err);
+}
+
+/* ---------------------------------------------------------------- edges */
+
+static int edge_add(arun *r, int task_i, int agent, double score, unsigned flags) {
+  if (r->ne == r->cape) {
+    size_t cap = r->cape ? r->cape * 2 : 1024;
+    as_edge *e = realloc(r->e, sizeof(as_edge) * cap);
+    if (!e) return -1;
+    r->e = e;
+    r->cape = cap;
+  }
+  r->e[r->ne].task = task_i;
+  r->e[r->ne].agent = agent;
+  r->e[r->ne].score = score > AS_MAX_SCORE ? AS_MAX_SCORE : score;
+  r->e[r->ne].flags = flags;
+  r->ne++;
+  return 0;
+}
+
+static int eligible(arun *r, const mx_unit *u, const char *const *prog_ids, int nprog) {
+  if (u->type != MX_EXPERT) return 0;
+  if (r->o->region && (!u->region || strncmp(u->region, r->o->region, strlen(r->o->region)))) return 0;
+  if (prog_ids) {
+    int lo = 0, hi = nprog;
+    while (lo < hi) {
+      int mid = (lo + hi) / 2, c = strcmp(prog_ids[mid], u->id);
+      if (!c) return 1;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return 0;
+  }
+  return 1;
+}
+
+static int task_index(arun *r, const char *id) {
+  for (int i = 0; i < r->nt; i++)
+    if (!strcmp(r->t[i].id, id)) return i;
+  return -1;
+}
+
+static int agent_index(arun *r, const char *id) {
+  int ui = mx_unit_find(r->mx, MX_EXPERT, id);
+  return ui < 0 ? -1 : r->agent_of_unit[ui];
+}
+
+static int staff_row(arun *r, char **f, int n, long line, const char *path, jb_error *err, int fix) {
+  if (n < 2) {
+    jb_err_at(err, JB_ERR_INVALID, path, line, NULL, "expected need,expert[,role][,accept]");
+    return JB_ERR_INVALID;
+  }
+  /* an accept column: yes keeps (fix), no forbids; blank rows are skipped */
+  const char *accept = n > 3 ? f[3] : (n > 2 && strcmp(f[2], "lead") && strcmp(f[2], "member") ? f[2] : NULL);
+  int yes = !accept || !strcasecmp(accept, "yes") || !strcasecmp(accept, "y") || !strcmp(accept, "1") ||
+            !strcasecmp(accept, "true") || !strcmp(accept, "是") || !strcmp(accept, "接受");
+  int no = accept && (!strcasecmp(accept, "no") || !strcasecmp(accept, "n") || !strcmp(accept, "0") ||
+                      !strcasecmp(accept, "false") || !strcmp(accept, "否") || !strcmp(accept, "拒绝"));
+  if (fix && !yes && !no) return JB_OK;
+  staff *dst = fix && yes ? &r->fixes : &r->forbids;
+  int ti = task_index(r, f[0]), ai = agent_index(r, f[1]);
+  if (ti < 0) {
+    jb_err_at(err, JB_ERR_NOTFOUND, path, line, NULL, "'%s' is not a task of this run", f[0]);
+    return JB_ERR_NOTFOUND;
+  }
+  if (ai < 0) {
+    jb_err_at(err, JB_ERR_NOTFOUND, path, line, NULL, "'%s' is not a candidate expert of this run", f[1]);
+    return JB_ERR_NOTFOUND;
+  }
+  staff_pair *v = realloc(dst->v, sizeof(staff_pair) * (size_t)(dst->n + 1));
+  if (!v) return JB_ERR_NOMEM;
+  dst->v = v;
+  unsigned flags = dst == &r->forbids ? AS_EDGE_FORBIDDEN
+                   : (n > 2 && !strcmp(f[2], "lead")) ? (AS_EDGE_FIXED | AS_EDGE_FIXED_LEAD) : AS_EDGE_FIXED;
+  dst->v[dst->n++] = (staff_pair){ti, ai, flags};
+  return JB_OK;
+}
+
+static int fix_row(arun *r, char **f, int n, long line, const char *path, jb_error *err) {
+  return staff_row(r, f, n, line, path, err, 1);
+}
+
+static int forbid_row(arun *r, char **f, int n, long line, const char *path, jb_error *err) {
+  return staff_row(r, f, n, line, path, err, 0);
+}
+
+static int cap_row(arun *r, char **f, int n, long line, const char *path, jb_error *err) {
+  int ai = n >= 2 ? agent_index(r, f[0]) : -1;
+  if (ai < 0) {
+    jb_err_at(err, JB_ERR_NOTFOUND, path, line, NULL, "expected expert,capacity with a candidate expert, got '%s'",
+              n ? f[0] : "");
+    return JB_ERR_NOTFOUND;
+  }
+  int c = atoi(f[1]);
+  if (c < 0 || c > 100) {
+    jb_err_at(err, JB_ERR_INVALID, path, line, "capacity", "must be 0..100, got '%s'", f[1]);
+    return JB_ERR_INVALID;
+  }
+  r->capacity[ai] = c;
+  return JB_OK;
+}
+
+static unsigned staff_flags(const arun *r, int ti, int ai) {
+  unsigned fl = 0;
+  for (int i = 0; i < r->forbids.n; i++)
+    if (r->forbids.v[i].task == ti && r->forbids.v[i].agent == ai) fl |= r->forbids.v[i].flags;
+  for (int i = 0; i < r->fixes.n; i++)
+    if (r->fixes.v[i].task == ti && r->fixes.v[i].agent == ai) fl |= r->fixes.v[i].flags;
+  return fl;
+}
+
+/* Program membership, from the records (the index keeps only two groups). */
+static char **program_members(arun *r, int *n, jb_error *err) {
+  *n = 0;
+  if (!r->o->program) return NULL;
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(r->db,
+                    "SELECT e.id FROM expert e, json_each(e.programs) p WHERE p.value = ?1 ORDER BY e.id", &st, err))
+    return NULL;
+  sqlite3_bind_text(st, 1, r->o->program, -1, SQLITE_STATIC);
+  char **v = NULL;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    char **nv = realloc(v, sizeof(char *) * (size_t)(*n + 1));
+    if (!nv) break;
+    v = nv;
+    v[(*n)++] = dupcol(st, 0);
+  }
+  sqlite3_finalize(st);
+  if (!*n) {
+    v = malloc(sizeof(char *)); /* an empty, non-NULL list: nobody qualifies */
+  }
+  return v;
+}
+
+/* ----------------------------------------------------------- reporting */
+
+static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, int nh, int ti, int ai, const char *role) {
+  uint32_t unit = r->unit_of_agent[ai];
+  const mx_unit *u = &r->mx->units[unit];
+  cJSON *p = NULL;
+  for (int i = 0; i < nh; i++)
+    if (hits[i].unit == unit) {
+      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], i + 1, r->t[ti].org, 1, &r->mx->supply);
+      break;
+    }
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, r->t[ti].kind && !strcmp(r->t[ti].kind, "need") ? "need" : "target", r->t[ti].id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].title ? r->t[ti].title : "");
+  cJSON_AddStringToObject(o, "expert", u->id);
+  cJSON_AddStringToObject(o, "name", u->name ? u->name : u->id);
+  if (u->org) cJSON_AddStringToObject(o, "org", u->org);
+  cJSON_AddStringToObject(o, "role", role);
+  if (p) {
+    cJSON_AddNumberToObject(o, "score", cJSON_GetObjectItem(p, "score")->valuedouble);
+    cJSON *why = cJSON_AddObjectToObject(o, "why");
+    cJSON_AddNumberToObject(why, "rank_for_task", cJSON_GetObjectItem(p, "rank")->valuedouble);
+    const char *keys[] = {"components", "terms", "evidence", "note"};
+    for (int k = 0; k < 4; k++) {
+      cJSON *x = cJSON_DetachItemFromObject(p, keys[k]);
+      if (x) cJSON_AddItemToObject(why, keys[k], x);
+    }
+    cJSON_Delete(p);
+  }
+  return o;
+}
+
+static const char *why_detail(as_why w) {
+  switch (w) {
+  case AS_WHY_ABSENT: return "no expert scores above the match floor for it";
+  case AS_WHY_FORBIDDEN: return "every candidate has a conflict of interest or was rejected by staff";
+  case AS_WHY_BELOW_MIN: return "every allowed candidate scores below the minimum score";
+  case AS_WHY_CAPACITY: return "every usable candidate is used to capacity on other tasks";
+  case AS_WHY_NO_GAIN: return "the remaining candidates would add nothing";
+  }
+  return "";
+}
+
+static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_hit *hits, int nh) {
+  int ti = res->unmatched[k].task;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", r->t[ti].id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].title ? r->t[ti].title : "");
+  cJSON_AddStringToObject(o, "reason", as_why_str(res->unmatched[k].why));
+  cJSON_AddStringToObject(o, "detail", why_detail(res->unmatched[k].why));
+  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
+  for (int i = 0; i < nh && cJSON_GetArraySize(best) < 3; i++) {
+    const mx_unit *u = &r->mx->units[hits[i].unit];
+    if (u->type != MX_EXPERT) continue;
+    int ai = r->agent_of_unit[hits[i].unit];
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "expert", u->id);
+    cJSON_AddStringToObject(c, "name", u->name ? u->name : u->id);
+    cJSON_AddNumberToObject(c, "score", round(hits[i].score * 10000) / 10000);
+    char *conf = mx_conflict_reason(r->mx, u, r->t[ti].org);
+    const char *why = NULL;
+    jb_buf b = {0};
+    if (conf) why = conf;
+    else if (ai < 0) why = "not eligible (program or region filter)";
+    else if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) why = "rejected by staff (--forbid)";
+    else if (hits[i].score < r->o->min_score) {
+      jb_buf_printf(&b, "score below the minimum %.2f", r->o->min_score);
+      why = b.p;
+    } else {
+      int full = 0;
+      for (size_t a = 0; a < res->nagents_full; a++) full |= res->agents_full[a] == ai;
+      why = full ? "used to capacity on other tasks" : "not chosen: the optimum pairs it elsewhere";
+    }
+    cJSON_AddStringToObject(c, "why_not_used", why);
+    free(conf);
+    jb_buf_free(&b);
+    cJSON_AddItemToArray(best, c);
+  }
+  return o;
+}
+
+static const char *relax_hint(as_conflict_kind k) {
+  switch (k) {
+  case AS_CONFLICT_AGENT_CAPACITY: return "raise the expert's capacity (--capacity/--capacities) or unfix a pair";
+  case AS_CONFLICT_TWO_LEADS: return "fix only one lead for the task";
+  case AS_CONFLICT_TASK_SLOTS: return "raise the need's team_size or unfix a pair";
+  case AS_CONFLICT_FIXED_FORBIDDEN: return "a fixed pair is also forbidden or a conflict of interest: drop one";
+  case AS_CONFLICT_FIXED_BELOW_MIN: return "lower --min-score or unfix the pair";
+  }
+  return "";
+}
+
+/* A fingerprint of the database content: the data a proposal was made from. */
+static void db_fingerprint(jb_db *db, char hex[65]) {
+  static const char *const sql[] = {"SELECT doc FROM org ORDER BY id", "SELECT doc FROM expert ORDER BY id",
+                                    "SELECT expert || id || doc FROM evidence ORDER BY expert, id",
+                                    "SELECT doc FROM achievement ORDER BY id", "SELECT doc FROM need ORDER BY id",
+                                    "SELECT doc FROM relation ORDER BY kind, expert, org"};
+  jb_sha256 c;
+  jb_sha256_init(&c);
+  for (int i = 0; i < JB_ARRAY_LEN(sql); i++) {
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->db, sql[i], -1, &st, NULL)) continue;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      jb_sha256_update(&c, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+      jb_sha256_update(&c, "\n", 1);
+    }
+    sqlite3_finalize(st);
+  }
+  jb_sha256_final(&c, hex);
+}
+
+static cJSON *manifest(arun *r, const as_problem *p) {
+  const jb_assign_opts *o = r->o;
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "jiebang", JB_VERSION);
+  char when[32];
+  time_t now = time(NULL);
+  struct tm tmv;
+  gmtime_r(&now, &tmv);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  cJSON_AddStringToObject(m, "created", when);
+  cJSON *d = cJSON_AddObjectToObject(m, "database");
+  cJSON_AddStringToObject(d, "path", r->db->path);
+  char *gen = jb_meta_get(r->db, "generation");
+  cJSON_AddStringToObject(d, "generation", gen ? gen : "0");
+  free(gen);
+  char hex[65];
+  db_fingerprint(r->db, hex);
+  cJSON_AddStringToObject(d, "content_sha256", hex);
+  char lh[32];
+  snprintf(lh, sizeof(lh), "%016llx", (unsigned long long)jb_lexicon_hash(r->db->lex));
+  cJSON_AddStringToObject(d, "lexicon", lh);
+  cJSON_AddItemToObject(m, "inputs", cJSON_Duplicate(r->inputs, 1));
+  cJSON *pa = cJSON_AddObjectToObject(m, "parameters");
+  if (o->list) cJSON_AddStringToObject(pa, "list", o->list);
+  if (o->open_needs) cJSON_AddBoolToObject(pa, "open", 1);
+  if (o->targets) cJSON_AddStringToObject(pa, "targets", o->targets);
+  if (o->program) cJSON_AddStringToObject(pa, "program", o->program);
+  if (o->region) cJSON_AddStringToObject(pa, "region", o->region);
+  cJSON_AddStringToObject(pa, "objective", o->fair ? "fair" : "total");
+  cJSON_AddNumberToObject(pa, "min_score", p->min_score);
+  if (o->capacity > 0) cJSON_AddNumberToObject(pa, "capacity", o->capacity);
+  cJSON_AddNumberToObject(pa, "candidates_per_task", o->candidates > 0 ? o->candidates : DEFAULT_CANDIDATES);
+  cJSON_AddItemToObject(pa, "weights", mx_weights_json(&r->w));
+  cJSON_AddNumberToObject(m, "tasks", r->nt);
+  cJSON_AddNumberToObject(m, "candidate_edges", (double)r->ne);
+  return m;
+}
+
+/* ------------------------------------------------------------------ run */
+
+static void arun_free(arun *r) {
+  for (int i = 0; i < r->nt; i++) task_free(&r->t[i]);
+  free(r->t);
+  free(r->agent_of_unit);
+  free(r->unit_of_agent);
+  free(r->capacity);
+  free(r->e);
+  cJSON_Delete(r->inputs);
+  free(r->fixes.v);
+  free(r->forbids.v);
+}
+
+jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_error *err) {
+  *ppOut = NULL;
+  jb_assign_opts o = *oin;
+  int sources = !!o.list + !!o.needs_file + !!o.open_needs + !!o.targets;
+  if (sources != 1) {
+    jb_err_set(err, JB_ERR_USAGE, "give one of: --list TAG, --needs FILE, --open, --targets orgs|chains|FILE");
+    return JB_ERR_USAGE;
+  }
+  if (o.min_score < 0) o.min_score = DEFAULT_MIN_SCORE;
+  if (o.candidates <= 0) o.candidates = DEFAULT_CANDIDATES;
+  arun r;
+  memset(&r, 0, sizeof(r));
+  r.db = db;
+  r.o = &o;
+  r.inputs = cJSON_CreateArray();
+  mx_weights_default(&r.w);
+  jb_status rc = JB_OK;
+  if (o.weights && mx_weights_apply(&r.w, o.weights, err)) rc = JB_ERR_USAGE;
+  if (!rc) rc = mx_get(db, &r.w, &r.mx, err);
+  if (!rc) rc = o.targets ? load_targets(&r, err) : load_need_tasks(&r, err);
+  int nprog = 0;
+  char **prog = NULL;
+  if (!rc && o.program) {
+    prog = program_members(&r, &nprog, err);
+    if (!prog) rc = JB_ERR_DB;
+  }
+  /* agents: every eligible expert, numbered in unit order */
+  if (!rc) {
+    r.agent_of_unit = malloc(sizeof(int) * (r.mx->nunits ? r.mx->nunits : 1));
+    r.unit_of_agent = malloc(sizeof(uint32_t) * (r.mx->nunits ? r.mx->nunits : 1));
+    r.capacity = malloc(sizeof(int) * (r.mx->nunits ? r.mx->nunits : 1));
+    if (!r.agent_of_unit || !r.unit_of_agent || !r.capacity) rc = JB_ERR_NOMEM;
+  }
+  for (uint32_t ui = 0; !rc && ui < r.mx->nunits; ui++) {
+    const mx_unit *u = &r.mx->units[ui];
+    r.agent_of_unit[ui] = -1;
+    if (!eligible(&r, u, (const char *const *)prog, nprog)) continue;
+    r.agent_of_unit[ui] = r.nagents;
+    r.unit_of_agent[r.nagents] = ui;
+    r.capacity[r.nagents] = o.capacity > 0 ? o.capacity : (u->capacity > 0 ? u->capacity : 0);
+    r.nagents++;
+  }
+  for (int i = 0; i < nprog; i++) free(prog[i]);
+  free(prog);
+  if (!rc && o.capacities_file) {
+    record_input(&r, "capacities", o.capacities_file);
+    rc = read_rows(&r, o.capacities_file, cap_row, err);
+  }
+  if (!rc && o.fix_file) {
+    record_input(&r, "fix", o.fix_file);
+    rc = read_rows(&r, o.fix_file, fix_row, err);
+  }
+  if (!rc && o.forbid_file) {
+    record_input(&r, "forbid", o.forbid_file);
+    rc = read_rows(&r, o.forbid_file, forbid_row, err);
+  }
+  mx_scratch *s = rc ? NULL : mx_scratch_new(r.mx);
+  if (!rc && !s) rc = JB_ERR_NOMEM;
+  /* candidate edges: each task's best eligible experts, conflicts forbidden */
+  for (int ti = 0; ti < r.nt && !rc; ti++) {
+    task *t = &r.t[ti];
+    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
+    mx_hit *hits = NULL;
+    int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, 1, 1, &hits);
+    if (nh < 0) { rc = JB_ERR_NOMEM; break; }
+    int taken = 0;
+    for (int i = 0; i < nh && taken < o.candidates; i++) {
+      int ai = r.agent_of_unit[hits[i].unit];
+      if (ai < 0) continue;
+      char *conf = mx_conflict_reason(r.mx, &r.mx->units[hits[i].unit], t->org);
+      unsigned fl = staff_flags(&r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
+      free(conf);
+      if (edge_add(&r, ti, ai, hits[i].score, fl)) { rc = JB_ERR_NOMEM; break; }
+      taken++;
+    }
+    /* staff-fixed pairs outside the candidates still go in, with their score */
+    for (int f = 0; f < r.fixes.n && !rc; f++) {
+      if (r.fixes.v[f].task != ti) continue;
+      double sc = 0;
+      for (int i = 0; i < nh; i++)
+        if (r.agent_of_unit[hits[i].unit] == r.fixes.v[f].agent) sc = hits[i].score;
+      if (edge_add(&r, ti, r.fixes.v[f].agent, sc, staff_flags(&r, ti, r.fixes.v[f].agent))) rc = JB_ERR_NOMEM;
+    }
+    if (o.on_progress && ((ti + 1) % 20 == 0 || ti + 1 == r.nt)) o.on_progress(o.ctx, ti + 1, r.nt);
+  }
+  int *members = rc ? NULL : malloc(sizeof(int) * (size_t)(r.nt ? r.nt : 1));
+  if (!rc && !members) rc = JB_ERR_NOMEM;
+  for (int i = 0; !rc && i < r.nt; i++) members[i] = r.t[i].members;
+  as_problem p;
+  as_problem_init(&p);
+  as_result *res = NULL;
+  if (!rc) {
+    p.ntasks = r.nt;
+    p.members = members;
+    p.nagents = r.nagents;
+    p.capacity = r.capacity;
+    p.edges = r.e;
+    p.nedges = r.ne;
+    p.min_score = o.min_score;
+    p.objective = o.fair ? AS_FAIR : AS_TOTAL;
+    char msg[256];
+    int src = as_solve(&p, &res, msg, sizeof(msg));
+    if (src != AS_OK) {
+      rc = src == AS_ENOMEM ? JB_ERR_NOMEM : JB_ERR_INTERNAL;
+      jb_err_set(err, rc, "assignment: %s", msg);
+    }
+  }
+  if (!rc) {
+    cJSON *out = cJSON_CreateObject();
+    cJSON *pairs = cJSON_AddArrayToObject(out, "pairs");
+    cJSON *unm = cJSON_AddArrayToObject(out, "unmatched");
+    size_t pi = 0, ui = 0;
+    for (int ti = 0; ti < r.nt && res->feasible; ti++) {
+      int has = (pi < res->npairs && res->pairs[pi].task == ti) || (ui < res->nunmatched && res->unmatched[ui].task == ti);
+      if (!has) continue;
+      /* score the task once more to explain its pairs from the same query */
+      task *t = &r.t[ti];
+      mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
+      mx_hit *hits = NULL;
+      int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, 1, 1, &hits);
+      for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
+        cJSON *pj = explain_pair(&r, s, hits, nh, ti, res->pairs[pi].agent, res->pairs[pi].role == AS_LEAD ? "lead" : "member");
+        if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
+        if (!cJSON_GetObjectItem(pj, "score")) cJSON_AddNumberToObject(pj, "score", res->pairs[pi].score);
+        cJSON_AddItemToArray(pairs, pj);
+      }
+      for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++)
+        cJSON_AddItemToArray(unm, unmatched_json(&r, res, ui, hits, nh));
+    }
+    cJSON *obj = cJSON_AddObjectToObject(out, "objective");
+    cJSON_AddStringToObject(obj, "kind", o.fair ? "fair" : "total");
+    cJSON_AddNumberToObject(obj, "value", round(res->objective * 1e6) / 1e6);
+    cJSON_AddNumberToObject(obj, "upper_bound", round(res->upper_bound * 1e6) / 1e6);
+    cJSON_AddNumberToObject(obj, "gap", round(res->gap * 1e6) / 1e6);
+    cJSON_AddBoolToObject(obj, "optimal", res->optimal);
+    cJSON_AddNumberToObject(obj, "bound_without_capacities", round(res->simple_bound * 1e6) / 1e6);
+    cJSON_AddNumberToObject(obj, "tasks", r.nt);
+    cJSON_AddNumberToObject(obj, "matched", res->matched);
+    if (res->max_matched >= 0) cJSON_AddNumberToObject(obj, "max_matched", res->max_matched);
+    cJSON_AddNumberToObject(obj, "min_lead_score", round(res->min_lead_score * 1e6) / 1e6);
+    cJSON *bind = cJSON_AddObjectToObject(out, "binding");
+    cJSON *full = cJSON_AddArrayToObject(bind, "experts_at_capacity");
+    for (size_t i = 0; i < res->nagents_full; i++)
+      cJSON_AddItemToArray(full, cJSON_CreateString(r.mx->units[r.unit_of_agent[res->agents_full[i]]].id));
+    cJSON *tf = cJSON_AddArrayToObject(bind, "tasks_full");
+    for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r.t[res->tasks_full[i]].id));
+    cJSON_AddBoolToObject(out, "feasible", res->feasible);
+    cJSON *conf = cJSON_AddArrayToObject(out, "conflicts");
+    for (size_t i = 0; i < res->nconflicts; i++) {
+      const as_conflict *c = &res->conflicts[i];
+      cJSON *x = cJSON_CreateObject();
+      cJSON_AddStringToObject(x, "kind", as_conflict_str(c->kind));
+      if (c->task >= 0) cJSON_AddStringToObject(x, "task", r.t[c->task].id);
+      if (c->agent >= 0) cJSON_AddStringToObject(x, "expert", r.mx->units[r.unit_of_agent[c->agent]].id);
+      if (c->count || c->limit) {
+        cJSON_AddNumberToObject(x, "count", c->count);
+        cJSON_AddNumberToObject(x, "limit", c->limit);
+      }
+      cJSON_AddStringToObject(x, "relax", relax_hint(c->kind));
+      cJSON_AddItemToArray(conf, x);
+    }
+    cJSON_AddItemToObject(out, "manifest", manifest(&r, &p));
+    *ppOut = out;
+  }
+  if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory in the assignment");
+  as_result_free(res);
+  free(members);
+  mx_scratch_free(s);
+  arun_free(&r);
+  return rc;
+}

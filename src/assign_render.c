@@ -1,0 +1,175 @@
+/*
+** assign_render.c — a proposal as JSON, CSV for Excel (UTF-8 with BOM; the
+** `accept` column is what staff fill in and `jiebang assign --fix` reads
+** back) or Markdown for a meeting.
+*/
+#include "jb_int.h"
+#include <string.h>
+
+static const char *str(const cJSON *o, const char *k) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsString(j) ? j->valuestring : "";
+}
+
+static double num(const cJSON *o, const char *k) {
+  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+  return cJSON_IsNumber(j) ? j->valuedouble : 0;
+}
+
+/* "matched: a, b, c; evidence: title" — one line of reasons. */
+static void why_line(jb_buf *b, const cJSON *pair) {
+  const cJSON *why = cJSON_GetObjectItem(pair, "why"), *t;
+  int n = 0;
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(why, "terms")) {
+    if (n >= 4) break;
+    jb_buf_printf(b, "%s%s", n++ ? "、" : "matched: ", str(t, "term"));
+  }
+  const cJSON *ev = cJSON_GetObjectItem(why, "evidence");
+  if (ev) {
+    /* the title without highlight marks */
+    jb_buf_adds(b, n ? "; evidence: " : "evidence: ");
+    for (const char *p = str(ev, "title"); *p; p++)
+      if (*p != '[' && *p != ']') jb_buf_addc(b, *p);
+  }
+  const cJSON *note = cJSON_GetObjectItem(why, "note");
+  if (cJSON_IsString(note)) jb_buf_printf(b, "; %s", note->valuestring);
+}
+
+static void csv_cell(jb_buf *b, const char *s, int last) {
+  jb_buf_addc(b, '"');
+  for (; *s; s++) {
+    if (*s == '"') jb_buf_addc(b, '"');
+    jb_buf_addc(b, *s);
+  }
+  jb_buf_adds(b, last ? "\"\r\n" : "\",");
+}
+
+static void render_csv(const cJSON *p, jb_buf *b) {
+  jb_buf_adds(b, "\xEF\xBB\xBFneed,expert,role,accept,score,title,name,org,why\r\n");
+  const cJSON *x;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "pairs")) {
+    const char *task = *str(x, "need") ? str(x, "need") : str(x, "target");
+    char score[32];
+    snprintf(score, sizeof(score), "%.4f", num(x, "score"));
+    jb_buf why = {0};
+    why_line(&why, x);
+    csv_cell(b, task, 0);
+    csv_cell(b, str(x, "expert"), 0);
+    csv_cell(b, str(x, "role"), 0);
+    csv_cell(b, cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? "yes" : "", 0);
+    csv_cell(b, score, 0);
+    csv_cell(b, str(x, "title"), 0);
+    csv_cell(b, str(x, "name"), 0);
+    csv_cell(b, str(x, "org"), 0);
+    csv_cell(b, jb_buf_str(&why), 1);
+    jb_buf_free(&why);
+  }
+  cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "unmatched")) {
+    csv_cell(b, str(x, "id"), 0);
+    csv_cell(b, "", 0);
+    csv_cell(b, "unmatched", 0);
+    csv_cell(b, "", 0);
+    csv_cell(b, "", 0);
+    csv_cell(b, str(x, "title"), 0);
+    csv_cell(b, "", 0);
+    csv_cell(b, "", 0);
+    jb_buf why = {0};
+    jb_buf_printf(&why, "%s: %s", str(x, "reason"), str(x, "detail"));
+    csv_cell(b, jb_buf_str(&why), 1);
+    jb_buf_free(&why);
+  }
+}
+
+/* Markdown table cells must not break the table. */
+static void md_cell(jb_buf *b, const char *s) {
+  for (; *s; s++) {
+    if (*s == '|') jb_buf_adds(b, "\\|");
+    else if (*s == '\n' || *s == '\r') jb_buf_addc(b, ' ');
+    else jb_buf_addc(b, *s);
+  }
+}
+
+static void render_md(const cJSON *p, jb_buf *b) {
+  const cJSON *obj = cJSON_GetObjectItem(p, "objective"), *m = cJSON_GetObjectItem(p, "manifest");
+  jb_buf_adds(b, "# 揭榜挂帅配对方案 / Assignment proposal\n\n");
+  jb_buf_printf(b, "- objective: %s = %.4f (upper bound %.4f, gap %.4f, %s)\n", str(obj, "kind"), num(obj, "value"),
+                num(obj, "upper_bound"), num(obj, "gap"), cJSON_IsTrue(cJSON_GetObjectItem(obj, "optimal")) ? "optimal" : "not proven optimal");
+  jb_buf_printf(b, "- tasks matched: %.0f of %.0f; weakest lead score %.4f\n", num(obj, "matched"), num(obj, "tasks"),
+                num(obj, "min_lead_score"));
+  jb_buf_printf(b, "- made %s from database %s (content %.12s…)\n\n", str(m, "created"),
+                str(cJSON_GetObjectItem(m, "database"), "path"),
+                str(cJSON_GetObjectItem(m, "database"), "content_sha256"));
+  if (!cJSON_IsTrue(cJSON_GetObjectItem(p, "feasible"))) {
+    jb_buf_adds(b, "## Infeasible: relax one of these\n\n");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "conflicts"))
+    jb_buf_printf(b, "- %s %s %s: %s\n", str(c, "kind"), str(c, "task"), str(c, "expert"), str(c, "relax"));
+    return;
+  }
+  jb_buf_adds(b, "## Pairs\n\n| task | role | expert | score | why |\n|---|---|---|---|---|\n");
+  const cJSON *x;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "pairs")) {
+    jb_buf_adds(b, "| ");
+    md_cell(b, *str(x, "need") ? str(x, "need") : str(x, "target"));
+    jb_buf_adds(b, " ");
+    md_cell(b, str(x, "title"));
+    jb_buf_printf(b, " | %s%s | ", str(x, "role"), cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? " (fixed)" : "");
+    md_cell(b, str(x, "expert"));
+    jb_buf_adds(b, " ");
+    md_cell(b, str(x, "name"));
+    jb_buf_printf(b, " | %.3f | ", num(x, "score"));
+    jb_buf why = {0};
+    why_line(&why, x);
+    md_cell(b, jb_buf_str(&why));
+    jb_buf_free(&why);
+    jb_buf_adds(b, " |\n");
+  }
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(p, "unmatched"))) {
+    jb_buf_adds(b, "\n## Unmatched\n\n");
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "unmatched")) {
+      jb_buf_printf(b, "- %s ", str(x, "id"));
+      md_cell(b, str(x, "title"));
+      jb_buf_printf(b, ": %s (%s)\n", str(x, "reason"), str(x, "detail"));
+      const cJSON *c;
+      cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
+      jb_buf_printf(b, "  - %s %s %.3f: %s\n", str(c, "expert"), str(c, "name"), num(c, "score"), str(c, "why_not_used"));
+    }
+  }
+  const cJSON *bind = cJSON_GetObjectItem(p, "binding"), *e;
+  jb_buf_adds(b, "\n## Binding constraints\n\n- experts at capacity:");
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "experts_at_capacity")) jb_buf_printf(b, " %s", e->valuestring);
+  jb_buf_adds(b, "\n- tasks full:");
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "tasks_full")) jb_buf_printf(b, " %s", e->valuestring);
+  jb_buf_adds(b, "\n");
+}
+
+jb_status jb_assign_render(const cJSON *p, const char *format, FILE *out, jb_error *err) {
+  jb_buf b = {0};
+  if (!strcmp(format, "json")) {
+    char *s = cJSON_Print(p);
+    if (s) {
+      jb_buf_adds(&b, s);
+      jb_buf_addc(&b, '\n');
+    }
+    cJSON_free(s);
+  } else if (!strcmp(format, "csv")) {
+    render_csv(p, &b);
+  } else if (!strcmp(format, "md") || !strcmp(format, "markdown")) {
+    render_md(p, &b);
+  } else {
+    jb_err_set(err, JB_ERR_USAGE, "unknown format '%s' (json, csv, md)", format);
+    return JB_ERR_USAGE;
+  }
+  if (b.oom) {
+    jb_buf_free(&b);
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory rendering the proposal");
+    return JB_ERR_NOMEM;
+  }
+  int bad = b.n && fwrite(b.p, 1, b.n, out) != b.n;
+  jb_buf_free(&b);
+  if (bad) {
+    jb_err_set(err, JB_ERR_IO, "write error");
+    return JB_ERR_IO;
+  }
+  return JB_OK;
+}

@@ -1,0 +1,121 @@
+/*
+** cmd_assign.c — jiebang assign: 揭榜挂帅 pairings and talent placement.
+*/
+#include "cli.h"
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "jiebang assign (--list TAG | --needs FILE | --open | --targets orgs|chains|FILE)\n"
+    "               [--fair] [--min-score X] [--capacity N] [--capacities FILE]\n"
+    "               [--fix FILE] [--forbid FILE] [--program NAME] [--region PREFIX]\n"
+    "               [--candidates N] [--format json|csv|md] [-o FILE] [--set NAME=V]\n"
+    "  Proposes who takes each challenge (one lead, team_size members), exactly optimal\n"
+    "  under capacities, conflicts of interest, staff decisions and a minimum score.\n"
+    "  --fix/--forbid read CSV rows need,expert[,role][,accept]: edit the CSV proposal's\n"
+    "  accept column (yes/no) and pass it back with --fix to keep accepted pairs.";
+
+static void progress(void *ctx, long done, long total) {
+  if (isatty(2)) fprintf(stderr, "\rjiebang: scored %ld/%ld tasks%s", done, total, done == total ? "\n" : "");
+}
+
+int cmd_assign(cli_ctx *c, int argc, char **argv) {
+  static const struct option lo[] = {{"list", required_argument, 0, 'l'},
+                                     {"needs", required_argument, 0, 'n'},
+                                     {"open", no_argument, 0, 'O'},
+                                     {"targets", required_argument, 0, 'T'},
+                                     {"fair", no_argument, 0, 'F'},
+                                     {"min-score", required_argument, 0, 'm'},
+                                     {"capacity", required_argument, 0, 'c'},
+                                     {"capacities", required_argument, 0, 'C'},
+                                     {"fix", required_argument, 0, 'x'},
+                                     {"forbid", required_argument, 0, 'b'},
+                                     {"program", required_argument, 0, 'p'},
+                                     {"region", required_argument, 0, 'r'},
+                                     {"candidates", required_argument, 0, 'k'},
+                                     {"format", required_argument, 0, 'f'},
+                                     {"output", required_argument, 0, 'o'},
+                                     {"set", required_argument, 0, 'S'},
+                                     {"weights", required_argument, 0, 'W'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+  jb_assign_opts o = {0};
+  const char *format = "json", *outpath = NULL;
+  cJSON *w = cJSON_CreateObject();
+  int ch, code;
+  o.min_score = -1;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "l:n:OT:Fm:c:C:x:b:p:r:k:f:o:S:W:h", lo, NULL)) != -1) {
+    switch (ch) {
+    case 'l': o.list = optarg; break;
+    case 'n': o.needs_file = optarg; break;
+    case 'O': o.open_needs = 1; break;
+    case 'T': o.targets = optarg; break;
+    case 'F': o.fair = 1; break;
+    case 'm': {
+      char *end = NULL;
+      o.min_score = strtod(optarg, &end);
+      if (!end || *end || o.min_score < 0 || o.min_score > 100) { cJSON_Delete(w); return cli_usage(usage, "--min-score takes a number >= 0"); }
+      break;
+    }
+    case 'c':
+      if ((o.capacity = cli_parse_int(optarg, 1, 100)) < 0) { cJSON_Delete(w); return cli_usage(usage, "--capacity takes 1..100"); }
+      break;
+    case 'C': o.capacities_file = optarg; break;
+    case 'x': o.fix_file = optarg; break;
+    case 'b': o.forbid_file = optarg; break;
+    case 'p': o.program = optarg; break;
+    case 'r': o.region = optarg; break;
+    case 'k':
+      if ((o.candidates = cli_parse_int(optarg, 1, 10000)) < 0) { cJSON_Delete(w); return cli_usage(usage, "--candidates takes 1..10000"); }
+      break;
+    case 'f': format = optarg; break;
+    case 'o': outpath = optarg; break;
+    case 'S':
+    case 'W':
+      if ((code = cli_weight_option(w, ch, optarg))) { cJSON_Delete(w); return code; }
+      break;
+    case 'h': printf("usage: %s\n", usage); cJSON_Delete(w); return 0;
+    default: cJSON_Delete(w); return cli_usage(usage, NULL);
+    }
+  }
+  if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, "unexpected argument '%s'", argv[optind]); }
+  if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") && strcmp(format, "markdown")) {
+    cJSON_Delete(w);
+    return cli_usage(usage, "--format is json, csv or md");
+  }
+  o.weights = w;
+  o.on_progress = progress;
+  jb_db *db = NULL;
+  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  cJSON *prop = NULL;
+  jb_error err;
+  jb_error_clear(&err);
+  jb_status rc = jb_assign(db, &o, &prop, &err);
+  jb_db_close(db);
+  cJSON_Delete(w);
+  if (rc) return cli_fail(&err, rc);
+  FILE *out = stdout;
+  if (outpath && !(out = fopen(outpath, "wb"))) {
+    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+    cJSON_Delete(prop);
+    return EXIT_DB;
+  }
+  rc = jb_assign_render(prop, format, out, &err);
+  int feasible = cJSON_IsTrue(cJSON_GetObjectItem(prop, "feasible"));
+  cJSON_Delete(prop);
+  if (out != stdout && fclose(out) != 0 && !rc) {
+    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+    return EXIT_DB;
+  }
+  if (rc) return cli_fail(&err, rc);
+  if (!feasible) {
+    fprintf(stderr, "jiebang: the fixed pairs cannot all hold; the proposal lists what to relax\n");
+    return EXIT_DATA;
+  }
+  return 0;
+}

@@ -1,0 +1,137 @@
+/*
+** cmd_check.c — jiebang check need ID | --json FILE|- | --all
+** Intake quality of a need (flags and suggestions) or of the whole database.
+*/
+#include "cli.h"
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "jiebang check need ID | --json FILE (or - for stdin) | --all   [--format text|json]\n"
+    "  Flags what makes a need hard to match (too short, no technical content, no chain,\n"
+    "  missing owner/deadline/contact, duplicates) and suggests keywords and a chain.\n"
+    "  --all reports needs without candidates, experts without evidence, achievements\n"
+    "  never matched and duplicate groups. Exit 0 when nothing needs fixing, 3 otherwise.";
+
+static char *read_all(FILE *f) {
+  size_t cap = 65536, n = 0;
+  char *b = malloc(cap);
+  size_t got;
+  while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (n + 1 == cap) {
+      if (cap > (64u << 20)) break;
+      char *nb = realloc(b, cap *= 2);
+      if (!nb) { free(b); return NULL; }
+      b = nb;
+    }
+  }
+  if (b) b[n] = 0;
+  return b;
+}
+
+static void print_need_text(const cJSON *r) {
+  const cJSON *need = cJSON_GetObjectItem(r, "need");
+  printf("%s: %s\n", cJSON_IsString(need) ? need->valuestring : "(need)",
+         cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "ok" : "needs work");
+  const cJSON *f;
+  cJSON_ArrayForEach(f, cJSON_GetObjectItem(r, "flags"))
+  printf("  [%s] %s: %s\n", cJSON_GetObjectItem(f, "severity")->valuestring, cJSON_GetObjectItem(f, "code")->valuestring,
+         cJSON_GetObjectItem(f, "message")->valuestring);
+  const cJSON *s = cJSON_GetObjectItem(r, "suggestions"), *e;
+  const char *lists[] = {"keywords", "chains"};
+  for (int i = 0; i < 2; i++) {
+    const cJSON *a = cJSON_GetObjectItem(s, lists[i]);
+    if (!cJSON_GetArraySize(a)) continue;
+    printf("  suggested %s:", lists[i]);
+    cJSON_ArrayForEach(e, a) printf(" %s", e->valuestring);
+    printf("\n");
+  }
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(s, "similar_needs"))
+  printf("  similar: %s %s (%.2f)\n", cJSON_GetObjectItem(e, "id")->valuestring, cJSON_GetObjectItem(e, "title")->valuestring,
+         cJSON_GetObjectItem(e, "similarity")->valuedouble);
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(s, "top_candidates"))
+  printf("  candidate: [%s] %s %s (%.3f)\n", cJSON_GetObjectItem(e, "type")->valuestring,
+         cJSON_GetObjectItem(e, "id")->valuestring, cJSON_GetObjectItem(e, "name")->valuestring,
+         cJSON_GetObjectItem(e, "score")->valuedouble);
+}
+
+static void print_all_text(const cJSON *r) {
+  const cJSON *sum = cJSON_GetObjectItem(r, "summary"), *e;
+  cJSON_ArrayForEach(e, sum) printf("%-28s %d\n", e->string, e->valueint);
+  const char *lists[] = {"needs_without_candidates", "vague_needs"};
+  for (int i = 0; i < 2; i++) {
+    const cJSON *a = cJSON_GetObjectItem(r, lists[i]);
+    if (cJSON_GetArraySize(a)) printf("\n%s:\n", lists[i]);
+    cJSON_ArrayForEach(e, a) printf("  %s %s\n", cJSON_GetObjectItem(e, "id")->valuestring,
+                                    cJSON_GetObjectItem(e, "title")->valuestring);
+  }
+  const cJSON *g;
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "duplicate_groups"))) printf("\nduplicate_groups:\n");
+  cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "duplicate_groups")) {
+    printf(" ");
+    cJSON_ArrayForEach(e, g) printf(" %s", e->valuestring);
+    printf("\n");
+  }
+}
+
+int cmd_check(cli_ctx *c, int argc, char **argv) {
+  static const struct option lo[] = {{"json", required_argument, 0, 'j'},
+                                     {"all", no_argument, 0, 'a'},
+                                     {"format", required_argument, 0, 'f'},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+  jb_check_opts o = {0};
+  const char *jsonpath = NULL;
+  int json = 0, ch;
+  optind = 1;
+  while ((ch = getopt_long(argc, argv, "j:af:h", lo, NULL)) != -1) {
+    switch (ch) {
+    case 'j': jsonpath = optarg; break;
+    case 'a': o.all = 1; break;
+    case 'f':
+      if (!strcmp(optarg, "json")) json = 1;
+      else if (strcmp(optarg, "text")) return cli_usage(usage, "--format is text or json");
+      break;
+    case 'h': printf("usage: %s\n", usage); return 0;
+    default: return cli_usage(usage, NULL);
+    }
+  }
+  int rest = argc - optind;
+  if (rest == 2 && !strcmp(argv[optind], "need")) o.need_id = argv[optind + 1];
+  else if (rest != 0) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  cJSON *rec = NULL;
+  if (jsonpath) {
+    FILE *f = strcmp(jsonpath, "-") ? fopen(jsonpath, "rb") : stdin;
+    if (!f) { perror(jsonpath); return EXIT_DB; }
+    char *text = read_all(f);
+    if (f != stdin) fclose(f);
+    rec = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (!cJSON_IsObject(rec)) {
+      cJSON_Delete(rec);
+      fprintf(stderr, "jiebang: %s: expected one JSON need object\n", jsonpath);
+      return EXIT_DATA;
+    }
+    o.need = rec;
+    json = 1; /* a record in, a record out */
+  }
+  jb_db *db = NULL;
+  int code = cli_open(c, 1, &db);
+  if (code) { cJSON_Delete(rec); return code; }
+  cJSON *out = NULL;
+  jb_error err;
+  jb_error_clear(&err);
+  jb_status rc = jb_check(db, &o, &out, &err);
+  jb_db_close(db);
+  cJSON_Delete(rec);
+  if (rc) return cli_fail(&err, rc);
+  if (json) code = cli_print_json(out, 0);
+  else if (o.all) print_all_text(out);
+  else print_need_text(out);
+  int ok = o.all || cJSON_IsTrue(cJSON_GetObjectItem(out, "ok"));
+  cJSON_Delete(out);
+  return code ? code : (ok ? 0 : EXIT_DATA);
+}
