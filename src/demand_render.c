@@ -31,6 +31,12 @@
 ** being read, and brokers contact the first few anyway. */
 #define DR_TOP 3
 
+/* In print, a chain with at least this many needs starts a new page, so a
+** broker can hand out one chain's pages; smaller chains follow on the page
+** before. A county list has ~25 chains, most with 2-4 needs: a page each
+** would be half a report of empty paper. Five rows fill about a page. */
+#define DR_PAGE_CHAIN 5
+
 #define DR_UNTITLED "科技成果转化需求清单"
 
 /* ------------------------------------------------------------- reading */
@@ -575,7 +581,7 @@ static const char html_style[] =
     "footer{margin-top:8mm;color:#999;font-size:8pt;text-align:center}"
     /* padding: a collapsed table border straddles the page edge and is cut */
     "@media print{body{max-width:none;padding:0 .5mm}"
-    ".chain,.achievements{page-break-before:always;break-before:page}"
+    ".brk,.achievements{page-break-before:always;break-before:page}"
     "h2,h3{page-break-after:avoid;break-after:avoid}"
     "th,.stat,.tag{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
@@ -672,10 +678,11 @@ static void html_table_head(jb_buf *b, const char *const *cols, const int *pct, 
 
 static void html_chain(jb_buf *b, jb_buf *t, const cJSON *chain, int i) {
   static const char *const cols[] = {"序", "需求", "企业", "截止日期", "预算(万元)", "推荐专家", "推荐成果"};
-  static const int pct[] = {4, 25, 15, 11, 7, 20, 18};
+  static const int pct[] = {4, 24, 14, 11, 6, 20, 21};
   const cJSON *nd;
   char pr[32];
-  jb_buf_printf(b, "<section class=\"chain\" id=\"chain-%d\"><h2>%d. ", i, i);
+  int brk = i == 1 || cJSON_GetArraySize(arr(chain, "needs")) >= DR_PAGE_CHAIN;
+  jb_buf_printf(b, "<section class=\"chain%s\" id=\"chain-%d\"><h2>%d. ", brk ? " brk" : "", i, i);
   put(b, html_text, "%s<small>%s", str_or(chain, "chain", "未分类"), str(chain, "parent"));
   if (*priority(pr, chain)) put(b, html_text, "%s优先级 %s", str_or(chain, "parent", NULL) ? " · " : "", pr);
   jb_buf_adds(b, "</small></h2>\n");

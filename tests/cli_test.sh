@@ -85,6 +85,23 @@ lines=$(printf '%s\n' "$out" | wc -l)
 "$jb" batch --open -k 3 > "$tmp/all"
 if cat "$tmp/s1" "$tmp/s2" | cmp -s - "$tmp/all"; then ok; else no "shards do not concatenate to one run"; fi
 
+expect 0 "assign the 2021 list" -- "$jb" assign --list 2021揭榜挂帅 --format csv
+contains "$out" "need,expert,role,accept,score" "assign CSV header"
+expect 0 "assign markdown" -- "$jb" assign --list 2021揭榜挂帅 --format md --fair
+contains "$out" "optimal" "assign reports optimality"
+expect 2 "assign without tasks" -- "$jb" assign
+expect 0 "demands html" -- "$jb" demands --format html -o "$tmp/d.html"
+if grep -q -E 'https?://|src=' "$tmp/d.html"; then no "demands html refers to external assets"; else ok; fi
+contains "$(cat "$tmp/d.html")" "油茶" "demands html lists chains"
+expect 0 "demands csv" -- "$jb" demands --format csv --chain 柑桔
+contains "$out" "柑桔" "demands csv filtered"
+printf '{"title":"希望专家帮助提升产品质量"}' > "$tmp/vague.json"
+expect 3 "check a vague need" -- "$jb" check --json "$tmp/vague.json"
+contains "$out" "no_technical_content" "vague need flagged"
+expect 0 "check a stored need" -- "$jb" check need need-0058
+expect 0 "check the database" -- "$jb" check --all
+contains "$out" "duplicate_groups" "database check summary"
+
 expect 4 "get an unknown record" -- "$jb" get need nope
 expect 0 "get a record" -- "$jb" get need need-0001
 contains "$out" '"id":	"need-0001"' "get prints the record"
