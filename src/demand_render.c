@@ -571,7 +571,8 @@ static const char html_style[] =
     ".tag{display:inline-block;border:1px solid #c9b79c;background:#faf7f2;border-radius:2mm;"
     "padding:0 1.5mm;margin:0 1mm 1mm 0;font-size:8pt}"
     "ul{margin:0;padding:0;list-style:none}li{margin-bottom:.6mm}"
-    ".o{color:#666;font-size:7.5pt}.sc{font-weight:normal;color:#2a6e3f;font-variant-numeric:tabular-nums}"
+    ".o{color:#666;font-size:7.5pt}"
+    ".sc{font-weight:normal;color:#2a6e3f;font-variant-numeric:tabular-nums}"
     /* a common need's card is full width with two columns inside: half the
     ** height of a stacked card, so it rarely has to move to the next page */
     ".card{border:1px solid #ccc;border-left:4px solid #c9b79c;padding:2.5mm 3mm;font-size:8.5pt;"
@@ -678,13 +679,14 @@ static void html_table_head(jb_buf *b, const char *const *cols, const int *pct, 
 
 static void html_chain(jb_buf *b, jb_buf *t, const cJSON *chain, int i) {
   static const char *const cols[] = {"序", "需求", "企业", "截止日期", "预算(万元)", "推荐专家", "推荐成果"};
-  static const int pct[] = {4, 24, 14, 11, 6, 20, 21};
+  static const int pct[] = {4, 24, 14, 11, 7, 20, 20};
   const cJSON *nd;
   char pr[32];
   int brk = i == 1 || cJSON_GetArraySize(arr(chain, "needs")) >= DR_PAGE_CHAIN;
   jb_buf_printf(b, "<section class=\"chain%s\" id=\"chain-%d\"><h2>%d. ", brk ? " brk" : "", i, i);
   put(b, html_text, "%s<small>%s", str_or(chain, "chain", "未分类"), str(chain, "parent"));
-  if (*priority(pr, chain)) put(b, html_text, "%s优先级 %s", str_or(chain, "parent", NULL) ? " · " : "", pr);
+  if (*priority(pr, chain))
+    put(b, html_text, "%s优先级 %s", str_or(chain, "parent", NULL) ? " · " : "", pr);
   jb_buf_adds(b, "</small></h2>\n");
   html_table_head(b, cols, pct, JB_ARRAY_LEN(cols));
   cJSON_ArrayForEach(nd, arr(chain, "needs")) html_need(b, t, chain, nd);
@@ -700,8 +702,9 @@ static void html_achievements(jb_buf *b, jb_buf *t, const cJSON *list) {
   jb_buf_adds(b, "<section class=\"achievements\" id=\"achievements\"><h2>可转化科技成果</h2>\n");
   html_table_head(b, cols, pct, JB_ARRAY_LEN(cols));
   cJSON_ArrayForEach(a, arr(list, "achievements")) {
-    put(b, html_text, "<tr><td>%s<span class=\"id\">%s</span></td><td>%s</td><td>%s</td><td>%s</td>",
-        str(a, "title"), str(a, "id"), kind_zh(str(a, "kind")), str(a, "maturity"), org_of(a));
+    put(b, html_text, "<tr><td>%s<span class=\"id\">%s</span></td>", str(a, "title"), str(a, "id"));
+    put(b, html_text, "<td>%s</td><td>%s</td><td>%s</td>", kind_zh(str(a, "kind")),
+        str(a, "maturity"), org_of(a));
     put(b, html_text, "<td>%s</td><td>", items(t, arr(a, "chains"), &K_PLAIN, 0, NULL, "、"));
     html_items(b, t, arr(a, "needs"), &K_ACH_NEED, 0, NULL);
     jb_buf_adds(b, "</td></tr>\n");

@@ -40,7 +40,8 @@ static const char *const sample_json =
     "                {\"id\":\"exp-0005\",\"name\":\"赵六\",\"org_name\":\"湖南省林科院\",\"score\":0.4},"
     "                {\"id\":\"exp-0006\",\"name\":\"第四名专家\",\"org_name\":\"x\",\"score\":0.3}],"
     "    \"achievements\":[{\"id\":\"ach-0001\",\"title\":\"一种油茶果脱壳分选一体机\",\"score\":0.55}]},"
-    "   {\"rank\":2,\"id\":\"need-0029\",\"title\":\"Tom's \\\"quoted\\\" | pipe *star* [link](x)\","
+    "   {\"rank\":2,\"id\":\"need-0029\","
+    "    \"title\":\"Tom's \\\"quoted\\\" | pipe *star* [link](x)\","
     "    \"org\":\"org-x\",\"org_name\":\"\\\"quotes\\\", commas, newlines\\nline2\","
     "    \"deadline\":\"2022-06-30\",\"budget\":12.5,\"common_need\":\"common-01\","
     "    \"duplicates\":[],\"experts\":[],\"achievements\":[]}]},"
@@ -120,7 +121,8 @@ TEST(csv_opens_in_excel) {
     snprintf(want, sizeof(want), "\",\"%s\",\"", need_ids[i]);
     CHECK(strstr(s, want) != NULL, "row for %s", need_ids[i]);
   }
-  CHECK(strstr(s, "\"\"\"quotes\"\", commas, newlines\nline2\"") != NULL, "quotes doubled, newline kept");
+  CHECK(strstr(s, "\"\"\"quotes\"\", commas, newlines\nline2\"") != NULL,
+        "quotes doubled, newline kept");
   CHECK(strstr(s, "\"'=HYPERLINK(\"\"x\"\")禾花鲤繁育\"") != NULL, "formula neutralised");
   CHECK(strstr(s, "\"'+86 139 0000 0000\"") != NULL, "phone starting with + neutralised");
   CHECK(strstr(s, "\"联系人\",\"电话\"") != NULL, "contact columns when a need has one");
@@ -136,7 +138,8 @@ TEST(csv_opens_in_excel) {
   free(s);
 
   /* no contacts anywhere: no contact columns */
-  cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(l, "chains"), 0), "needs"), 0);
+  cJSON *chain0 = cJSON_GetArrayItem(cJSON_GetObjectItem(l, "chains"), 0);
+  cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(chain0, "needs"), 0);
   cJSON_DeleteItemFromObject(n, "contact");
   s = render(l, "csv", &rc, &err);
   CHECK(rc == JB_OK && !strstr(s, "联系人"), "no contact columns without contacts");
@@ -185,7 +188,8 @@ TEST(html_is_escaped_and_self_contained) {
   char *s = render(l, "html", &rc, &err);
   CHECK(rc == JB_OK && s, "html renders: %s", err.message);
   CHECK(!strncmp(s, "<!DOCTYPE html>", 15), "doctype");
-  CHECK(strstr(s, "<html lang=\"zh-CN\">") && strstr(s, "<meta charset=\"utf-8\">"), "lang and charset");
+  CHECK(strstr(s, "<html lang=\"zh-CN\">") && strstr(s, "<meta charset=\"utf-8\">"),
+        "lang and charset");
   CHECK(strstr(s, "<script") == NULL, "no <script> at all");
   CHECK(strstr(s, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL, "title escaped");
   CHECK(strstr(s, "&lt;b&gt;烘干&lt;/b&gt;") != NULL, "keyword escaped");
@@ -226,7 +230,8 @@ TEST(json_round_trips) {
 /* A list with nothing in it, or members of the wrong type, still renders. */
 TEST(sparse_lists_render) {
   const char *formats[] = {"json", "csv", "md", "html"};
-  const char *lists[] = {"{}", "{\"chains\":{},\"summary\":[],\"achievements\":\"x\",\"filters\":7}",
+  const char *lists[] = {"{}",
+                         "{\"chains\":{},\"summary\":[],\"achievements\":\"x\",\"filters\":7}",
                          "{\"chains\":[{\"needs\":[{}],\"common_needs\":[{\"needs\":[1,null]}]}]}"};
   for (int j = 0; j < JB_ARRAY_LEN_T(lists); j++) {
     cJSON *l = cJSON_Parse(lists[j]);
@@ -246,7 +251,8 @@ TEST(errors) {
   jb_status rc;
   jb_error err;
   char *s = render(l, "xlsx", &rc, &err);
-  CHECK(rc == JB_ERR_USAGE && strstr(err.message, "xlsx") && s && !*s, "unknown format: %s", err.message);
+  CHECK(rc == JB_ERR_USAGE && strstr(err.message, "xlsx") && s && !*s, "unknown format: %s",
+        err.message);
   free(s);
   s = render(l, NULL, &rc, &err);
   CHECK(rc == JB_ERR_USAGE, "no format");
