@@ -815,8 +815,8 @@ static cJSON *build_json(dlist *L) {
   cJSON_AddNumberToObject(t, "common", o->common_threshold);
   cJSON_AddNumberToObject(t, "min_orgs", o->min_orgs > 0 ? o->min_orgs : 2);
   cJSON_AddStringToObject(out, "priority",
-                          "chain priority (chains.tsv), then enterprises asking, deadline (soonest first), "
-                          "budget (largest first), id");
+                          "产业链优先级（chains.tsv）→ 提出企业数（多者优先）→ 截止日期（近者优先）→ "
+                          "预算（高者优先）→ 编号");
   cJSON *sum = cJSON_AddObjectToObject(out, "summary");
   int dups = 0;
   for (int i = 0; i < L->n; i++) dups += L->v[i].dup_of >= 0;

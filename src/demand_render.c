@@ -149,56 +149,61 @@ static void put(jb_buf *b, escape_fn esc, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* How one element of a list reads: its label, the organization behind it
-** (shown in parentheses in text, set apart on the page) and which member is
-** its score. Every format prints elements through these, so a name reads
+/* How one element of a list reads: the member that labels it (and one to
+** follow, for "need-0067 油茶果烘干"), the organization behind it (in
+** parentheses in text, set apart on the page) and the member that is its
+** score. Every format prints elements through item_label, so a name reads
 ** the same in the spreadsheet, the Markdown and the printout. */
 typedef struct item_kind {
-  void (*label)(jb_buf *b, const cJSON *it, const cJSON *chain);
+  const char *key, *key2; /* key2: NULL for none */
   int with_org;
-  const char *score_key; /* NULL: no score */
+  int need_titles;        /* elements are need ids: add the chain's title */
+  const char *score_key;  /* NULL: no score */
 } item_kind;
 
-static void label_name(jb_buf *b, const cJSON *it, const cJSON *chain) {
-  jb_buf_adds(b, str_or(it, "name", str_or(it, "id", "?")));
+static const item_kind K_EXPERT = {"name", NULL, 1, 0, "score"};
+static const item_kind K_ACH = {"title", NULL, 0, 0, "score"};
+static const item_kind K_DUP = {"id", NULL, 1, 0, "similarity"};
+static const item_kind K_ACH_NEED = {"id", "title", 1, 0, "score"};
+static const item_kind K_MEMBER = {"id", NULL, 0, 1, NULL};
+static const item_kind K_PLAIN = {"name", NULL, 0, 0, NULL}; /* strings, organizations */
+
+static void item_label(jb_buf *t, const cJSON *e, const item_kind *k, const cJSON *chain) {
+  const char *title;
+  if (!cJSON_IsObject(e)) {
+    title = k->need_titles && cJSON_IsString(e) ? need_title(chain, e->valuestring) : NULL;
+    add_value(t, e, "");
+    if (title) jb_buf_printf(t, " %s", title);
+    return;
+  }
+  jb_buf_adds(t, str_or(e, k->key, str_or(e, "id", "?")));
+  if (k->key2) jb_buf_printf(t, " %s", str_or(e, k->key2, ""));
 }
 
-static void label_title(jb_buf *b, const cJSON *it, const cJSON *chain) {
-  jb_buf_adds(b, str_or(it, "title", str_or(it, "id", "?")));
+/* Frees a scratch buffer; an allocation that failed in it fails the whole
+** document, which would otherwise be silently short. */
+static void scratch_done(jb_buf *b, jb_buf *t) {
+  b->oom |= t->oom;
+  jb_buf_free(t);
 }
 
-static void label_id(jb_buf *b, const cJSON *it, const cJSON *chain) {
-  jb_buf_adds(b, str_or(it, "id", "?"));
-}
-
-static void label_id_title(jb_buf *b, const cJSON *it, const cJSON *chain) {
-  jb_buf_printf(b, "%s %s", str_or(it, "id", "?"), str_or(it, "title", ""));
-}
-
-/* A string element as it is; an organization object by name. */
-static void label_plain(jb_buf *b, const cJSON *it, const cJSON *chain) {
-  if (cJSON_IsObject(it)) label_name(b, it, chain);
-  else add_value(b, it, "");
-}
-
-/* A need id, followed by its title when the chain has it. */
-static void label_member(jb_buf *b, const cJSON *it, const cJSON *chain) {
-  const char *t = cJSON_IsString(it) ? need_title(chain, it->valuestring) : NULL;
-  add_value(b, it, "");
-  if (t) jb_buf_printf(b, " %s", t);
-}
-
-static const item_kind K_EXPERT = {label_name, 1, "score"};
-static const item_kind K_ACH = {label_title, 0, "score"};
-static const item_kind K_DUP = {label_id, 1, "similarity"};
-static const item_kind K_ACH_NEED = {label_id_title, 1, "score"};
-static const item_kind K_MEMBER = {label_member, 0, NULL};
-static const item_kind K_PLAIN = {label_plain, 0, NULL};
+/* The lists of a common need, in the order every format shows them; the
+** recommendations are the ones capped at DR_TOP. */
+static const struct common_list {
+  const char *label, *key;
+  const item_kind *k;
+  int max;
+} common_lists[] = {{"关键词", "keywords", &K_PLAIN, 0},
+                    {"企业", "orgs", &K_PLAIN, 0},
+                    {"成员需求", "needs", &K_MEMBER, 0},
+                    {"推荐专家", "experts", &K_EXPERT, DR_TOP},
+                    {"推荐成果", "achievements", &K_ACH, DR_TOP}};
+#define COMMON_END (common_lists + JB_ARRAY_LEN(common_lists))
 
 /* One element as text: "label(org) 0.61". */
 static void item_text(jb_buf *t, const cJSON *e, const item_kind *k, const cJSON *chain) {
   double s;
-  k->label(t, e, chain);
+  item_label(t, e, k, chain);
   if (k->with_org && *org_of(e)) jb_buf_printf(t, "(%s)", org_of(e));
   if (k->score_key && num(e, k->score_key, &s)) jb_buf_printf(t, " %.2f", s);
 }
@@ -266,7 +271,7 @@ static void meta_rows(jb_buf *b, const cJSON *list, row_fn row) {
   row(b, "筛选条件", members(&t, obj(list, "filters"), filter_labels, "无"));
   row(b, "阈值", members(&t, obj(list, "thresholds"), threshold_labels, "默认"));
   if (str(list, "priority")) row(b, "排序", str(list, "priority"));
-  jb_buf_free(&t);
+  scratch_done(b, &t);
 }
 
 static void summary_rows(jb_buf *b, const cJSON *list, row_fn row) {
@@ -277,7 +282,7 @@ static void summary_rows(jb_buf *b, const cJSON *list, row_fn row) {
     add_value(&t, e, "、");
     row(b, label_of(summary_labels, e->string), jb_buf_str(&t));
   }
-  jb_buf_free(&t);
+  scratch_done(b, &t);
 }
 
 static int any_contact(const cJSON *list) {
@@ -315,6 +320,18 @@ static void csv_num(jb_buf *b, const cJSON *o, const char *k) {
   csv_field(b, numstr(n, o, k), 0, 0);
 }
 
+/* Excel turns an 11-digit mobile number into 1.39746E+10 and drops a
+** landline's leading 0, even quoted. A phone made only of digits, spaces
+** and + - ( ) is written as the text formula ="..."; with nothing else
+** allowed in it, the formula can only ever show the number. */
+static void csv_phone(jb_buf *b, const char *s) {
+  if (!s || !*s || s[strspn(s, "0123456789 +-()")]) {
+    csv_text(b, s);
+    return;
+  }
+  jb_buf_printf(b, ",\"=\"\"%s\"\"\"", s);
+}
+
 static void csv_row(jb_buf *b, const char *const *cells, int n) {
   for (int i = 0; i < n; i++) csv_field(b, cells[i], i == 0, 1);
   jb_buf_adds(b, "\r\n");
@@ -338,7 +355,7 @@ static void csv_need(jb_buf *b, jb_buf *t, const cJSON *chain, const cJSON *nd, 
   csv_text(b, items(t, arr(nd, "achievements"), &K_ACH, DR_TOP, chain, "; "));
   if (contacts) {
     csv_text(b, str(obj(nd, "contact"), "name"));
-    csv_text(b, str(obj(nd, "contact"), "phone"));
+    csv_phone(b, str(obj(nd, "contact"), "phone"));
   }
   jb_buf_adds(b, "\r\n");
 }
@@ -364,11 +381,8 @@ static void csv_commons(jb_buf *b, jb_buf *t, const cJSON *list) {
       csv_field(b, str(cm, "id"), 1, 1);
       csv_text(b, str(c, "chain"));
       csv_text(b, str(cm, "title"));
-      csv_text(b, items(t, arr(cm, "keywords"), &K_PLAIN, 0, c, "; "));
-      csv_text(b, items(t, arr(cm, "orgs"), &K_PLAIN, 0, c, "; "));
-      csv_text(b, items(t, arr(cm, "needs"), &K_MEMBER, 0, c, "; "));
-      csv_text(b, items(t, arr(cm, "experts"), &K_EXPERT, DR_TOP, c, "; "));
-      csv_text(b, items(t, arr(cm, "achievements"), &K_ACH, DR_TOP, c, "; "));
+      for (const struct common_list *L = common_lists; L < COMMON_END; L++)
+        csv_text(b, items(t, arr(cm, L->key), L->k, L->max, c, "; "));
       jb_buf_adds(b, "\r\n");
     }
   }
@@ -399,7 +413,7 @@ static void render_csv(jb_buf *b, const cJSON *list) {
   csv_needs(b, &t, list);
   csv_commons(b, &t, list);
   csv_achievements(b, &t, list);
-  jb_buf_free(&t);
+  scratch_done(b, &t);
 }
 
 /* ------------------------------------------------------------- Markdown */
@@ -449,19 +463,11 @@ static void md_need(jb_buf *b, jb_buf *t, const cJSON *chain, const cJSON *nd, i
 }
 
 static void md_commons(jb_buf *b, jb_buf *t, const cJSON *chain) {
-  static const struct {
-    const char *label, *key;
-    const item_kind *k;
-    int max;
-  } rows[] = {{"关键词", "keywords", &K_PLAIN, 0}, {"企业", "orgs", &K_PLAIN, 0},
-              {"成员需求", "needs", &K_MEMBER, 0}, {"推荐专家", "experts", &K_EXPERT, DR_TOP},
-              {"推荐成果", "achievements", &K_ACH, DR_TOP}};
   const cJSON *cm;
   cJSON_ArrayForEach(cm, arr(chain, "common_needs")) {
     put(b, md_text, "\n### 共性需求：%s（%s）\n\n", str(cm, "title"), str(cm, "id"));
-    for (int i = 0; i < JB_ARRAY_LEN(rows); i++)
-      put(b, md_text, "- %s：%s\n", rows[i].label,
-          items(t, arr(cm, rows[i].key), rows[i].k, rows[i].max, chain, "；"));
+    for (const struct common_list *L = common_lists; L < COMMON_END; L++)
+      put(b, md_text, "- %s：%s\n", L->label, items(t, arr(cm, L->key), L->k, L->max, chain, "；"));
   }
 }
 
@@ -498,7 +504,7 @@ static void render_md(jb_buf *b, const cJSON *list) {
   md_header(b, list);
   cJSON_ArrayForEach(c, arr(list, "chains")) md_chain(b, &t, c, ++i, contacts);
   md_achievements(b, &t, list);
-  jb_buf_free(&t);
+  scratch_done(b, &t);
 }
 
 /* ----------------------------------------------------------------- HTML */
@@ -532,7 +538,7 @@ static void html_items(jb_buf *b, jb_buf *t, const cJSON *a, const item_kind *k,
   cJSON_ArrayForEach(e, a) {
     if (max && i++ >= max) break;
     jb_buf_reset(t);
-    k->label(t, e, chain);
+    item_label(t, e, k, chain);
     put(b, html_text, "<li>%s", jb_buf_str(t));
     if (k->with_org && *org_of(e)) put(b, html_text, " <span class=\"o\">%s</span>", org_of(e));
     if (k->score_key && num(e, k->score_key, &s)) jb_buf_printf(b, " <b class=\"sc\">%.2f</b>", s);
@@ -654,15 +660,14 @@ static void html_commons(jb_buf *b, jb_buf *t, const cJSON *chain) {
     cJSON_ArrayForEach(kw, arr(cm, "keywords")) {
       if (cJSON_IsString(kw)) put(b, html_text, "<span class=\"tag\">%s</span>", kw->valuestring);
     }
-    jb_buf_adds(b, "</div><div class=\"cols\"><dl><dt>企业</dt><dd>");
-    html_items(b, t, arr(cm, "orgs"), &K_PLAIN, 0, chain);
-    jb_buf_adds(b, "</dd><dt>成员需求</dt><dd>");
-    html_items(b, t, arr(cm, "needs"), &K_MEMBER, 0, chain);
-    jb_buf_adds(b, "</dd></dl><dl><dt>推荐专家</dt><dd>");
-    html_items(b, t, arr(cm, "experts"), &K_EXPERT, DR_TOP, chain);
-    jb_buf_adds(b, "</dd><dt>推荐成果</dt><dd>");
-    html_items(b, t, arr(cm, "achievements"), &K_ACH, DR_TOP, chain);
-    jb_buf_adds(b, "</dd></dl></div></div>");
+    /* keywords above as tags; who asks on the left, recommendations right */
+    jb_buf_adds(b, "</div><div class=\"cols\"><dl>");
+    for (const struct common_list *L = common_lists + 1; L < COMMON_END; L++) {
+      jb_buf_printf(b, "%s<dt>%s</dt><dd>", L->max && !L[-1].max ? "</dl><dl>" : "", L->label);
+      html_items(b, t, arr(cm, L->key), L->k, L->max, chain);
+      jb_buf_adds(b, "</dd>");
+    }
+    jb_buf_adds(b, "</dl></div></div>");
   }
   jb_buf_adds(b, "</div>\n");
 }
@@ -726,7 +731,7 @@ static void render_html(jb_buf *b, const cJSON *list) {
   cJSON_ArrayForEach(c, arr(list, "chains")) html_chain(b, &t, c, ++i);
   html_achievements(b, &t, list);
   jb_buf_adds(b, "<footer>jiebang " JIEBANG_VERSION " 生成</footer></body></html>\n");
-  jb_buf_free(&t);
+  scratch_done(b, &t);
 }
 
 /* ------------------------------------------------------------- dispatch */

@@ -61,6 +61,10 @@ int jb_utf8_encode(uint32_t cp, char *out);
 /* Offset of the first invalid byte, or -1 when s[0..n) is valid UTF-8. */
 long jb_utf8_invalid_at(const char *s, size_t n);
 
+/* Offset of a \u0000 escape in JSON text (which would cut a C string short
+** without a word), or -1. An escaped backslash before it does not count. */
+long jb_json_nul_escape_at(const char *s, size_t n);
+
 char *jb_strdup(const char *s);
 char *jb_strndup(const char *s, size_t n);
 /* 64-bit FNV-1a, for content fingerprints (not for security). */
@@ -209,7 +213,8 @@ typedef struct jb_csv jb_csv;
 jb_status jb_csv_open(FILE *f, jb_csv **ppCsv);
 void jb_csv_free(jb_csv *c);
 /* Reads the next row; returns 1 with fields set, 0 at end, <0 on error
-** (-JB_ERR_LIMIT for an over-long row). `line` is the row's first line. */
+** (-JB_ERR_LIMIT for an over-long row, -JB_ERR_INVALID for a NUL byte,
+** -JB_ERR_PARSE for an unterminated quote). `line` is the row's first line. */
 int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line);
 
 /**************************************************************************

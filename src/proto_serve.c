@@ -261,6 +261,9 @@ static cJSON *op_ops(jb_db *db, const cJSON *req, jb_error *err) {
 cJSON *jb_serve_line(jb_db *db, const char *line, size_t n) {
   if (jb_utf8_invalid_at(line, n) >= 0)
     return error_response(NULL, JB_ERR_PARSE, "request is not valid UTF-8");
+  if (memchr(line, 0, n)) return error_response(NULL, JB_ERR_PARSE, "NUL byte in the request");
+  if (jb_json_nul_escape_at(line, n) >= 0)
+    return error_response(NULL, JB_ERR_PARSE, "\\u0000 (NUL) in a string is not allowed");
   const char *end = NULL;
   cJSON *req = cJSON_ParseWithLengthOpts(line, n, &end, 0);
   if (!req) return error_response(NULL, JB_ERR_PARSE, "malformed JSON request");

@@ -53,13 +53,14 @@ static int push_field(jb_csv *c, int *n) {
 }
 
 int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line) {
-  int ch, n = 0, quoted = 0, limit = 0;
+  int ch, n = 0, quoted = 0, limit = 0, nul = 0;
   jb_buf_reset(&c->row);
   *line = c->line;
   ch = getc(c->f);
   if (ch == EOF) return 0;
   if (push_field(c, &n)) return -JB_ERR_LIMIT;
   for (;; ch = getc(c->f)) {
+    if (ch == 0) nul = 1; /* would cut the field short: reported, not stored */
     if (ch == EOF) {
       if (quoted) return -JB_ERR_PARSE; /* unterminated quote */
       break;
@@ -105,6 +106,7 @@ int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line) {
   jb_buf_addc(&c->row, 0);
   if (c->row.oom) return -JB_ERR_NOMEM;
   if (limit) return -JB_ERR_LIMIT;
+  if (nul) return -JB_ERR_INVALID;
   for (int i = 0; i < n; i++) c->fields[i] = c->row.p + c->starts[i];
   *fields = c->fields;
   *nfields = n;

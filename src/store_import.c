@@ -124,25 +124,32 @@ static void source_close(source *s) {
 
 /* Reads one line (without its end) into b, bounded by JB_MAX_LINE_BYTES.
 ** Returns 1, 0 at end of file, or -1 when the line was too long (it is
-** consumed). */
+** consumed). NUL bytes are kept, so they are reported, not mistaken for the
+** end of the line. */
 static int read_line(FILE *f, jb_buf *b) {
   jb_buf_reset(b);
-  char chunk[65536];
-  int any = 0, toolong = 0;
-  while (fgets(chunk, sizeof(chunk), f)) {
+  int ch, any = 0, toolong = 0;
+  char chunk[4096];
+  size_t nc = 0;
+  while ((ch = getc_unlocked(f)) != EOF) {
     any = 1;
-    size_t n = strlen(chunk);
-    /* fgets stops at NUL bytes too: find the real end via the newline */
-    int nl = n > 0 && chunk[n - 1] == '\n';
-    if (!toolong) {
-      if (b->n + n > JB_MAX_LINE_BYTES) toolong = 1;
-      else jb_buf_add(b, chunk, n);
+    if (ch == '\n') break;
+    if (toolong) continue;
+    chunk[nc++] = (char)ch;
+    if (nc == sizeof(chunk)) {
+      if (b->n + nc > JB_MAX_LINE_BYTES) toolong = 1;
+      else jb_buf_add(b, chunk, nc);
+      nc = 0;
     }
-    if (nl) break;
   }
   if (!any) return 0;
+  if (!toolong && nc) {
+    if (b->n + nc > JB_MAX_LINE_BYTES) toolong = 1;
+    else jb_buf_add(b, chunk, nc);
+  }
   if (toolong) return -1;
-  while (b->n && (b->p[b->n - 1] == '\n' || b->p[b->n - 1] == '\r')) b->p[--b->n] = 0;
+  jb_buf_str(b);
+  while (b->n && b->p[b->n - 1] == '\r') b->p[--b->n] = 0;
   return 1;
 }
 
@@ -345,10 +352,19 @@ static jb_status import_jsonl(importer *im, source *src) {
       while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
       if (i == n) continue; /* blank line */
       long badat = jb_utf8_invalid_at(p, n);
-      if (badat >= 0) {
+      const char *nul = memchr(p, 0, n);
+      if (nul) {
+        jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL, "NUL byte at column %ld: not allowed in text",
+                  (long)(nul - p) + 1);
+        rc = JB_ERR_PARSE;
+      } else if (badat >= 0) {
         jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
                   "invalid UTF-8 at byte %ld of the line (for GBK/GB18030 text use --encoding GB18030)",
                   badat + 1);
+        rc = JB_ERR_PARSE;
+      } else if (jb_json_nul_escape_at(p, n) >= 0) {
+        jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
+                  "\\u0000 (NUL) in a string at column %ld: not allowed in text", jb_json_nul_escape_at(p, n) + 1);
         rc = JB_ERR_PARSE;
       } else {
         const char *end = NULL;
@@ -398,7 +414,8 @@ static jb_status import_csv(importer *im, source *src) {
       rc = (jb_status)-r;
       jb_err_at(&e, rc, im->file, line, NULL, "%s",
                 rc == JB_ERR_LIMIT ? "row too large (over 1000 fields or 16 MiB)"
-                : rc == JB_ERR_PARSE ? "unterminated quoted field" : "out of memory");
+                : rc == JB_ERR_PARSE ? "unterminated quoted field"
+                : rc == JB_ERR_INVALID ? "NUL byte in the row: not allowed in text" : "out of memory");
     } else if (!hdr) {
       /* header row: strip a BOM, copy the names */
       hdr = calloc((size_t)nf, sizeof(char *));

@@ -117,6 +117,15 @@ long jb_utf8_invalid_at(const char *s, size_t n) {
   return -1;
 }
 
+long jb_json_nul_escape_at(const char *s, size_t n) {
+  for (size_t i = 0; i + 1 < n; i++) {
+    if (s[i] != '\\') continue;
+    if (s[i + 1] == 'u' && i + 5 < n + 0 && !strncmp(s + i + 2, "0000", 4)) return (long)i;
+    i++; /* skip the escaped character, a backslash included */
+  }
+  return -1;
+}
+
 char *jb_strndup(const char *s, size_t n) {
   char *p = malloc(n + 1);
   if (!p) return NULL;

@@ -124,7 +124,7 @@ TEST(csv_opens_in_excel) {
   CHECK(strstr(s, "\"\"\"quotes\"\", commas, newlines\nline2\"") != NULL,
         "quotes doubled, newline kept");
   CHECK(strstr(s, "\"'=HYPERLINK(\"\"x\"\")禾花鲤繁育\"") != NULL, "formula neutralised");
-  CHECK(strstr(s, "\"'+86 139 0000 0000\"") != NULL, "phone starting with + neutralised");
+  CHECK(strstr(s, ",\"=\"\"+86 139 0000 0000\"\"\"\r\n") != NULL, "phone kept as text for Excel");
   CHECK(strstr(s, "\"联系人\",\"电话\"") != NULL, "contact columns when a need has one");
   CHECK(strstr(s, "need-0039(org-yongxin) 0.82") != NULL, "duplicate source with org");
   CHECK(strstr(s, "李明(中南林业科技大学) 0.61; 王五(湖南农业大学) 0.50; 赵六(湖南省林科院) 0.40\"") != NULL,
@@ -137,9 +137,16 @@ TEST(csv_opens_in_excel) {
   CHECK(strstr(s, "\"ach-0001\",\"一种油茶果脱壳分选一体机\",\"专利\",\"中试\"") != NULL, "achievement row");
   free(s);
 
-  /* no contacts anywhere: no contact columns */
+  /* a phone that is not only digits is data like any other */
   cJSON *chain0 = cJSON_GetArrayItem(cJSON_GetObjectItem(l, "chains"), 0);
   cJSON *n = cJSON_GetArrayItem(cJSON_GetObjectItem(chain0, "needs"), 0);
+  cJSON *contact = cJSON_GetObjectItem(n, "contact");
+  cJSON_ReplaceItemInObject(contact, "phone", cJSON_CreateString("=1+1\"0"));
+  s = render(l, "csv", &rc, &err);
+  CHECK(rc == JB_OK && strstr(s, ",\"'=1+1\"\"0\"\r\n"), "hostile phone neutralised");
+  free(s);
+
+  /* no contacts anywhere: no contact columns */
   cJSON_DeleteItemFromObject(n, "contact");
   s = render(l, "csv", &rc, &err);
   CHECK(rc == JB_OK && !strstr(s, "联系人"), "no contact columns without contacts");
