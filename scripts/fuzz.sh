@@ -63,15 +63,28 @@ else
           "-DJB_SOURCE_LEXICON=\"$root/corpora/lexicon\"" '-DJB_VERSION="fuzz"'
           "-DJBF_FIXTURE=\"$root/tests/fuzz/fixture.jsonl\""
           "-DJBF_LEXICON=\"$root/corpora/lexicon\""
-          -Iinclude -Isrc -I/usr/include/cjson
-          -Wall -Wextra -Wno-unused-parameter)
+          -Iinclude -Isrc -I/usr/include/cjson)
+  # Warnings for our own files only: the engine's are the main build's job.
+  hflags=(-Wall -Wextra -Wno-unused-parameter)
+  compile() {  # SOURCE [extra flags]: one object in build-fuzz/obj/
+    local s=$1
+    shift
+    clang "${cflags[@]}" "$@" -c "$s" -o "$out/obj/$(echo "$s" | tr / _).o"
+  }
   srcs=(src/*.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz_import.c)
-  printf '%s\n' "${srcs[@]}" | xargs -P "$(nproc)" -I{} sh -c \
-    'o="$1/obj/$(echo "$2" | tr / _).o"; shift 2; exec clang "$@" -c "$0" -o "$o"' {} "$out" {} "${cflags[@]}"
+  pids=()
+  for s in src/*.c; do
+    while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do sleep 0.1; done
+    compile "$s" -w &
+    pids+=($!)
+  done
+  compile tests/fuzz/fuzz_common.c "${hflags[@]}" & pids+=($!)
+  compile tests/fuzz/fuzz_import.c "${hflags[@]}" & pids+=($!)
+  for p in "${pids[@]}"; do wait "$p"; done
   objs=()
   for s in "${srcs[@]}"; do objs+=("$out/obj/$(echo "$s" | tr / _).o"); done
   for h in $harnesses; do
-    clang "${cflags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_$h.c "${objs[@]}" \
+    clang "${cflags[@]}" "${hflags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_$h.c "${objs[@]}" \
       -lsqlite3 -lcjson -lstemmer -lpthread -lm -o "$out/fuzz_$h"
   done
 fi

@@ -8,5 +8,5 @@ scripts/install-deps.sh
 scripts/build.sh -DJIEBANG_WERROR=ON
 (cd build && ctest --output-on-failure)
 BUILD_DIR=build-asan scripts/build.sh -DJIEBANG_SANITIZE=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
-# The quality suite measures, it does not exercise new code paths: once is enough.
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E quality)
+# The quality and crash suites measure processes, not new code paths: once is enough.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash")

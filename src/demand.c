@@ -442,7 +442,7 @@ static jb_status neighbours(dlist *L, double dup_t, double common_t, nb ***out, 
       }
     }
     /* candidates in need order: the same lists on every run */
-    qsort(cand, (size_t)ncand, sizeof(int), cmp_int);
+    jb_qsort(cand, (size_t)ncand, sizeof(int), cmp_int);
     for (int q = 0; q < ncand && !rc; q++) {
       int j = cand[q];
       float tj = text[j], sj = sup[j];
@@ -744,29 +744,45 @@ static cJSON *achievements_json(dlist *L) {
   for (uint32_t ui = 0; ui < L->mx->nunits; ui++) {
     const mx_unit *u = &L->mx->units[ui];
     if (u->type != MX_ACHIEVEMENT) continue;
-    cJSON *needs = cJSON_CreateArray();
+    /* the needs it serves, best first (collected, then sorted: cJSON's
+    ** insert-in-the-middle is not reliable in Debian's 1.7.15) */
+    typedef struct served { double score; int need; } served;
+    served *sv = NULL;
+    int nsv = 0;
     for (int i = 0; i < L->n; i++) {
       const cJSON *a;
       cJSON_ArrayForEach(a, L->v[i].achievements) {
         if (strcmp(cJSON_GetObjectItem(a, "id")->valuestring, u->id)) continue;
-        cJSON *x = cJSON_CreateObject();
-        add_str(x, "id", L->v[i].id);
-        add_str(x, "title", L->v[i].title);
-        add_str(x, "org_name", L->v[i].org_name);
-        cJSON_AddNumberToObject(x, "score", cJSON_GetObjectItem(a, "score")->valuedouble);
-        /* best needs first */
-        int pos = cJSON_GetArraySize(needs);
-        while (pos > 0 && cJSON_GetObjectItem(cJSON_GetArrayItem(needs, pos - 1), "score")->valuedouble <
-                              cJSON_GetObjectItem(x, "score")->valuedouble)
-          pos--;
-        cJSON_InsertItemInArray(needs, pos, x);
+        served *nv = realloc(sv, sizeof(served) * (size_t)(nsv + 1));
+        if (!nv) break;
+        sv = nv;
+        sv[nsv].score = cJSON_GetObjectItem(a, "score")->valuedouble;
+        sv[nsv].need = i;
+        nsv++;
       }
     }
+    for (int a = 1; a < nsv; a++)
+      for (int b = a; b > 0 && (sv[b].score > sv[b - 1].score ||
+                                (sv[b].score == sv[b - 1].score && sv[b].need < sv[b - 1].need)); b--) {
+        served t = sv[b];
+        sv[b] = sv[b - 1];
+        sv[b - 1] = t;
+      }
+    cJSON *needs = cJSON_CreateArray();
+    for (int k = 0; k < nsv && k < 5; k++) {
+      const dneed *d = &L->v[sv[k].need];
+      cJSON *x = cJSON_CreateObject();
+      add_str(x, "id", d->id);
+      add_str(x, "title", d->title);
+      add_str(x, "org_name", d->org_name);
+      cJSON_AddNumberToObject(x, "score", sv[k].score);
+      cJSON_AddItemToArray(needs, x);
+    }
+    free(sv);
     if (!cJSON_GetArraySize(needs)) {
       cJSON_Delete(needs);
       continue;
     }
-    while (cJSON_GetArraySize(needs) > 5) cJSON_DeleteItemFromArray(needs, 5);
     cJSON *o = cJSON_CreateObject();
     add_str(o, "id", u->id);
     add_str(o, "title", u->name);

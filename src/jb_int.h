@@ -65,6 +65,9 @@ long jb_utf8_invalid_at(const char *s, size_t n);
 ** without a word), or -1. An escaped backslash before it does not count. */
 long jb_json_nul_escape_at(const char *s, size_t n);
 
+/* qsort() that accepts an empty or NULL array (qsort(NULL, 0) is undefined). */
+void jb_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
 char *jb_strdup(const char *s);
 char *jb_strndup(const char *s, size_t n);
 /* 64-bit FNV-1a, for content fingerprints (not for security). */

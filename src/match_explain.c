@@ -350,7 +350,7 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   spans_of(&x, db->tok, dt.body);
   add_terms(&terms, &nterms, dt.body ? dt.body : "", x.v, x.n);
   if (dt.body) snippet(&body, dt.body, x.v, x.n, 240, "[", "]");
-  qsort(terms, (size_t)nterms, sizeof(term_out), cmp_term_out);
+  jb_qsort(terms, (size_t)nterms, sizeof(term_out), cmp_term_out);
   cJSON *ta = cJSON_AddArrayToObject(r, "terms");
   for (int i = 0; i < nterms; i++) {
     if (i < 10) {

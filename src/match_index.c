@@ -59,7 +59,7 @@ static int load_stopwords(jb_match_index *mx, jb_tokenizer *tok) {
     if (!(mx->stop[mx->nstop] = jb_strdup(o.buf))) return -1;
     mx->nstop++;
   }
-  qsort(mx->stop, (size_t)mx->nstop, sizeof(char *), cmp_str);
+  jb_qsort(mx->stop, (size_t)mx->nstop, sizeof(char *), cmp_str);
   return 0;
 }
 
@@ -266,7 +266,7 @@ static void tokenize_field(doc_builder *b, jb_tokenizer *tok, const char *text, 
 
 /* Turns the builder's pairs into one document of the collection. */
 static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int profile, int64_t rowid) {
-  qsort(b->v, b->n, sizeof(tf_pair), cmp_pair);
+  jb_qsort(b->v, b->n, sizeof(tf_pair), cmp_pair);
   if (c->ndocs == c->capdocs) {
     uint32_t cap = c->capdocs ? c->capdocs * 2 : 1024;
     mx_doc *d = realloc(c->docs, sizeof(*d) * cap);

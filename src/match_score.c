@@ -252,7 +252,7 @@ static void q_finish(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
     if (s->q[i].idf > 0) s->q[n++] = s->q[i];
   }
   s->nq = n;
-  qsort(s->q, (size_t)s->nq, sizeof(qterm), cmp_qterm);
+  jb_qsort(s->q, (size_t)s->nq, sizeof(qterm), cmp_qterm);
   if (s->nq > (int)w->max_terms) s->nq = (int)w->max_terms;
 }
 
@@ -390,7 +390,7 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
       fb[k].w += tw;
     }
   }
-  qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
+  jb_qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
   double mean = 0;
   for (int i = 0; i < s->nq; i++) mean += s->q[i].qw;
   mean /= s->nq;

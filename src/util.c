@@ -126,6 +126,10 @@ long jb_json_nul_escape_at(const char *s, size_t n) {
   return -1;
 }
 
+void jb_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (base && n > 1) qsort(base, n, size, cmp);
+}
+
 char *jb_strndup(const char *s, size_t n) {
   char *p = malloc(n + 1);
   if (!p) return NULL;

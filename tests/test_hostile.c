@@ -169,7 +169,9 @@ TEST(protocol_limits) {
   memset(big + off, 'a', n);
   strcpy(big + off + n, "\"}");
   cJSON *r = jb_serve_line(db, big, strlen(big));
-  CHECK(r && strstr(cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "error")), "limit"), "1 MB match text: limit error");
+  char *e = r ? cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "error")) : NULL;
+  CHECK(e && strstr(e, "limit"), "1 MB match text: limit error");
+  free(e);
   cJSON_Delete(r);
   free(big);
 }
