@@ -410,6 +410,7 @@ static jb_status import_csv(importer *im, source *src) {
   int r;
   while ((r = jb_csv_next(csv, &fields, &nf, &line)) != 0) {
     jb_status rc = JB_OK;
+    int counted = 0;
     if (r < 0) {
       rc = (jb_status)-r;
       jb_err_at(&e, rc, im->file, line, NULL, "%s",
@@ -460,12 +461,13 @@ static jb_status import_csv(importer *im, source *src) {
         if (!rc) {
           cJSON *rec = jb_record_from_row(im->deflt, hdr, fields, nf);
           if (!rec) rc = JB_ERR_NOMEM;
-          else rc = take_record(im, rec, line, &e);
+          else rc = take_record(im, rec, line, &e); /* counts itself */
           cJSON_Delete(rec);
+          counted = 1;
         }
       }
     }
-    if (rc && r < 0 && im->stats) { im->stats->read++; im->stats->invalid++; }
+    if (rc && !counted && im->stats) { im->stats->read++; im->stats->invalid++; }
     if (rc && failed(im, rc, &e)) { stop = rc; break; }
     if (r < 0 && rc == JB_ERR_PARSE) { stop = rc; break; } /* cannot resync after a broken quote */
   }

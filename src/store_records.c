@@ -274,6 +274,22 @@ static int enum_has(const char *values, const char *s) {
 
 static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const char *prefix);
 
+/* "prefix.name" into out, cut on a UTF-8 boundary: a field name in an error
+** message must stay valid text however long the input's name is. */
+static void field_name(char *out, size_t n, const char *prefix, const char *name) {
+  size_t len = 0;
+  out[0] = 0;
+  if (prefix) len = (size_t)snprintf(out, n, "%s.", prefix);
+  if (len >= n) len = n - 1;
+  size_t room = n - 1 - len, k = strlen(name);
+  if (k > room) {
+    k = room;
+    while (k > 0 && ((unsigned char)name[k] & 0xC0) == 0x80) k--;
+  }
+  memcpy(out + len, name, k);
+  out[len + k] = 0;
+}
+
 static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char *fname) {
   char num[64];
   switch (f->t) {
@@ -366,6 +382,20 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
       if (!cJSON_IsObject(e)) return bad(v, sub, "expected an object, got %s", json_kind(e));
       jb_status rc = check_fields(v, e, paper_fields, sub);
       if (rc) return rc;
+      /* ids must be unique within the list: the evidence table is keyed by them */
+      const cJSON *pid = cJSON_GetObjectItemCaseSensitive(e, "id"), *other;
+      int k = 0;
+      cJSON_ArrayForEach(other, j) {
+        if (other == e) break;
+        const cJSON *oid = cJSON_GetObjectItemCaseSensitive(other, "id");
+        if (cJSON_IsString(pid) && cJSON_IsString(oid) && !strcmp(pid->valuestring, oid->valuestring)) {
+          char msg[160];
+          snprintf(msg, sizeof(msg), "duplicate evidence id '%%s' (also %.100s[%d])", fname, k);
+          snprintf(sub, sizeof(sub), "%.100s[%d].id", fname, i);
+          return bad(v, sub, msg, pid->valuestring);
+        }
+        k++;
+      }
       if (++i > JB_MAX_EVIDENCE) return bad(v, fname, "more than 1000 evidence items%s", "");
     }
     return JB_OK;
@@ -380,8 +410,7 @@ static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const
   cJSON_ArrayForEach(j, rec) {
     const field_spec *f = spec;
     while (f->name && strcmp(f->name, j->string)) f++;
-    if (prefix) snprintf(fname, sizeof(fname), "%s.%s", prefix, j->string);
-    else snprintf(fname, sizeof(fname), "%s", j->string);
+    field_name(fname, sizeof(fname), prefix, j->string);
     if (!f->name) {
       jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
                 fname, "unknown field");
@@ -395,15 +424,13 @@ static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const
     if (!f->required) continue;
     cJSON *x = cJSON_GetObjectItemCaseSensitive(rec, f->name);
     if (!x || cJSON_IsNull(x)) {
-      if (prefix) snprintf(fname, sizeof(fname), "%s.%s", prefix, f->name);
-      else snprintf(fname, sizeof(fname), "%s", f->name);
+      field_name(fname, sizeof(fname), prefix, f->name);
       jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
                 fname, "missing required field");
       return JB_ERR_INVALID;
     }
     if (cJSON_IsString(x) && !*x->valuestring && f->t != F_ID) {
-      if (prefix) snprintf(fname, sizeof(fname), "%s.%s", prefix, f->name);
-      else snprintf(fname, sizeof(fname), "%s", f->name);
+      field_name(fname, sizeof(fname), prefix, f->name);
       jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
                 fname, "required field is empty");
       return JB_ERR_INVALID;
