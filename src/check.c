@@ -245,7 +245,7 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
     }
     mx_need q = {id, title, text, keywords, bits ? bits : inferred, sget(need, "org"), NULL};
     mx_hit *hits = NULL;
-    int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 1,
+    int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0,
                            1, &hits);
     int listed = 0;
     cJSON *top = cJSON_AddArrayToObject(sug, "top_candidates");
@@ -340,7 +340,7 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
     const cJSON *kw = NULL;
     mx_need q = {u->id, u->name, NULL, kw, u->chains, u->org, u->region};
     mx_hit *hits = NULL;
-    int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_ACHIEVEMENT, 1, 1, &hits);
+    int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_ACHIEVEMENT, 10, 1, &hits);
     for (int i = 0; i < nh && i < 10; i++) matched[hits[i].unit] = 1;
   }
   for (uint32_t ui = 0; ui < mx->nunits && !rc; ui++)

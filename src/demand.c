@@ -346,7 +346,8 @@ static jb_status supply_vectors(dlist *L, supply_vec *sv) {
     need_text(L, d, &text);
     mx_need q = {d->id, d->title, text, d->keywords, d->chains, NULL, NULL};
     mx_hit *h = NULL;
-    int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT, 1, 1, &h);
+    int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT,
+                           DM_SUPPLY_K, 1, &h);
     free(text);
     double norm = 0;
     sv[i].n = 0;
@@ -585,7 +586,7 @@ static cJSON *hits_json(dlist *L, mx_hit *h, int nh, mx_type type, int k, const 
 /* Experts and achievements for a need (or a cluster's merged text). */
 static jb_status match_one(dlist *L, mx_scratch *s, const mx_need *q, cJSON **experts, cJSON **achievements) {
   mx_hit *h = NULL;
-  int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT, 1, 1, &h);
+  int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT, 64, 1, &h);
   if (nh < 0) return JB_ERR_NOMEM;
   int k = L->o->k > 0 ? L->o->k : 3;
   *experts = hits_json(L, h, nh, MX_EXPERT, k, q->org);

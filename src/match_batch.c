@@ -246,8 +246,7 @@ static void *worker(void *arg) {
     mx_need q = {nd->id, nd->title, nd->text, nd->keywords, nd->chains, nd->org, nd->region};
     mx_hit *hits = NULL;
     /* k = 0 means every candidate, also those scoring 0 (e.g. for rap) */
-    int nh = mx_score_need(bt->db, bt->mx, s, tok, &bt->w, &q, bt->types, k > 0 ? k : 0,
-                           k > 0, &hits);
+    int nh = mx_score_need(bt->db, bt->mx, s, tok, &bt->w, &q, bt->types, k > 0 ? k + 64 : -1, k > 0, &hits);
     char *text = NULL;
     if (nh >= 0) {
       /* drop conflicts of interest, then keep k */

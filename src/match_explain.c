@@ -519,7 +519,8 @@ static jb_status match_forward(match_run *m, const jb_match_opts *o, unsigned ty
   mx_need q = as_query(&n);
   mx_hit *hits = NULL;
   int k = o->k > 0 ? o->k : 10;
-  int nh = mx_score_need(m->db, m->mx, m->s, m->db->tok, &m->w, &q, types, 1, 1, &hits);
+  /* the list plus room for left-out candidates; all of them to answer why-not */
+  int nh = mx_score_need(m->db, m->mx, m->s, m->db->tok, &m->w, &q, types, o->why_not ? 0 : k + 200, 1, &hits);
   if (nh < 0) {
     need_rec_free(&n);
     jb_err_set(err, JB_ERR_NOMEM, "out of memory scoring");
@@ -619,7 +620,7 @@ static jb_status match_reverse(match_run *m, const jb_match_opts *o, cJSON *out,
     mx_need q = as_query(&n);
     /* rank among every candidate of this type, as the forward match would */
     mx_hit *hits = NULL;
-    int nh = mx_score_need(m->db, m->mx, m->s, m->db->tok, &m->w, &q, types, 1, 1, &hits);
+    int nh = mx_score_need(m->db, m->mx, m->s, m->db->tok, &m->w, &q, types, 0, 1, &hits);
     for (int h = 0; h < nh; h++)
       if (hits[h].unit == (uint32_t)ui) {
         rv[nr].need = dem->docs[cand[i]].unit;

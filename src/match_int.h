@@ -173,12 +173,14 @@ typedef struct mx_scratch mx_scratch;
 mx_scratch *mx_scratch_new(const jb_match_index *mx);
 void mx_scratch_free(mx_scratch *s);
 
-/* Scores every supply unit of the allowed types (bit mask of 1<<mx_type)
-** for a need. Returns hits sorted best first (ties by type and id), at most
-** k (k <= 0: every unit of those types, also those scoring 0). The array is
-** owned by the scratch space and valid until the next call. */
+/* Scores the supply units of the allowed types (bit mask of 1<<mx_type) for
+** a need. Returns hits sorted best first (ties by type and id): keep > 0, at
+** most the best `keep` with positive text relevance; keep == 0, all of
+** those; keep < 0, every unit of the types, also those scoring 0. With
+** apply_floor, hits below the floor are dropped. The array is owned by the
+** scratch space and valid until the next call. */
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
-                  const mx_weights *w, const mx_need *need, unsigned types, int k,
+                  const mx_weights *w, const mx_need *need, unsigned types, int keep,
                   int apply_floor, mx_hit **hits);
 
 /* A hit as JSON with its explanation (components, terms, evidence), from the

@@ -147,6 +147,9 @@ typedef struct qterm {
   double idf;
 } qterm;
 
+/* Evidence documents per candidate that count (decay 1/2: the 9th adds 0.4%). */
+#define MX_TOP 8
+
 struct mx_scratch {
   float *acc;          /* per document: BM25 sum of the need's terms */
   float *acc2;         /* per document: tf-idf dot product (cosine numerator) */
@@ -155,6 +158,9 @@ struct mx_scratch {
   uint32_t ntouched;
   uint8_t *mark;
   mx_hit *hits;
+  uint32_t *hit_of;    /* per unit: 1 + its index in hits, 0 = none yet */
+  float *topsc;        /* per hit: its best MX_TOP evidence scores, descending */
+  uint8_t *ntop;
   uint32_t nhits;
   qterm *q;
   int nq, capq;
@@ -173,7 +179,11 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   s->touched = calloc(n ? n : 1, sizeof(uint32_t));
   s->mark = calloc(n ? n : 1, 1);
   s->hits = calloc(mx->nunits ? mx->nunits : 1, sizeof(mx_hit));
-  if (!s->acc || !s->acc2 || !s->touched || !s->mark || !s->hits) {
+  size_t nu = mx->nunits ? mx->nunits : 1;
+  s->hit_of = calloc(nu, sizeof(uint32_t));
+  s->topsc = calloc(nu * MX_TOP, sizeof(float));
+  s->ntop = calloc(nu, 1);
+  if (!s->acc || !s->acc2 || !s->touched || !s->mark || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
     mx_scratch_free(s);
     return NULL;
   }
@@ -187,6 +197,9 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->touched);
   free(s->mark);
   free(s->hits);
+  free(s->hit_of);
+  free(s->topsc);
+  free(s->ntop);
   free(s->q);
   free(s);
 }
@@ -482,8 +495,74 @@ static double recency_factor(const mx_weights *w, const mx_coll *c, int year) {
   return 1 / (1 + w->recency * age);
 }
 
+/* Inserts v into a descending list of at most MX_TOP evidence scores. */
+static void top_insert(float *sc, uint8_t *n, float v) {
+  int pos = *n < MX_TOP ? (*n)++ : MX_TOP;
+  if (pos == MX_TOP) {
+    if (v <= sc[MX_TOP - 1]) return;
+    pos = MX_TOP - 1;
+  }
+  while (pos > 0 && sc[pos - 1] < v) {
+    sc[pos] = sc[pos - 1];
+    pos--;
+  }
+  sc[pos] = v;
+}
+
+/* The hit of unit u, created on first use (hit_of is 1-based, 0 = none). */
+static mx_hit *hit_for(mx_scratch *s, uint32_t u) {
+  uint32_t h = s->hit_of[u];
+  if (h) return &s->hits[h - 1];
+  mx_hit *x = &s->hits[s->nhits];
+  memset(x, 0, sizeof(*x));
+  x->unit = u;
+  x->best_doc = UINT32_MAX;
+  s->ntop[s->nhits] = 0;
+  s->hit_of[u] = ++s->nhits;
+  return x;
+}
+
+/* Keeps the best `keep` hits at the front (a bounded selection: O(n log keep)),
+** then sorts them. */
+static uint32_t select_best(const jb_match_index *mx, mx_hit *h, uint32_t n, uint32_t keep) {
+  if (keep && n > keep) {
+    /* heap of the best `keep`, worst on top */
+    for (uint32_t i = 0; i < n; i++) {
+      mx_hit x = h[i];
+      uint32_t size = i < keep ? i : keep;
+      if (i >= keep) {
+        if (cmp_hit(&x, &h[0], mx) >= 0) continue; /* not better than the worst kept */
+        size = keep;
+        /* replace the top and sift down */
+        uint32_t j = 0;
+        for (;;) {
+          uint32_t l = 2 * j + 1, r = l + 1, m = j;
+          const mx_hit *cur = m == j ? &x : &h[m];
+          if (l < size && cmp_hit(&h[l], cur, mx) > 0) { m = l; cur = &h[l]; }
+          if (r < size && cmp_hit(&h[r], cur, mx) > 0) { m = r; }
+          if (m == j) break;
+          h[j] = h[m];
+          j = m;
+        }
+        h[j] = x;
+        continue;
+      }
+      /* sift up into the heap h[0..i] */
+      uint32_t j = size;
+      while (j > 0 && cmp_hit(&h[(j - 1) / 2], &x, mx) < 0) {
+        h[j] = h[(j - 1) / 2];
+        j = (j - 1) / 2;
+      }
+      h[j] = x;
+    }
+    n = keep;
+  }
+  sort_hits(mx, h, n);
+  return n;
+}
+
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
-                  const mx_weights *w, const mx_need *need, unsigned types, int k,
+                  const mx_weights *w, const mx_need *need, unsigned types, int keep,
                   int apply_floor, mx_hit **hitsOut) {
   const mx_coll *c = &mx->supply;
   s->nq = 0;
@@ -501,59 +580,60 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   s->nq_need = s->nq;
   if (feedback(s, c, w)) return -1;
 
-  uint64_t nfam = family_bits(db, need->chains);
+  /* per unit, from the touched documents only: cost follows the matches,
+  ** not the size of the database */
   s->nhits = 0;
-  for (uint32_t ui = 0; ui < mx->nunits; ui++) {
-    const mx_unit *u = &mx->units[ui];
-    if (u->type == MX_NEED || !(types >> u->type & 1)) continue;
-    double best = 0, sum = 0, wgt = 1;
-    uint32_t bestdoc = u->ndocs ? u->doc0 : UINT32_MAX;
-    /* best evidence first: collect this unit's document scores */
-    double sc[8] = {0};
-    int nsc = 0;
-    for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) {
-      double v = s->mark[d] ? doc_score(s, c, w, d) * recency_factor(w, c, c->docs[d].year) : 0;
-      if (v > best) { best = v; bestdoc = d; }
-      if (v <= 0) continue;
-      /* keep the 8 best in descending order */
-      int pos = nsc < 8 ? nsc++ : 8;
-      if (pos == 8 && v <= sc[7]) continue;
-      if (pos == 8) pos = 7;
-      while (pos > 0 && sc[pos - 1] < v) { sc[pos] = sc[pos - 1]; pos--; }
-      sc[pos] = v;
-    }
-    for (int i = 0; i < nsc; i++, wgt *= w->evidence_decay) sum += wgt * sc[i];
-    mx_hit *h = &s->hits[s->nhits];
-    memset(h, 0, sizeof(*h));
-    h->unit = ui;
-    h->text = sum;
-    h->best_doc = bestdoc;
-    s->nhits++;
+  for (uint32_t i = 0; i < s->ntouched; i++) {
+    uint32_t d = s->touched[i];
+    uint32_t u = c->docs[d].unit;
+    if (!(types >> mx->units[u].type & 1)) continue;
+    double v = doc_score(s, c, w, d) * recency_factor(w, c, c->docs[d].year);
+    if (v <= 0) continue;
+    mx_hit *h = hit_for(s, u);
+    uint32_t hi = (uint32_t)(h - s->hits);
+    if (!s->ntop[hi] || v > s->topsc[hi * MX_TOP]) h->best_doc = d;
+    top_insert(&s->topsc[hi * MX_TOP], &s->ntop[hi], (float)v);
+  }
+  for (uint32_t i = 0; i < s->nhits; i++) {
+    double sum = 0, wgt = 1;
+    for (int j = 0; j < s->ntop[i]; j++, wgt *= w->evidence_decay) sum += wgt * s->topsc[i * MX_TOP + j];
+    s->hits[i].text = sum;
   }
   /* institutions also answer through their best expert */
   if (w->org_via_experts > 0 && (types >> MX_ORG & 1)) {
-    for (uint32_t i = 0; i < s->nhits; i++) {
+    uint32_t n0 = s->nhits;
+    for (uint32_t i = 0; i < n0; i++) {
       const mx_unit *u = &mx->units[s->hits[i].unit];
       if (u->type != MX_EXPERT || !u->org || s->hits[i].text <= 0) continue;
       int oi = mx_unit_find(mx, MX_ORG, u->org);
       if (oi < 0) continue;
-      for (uint32_t j = 0; j < s->nhits; j++)
-        if (s->hits[j].unit == (uint32_t)oi) {
-          double v = w->org_via_experts * s->hits[i].text;
-          if (v > s->hits[j].text) {
-            s->hits[j].text = v;
-            s->hits[j].via = s->hits[i].unit + 1;
-            s->hits[j].best_doc = s->hits[i].best_doc;
-          }
-          break;
-        }
+      double v = w->org_via_experts * s->hits[i].text;
+      mx_hit *o = hit_for(s, (uint32_t)oi);
+      if (v > o->text) {
+        o->text = v;
+        o->via = s->hits[i].unit + 1;
+        o->best_doc = s->hits[i].best_doc;
+      }
     }
   }
+  /* every unit of the types, also those that matched nothing (rap: every
+  ** expert must have a score for every paper) */
+  if (keep < 0)
+    for (uint32_t u = 0; u < mx->nunits; u++) {
+      const mx_unit *un = &mx->units[u];
+      if (un->type != MX_NEED && (types >> un->type & 1)) {
+        mx_hit *h = hit_for(s, u);
+        if (h->best_doc == UINT32_MAX && un->ndocs) h->best_doc = un->doc0;
+      }
+    }
+  for (uint32_t i = 0; i < s->nhits; i++) s->hit_of[s->hits[i].unit] = 0;
+
+  uint64_t nfam = family_bits(db, need->chains);
   uint32_t n = 0;
   for (uint32_t i = 0; i < s->nhits; i++) {
     mx_hit *h = &s->hits[i];
     const mx_unit *u = &mx->units[h->unit];
-    if (k > 0 && h->text <= 0) continue;
+    if (keep >= 0 && h->text <= 0) continue;
     if (need->chains && u->chains)
       h->chain = (need->chains & u->chains) ? 1.0 : (nfam & family_bits(db, u->chains)) ? 0.5 : 0;
     int lv = region_level(need->region, u->region);
@@ -564,7 +644,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     if (apply_floor && h->score < w->floor) continue;
     s->hits[n++] = *h;
   }
-  sort_hits(mx, s->hits, n);
+  n = select_best(mx, s->hits, n, keep > 0 ? (uint32_t)keep : 0);
   *hitsOut = s->hits;
   return (int)n;
 }
