@@ -150,6 +150,14 @@ struct jb_db {
   jb_tokenizer *tok;        /* for query analysis on this connection's thread */
   jb_lexicon *lex;          /* loaded on open */
   struct jb_match_index *mx;/* lazily loaded match index, or NULL */
+  /* prepared statements of the write path, reused across records (an
+  ** import prepares each once, not once per record) */
+  struct {
+    const char *sql;
+    sqlite3_stmt *st;
+  } cache[32];
+  int ncache;
+  int fts_active;           /* batched full-text indexing under way */
 };
 
 /* Prepares (cached by SQLite's statement cache is not available, so callers
@@ -157,10 +165,25 @@ struct jb_db {
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt,
                   jb_error *err);
 jb_status jb_db_exec(jb_db *db, const char *sql, jb_error *err);
+/* A statement prepared once per connection and reused; `sql` must be a
+** string constant (its address is the key). Do not finalize it: give it
+** back with jb_db_release(), which resets it and clears its bindings. */
+sqlite3_stmt *jb_db_cached(jb_db *db, const char *sql, jb_error *err);
+void jb_db_release(sqlite3_stmt *st);
 /* meta table access; get returns a malloc'd string or NULL. */
 char *jb_meta_get(jb_db *db, const char *key);
 jb_status jb_meta_set(jb_db *db, const char *key, const char *value,
                       jb_error *err);
+/* Batched full-text indexing for writers. Inside a write transaction:
+** jb_fts_begin() once; each new search document is noted with
+** jb_fts_pending_add(); jb_fts_flush() indexes the noted ones together
+** (before COMMIT, and before a pending document is changed or any is
+** deleted); jb_fts_end() at the end. */
+jb_status jb_fts_begin(jb_db *db, jb_error *err);
+jb_status jb_fts_pending_add(jb_db *db, sqlite3_int64 rowid, jb_error *err);
+int jb_fts_is_pending(jb_db *db, sqlite3_int64 rowid);
+jb_status jb_fts_flush(jb_db *db, jb_error *err);
+void jb_fts_end(jb_db *db);
 /* Bumps the data generation; the match index compares against it. */
 jb_status jb_db_touch(jb_db *db, jb_error *err);
 /* Makes sure the FTS index was built by this tokenizer; rebuilds otherwise

@@ -500,10 +500,13 @@ static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *o
     return rc;
   }
   rc = jb_db_ensure_fts(db, err);
+  if (!rc) rc = jb_fts_begin(db, err);
   if (!rc) {
     jb_status stop = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
     if (stop) rc = stop;
   }
+  if (!rc) rc = jb_fts_flush(db, err);
+  jb_fts_end(db);
   if (!rc && im.changes) rc = jb_db_touch(db, err);
   if (!rc) {
     int src_rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
@@ -589,6 +592,7 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
   jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
   if (rc) return rc;
   rc = jb_db_ensure_fts(db, err);
+  if (!rc) rc = jb_fts_begin(db, err);
   long i = 0;
   const cJSON *r;
   jb_error e;
@@ -600,6 +604,8 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
     cJSON_Delete(copy);
     if (one && failed(&im, one, &e)) rc = one;
   }
+  if (!rc) rc = jb_fts_flush(db, err);
+  jb_fts_end(db);
   if (!rc && im.changes) rc = jb_db_touch(db, err);
   if (!rc && sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
     rc = jb_err_db(err, db->db, sqlite3_errcode(db->db), "committing the import");

@@ -236,14 +236,15 @@ static jb_status check_string(vctx *v, const char *field, const char *s, size_t 
   return JB_OK;
 }
 
+static const char sql_org_exists[] = "SELECT 1 FROM org WHERE id=?1";
+static const char sql_expert_exists[] = "SELECT 1 FROM expert WHERE id=?1";
+
 static int ref_exists(jb_db *db, const char *table, const char *id) {
-  char sql[64];
-  snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id=?1", table);
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return -1;
+  sqlite3_stmt *st = jb_db_cached(db, !strcmp(table, "org") ? sql_org_exists : sql_expert_exists, NULL);
+  if (!st) return -1;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  jb_db_release(st);
   return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
 }
 
@@ -525,7 +526,7 @@ static void join_list(jb_buf *b, const cJSON *o, const char *k) {
 
 static jb_status step_done(jb_db *db, sqlite3_stmt *st, jb_error *err, const char *doing) {
   int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  jb_db_release(st);
   if (rc != SQLITE_DONE) return jb_err_db(err, db->db, rc, doing);
   return JB_OK;
 }
@@ -534,11 +535,23 @@ static jb_status put_sdoc(jb_db *db, const char *kind, const char *ref, const ch
                           const char *title, const char *keywords, const char *body,
                           jb_error *err) {
   sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db,
+  /* Changing a document that is not indexed yet would make the update
+  ** trigger delete terms FTS5 never saw (a corrupt index): index first. */
+  if (!(st = jb_db_cached(db, "SELECT rowid FROM sdoc WHERE kind=?1 AND ref=?2 AND sub=?3", err))) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+  int exists = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_int64 rowid = exists ? sqlite3_column_int64(st, 0) : 0;
+  jb_db_release(st);
+  if (exists && jb_fts_is_pending(db, rowid)) {
+    jb_status frc = jb_fts_flush(db, err);
+    if (frc) return frc;
+  }
+  if (!(st = jb_db_cached(db,
                     "INSERT INTO sdoc(kind, ref, sub, title, keywords, body) VALUES(?1,?2,?3,?4,?5,?6) "
                     "ON CONFLICT(kind, ref, sub) DO UPDATE SET title=excluded.title, "
-                    "keywords=excluded.keywords, body=excluded.body",
-                    &st, err))
+                    "keywords=excluded.keywords, body=excluded.body", err)))
     return JB_ERR_DB;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
@@ -546,32 +559,41 @@ static jb_status put_sdoc(jb_db *db, const char *kind, const char *ref, const ch
   sqlite3_bind_text(st, 4, title ? title : "", -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 5, keywords ? keywords : "", -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 6, body ? body : "", -1, SQLITE_STATIC);
-  return step_done(db, st, err, "writing the search index");
+  jb_status rc = step_done(db, st, err, "writing the search index");
+  if (rc || exists) return rc; /* an existing row: the update trigger re-indexed it */
+  if (db->fts_active) return jb_fts_pending_add(db, sqlite3_last_insert_rowid(db->db), err);
+  /* a writer outside a batch indexes the new row at once */
+  if (!(st = jb_db_cached(db,
+                          "INSERT INTO sdoc_fts(rowid, title, keywords, body) SELECT rowid, title, keywords, body"
+                          " FROM sdoc WHERE rowid = ?1",
+                          err)))
+    return JB_ERR_DB;
+  sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(db->db));
+  return step_done(db, st, err, "indexing a search document");
 }
 
 /* The stored doc of an existing record, or NULL. */
 static char *existing_doc(jb_db *db, const char *sql, const char *k1, const char *k2,
                           const char *k3) {
-  sqlite3_stmt *st = NULL;
   char *doc = NULL;
-  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return NULL;
+  sqlite3_stmt *st = jb_db_cached(db, sql, NULL);
+  if (!st) return NULL;
   sqlite3_bind_text(st, 1, k1, -1, SQLITE_STATIC);
   if (k2) sqlite3_bind_text(st, 2, k2, -1, SQLITE_STATIC);
   if (k3) sqlite3_bind_text(st, 3, k3, -1, SQLITE_STATIC);
   if (sqlite3_step(st) == SQLITE_ROW) doc = jb_strdup((const char *)sqlite3_column_text(st, 0));
-  sqlite3_finalize(st);
+  jb_db_release(st);
   return doc;
 }
 
 static jb_status store_org(jb_db *db, const cJSON *r, const char *doc, jb_error *err) {
   sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db,
+  if (!(st = jb_db_cached(db,
                     "INSERT INTO org(id,name,kind,subkind,region,parent,chains,keywords,description,doc)"
                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(id) DO UPDATE SET"
                     " name=excluded.name, kind=excluded.kind, subkind=excluded.subkind,"
                     " region=excluded.region, parent=excluded.parent, chains=excluded.chains,"
-                    " keywords=excluded.keywords, description=excluded.description, doc=excluded.doc",
-                    &st, err))
+                    " keywords=excluded.keywords, description=excluded.description, doc=excluded.doc", err)))
     return JB_ERR_DB;
   static const char *const cols[] = {"id", "name", "kind", "subkind", "region", "parent"};
   for (int i = 0; i < 6; i++) bind_str(st, i + 1, r, cols[i]);
@@ -595,15 +617,14 @@ static jb_status store_org(jb_db *db, const cJSON *r, const char *doc, jb_error 
 
 static jb_status store_need(jb_db *db, const cJSON *r, const char *doc, jb_error *err) {
   sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db,
+  if (!(st = jb_db_cached(db,
                     "INSERT INTO need(id,org,title,text,keywords,chains,budget,deadline,status,list,"
                     "team_size,created,doc) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,coalesce(?9,'open'),?10,"
                     "coalesce(?11,0),?12,?13) ON CONFLICT(id) DO UPDATE SET org=excluded.org,"
                     " title=excluded.title, text=excluded.text, keywords=excluded.keywords,"
                     " chains=excluded.chains, budget=excluded.budget, deadline=excluded.deadline,"
                     " status=excluded.status, list=excluded.list, team_size=excluded.team_size,"
-                    " created=excluded.created, doc=excluded.doc",
-                    &st, err))
+                    " created=excluded.created, doc=excluded.doc", err)))
     return JB_ERR_DB;
   bind_str(st, 1, r, "id");
   bind_str(st, 2, r, "org");
@@ -630,14 +651,13 @@ static jb_status store_need(jb_db *db, const cJSON *r, const char *doc, jb_error
 
 static jb_status store_achievement(jb_db *db, const cJSON *r, const char *doc, jb_error *err) {
   sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db,
+  if (!(st = jb_db_cached(db,
                     "INSERT INTO achievement(id,title,text,keywords,kind,expert,org,maturity,chains,year,doc)"
                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(id) DO UPDATE SET"
                     " title=excluded.title, text=excluded.text, keywords=excluded.keywords,"
                     " kind=excluded.kind, expert=excluded.expert, org=excluded.org,"
                     " maturity=excluded.maturity, chains=excluded.chains, year=excluded.year,"
-                    " doc=excluded.doc",
-                    &st, err))
+                    " doc=excluded.doc", err)))
     return JB_ERR_DB;
   bind_str(st, 1, r, "id");
   bind_str(st, 2, r, "title");
@@ -665,11 +685,10 @@ static jb_status store_one_evidence(jb_db *db, const char *expert, const cJSON *
   sqlite3_stmt *st = NULL;
   char *doc = cJSON_PrintUnformatted(p);
   if (!doc) return JB_ERR_NOMEM;
-  if (jb_db_prepare(db,
+  if (!(st = jb_db_cached(db,
                     "INSERT INTO evidence(expert,id,kind,title,abstract,year,doc) VALUES(?1,?2,?3,?4,?5,?6,?7)"
                     " ON CONFLICT(expert,id) DO UPDATE SET kind=excluded.kind, title=excluded.title,"
-                    " abstract=excluded.abstract, year=excluded.year, doc=excluded.doc",
-                    &st, err)) {
+                    " abstract=excluded.abstract, year=excluded.year, doc=excluded.doc", err))) {
     free(doc);
     return JB_ERR_DB;
   }
@@ -689,14 +708,13 @@ static jb_status store_one_evidence(jb_db *db, const char *expert, const cJSON *
 static char *evidence_docs(jb_db *db, const char *expert) {
   sqlite3_stmt *st = NULL;
   jb_buf b = {0};
-  if (sqlite3_prepare_v2(db->db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", -1, &st, NULL))
-    return NULL;
+  if (!(st = jb_db_cached(db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", NULL))) return NULL;
   sqlite3_bind_text(st, 1, expert, -1, SQLITE_STATIC);
   while (sqlite3_step(st) == SQLITE_ROW) {
     jb_buf_adds(&b, (const char *)sqlite3_column_text(st, 0));
     jb_buf_addc(&b, '\n');
   }
-  sqlite3_finalize(st);
+  jb_db_release(st);
   jb_buf_str(&b);
   return b.p;
 }
@@ -707,13 +725,12 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
   jb_status rc = JB_OK;
   if (!doc_same) {
     sqlite3_stmt *st = NULL;
-    if (jb_db_prepare(db,
+    if (!(st = jb_db_cached(db,
                       "INSERT INTO expert(id,name,org,rank,fields,keywords,bio,programs,region,capacity,doc)"
                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,coalesce(?10,1),?11) ON CONFLICT(id) DO UPDATE SET"
                       " name=excluded.name, org=excluded.org, rank=excluded.rank, fields=excluded.fields,"
                       " keywords=excluded.keywords, bio=excluded.bio, programs=excluded.programs,"
-                      " region=excluded.region, capacity=excluded.capacity, doc=excluded.doc",
-                      &st, err))
+                      " region=excluded.region, capacity=excluded.capacity, doc=excluded.doc", err)))
       return JB_ERR_DB;
     bind_str(st, 1, r, "id");
     bind_str(st, 2, r, "name");
@@ -758,10 +775,11 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
   if (same) return JB_OK;
   *changed = 1;
   sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db, "DELETE FROM sdoc WHERE kind='evidence' AND ref=?1", &st, err)) return JB_ERR_DB;
+  if ((rc = jb_fts_flush(db, err))) return rc; /* the delete trigger needs them indexed */
+  if (!(st = jb_db_cached(db, "DELETE FROM sdoc WHERE kind='evidence' AND ref=?1", err))) return JB_ERR_DB;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   if ((rc = step_done(db, st, err, "replacing evidence"))) return rc;
-  if (jb_db_prepare(db, "DELETE FROM evidence WHERE expert=?1", &st, err)) return JB_ERR_DB;
+  if (!(st = jb_db_cached(db, "DELETE FROM evidence WHERE expert=?1", err))) return JB_ERR_DB;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   if ((rc = step_done(db, st, err, "replacing evidence"))) return rc;
   cJSON_ArrayForEach(p, papers) {
@@ -773,11 +791,10 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
 static jb_status store_relation(jb_db *db, const cJSON *r, const char *kind, const char *doc,
                                 jb_error *err) {
   sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db,
+  if (!(st = jb_db_cached(db,
                     "INSERT INTO relation(kind,expert,org,year,note,doc) VALUES(?1,?2,?3,?4,?5,?6)"
                     " ON CONFLICT(kind,expert,org) DO UPDATE SET year=excluded.year,"
-                    " note=excluded.note, doc=excluded.doc",
-                    &st, err))
+                    " note=excluded.note, doc=excluded.doc", err)))
     return JB_ERR_DB;
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
   bind_str(st, 2, r, "expert");
