@@ -310,6 +310,20 @@ static jb_status load_targets(arun *r, jb_error *err) {
 
 /* ---------------------------------------------------------------- edges */
 
+static int edge_by_score(const void *x, const void *y) {
+  const as_edge *a = x, *b = y;
+  if (a->score != b->score) return a->score > b->score ? -1 : 1;
+  if (a->task != b->task) return a->task < b->task ? -1 : 1;
+  return (a->agent > b->agent) - (a->agent < b->agent);
+}
+
+static int edge_by_pair(const void *x, const void *y) {
+  const as_edge *a = x, *b = y;
+  if (a->task != b->task) return a->task < b->task ? -1 : 1;
+  if (a->agent != b->agent) return a->agent < b->agent ? -1 : 1;
+  return a->score > b->score ? -1 : a->score < b->score;
+}
+
 static int edge_add(arun *r, int task_i, int agent, double score, unsigned flags) {
   if (r->ne == r->cape) {
     size_t cap = r->cape ? r->cape * 2 : 1024;
@@ -590,6 +604,48 @@ static cJSON *manifest(arun *r, const as_problem *p) {
   return m;
 }
 
+/* The simple alternative staff would use by hand: best pair first, while
+** the challenge has a free slot and the expert capacity (staff-fixed pairs
+** first). Reported beside the optimum so its worth is visible. */
+static double greedy_total(const as_problem *p, int *matched) {
+  as_edge *e = malloc(sizeof(as_edge) * (p->nedges ? p->nedges : 1));
+  int *slots = calloc((size_t)(p->ntasks ? p->ntasks : 1), sizeof(int));
+  int *used = calloc((size_t)(p->nagents ? p->nagents : 1), sizeof(int));
+  double total = 0;
+  *matched = 0;
+  if (e && slots && used) {
+    memcpy(e, p->edges, sizeof(as_edge) * p->nedges);
+    /* one edge per (challenge, expert): the best, with the flags of all */
+    jb_qsort(e, p->nedges, sizeof(as_edge), edge_by_pair);
+    size_t n = 0;
+    for (size_t i = 0; i < p->nedges; i++) {
+      if (n && e[n - 1].task == e[i].task && e[n - 1].agent == e[i].agent) {
+        e[n - 1].flags |= e[i].flags;
+        continue;
+      }
+      e[n++] = e[i];
+    }
+    as_problem q = *p;
+    q.nedges = n;
+    p = &q;
+    jb_qsort(e, p->nedges, sizeof(as_edge), edge_by_score);
+    for (int pass = 0; pass < 2; pass++)
+      for (size_t i = 0; i < p->nedges; i++) {
+        int fixed = (e[i].flags & (AS_EDGE_FIXED | AS_EDGE_FIXED_LEAD)) != 0;
+        if (fixed != (pass == 0) || (e[i].flags & AS_EDGE_FORBIDDEN) || e[i].score < p->min_score) continue;
+        int t = e[i].task, a = e[i].agent;
+        if (slots[t] > (p->members ? p->members[t] : 0) || used[a] >= (p->capacity ? p->capacity[a] : 1)) continue;
+        total += (slots[t] ? p->member_weight : p->lead_weight) * e[i].score;
+        *matched += slots[t]++ == 0;
+        used[a]++;
+      }
+  }
+  free(e);
+  free(slots);
+  free(used);
+  return total;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static void arun_free(arun *r) {
@@ -749,6 +805,11 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     cJSON_AddNumberToObject(obj, "matched", res->matched);
     if (res->max_matched >= 0) cJSON_AddNumberToObject(obj, "max_matched", res->max_matched);
     cJSON_AddNumberToObject(obj, "min_lead_score", round(res->min_lead_score * 1e6) / 1e6);
+    int gm = 0;
+    double g = greedy_total(&p, &gm);
+    cJSON *gr = cJSON_AddObjectToObject(obj, "greedy");
+    cJSON_AddNumberToObject(gr, "value", round(g * 1e6) / 1e6);
+    cJSON_AddNumberToObject(gr, "matched", gm);
     cJSON *bind = cJSON_AddObjectToObject(out, "binding");
     cJSON *full = cJSON_AddArrayToObject(bind, "experts_at_capacity");
     for (size_t i = 0; i < res->nagents_full; i++)

@@ -154,9 +154,18 @@ static jb_status migrate(jb_db *db, jb_error *err) {
   }
   if (version == latest) return JB_OK;
   if (db->readonly) {
-    jb_err_set(err, JB_ERR_DB, "%s: database needs a schema upgrade; open it writable once",
-               db->path);
-    return JB_ERR_DB;
+    /* upgrade through a short-lived writable connection, then read on */
+    jb_open_opts o = {0};
+    o.lexicon_dir = "";
+    jb_db *w = NULL;
+    jb_status rc = jb_db_open(db->path, &o, &w, err);
+    jb_db_close(w);
+    if (rc) {
+      jb_err_set(err, JB_ERR_DB, "%s: database needs a schema upgrade and cannot be opened for writing",
+                 db->path);
+      return JB_ERR_DB;
+    }
+    return JB_OK;
   }
   for (int v = version; v < latest; v++) {
     jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
