@@ -10,3 +10,9 @@ scripts/build.sh -DJIEBANG_WERROR=ON
 BUILD_DIR=build-asan scripts/build.sh -DJIEBANG_SANITIZE=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
 # The quality and crash suites measure processes, not new code paths: once is enough.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash")
+# Fuzzing (libFuzzer, clang): every saved reproducer and seed through every
+# harness must pass; then 60 s of exploration per harness. A new finding in
+# that short, random run is reported (build-fuzz/artifacts/) but does not
+# fail the run: it is saved to tests/fuzz/regress/ and from then on it does.
+scripts/fuzz.sh 0
+FUZZ_JOBS=2 scripts/fuzz.sh 60 || echo "test.sh: fuzzing found new inputs: see build-fuzz/artifacts/ and build-fuzz/logs/" >&2

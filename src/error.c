@@ -34,6 +34,26 @@ const char *jb_status_name(jb_status rc) {
   return status_table[rc].name;
 }
 
+/* Messages quote user input and are cut to fit: whatever was cut or quoted,
+** what comes out is valid UTF-8 (invalid or cut sequences are dropped), so a
+** JSON response or a terminal never receives broken text. */
+static void utf8_clean(char *s) {
+  unsigned char *r = (unsigned char *)s, *w = r;
+  size_t n = strlen(s);
+  while (*r) {
+    uint32_t cp;
+    int l = jb_utf8_decode(r, n - (size_t)(r - (unsigned char *)s), &cp);
+    if (!l) {
+      r++;
+      continue;
+    }
+    memmove(w, r, (size_t)l);
+    w += l;
+    r += l;
+  }
+  *w = 0;
+}
+
 void jb_error_clear(jb_error *err) {
   if (err) memset(err, 0, sizeof(*err));
 }
@@ -46,6 +66,7 @@ void jb_err_set(jb_error *err, jb_status code, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err->message, sizeof(err->message), fmt, ap);
   va_end(ap);
+  utf8_clean(err->message);
 }
 
 void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
@@ -68,6 +89,9 @@ void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
     snprintf(err->message, sizeof(err->message), "%s%s: %s", where, field, what);
   else
     snprintf(err->message, sizeof(err->message), "%s%s", where, what);
+  utf8_clean(err->message);
+  utf8_clean(err->file);
+  utf8_clean(err->field);
 }
 
 jb_status jb_err_db(jb_error *err, sqlite3 *db, int rc, const char *doing) {

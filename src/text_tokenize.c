@@ -225,11 +225,14 @@ int jb_tokenize(jb_tokenizer *t, int mode, const char *text, int n, void *ctx,
         else if (f == '+' && st.wn <= 3 && st.wletters == st.wn &&
                  (nx == '+' || jb_char_class(nx) == 0))
           join = 1; /* C++ */
-        else if (f == '+' && last == '+') join = 1;
+        else if (f == '+' && last == '+' && st.wn >= 2 && st.w[st.wn - 2] != '+') join = 1; /* two at most */
         else if (f == '#' && st.wn == 1 && st.wletters == 1 && jb_char_class(nx) == 0)
           join = 1; /* C#, F# */
       }
-      if (join) {
+      if (join && st.wn >= JB_WORD_MAX) {
+        st.wfull = 1; /* the mark would not fit: the word is cut here */
+        st.wend = i + l;
+      } else if (join) {
         st.w[st.wn++] = (char)f;
         st.wend = i + l;
         st.wdigits++; /* a mark keeps the word out of the stemmer, like a digit */

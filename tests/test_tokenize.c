@@ -59,6 +59,8 @@ TEST(mixed_scripts) {
   expect(JB_TOKENIZE_QUERY, "3DP砂型打印", "3dp 砂型 型打 打印");
   expect(JB_TOKENIZE_QUERY, "GB/T 1234", "gb t 1234");
   expect(JB_TOKENIZE_QUERY, "C919 C++ C# 0.5mm", "c919 c++ c# 0.5mm");
+  /* found by fuzzing: a run of '+' once overflowed the word buffer */
+  expect(JB_TOKENIZE_QUERY, "c+++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++", "c++");
 }
 
 TEST(folding_and_stemming) {
