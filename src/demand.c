@@ -152,7 +152,7 @@ void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, f
     uint32_t t = v->term[i];
     double idf = demand_idf(c, t);
     for (uint32_t j = 0; j < c->npost[t]; j++) {
-      const mx_posting *p = &c->post[t][j];
+      const mx_posting *p = &mx_postings(c, t)[j];
       if (sim[p->doc] == 0) touched[(*ntouched)++] = p->doc;
       sim[p->doc] += (float)(v->w[i] * (1 + log(p->tf)) * idf);
     }

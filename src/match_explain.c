@@ -585,7 +585,7 @@ static jb_status match_reverse(match_run *m, const jb_match_opts *o, cJSON *out,
       double idf = log(1.0 + (dem->ndocs - df + 0.5) / (df + 0.5));
       double qw = f->tf / (doc->len > 0 ? doc->len : 1) * idf;
       for (uint32_t p = 0; p < dem->npost[f->term]; p++) {
-        const mx_posting *ps = &dem->post[f->term][p];
+        const mx_posting *ps = &mx_postings(dem, f->term)[p];
         acc[ps->doc] += qw * idf * ps->tf * (m->w.k1 + 1) /
                         (ps->tf + m->w.k1 * (1 - m->w.b + m->w.b * dem->docs[ps->doc].len / dem->avglen));
       }

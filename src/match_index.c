@@ -301,30 +301,30 @@ static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int prof
     if (t >= c->nterms_alloc) {
       uint32_t na = c->nterms_alloc ? c->nterms_alloc : 4096;
       while (na <= t) na *= 2;
-      mx_posting **p = realloc(c->post, sizeof(*p) * na);
+      mx_posting **p = realloc(c->bpost, sizeof(*p) * na);
       if (!p) return -1;
-      c->post = p;
+      c->bpost = p;
       uint32_t *np = realloc(c->npost, sizeof(uint32_t) * na);
       if (!np) return -1;
       c->npost = np;
-      uint32_t *cp = realloc(c->cappost, sizeof(uint32_t) * na);
+      uint32_t *cp = realloc(c->bcap, sizeof(uint32_t) * na);
       if (!cp) return -1;
-      c->cappost = cp;
+      c->bcap = cp;
       for (uint32_t k = c->nterms_alloc; k < na; k++) {
-        c->post[k] = NULL;
-        c->npost[k] = c->cappost[k] = 0;
+        c->bpost[k] = NULL;
+        c->npost[k] = c->bcap[k] = 0;
       }
       c->nterms_alloc = na;
     }
-    if (c->npost[t] == c->cappost[t]) {
-      uint32_t cap = c->cappost[t] ? c->cappost[t] * 2 : 4;
-      mx_posting *p = realloc(c->post[t], sizeof(*p) * cap);
+    if (c->npost[t] == c->bcap[t]) {
+      uint32_t cap = c->bcap[t] ? c->bcap[t] * 2 : 4;
+      mx_posting *p = realloc(c->bpost[t], sizeof(*p) * cap);
       if (!p) return -1;
-      c->post[t] = p;
-      c->cappost[t] = cap;
+      c->bpost[t] = p;
+      c->bcap[t] = cap;
     }
-    c->post[t][c->npost[t]].doc = c->ndocs;
-    c->post[t][c->npost[t]].tf = tf;
+    c->bpost[t][c->npost[t]].doc = c->ndocs;
+    c->bpost[t][c->npost[t]].tf = tf;
     c->npost[t]++;
     i = j;
   }
@@ -334,11 +334,37 @@ static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int prof
   return 0;
 }
 
+/* One flat postings array: less memory than a growing array per term, and
+** the form the index file stores. */
+static int flatten(mx_coll *c) {
+  c->off = malloc(sizeof(uint64_t) * ((size_t)c->nterms_alloc + 1));
+  if (!c->off) return -1;
+  uint64_t total = 0;
+  for (uint32_t t = 0; t < c->nterms_alloc; t++) {
+    c->off[t] = total;
+    total += c->npost[t];
+  }
+  c->off[c->nterms_alloc] = total;
+  c->post = malloc(sizeof(mx_posting) * (total ? total : 1));
+  if (!c->post) return -1;
+  for (uint32_t t = 0; t < c->nterms_alloc; t++) {
+    if (c->npost[t]) memcpy(c->post + c->off[t], c->bpost[t], sizeof(mx_posting) * c->npost[t]);
+    free(c->bpost[t]);
+  }
+  free(c->bpost);
+  free(c->bcap);
+  c->bpost = NULL;
+  c->bcap = NULL;
+  return 0;
+}
+
 static void coll_free(mx_coll *c) {
-  for (uint32_t i = 0; i < c->nterms_alloc; i++) free(c->post[i]);
+  for (uint32_t i = 0; c->bpost && i < c->nterms_alloc; i++) free(c->bpost[i]);
+  free(c->bpost);
+  free(c->bcap);
   free(c->post);
+  free(c->off);
   free(c->npost);
-  free(c->cappost);
   free(c->docs);
   free(c->fwd);
 }
@@ -652,6 +678,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
 
   for (int c = 0; c < 2; c++) {
     mx_coll *co = c ? &mx->demand : &mx->supply;
+    if (flatten(co)) goto oom;
     for (uint32_t i = 0; i < co->ndocs; i++) {
       mx_doc *d = &co->docs[i];
       if (d->year > co->maxyear) co->maxyear = d->year;
@@ -741,7 +768,13 @@ const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *exp
 }
 
 jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
-  char *gen = jb_meta_get(db, "generation");
+  /* the state: this database's identity and its data generation */
+  char *g = jb_meta_get(db, "generation"), *inst = jb_meta_get(db, "instance");
+  jb_buf state = {0};
+  jb_buf_printf(&state, "%s:%s", inst ? inst : "", g ? g : "0");
+  free(g);
+  free(inst);
+  char *gen = state.p;
   uint64_t lh = jb_lexicon_hash(db->lex);
   if (db->mx && gen && db->mx->generation && !strcmp(gen, db->mx->generation) && db->mx->lexhash == lh &&
       db->mx->fw[0] == w->w_title && db->mx->fw[1] == w->w_keywords && db->mx->fw[2] == w->w_body &&
@@ -759,6 +792,19 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
+  /* the index file, when it was built from this very state */
+  jb_match_index *loaded = mx_load(db, w, gen ? gen : "0");
+  if (loaded && load_stopwords(loaded, db->tok)) {
+    jb_match_index_free(loaded);
+    loaded = NULL;
+  }
+  if (loaded) {
+    jb_match_index_free(mx);
+    free(gen);
+    db->mx = loaded;
+    *ppMx = loaded;
+    return JB_OK;
+  }
   /* one read transaction: a consistent snapshot while imports go on */
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
   jb_status rc = build(db, mx, w, err);
@@ -774,6 +820,7 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   }
   mx->generation = gen ? gen : jb_strdup("0");
   mx->lexhash = lh;
+  mx_save(db, mx); /* best effort: a read-only directory just means no file */
   db->mx = mx;
   *ppMx = mx;
   return JB_OK;

@@ -43,13 +43,19 @@ typedef struct mx_coll {
   uint32_t ndocs, capdocs;
   mx_fwd *fwd;
   size_t nfwd, capfwd;
-  /* postings per term id (term ids are global, see mx_terms) */
-  mx_posting **post;
-  uint32_t *npost, *cappost;
+  /* postings of term t (term ids are global, see mx_terms): npost[t] of
+  ** them at post + off[t], one flat array once built */
+  mx_posting *post;
+  uint64_t *off;
+  uint32_t *npost;
   uint32_t nterms_alloc;
+  mx_posting **bpost;  /* while building: one growing array per term */
+  uint32_t *bcap;
   double avglen;
   int maxyear;         /* newest dated document: recency is relative to it */
 } mx_coll;
+
+static inline const mx_posting *mx_postings(const mx_coll *c, uint32_t t) { return c->post + c->off[t]; }
 
 typedef struct mx_unit {
   uint8_t type;        /* mx_type */
@@ -113,6 +119,11 @@ jb_status mx_get(jb_db *db, const struct mx_weights *w, jb_match_index **ppMx, j
 typedef int (*mx_feature_cb)(void *ctx, const char *f, int n, int kind, int start, int end);
 int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, int unigrams,
                 void *ctx, mx_feature_cb cb);
+/* The index kept beside the database (DB.mx) so that a process need not
+** rebuild it (match_store.c). Load returns NULL when the file is absent or
+** was built from another state; save writes atomically (temp + rename). */
+jb_match_index *mx_load(jb_db *db, const struct mx_weights *w, const char *generation);
+int mx_save(jb_db *db, const jb_match_index *mx);
 /* Term id of a normalized token, or UINT32_MAX. */
 uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);
 /* 1 when a normalized token carries no topic: stopword, number, lone CJK char. */

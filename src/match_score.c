@@ -323,7 +323,7 @@ static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, in
   for (int i = from; i < s->nq; i++) {
     const qterm *q = &s->q[i];
     double f = q->qw * q->idf;
-    const mx_posting *p = c->post[q->term];
+    const mx_posting *p = mx_postings(c, q->term);
     uint32_t np = c->npost[q->term];
     for (uint32_t j = 0; j < np; j++) {
       uint32_t d = p[j].doc;

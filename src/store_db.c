@@ -9,6 +9,8 @@
 #include "jb_int.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Schema migrations, applied in order; PRAGMA user_version counts them. Never
 ** edit a released entry: add a new one. */
@@ -252,6 +254,24 @@ jb_status jb_db_ensure_fts(jb_db *db, jb_error *err) {
   return rc;
 }
 
+/* A random identity for this database, made once. The match index file
+** names it with the data generation: a database deleted and imported again
+** restarts its generation count, but never has the same identity. */
+static jb_status ensure_instance(jb_db *db, jb_error *err) {
+  char *v = jb_meta_get(db, "instance");
+  if (v) {
+    free(v);
+    return JB_OK;
+  }
+  uint64_t r = 0;
+  FILE *f = fopen("/dev/urandom", "rb");
+  if (!f || fread(&r, sizeof(r), 1, f) != 1) r = jb_hash64(db->path, strlen(db->path), (uint64_t)time(NULL) ^ (uint64_t)getpid());
+  if (f) fclose(f);
+  char hex[32];
+  snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)r);
+  return jb_meta_set(db, "instance", hex, err);
+}
+
 static const char *lexicon_dir(const jb_open_opts *opts) {
   if (opts && opts->lexicon_dir) return opts->lexicon_dir;
   const char *env = getenv("JIEBANG_LEXICON");
@@ -306,6 +326,7 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
   }
   if ((rc = jb_lexicon_load(lexicon_dir(opts), db->tok, &db->lex, err))) goto done;
   if (!db->readonly && (rc = jb_db_ensure_fts(db, err))) goto done;
+  if (!db->readonly && (rc = ensure_instance(db, err))) goto done;
 done:
   if (rc) {
     jb_db_close(db);
@@ -390,9 +411,13 @@ jb_status jb_db_reindex(jb_db *db, jb_error *err) {
   if (!rc) rc = jb_meta_set(db, "fts_tokenizer", JB_TOKENIZER_VERSION, err);
   if (!rc) rc = jb_db_exec(db, "COMMIT", err);
   if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-  /* forget the match index: the next match rebuilds it */
+  /* forget the match index, in memory and on disk: the next match rebuilds it */
   jb_match_index_free(db->mx);
   db->mx = NULL;
+  jb_buf mxp = {0};
+  jb_buf_printf(&mxp, "%s.mx", db->path);
+  unlink(jb_buf_str(&mxp));
+  jb_buf_free(&mxp);
   return rc;
 }
 

@@ -250,6 +250,51 @@ TEST(batch_deterministic_and_sharded) {
   free(a); free(b); free(c); free(s1); free(s2); free(s3); free(cat); free(csv); free(jl);
 }
 
+/* The index file beside the database: read back, it gives the same answers;
+** built from another state or damaged, it is ignored and rebuilt. */
+TEST(index_file) {
+  jb_match_opts o = {0};
+  o.need_id = "need-0058";
+  o.k = 10;
+  jb_status rc;
+  cJSON *a = match(&o, &rc);
+  char *sa = cJSON_PrintUnformatted(a);
+  jb_db_close(db);
+  char mxpath[600];
+  snprintf(mxpath, sizeof(mxpath), "%s.mx", tmp_path("match.db"));
+  CHECK(access(mxpath, F_OK) == 0, "index file written: %s", mxpath);
+  db = open_db("match.db", 0);
+  cJSON *b = match(&o, &rc);
+  char *sb = cJSON_PrintUnformatted(b);
+  CHECK(!strcmp(sa, sb), "same results from the index file");
+  /* damaged: cut in half */
+  jb_db_close(db);
+  FILE *f = fopen(mxpath, "r+b");
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  fclose(f);
+  CHECK(truncate(mxpath, len / 2) == 0, "truncate");
+  db = open_db("match.db", 0);
+  cJSON *c = match(&o, &rc);
+  char *sc = cJSON_PrintUnformatted(c);
+  CHECK(rc == JB_OK && !strcmp(sa, sc), "a damaged index file is rebuilt, same results");
+  /* new data: the file is stale, a new expert is found */
+  const char *path = tmp_path("newexpert.jsonl");
+  write_file(path, "{\"type\":\"expert\",\"id\":\"exp-new\",\"name\":\"新专家\",\"papers\":[{\"id\":\"x\","
+                   "\"title\":\"禾花鲤种质提纯与苗种规模化繁育\",\"abstract\":\"禾花鲤 种质提纯 苗种 规模化繁育\"}]}\n");
+  jb_error err;
+  CHECK(jb_import_files(db, &path, 1, NULL, NULL, &err) == JB_OK, "import: %s", err.message);
+  cJSON *d = match(&o, &rc);
+  CHECK(find_result(d, "exp-new") != NULL, "the new expert is matched after an import");
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  cJSON_Delete(c);
+  cJSON_Delete(d);
+  free(sa);
+  free(sb);
+  free(sc);
+}
+
 int main(void) {
   db = open_db("match.db", 1);
   jb_import_stats st = {0};
@@ -259,6 +304,7 @@ int main(void) {
   RUN(why_not_reasons);
   RUN(ad_hoc_text_and_reverse);
   RUN(batch_deterministic_and_sharded);
+  RUN(index_file);
   jb_db_close(db);
   return test_report();
 }

@@ -31,6 +31,7 @@ static inline jb_db *open_db(const char *name, int fresh) {
     unlink(p);
     snprintf(x, sizeof(x), "%s-wal", p); unlink(x);
     snprintf(x, sizeof(x), "%s-shm", p); unlink(x);
+    snprintf(x, sizeof(x), "%s.mx", p); unlink(x);
   }
   jb_db *db = NULL;
   jb_error err;

@@ -182,7 +182,7 @@ long jbf_db_generation(jb_db *db) {
 ** reloading the lexicon) costs several. The engine's one cache, the match
 ** index, is keyed by the data generation; that goes back with the data and
 ** the next write would bring the same number with other content, so the
-** index is dropped here as a reopen would. */
+** index is dropped here, in memory and on disk. */
 jb_db *jbf_db_restore(jb_db *db) {
   JBF_CHECK(db == open_db && open_which >= 0, "restoring a database jbf_db_open did not open");
   if (sqlite3_get_autocommit(db->db)) {
@@ -192,11 +192,16 @@ jb_db *jbf_db_restore(jb_db *db) {
     if (rc == SQLITE_DONE) {
       jb_match_index_free(db->mx);
       db->mx = NULL;
+      /* ... and so is its copy on disk (match_store.c), for the same reason */
+      char mx[4096 + 256];
+      snprintf(mx, sizeof(mx), "%s.mx", db->path);
+      unlink(mx);
       return open_db;
     }
   }
   /* A transaction left open, or the backup failed: start from the file. */
   jb_db_close(open_db);
+  unlink(jbf_path("work.db.mx"));
   open_db = NULL;
   open_db = open_work_copy(open_which);
   return open_db;

@@ -10,12 +10,39 @@
 **     (unless the whole line is refused as a parse error, id null).
 ** An "import" request writes: the database must then still pass jb_db_check,
 ** and is put back to the fixture so that the next input sees the same state.
+**
+** And no line may make the engine open a file: the protocol's client is not
+** the server's user, and a path in a request (an error quotes the line it
+** stopped at) would let it read any file the server can. The harness is
+** linked with -Wl,--wrap=fopen (scripts/fuzz.sh, CMakeLists.txt), so every
+** fopen() of the engine comes through here while a line is being served.
 */
 #include "fuzz_common.h"
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static jb_db *db;
+static int serving;      /* inside jb_serve_line */
+static char opened[256]; /* the first file it tried to open */
+
+FILE *__real_fopen(const char *path, const char *mode);
+FILE *__wrap_fopen(const char *path, const char *mode);
+
+/* The database's own side files (DB.mx, the match index cache) are the
+** engine's business; any other path came from the request. */
+static int own_file(const char *path) {
+  size_t n = db && db->path ? strlen(db->path) : 0;
+  return n && !strncmp(path, db->path, n);
+}
+
+FILE *__wrap_fopen(const char *path, const char *mode) {
+  if (!serving || own_file(path)) return __real_fopen(path, mode);
+  if (!opened[0]) snprintf(opened, sizeof(opened), "%s", path);
+  errno = EACCES; /* refused: a fuzzed path could be /dev/zero */
+  return NULL;
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -85,8 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ** CLI's (cmd_serve.c), not jb_serve_line's. */
   if (size > 256 * 1024) return 0;
   long gen = jbf_db_generation(db);
+  opened[0] = 0;
+  serving = 1;
   cJSON *resp = jb_serve_line(db, (const char *)data, size);
+  serving = 0;
   JBF_CHECK(resp != NULL, "jb_serve_line returned NULL");
+  JBF_CHECK(!opened[0], "a protocol request made the engine open the file '%s'", opened);
   jbf_check_no_txn(db, "jb_serve_line");
   cJSON *req = parse_request((const char *)data, size);
   check_response(resp, req);
