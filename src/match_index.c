@@ -708,13 +708,36 @@ done:
   return rc;
 }
 
+uint64_t mx_family_bits(jb_db *db, uint64_t chains) {
+  uint64_t out = chains;
+  int n = jb_lexicon_nchains(db->lex);
+  for (int i = 0; i < n && i < 64; i++) {
+    if (!(chains >> i & 1)) continue;
+    const jb_chain *c = jb_lexicon_chain(db->lex, i);
+    for (int j = 0; j < n && j < 64; j++)
+      if (*c->parent && !strcmp(jb_lexicon_chain(db->lex, j)->name, c->parent)) out |= 1ULL << j;
+  }
+  return out;
+}
+
+void mx_prepare(jb_db *db, jb_match_index *mx) {
+  uint32_t u = 0;
+  for (int t = 0; t <= MX_NTYPES; t++) {
+    while (u < mx->nunits && (int)mx->units[u].type < t) u++;
+    mx->type_lo[t] = u;
+  }
+  mx->type_lo[MX_NTYPES] = mx->nunits;
+  for (uint32_t i = 0; i < mx->nunits; i++) {
+    mx_unit *un = &mx->units[i];
+    un->family = mx_family_bits(db, un->chains);
+    int oi = un->type == MX_EXPERT && un->org ? mx_unit_find(mx, MX_ORG, un->org) : -1;
+    un->org_unit = oi < 0 ? UINT32_MAX : (uint32_t)oi;
+  }
+}
+
 int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id) {
   /* units of one type are contiguous and sorted by id: binary search */
-  uint32_t lo = 0, hi = mx->nunits;
-  while (lo < hi && mx->units[lo].type != type) lo++;
-  uint32_t end = lo;
-  while (end < hi && mx->units[end].type == type) end++;
-  hi = end;
+  uint32_t lo = mx->type_lo[type], hi = mx->type_lo[type + 1];
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     int c = strcmp(mx->units[mid].id, id);
@@ -799,6 +822,7 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
     loaded = NULL;
   }
   if (loaded) {
+    mx_prepare(db, loaded);
     jb_match_index_free(mx);
     free(gen);
     db->mx = loaded;
@@ -820,6 +844,7 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   }
   mx->generation = gen ? gen : jb_strdup("0");
   mx->lexhash = lh;
+  mx_prepare(db, mx);
   mx_save(db, mx); /* best effort: a read-only directory just means no file */
   db->mx = mx;
   *ppMx = mx;

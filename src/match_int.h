@@ -68,6 +68,8 @@ typedef struct mx_unit {
   char *region;
   char *list;          /* needs: challenge list */
   uint64_t chains;     /* bit i = lexicon chain i */
+  uint64_t family;     /* chains and their parent chains (derived on load) */
+  uint32_t org_unit;   /* experts: the unit of their institution, or UINT32_MAX (derived) */
   uint32_t doc0, ndocs;/* documents in its collection */
 } mx_unit;
 
@@ -101,6 +103,7 @@ struct jb_match_index {
   mx_coll supply, demand;
   mx_unit *units;
   uint32_t nunits, capunits;
+  uint32_t type_lo[MX_NTYPES + 1]; /* units of type t: [type_lo[t], type_lo[t+1]) */
   char *generation;
   uint64_t lexhash;
   double fw[4];         /* title, keywords, body weights, unigrams on: as built */
@@ -132,6 +135,10 @@ int mx_is_noise(const jb_match_index *mx, const char *tok, int n);
 uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text);
 uint64_t mx_chains_from_json(jb_db *db, const char *json);
 int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id);
+/* Derives what lookups need (type ranges, each expert's institution unit,
+** chain families) after a build or a load. */
+void mx_prepare(jb_db *db, jb_match_index *mx);
+uint64_t mx_family_bits(jb_db *db, uint64_t chains);
 /* The parent org of an org, or NULL; its name, or NULL. */
 const char *mx_org_parent(const jb_match_index *mx, const char *org);
 const char *mx_org_name(const jb_match_index *mx, const char *org);

@@ -438,17 +438,6 @@ static int region_level(const char *a, const char *b) {
   return level;
 }
 
-static uint64_t family_bits(jb_db *db, uint64_t chains) {
-  uint64_t out = chains;
-  int n = jb_lexicon_nchains(db->lex);
-  for (int i = 0; i < n && i < 64; i++) {
-    if (!(chains >> i & 1)) continue;
-    const jb_chain *c = jb_lexicon_chain(db->lex, i);
-    for (int j = 0; j < n && j < 64; j++)
-      if (*c->parent && !strcmp(jb_lexicon_chain(db->lex, j)->name, c->parent)) out |= 1ULL << j;
-  }
-  return out;
-}
 
 static int cmp_hit(const void *a, const void *b, const jb_match_index *mx) {
   const mx_hit *x = a, *y = b;
@@ -604,11 +593,10 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     uint32_t n0 = s->nhits;
     for (uint32_t i = 0; i < n0; i++) {
       const mx_unit *u = &mx->units[s->hits[i].unit];
-      if (u->type != MX_EXPERT || !u->org || s->hits[i].text <= 0) continue;
-      int oi = mx_unit_find(mx, MX_ORG, u->org);
-      if (oi < 0) continue;
+      if (u->type != MX_EXPERT || u->org_unit == UINT32_MAX || s->hits[i].text <= 0) continue;
+      uint32_t oi = u->org_unit;
       double v = w->org_via_experts * s->hits[i].text;
-      mx_hit *o = hit_for(s, (uint32_t)oi);
+      mx_hit *o = hit_for(s, oi);
       if (v > o->text) {
         o->text = v;
         o->via = s->hits[i].unit + 1;
@@ -628,14 +616,14 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     }
   for (uint32_t i = 0; i < s->nhits; i++) s->hit_of[s->hits[i].unit] = 0;
 
-  uint64_t nfam = family_bits(db, need->chains);
+  uint64_t nfam = mx_family_bits(db, need->chains);
   uint32_t n = 0;
   for (uint32_t i = 0; i < s->nhits; i++) {
     mx_hit *h = &s->hits[i];
     const mx_unit *u = &mx->units[h->unit];
     if (keep >= 0 && h->text <= 0) continue;
     if (need->chains && u->chains)
-      h->chain = (need->chains & u->chains) ? 1.0 : (nfam & family_bits(db, u->chains)) ? 0.5 : 0;
+      h->chain = (need->chains & u->chains) ? 1.0 : (nfam & u->family) ? 0.5 : 0;
     int lv = region_level(need->region, u->region);
     h->region = lv >= 3 ? 1.0 : lv == 2 ? 0.6 : lv == 1 ? 0.3 : 0;
     if (!need->region) h->region = 0;
