@@ -614,7 +614,7 @@ static double greedy_total(const as_problem *p, int *matched) {
   double total = 0;
   *matched = 0;
   if (e && slots && used) {
-    memcpy(e, p->edges, sizeof(as_edge) * p->nedges);
+    if (p->nedges) memcpy(e, p->edges, sizeof(as_edge) * p->nedges); /* edges is NULL when there are none */
     /* one edge per (challenge, expert): the best, with the flags of all */
     jb_qsort(e, p->nedges, sizeof(as_edge), edge_by_pair);
     size_t n = 0;

@@ -176,12 +176,25 @@ static cJSON *op_assign(jb_db *db, const cJSON *req, jb_error *err) {
   jb_assign_opts o = {0};
   o.min_score = -1;
   double ms = -1;
+  /* No file names over the protocol: its client is not the server's user,
+  ** and a path would let it read any file the server can (an error quotes
+  ** the line it stopped at) or hang it on /dev/zero. Files are the CLI's. */
+  static const char *const file_params[] = {"needs_file", "fix_file", "forbid_file", "capacities_file"};
+  for (int i = 0; i < JB_ARRAY_LEN(file_params); i++)
+    if (cJSON_GetObjectItemCaseSensitive(req, file_params[i])) {
+      jb_err_set(err, JB_ERR_USAGE, "'%s' names a file on the server: not accepted over the protocol",
+                 file_params[i]);
+      return NULL;
+    }
   if (str_param(req, "list", &o.list, err) || str_param(req, "targets", &o.targets, err) ||
       str_param(req, "program", &o.program, err) || str_param(req, "region", &o.region, err) ||
-      str_param(req, "fix_file", &o.fix_file, err) || str_param(req, "forbid_file", &o.forbid_file, err) ||
-      str_param(req, "needs_file", &o.needs_file, err) || int_param(req, "capacity", 1, 100, &o.capacity, err) ||
+      int_param(req, "capacity", 1, 100, &o.capacity, err) ||
       int_param(req, "candidates", 1, 1000, &o.candidates, err) || num_param(req, "min_score", 0, 100, &ms, err))
     return NULL;
+  if (o.targets && strcmp(o.targets, "orgs") && strcmp(o.targets, "enterprises") && strcmp(o.targets, "chains")) {
+    jb_err_set(err, JB_ERR_USAGE, "targets: \"orgs\" or \"chains\" (a targets file is the CLI's)");
+    return NULL;
+  }
   o.min_score = ms;
   o.open_needs = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "open"));
   o.fair = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "fair"));

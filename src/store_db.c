@@ -134,8 +134,13 @@ jb_status jb_meta_set(jb_db *db, const char *key, const char *value, jb_error *e
 }
 
 jb_status jb_db_touch(jb_db *db, jb_error *err) {
+  /* The match index file (DB.mx) is named by instance:generation. The
+  ** counter repeats when an older copy of the database is restored and
+  ** written to again, so every write also draws a new instance: no two data
+  ** states share a name, and a stale DB.mx is never taken for the current. */
   int rc = sqlite3_exec(db->db,
-                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'",
+                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation';"
+                        "UPDATE meta SET value = lower(hex(randomblob(8))) WHERE key='instance'",
                         NULL, NULL, NULL);
   if (rc != SQLITE_OK) return jb_err_db(err, db->db, rc, "updating the data generation");
   return JB_OK;
@@ -254,9 +259,10 @@ jb_status jb_db_ensure_fts(jb_db *db, jb_error *err) {
   return rc;
 }
 
-/* A random identity for this database, made once. The match index file
-** names it with the data generation: a database deleted and imported again
-** restarts its generation count, but never has the same identity. */
+/* A random identity for this database's data, made here once and drawn
+** again by every write (jb_db_touch). The match index file names it with the
+** data generation: a database deleted and imported again, or restored from a
+** backup, restarts its generation count, but never has the same identity. */
 static jb_status ensure_instance(jb_db *db, jb_error *err) {
   char *v = jb_meta_get(db, "instance");
   if (v) {

@@ -320,6 +320,9 @@ static int failed(importer *im, jb_status rc, const jb_error *e) {
 
 static void parse_error(importer *im, const char *line, size_t n, long lineno, jb_error *e) {
   const char *ep = cJSON_GetErrorPtr();
+  /* cJSON can point one byte into a multi-byte character ({中}): back up to
+  ** its first byte, so that the column names it and the quote starts with it. */
+  while (ep && ep > line && ep < line + n && ((unsigned char)*ep & 0xC0) == 0x80) ep--;
   long col = (ep && ep >= line && ep <= line + n) ? (long)(ep - line) + 1 : 0;
   char near[48] = "";
   if (ep && ep >= line && ep < line + n) {

@@ -291,6 +291,14 @@ static void field_name(char *out, size_t n, const char *prefix, const char *name
   out[len + k] = 0;
 }
 
+/* An id as it is stored: ids_to_strings() writes a number in decimal. */
+static const char *id_text(const cJSON *j, char *buf, size_t n) {
+  if (cJSON_IsString(j)) return j->valuestring;
+  if (!cJSON_IsNumber(j)) return NULL;
+  snprintf(buf, n, "%.0f", j->valuedouble);
+  return buf;
+}
+
 static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char *fname) {
   char num[64];
   switch (f->t) {
@@ -383,17 +391,20 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
       if (!cJSON_IsObject(e)) return bad(v, sub, "expected an object, got %s", json_kind(e));
       jb_status rc = check_fields(v, e, paper_fields, sub);
       if (rc) return rc;
-      /* ids must be unique within the list: the evidence table is keyed by them */
+      /* ids must be unique within the list: the evidence table is keyed by
+      ** them, as stored (1 and "1" are one id once ids_to_strings() ran) */
       const cJSON *pid = cJSON_GetObjectItemCaseSensitive(e, "id"), *other;
+      char pbuf[32], obuf[32];
+      const char *ptext = id_text(pid, pbuf, sizeof(pbuf));
       int k = 0;
       cJSON_ArrayForEach(other, j) {
         if (other == e) break;
-        const cJSON *oid = cJSON_GetObjectItemCaseSensitive(other, "id");
-        if (cJSON_IsString(pid) && cJSON_IsString(oid) && !strcmp(pid->valuestring, oid->valuestring)) {
+        const char *otext = id_text(cJSON_GetObjectItemCaseSensitive(other, "id"), obuf, sizeof(obuf));
+        if (ptext && otext && !strcmp(ptext, otext)) {
           char msg[160];
           snprintf(msg, sizeof(msg), "duplicate evidence id '%%s' (also %.100s[%d])", fname, k);
           snprintf(sub, sizeof(sub), "%.100s[%d].id", fname, i);
-          return bad(v, sub, msg, pid->valuestring);
+          return bad(v, sub, msg, ptext);
         }
         k++;
       }
