@@ -784,7 +784,11 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
       task *t = &r.t[ti];
       mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
       mx_hit *hits = NULL;
-      int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, 0, 1, &hits);
+      /* the candidates again; a staff-fixed pair may sit further down */
+      int has_fix = 0;
+      for (int f = 0; f < r.fixes.n; f++) has_fix |= r.fixes.v[f].task == ti;
+      int keep = (o.program || o.region || has_fix) ? 0 : o.candidates + 64;
+      int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, keep, 1, &hits);
       for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
         cJSON *pj = explain_pair(&r, s, hits, nh, ti, res->pairs[pi].agent, res->pairs[pi].role == AS_LEAD ? "lead" : "member");
         if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
