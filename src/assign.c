@@ -604,6 +604,15 @@ static cJSON *manifest(arun *r, const as_problem *p) {
   return m;
 }
 
+/* How many of a task's scored experts to keep: the best candidates plus
+** room for conflicts; everyone when a filter or a staff decision may reach
+** further down the list. */
+static int task_keep(const arun *r, int ti) {
+  int has_fix = 0;
+  for (int f = 0; f < r->fixes.n; f++) has_fix |= r->fixes.v[f].task == ti;
+  return (r->o->program || r->o->region || has_fix) ? 0 : r->o->candidates + 64;
+}
+
 /* The simple alternative staff would use by hand: best pair first, while
 ** the challenge has a free slot and the expert capacity (staff-fixed pairs
 ** first). Reported beside the optimum so its worth is visible. */
@@ -723,12 +732,7 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     task *t = &r.t[ti];
     mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
     mx_hit *hits = NULL;
-    /* the best candidates plus room for conflicts; everyone when a filter or
-    ** a staff decision may reach further down the list */
-    int has_fix = 0;
-    for (int f = 0; f < r.fixes.n; f++) has_fix |= r.fixes.v[f].task == ti;
-    int keep = (o.program || o.region || has_fix) ? 0 : o.candidates + 64;
-    int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, keep, 1, &hits);
+    int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, task_keep(&r, ti), 1, &hits);
     if (nh < 0) { rc = JB_ERR_NOMEM; break; }
     int taken = 0;
     for (int i = 0; i < nh && taken < o.candidates; i++) {
@@ -784,11 +788,7 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
       task *t = &r.t[ti];
       mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
       mx_hit *hits = NULL;
-      /* the candidates again; a staff-fixed pair may sit further down */
-      int has_fix = 0;
-      for (int f = 0; f < r.fixes.n; f++) has_fix |= r.fixes.v[f].task == ti;
-      int keep = (o.program || o.region || has_fix) ? 0 : o.candidates + 64;
-      int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, keep, 1, &hits);
+      int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, task_keep(&r, ti), 1, &hits);
       for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
         cJSON *pj = explain_pair(&r, s, hits, nh, ti, res->pairs[pi].agent, res->pairs[pi].role == AS_LEAD ? "lead" : "member");
         if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
