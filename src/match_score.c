@@ -25,6 +25,7 @@
 */
 #include "match_int.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,13 +151,35 @@ typedef struct qterm {
 /* Evidence documents per candidate that count (decay 1/2: the 9th adds 0.4%). */
 #define MX_TOP 8
 
+/* A document's running sums while a need is scored, together so that a
+** posting touches one cache line, not three arrays. */
+typedef struct mx_acc {
+  float bm25;        /* BM25 sum of the need's terms */
+  float dot;         /* tf-idf dot product (the cosine's numerator) */
+  uint32_t touched;  /* 1 once in s->touched */
+} mx_acc;
+
+/* 1 + ln(tf) for the weighted frequencies that occur: sums of the field
+** weights, mostly multiples of 0.5 below 64 — a table, not a log per posting. */
+static double ltf_table[128];
+static pthread_once_t ltf_once = PTHREAD_ONCE_INIT;
+
+static void ltf_init(void) {
+  for (int i = 1; i < 128; i++) ltf_table[i] = 1 + log(i / 2.0);
+}
+
+static inline double ltf(double tf) {
+  double h = tf * 2;
+  int i = (int)h;
+  if (i == h && i > 0 && i < 128) return ltf_table[i];
+  return 1 + log(tf);
+}
+
 struct mx_scratch {
-  float *acc;          /* per document: BM25 sum of the need's terms */
-  float *acc2;         /* per document: tf-idf dot product (cosine numerator) */
+  mx_acc *acc;         /* per document, one cache line for both sums and the mark */
   uint32_t nacc;
   uint32_t *touched;
   uint32_t ntouched;
-  uint8_t *mark;
   mx_hit *hits;
   uint32_t *hit_of;    /* per unit: 1 + its index in hits, 0 = none yet */
   float *topsc;        /* per hit: its best MX_TOP evidence scores, descending */
@@ -174,16 +197,15 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   if (!s) return NULL;
   uint32_t n = mx->supply.ndocs > mx->demand.ndocs ? mx->supply.ndocs : mx->demand.ndocs;
   s->nacc = n;
-  s->acc = calloc(n ? n : 1, sizeof(float));
-  s->acc2 = calloc(n ? n : 1, sizeof(float));
+  pthread_once(&ltf_once, ltf_init);
+  s->acc = calloc(n ? n : 1, sizeof(mx_acc));
   s->touched = calloc(n ? n : 1, sizeof(uint32_t));
-  s->mark = calloc(n ? n : 1, 1);
   s->hits = calloc(mx->nunits ? mx->nunits : 1, sizeof(mx_hit));
   size_t nu = mx->nunits ? mx->nunits : 1;
   s->hit_of = calloc(nu, sizeof(uint32_t));
   s->topsc = calloc(nu * MX_TOP, sizeof(float));
   s->ntop = calloc(nu, 1);
-  if (!s->acc || !s->acc2 || !s->touched || !s->mark || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
+  if (!s->acc || !s->touched || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
     mx_scratch_free(s);
     return NULL;
   }
@@ -193,9 +215,7 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
 void mx_scratch_free(mx_scratch *s) {
   if (!s) return;
   free(s->acc);
-  free(s->acc2);
   free(s->touched);
-  free(s->mark);
   free(s->hits);
   free(s->hit_of);
   free(s->topsc);
@@ -293,11 +313,11 @@ double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *
                        double tf, double len, double vnorm) {
   const qterm *q = &s->q[i];
   double f = q->qw * q->idf;
-  return blend(s, w, f * tf_part(w, c, tf, len), tf > 0 ? f * (1 + log(tf)) * q->idf : 0, vnorm);
+  return blend(s, w, f * tf_part(w, c, tf, len), tf > 0 ? f * ltf(tf) * q->idf : 0, vnorm);
 }
 
 static double doc_score(const mx_scratch *s, const mx_coll *c, const mx_weights *w, uint32_t d) {
-  return blend(s, w, s->acc[d], s->acc2[d], c->docs[d].vnorm);
+  return blend(s, w, s->acc[d].bm25, s->acc[d].dot, c->docs[d].vnorm);
 }
 
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
@@ -309,9 +329,9 @@ uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
 
 static void reset_acc(mx_scratch *s) {
   for (uint32_t i = 0; i < s->ntouched; i++) {
-    s->acc[s->touched[i]] = 0;
-    s->acc2[s->touched[i]] = 0;
-    s->mark[s->touched[i]] = 0;
+    mx_acc *a = &s->acc[s->touched[i]];
+    a->bm25 = a->dot = 0;
+    a->touched = 0;
   }
   s->ntouched = 0;
 }
@@ -327,12 +347,13 @@ static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, in
     uint32_t np = c->npost[q->term];
     for (uint32_t j = 0; j < np; j++) {
       uint32_t d = p[j].doc;
-      if (!s->mark[d]) {
-        s->mark[d] = 1;
+      mx_acc *a = &s->acc[d];
+      if (!a->touched) {
+        a->touched = 1;
         s->touched[s->ntouched++] = d;
       }
-      s->acc[d] += (float)(f * tf_part(w, c, p[j].tf, c->docs[d].len));
-      s->acc2[d] += (float)(f * q->idf * (1 + log(p[j].tf)));
+      a->bm25 += (float)(f * tf_part(w, c, p[j].tf, c->docs[d].len));
+      a->dot += (float)(f * q->idf * ltf(p[j].tf));
     }
     s->norm_bm25 += f * (w->k1 + 1);
     s->norm_cos += f * f;
