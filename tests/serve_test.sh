@@ -9,7 +9,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export JIEBANG_DB=$tmp/t.db JIEBANG_LEXICON=$src/corpora/lexicon
 "$jb" import -q "$src"/corpora/chenxi/*.jsonl || exit 1
-"$jb" serve < "$src/tests/golden/serve.in" | sed "s#$tmp#TMP#g" > "$tmp/got"
+"$jb" serve < "$src/tests/golden/serve.in" | sed -e "s#$tmp#TMP#g" -e "s#$src#SRC#g" > "$tmp/got"
 if [ "${2:-}" = "--update" ]; then cp "$tmp/got" "$src/tests/golden/serve.out"; echo "updated"; exit 0; fi
 pass=0 fail=0
 want_lines=$(wc -l < "$src/tests/golden/serve.in")
