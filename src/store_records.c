@@ -781,12 +781,15 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
   }
   char *have = evidence_docs(db, id);
   int same = have && !strcmp(have, jb_buf_str(&want));
+  int had = have && *have; /* an expert new to the database has nothing to delete */
   free(have);
   jb_buf_free(&want);
   if (same) return JB_OK;
   *changed = 1;
   sqlite3_stmt *st = NULL;
-  if ((rc = jb_fts_flush(db, err))) return rc; /* the delete trigger needs them indexed */
+  /* the delete trigger needs the old rows indexed; flushing for a new expert
+  ** (nothing to delete) made FTS5 write tiny segments, most of import time */
+  if (had && (rc = jb_fts_flush(db, err))) return rc;
   if (!(st = jb_db_cached(db, "DELETE FROM sdoc WHERE kind='evidence' AND ref=?1", err))) return JB_ERR_DB;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   if ((rc = step_done(db, st, err, "replacing evidence"))) return rc;
