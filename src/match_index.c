@@ -720,6 +720,18 @@ uint64_t mx_family_bits(jb_db *db, uint64_t chains) {
   return out;
 }
 
+void mx_region_keys(const char *region, uint32_t key[3]) {
+  key[0] = key[1] = key[2] = 0;
+  if (!region || !*region) return;
+  size_t n = strlen(region), end = 0;
+  for (int lv = 0; lv < 3 && end < n; lv++) {
+    const char *slash = strchr(region + end, '/');
+    end = slash ? (size_t)(slash - region) : n;
+    key[lv] = (uint32_t)jb_hash64(region, end, 11) | 1; /* never 0: 0 means no such level */
+    end++;
+  }
+}
+
 void mx_prepare(jb_db *db, jb_match_index *mx) {
   uint32_t u = 0;
   for (int t = 0; t <= MX_NTYPES; t++) {
@@ -730,6 +742,7 @@ void mx_prepare(jb_db *db, jb_match_index *mx) {
   for (uint32_t i = 0; i < mx->nunits; i++) {
     mx_unit *un = &mx->units[i];
     un->family = mx_family_bits(db, un->chains);
+    mx_region_keys(un->region, un->region_key);
     int oi = un->type == MX_EXPERT && un->org ? mx_unit_find(mx, MX_ORG, un->org) : -1;
     un->org_unit = oi < 0 ? UINT32_MAX : (uint32_t)oi;
   }

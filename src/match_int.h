@@ -70,6 +70,7 @@ typedef struct mx_unit {
   uint64_t chains;     /* bit i = lexicon chain i */
   uint64_t family;     /* chains and their parent chains (derived on load) */
   uint32_t org_unit;   /* experts: the unit of their institution, or UINT32_MAX (derived) */
+  uint32_t region_key[3]; /* hashes of the region's first 1, 2, 3 levels, 0 = none (derived) */
   uint32_t doc0, ndocs;/* documents in its collection */
 } mx_unit;
 
@@ -139,6 +140,9 @@ int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id);
 ** chain families) after a build or a load. */
 void mx_prepare(jb_db *db, jb_match_index *mx);
 uint64_t mx_family_bits(jb_db *db, uint64_t chains);
+/* Hashes of a region path's first 1, 2 and 3 levels (湖南省 / 湖南省/怀化市 / …),
+** 0 where the path is shorter: comparing regions is then comparing integers. */
+void mx_region_keys(const char *region, uint32_t key[3]);
 /* The parent org of an org, or NULL; its name, or NULL. */
 const char *mx_org_parent(const jb_match_index *mx, const char *org);
 const char *mx_org_name(const jb_match_index *mx, const char *org);

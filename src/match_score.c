@@ -443,21 +443,6 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   return 0;
 }
 
-static int region_level(const char *a, const char *b) {
-  /* number of leading path components in common: 湖南省/怀化市/辰溪县 */
-  if (!a || !b || !*a || !*b) return 0;
-  int level = 0;
-  while (*a && *b) {
-    const char *ea = strchr(a, '/'), *eb = strchr(b, '/');
-    size_t na = ea ? (size_t)(ea - a) : strlen(a), nb = eb ? (size_t)(eb - b) : strlen(b);
-    if (na != nb || strncmp(a, b, na)) break;
-    level++;
-    if (!ea || !eb) break;
-    a = ea + 1;
-    b = eb + 1;
-  }
-  return level;
-}
 
 
 static int cmp_hit(const void *a, const void *b, const jb_match_index *mx) {
@@ -638,6 +623,8 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   for (uint32_t i = 0; i < s->nhits; i++) s->hit_of[s->hits[i].unit] = 0;
 
   uint64_t nfam = mx_family_bits(db, need->chains);
+  uint32_t nreg[3];
+  mx_region_keys(need->region, nreg);
   uint32_t n = 0;
   for (uint32_t i = 0; i < s->nhits; i++) {
     mx_hit *h = &s->hits[i];
@@ -645,7 +632,8 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     if (keep >= 0 && h->text <= 0) continue;
     if (need->chains && u->chains)
       h->chain = (need->chains & u->chains) ? 1.0 : (nfam & u->family) ? 0.5 : 0;
-    int lv = region_level(need->region, u->region);
+    int lv = 0;
+    while (lv < 3 && nreg[lv] && nreg[lv] == u->region_key[lv]) lv++;
     h->region = lv >= 3 ? 1.0 : lv == 2 ? 0.6 : lv == 1 ? 0.3 : 0;
     if (!need->region) h->region = 0;
     h->program = (u->programs & MX_PROG_COMMISSIONER) ? 1.0 : (u->programs & MX_PROG_TALENT) ? 0.5 : 0;
