@@ -480,52 +480,66 @@ static jb_status import_csv(importer *im, source *src) {
   return stop;
 }
 
-static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
-                            jb_import_stats *stats, jb_error *err) {
-  importer im;
-  memset(&im, 0, sizeof(im));
-  im.db = db;
-  im.opts = opts;
-  im.stats = stats;
-  im.err = err;
-  im.file = path;
-  im.deflt = opts && opts->type ? jb_kind_parse(opts->type) : JB_KIND_UNKNOWN;
-  if (opts && opts->type && im.deflt == JB_KIND_UNKNOWN) {
+/* Opens the transaction one file (or one request's records) is stored in. */
+static jb_status importer_start(importer *im, jb_db *db, const char *file, const jb_import_opts *opts,
+                                jb_import_stats *stats, jb_error *err) {
+  memset(im, 0, sizeof(*im));
+  im->db = db;
+  im->opts = opts;
+  im->stats = stats;
+  im->err = err;
+  im->file = file;
+  im->deflt = opts && opts->type ? jb_kind_parse(opts->type) : JB_KIND_UNKNOWN;
+  if (opts && opts->type && im->deflt == JB_KIND_UNKNOWN) {
     jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s'", opts->type);
     return JB_ERR_USAGE;
   }
-  if (im.deflt == JB_KIND_UNKNOWN) im.deflt = jb_kind_from_filename(path);
-  source src;
-  jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
+  jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
   if (rc) return rc;
-  if ((rc = jb_db_exec(db, "BEGIN IMMEDIATE", err))) {
-    source_close(&src);
-    return rc;
-  }
   rc = jb_db_ensure_fts(db, err);
   if (!rc) rc = jb_fts_begin(db, err);
-  if (!rc) {
-    jb_status stop = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
-    if (stop) rc = stop;
-  }
+  if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
+}
+
+/* Commits what was stored, or rolls all of it back when rc (the first bad
+** record, unless skipped) says so; reports the first bad record either way.
+** Returns the file's status: skipped records come back as their error with
+** the data committed. */
+static jb_status importer_finish(importer *im, jb_status rc) {
+  jb_db *db = im->db;
+  jb_error *err = im->err;
   if (!rc) rc = jb_fts_flush(db, err);
   jb_fts_end(db);
-  if (!rc && im.changes) rc = jb_db_touch(db, err);
+  if (!rc && im->changes) rc = jb_db_touch(db, err);
   if (!rc) {
     int src_rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
     if (src_rc != SQLITE_OK) rc = jb_err_db(err, db->db, src_rc, "committing the import");
   }
   if (rc) {
     sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-    if (im.first && err) *err = im.first_err;
-    if (stats) stats->files_failed++;
-  } else if (im.first && err) {
-    *err = im.first_err; /* skipped records: report the first, keep JB_OK */
+    if (im->stats) im->stats->files_failed++;
   }
-  seen_free(&im.seen);
-  jb_buf_free(&im.key);
+  if (im->first && err) *err = im->first_err;
+  seen_free(&im->seen);
+  jb_buf_free(&im->key);
+  return rc ? rc : im->first;
+}
+
+static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
+                            jb_import_stats *stats, jb_error *err) {
+  source src;
+  jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
+  if (rc) return rc;
+  importer im;
+  if ((rc = importer_start(&im, db, path, opts, stats, err))) {
+    source_close(&src);
+    return rc;
+  }
+  if (im.deflt == JB_KIND_UNKNOWN) im.deflt = jb_kind_from_filename(path);
+  rc = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
+  rc = importer_finish(&im, rc);
   source_close(&src);
-  if (!rc && im.first) return im.first; /* the caller learns records were skipped */
   return rc;
 }
 
@@ -585,37 +599,20 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
     return JB_ERR_USAGE;
   }
   importer im;
-  memset(&im, 0, sizeof(im));
-  im.db = db;
-  im.opts = opts;
-  im.stats = stats;
-  im.err = err;
-  im.file = source_name ? source_name : "records";
-  im.deflt = opts && opts->type ? jb_kind_parse(opts->type) : JB_KIND_UNKNOWN;
-  jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
+  jb_status rc = importer_start(&im, db, source_name ? source_name : "records", opts, stats, err);
   if (rc) return rc;
-  rc = jb_db_ensure_fts(db, err);
-  if (!rc) rc = jb_fts_begin(db, err);
   long i = 0;
   const cJSON *r;
   jb_error e;
   cJSON_ArrayForEach(r, records) {
-    if (rc) break;
     i++;
     cJSON *copy = cJSON_Duplicate(r, 1);
     jb_status one = copy ? take_record(&im, copy, i, &e) : JB_ERR_NOMEM;
     cJSON_Delete(copy);
-    if (one && failed(&im, one, &e)) rc = one;
+    if (one && failed(&im, one, &e)) {
+      rc = one;
+      break;
+    }
   }
-  if (!rc) rc = jb_fts_flush(db, err);
-  jb_fts_end(db);
-  if (!rc && im.changes) rc = jb_db_touch(db, err);
-  if (!rc && sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-    rc = jb_err_db(err, db->db, sqlite3_errcode(db->db), "committing the import");
-  if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-  if (im.first && err) *err = im.first_err;
-  seen_free(&im.seen);
-  jb_buf_free(&im.key);
-  if (!rc && im.first) return im.first;
-  return rc;
+  return importer_finish(&im, rc);
 }
