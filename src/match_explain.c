@@ -220,7 +220,7 @@ static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int
     return 0;
   uint32_t term = mx_term_find(x->mx, tok, ntok);
   if (term == UINT32_MAX) return 0;
-  int nq = mx_query_terms(x->s, NULL);
+  int nq = mx_query_terms(x->s);
   for (int i = 0; i < nq; i++) {
     int fb = 0;
     if (mx_query_term(x->s, i, &fb) != term) continue;

@@ -214,7 +214,7 @@ cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, con
 char *mx_conflict_reason(const jb_match_index *mx, const mx_unit *u, const char *need_org);
 
 /* The query left in the scratch space by the last mx_score_need(). */
-int mx_query_terms(const mx_scratch *s, const uint32_t **unused);
+int mx_query_terms(const mx_scratch *s);
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback);
 double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
                        double tf, double len, double vnorm);

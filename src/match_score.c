@@ -299,7 +299,7 @@ static double tf_part(const mx_weights *w, const mx_coll *c, double tf, double l
   return tf * (w->k1 + 1) / (tf + w->k1 * (1 - w->b + w->b * len / c->avglen));
 }
 
-int mx_query_terms(const mx_scratch *s, const uint32_t **terms_unused) { (void)terms_unused; return s->nq; }
+int mx_query_terms(const mx_scratch *s) { return s->nq; }
 
 /* The two similarities, each on a 0..1 scale, blended: BM25 divided by the
 ** need's own maximum, and the cosine of the tf-idf vectors (1 + ln tf). */
