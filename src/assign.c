@@ -725,7 +725,7 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     record_input(&r, "forbid", o.forbid_file);
     rc = read_rows(&r, o.forbid_file, forbid_row, err);
   }
-  mx_scratch *s = rc ? NULL : mx_scratch_new(r.mx);
+  mx_scratch *s = rc ? NULL : mx_scratch_take(r.mx);
   if (!rc && !s) rc = JB_ERR_NOMEM;
   /* candidate edges: each task's best eligible experts, conflicts forbidden */
   for (int ti = 0; ti < r.nt && !rc; ti++) {
@@ -841,7 +841,7 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory in the assignment");
   as_result_free(res);
   free(members);
-  mx_scratch_free(s);
+  if (r.mx) mx_scratch_give(r.mx, s);
   arun_free(&r);
   return rc;
 }

@@ -234,7 +234,7 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
   dm_vec_free(&v);
 
   /* can the matcher find anyone? */
-  mx_scratch *scr = mx_scratch_new(mx);
+  mx_scratch *scr = mx_scratch_take(mx);
   if (scr) {
     const cJSON *ch;
     uint64_t bits = 0;
@@ -265,7 +265,7 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
     }
     cJSON_AddNumberToObject(sug, "candidates_above_floor", listed);
     if (!listed) flag(flags, "no_candidates", "warning", "库中没有达到最低匹配分的专家、成果或机构，请补充技术细节或扩充专家库");
-    mx_scratch_free(scr);
+    mx_scratch_give(mx, scr);
   }
   int errors = 0;
   const cJSON *f;
@@ -294,7 +294,7 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
   int *group = malloc(sizeof(int) * (mx->demand.ndocs ? mx->demand.ndocs : 1));
   float *s = calloc(mx->demand.ndocs ? mx->demand.ndocs : 1, sizeof(float));
   uint32_t *touched = malloc(sizeof(uint32_t) * (mx->demand.ndocs ? mx->demand.ndocs : 1));
-  mx_scratch *scr = mx_scratch_new(mx);
+  mx_scratch *scr = mx_scratch_take(mx);
   jb_status rc = (matched && group && s && touched && scr) ? JB_OK : JB_ERR_NOMEM;
   dm_vec v = {0};
   for (uint32_t d = 0; d < mx->demand.ndocs; d++) group[d] = (int)d;
@@ -364,7 +364,7 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
     if (g) cJSON_AddItemToArray(dups, g);
   }
   dm_vec_free(&v);
-  mx_scratch_free(scr);
+  mx_scratch_give(mx, scr);
   free(matched);
   free(group);
   free(s);

@@ -338,7 +338,7 @@ typedef struct supply_vec {
 } supply_vec;
 
 static jb_status supply_vectors(dlist *L, supply_vec *sv) {
-  mx_scratch *s = mx_scratch_new(L->mx);
+  mx_scratch *s = mx_scratch_take(L->mx);
   if (!s) return JB_ERR_NOMEM;
   for (int i = 0; i < L->n; i++) {
     dneed *d = &L->v[i];
@@ -360,7 +360,7 @@ static jb_status supply_vectors(dlist *L, supply_vec *sv) {
     norm = norm > 0 ? sqrt(norm) : 1;
     for (int k = 0; k < sv[i].n; k++) sv[i].w[k] = (float)(sv[i].w[k] / norm);
   }
-  mx_scratch_free(s);
+  mx_scratch_give(L->mx, s);
   return JB_OK;
 }
 
@@ -597,7 +597,7 @@ static jb_status match_one(dlist *L, mx_scratch *s, const mx_need *q, cJSON **ex
 
 
 static jb_status match_all(dlist *L) {
-  mx_scratch *s = mx_scratch_new(L->mx);
+  mx_scratch *s = mx_scratch_take(L->mx);
   if (!s) return JB_ERR_NOMEM;
   jb_status rc = JB_OK;
   for (int i = 0; i < L->n && !rc; i++) {
@@ -609,7 +609,7 @@ static jb_status match_all(dlist *L) {
     rc = match_one(L, s, &q, &d->experts, &d->achievements);
     free(text);
   }
-  mx_scratch_free(s);
+  mx_scratch_give(L->mx, s);
   return rc;
 }
 
@@ -857,7 +857,7 @@ static cJSON *build_json(dlist *L) {
   order[nch] = -1; /* 未分类 */
   cJSON *chains = cJSON_AddArrayToObject(out, "chains");
   int *members = malloc(sizeof(int) * nz(L->n));
-  mx_scratch *s = mx_scratch_new(L->mx);
+  mx_scratch *s = mx_scratch_take(L->mx);
   int nchains_used = 0;
   for (int ci = 0; ci <= nch; ci++) {
     int bit = order[ci];
@@ -890,7 +890,7 @@ static cJSON *build_json(dlist *L) {
     cJSON_AddItemToArray(chains, g);
     nchains_used++;
   }
-  mx_scratch_free(s);
+  mx_scratch_give(L->mx, s);
   free(members);
   free(order);
   cJSON_AddNumberToObject(sum, "chains", nchains_used);

@@ -424,14 +424,16 @@ static jb_status run_open(jb_db *db, const cJSON *weights, match_run *m, jb_erro
   if (weights && mx_weights_apply(&m->w, weights, err)) return JB_ERR_USAGE;
   jb_status rc = mx_get(db, &m->w, &m->mx, err);
   if (rc) return rc;
-  if (!(m->s = mx_scratch_new(m->mx))) {
+  if (!(m->s = mx_scratch_take(m->mx))) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
   return JB_OK;
 }
 
-static void run_close(match_run *m) { mx_scratch_free(m->s); }
+static void run_close(match_run *m) {
+  if (m->s) mx_scratch_give(m->mx, m->s);
+}
 
 /* The reason a scored candidate is left out, or NULL (caller frees). */
 static char *exclusion(match_run *m, const mx_unit *u, const char *need_org) {

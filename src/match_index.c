@@ -397,6 +397,7 @@ void jb_match_index_free(jb_match_index *mx) {
   for (int i = 0; i < mx->nstop; i++) free(mx->stop[i]);
   free(mx->stop);
   free(mx->generation);
+  mx_scratch_free(mx->spare);
   free(mx);
 }
 

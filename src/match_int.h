@@ -110,6 +110,7 @@ struct jb_match_index {
   double fw[4];         /* title, keywords, body weights, unigrams on: as built */
   char **stop;          /* stemmed English stopwords, sorted */
   int nstop;
+  struct mx_scratch *spare; /* see mx_scratch_take() */
 };
 typedef struct jb_match_index jb_match_index;
 
@@ -193,6 +194,11 @@ typedef struct mx_hit {
 /* Per-thread scratch space for scoring. */
 typedef struct mx_scratch mx_scratch;
 mx_scratch *mx_scratch_new(const jb_match_index *mx);
+/* The index keeps one scratch space for its single-threaded callers (it is
+** O(documents) to set up): take it (or a new one), give it back (the index
+** then owns it; NULL is ignored). Threads use mx_scratch_new() instead. */
+mx_scratch *mx_scratch_take(jb_match_index *mx);
+void mx_scratch_give(jb_match_index *mx, mx_scratch *s);
 void mx_scratch_free(mx_scratch *s);
 
 /* Scores the supply units of the allowed types (bit mask of 1<<mx_type) for

@@ -151,12 +151,21 @@ typedef struct qterm {
 /* Evidence documents per candidate that count (decay 1/2: the 9th adds 0.4%). */
 #define MX_TOP 8
 
-/* A document's running sums while a need is scored, together so that a
-** posting touches one cache line, not three arrays. */
+/* A document's running sums while a need is scored, with the document's own
+** fields that scoring reads, so that a posting touches one cache line (32
+** bytes), not the accumulators and the document table. */
 typedef struct mx_acc {
-  float bm25;        /* BM25 sum of the need's terms */
+  union {
+    float bm25;      /* BM25 sum of the need's terms, */
+    float v;         /* then the document's score (once all terms are in) */
+  };
   float dot;         /* tf-idf dot product (the cosine's numerator) */
-  uint32_t touched;  /* 1 once in s->touched */
+  double lnorm;      /* k1 * (1 - b + b * len / avglen), for the weights in s->k1, s->b */
+  uint32_t epoch;    /* the sums are this need's when epoch == s->epoch */
+  float vnorm;       /* copies of the document's fields */
+  uint32_t unit;
+  int16_t year;
+  uint8_t type;      /* its unit's mx_type */
 } mx_acc;
 
 /* 1 + ln(tf) for the weighted frequencies that occur: sums of the field
@@ -178,8 +187,11 @@ static inline double ltf(double tf) {
 struct mx_scratch {
   mx_acc *acc;         /* per document, one cache line for both sums and the mark */
   uint32_t nacc;
-  uint32_t *touched;
+  uint32_t *touched;   /* the documents this need touched, in first-touch order */
+  float *tv;           /* their scores, in the same order */
   uint32_t ntouched;
+  uint32_t epoch;      /* this need's number: no pass to clear the sums */
+  uint32_t (*urange)[2]; /* per unit: its first document, how many */
   mx_hit *hits;
   uint32_t *hit_of;    /* per unit: 1 + its index in hits, 0 = none yet */
   float *topsc;        /* per hit: its best MX_TOP evidence scores, descending */
@@ -190,32 +202,62 @@ struct mx_scratch {
   int nq_need;         /* q[0..nq_need) come from the need, the rest from feedback */
   double norm_bm25;    /* the need's BM25 maximum: sum of qw*idf*(k1+1) */
   double norm_cos;     /* squared length of the need's tf-idf vector */
+  double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
 };
 
 mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   mx_scratch *s = calloc(1, sizeof(*s));
   if (!s) return NULL;
-  uint32_t n = mx->supply.ndocs > mx->demand.ndocs ? mx->supply.ndocs : mx->demand.ndocs;
+  const mx_coll *c = &mx->supply;
+  uint32_t n = c->ndocs;
   s->nacc = n;
   pthread_once(&ltf_once, ltf_init);
   s->acc = calloc(n ? n : 1, sizeof(mx_acc));
   s->touched = calloc(n ? n : 1, sizeof(uint32_t));
+  s->tv = calloc(n ? n : 1, sizeof(float));
+  s->urange = calloc(mx->nunits ? mx->nunits : 1, sizeof(*s->urange));
   s->hits = calloc(mx->nunits ? mx->nunits : 1, sizeof(mx_hit));
   size_t nu = mx->nunits ? mx->nunits : 1;
   s->hit_of = calloc(nu, sizeof(uint32_t));
   s->topsc = calloc(nu * MX_TOP, sizeof(float));
   s->ntop = calloc(nu, 1);
-  if (!s->acc || !s->touched || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
+  if (!s->acc || !s->touched || !s->tv || !s->urange || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
     mx_scratch_free(s);
     return NULL;
   }
+  for (uint32_t d = 0; d < n; d++) {
+    mx_acc *a = &s->acc[d];
+    a->vnorm = c->docs[d].vnorm;
+    a->unit = c->docs[d].unit;
+    a->year = c->docs[d].year;
+    a->type = mx->units[a->unit].type;
+  }
+  for (uint32_t u = 0; u < mx->nunits; u++) {
+    s->urange[u][0] = mx->units[u].doc0;
+    s->urange[u][1] = mx->units[u].type == MX_NEED ? 0 : mx->units[u].ndocs;
+  }
+  s->k1 = s->b = -1; /* lnorm is set on first use */
   return s;
+}
+
+mx_scratch *mx_scratch_take(jb_match_index *mx) {
+  mx_scratch *s = mx->spare;
+  mx->spare = NULL;
+  return s ? s : mx_scratch_new(mx);
+}
+
+void mx_scratch_give(jb_match_index *mx, mx_scratch *s) {
+  if (!s) return;
+  if (mx->spare) mx_scratch_free(mx->spare);
+  mx->spare = s;
 }
 
 void mx_scratch_free(mx_scratch *s) {
   if (!s) return;
   free(s->acc);
   free(s->touched);
+  free(s->tv);
+  free(s->urange);
   free(s->hits);
   free(s->hit_of);
   free(s->topsc);
@@ -299,6 +341,16 @@ static double tf_part(const mx_weights *w, const mx_coll *c, double tf, double l
   return tf * (w->k1 + 1) / (tf + w->k1 * (1 - w->b + w->b * len / c->avglen));
 }
 
+/* Sets each document's BM25 length factor for the weights of this call
+** (once per scratch space while the weights stay the same). */
+static void set_lnorm(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
+  if (s->k1 == w->k1 && s->b == w->b) return;
+  for (uint32_t d = 0; d < s->nacc; d++)
+    s->acc[d].lnorm = w->k1 * (1 - w->b + w->b * c->docs[d].len / c->avglen);
+  s->k1 = w->k1;
+  s->b = w->b;
+}
+
 int mx_query_terms(const mx_scratch *s) { return s->nq; }
 
 /* The two similarities, each on a 0..1 scale, blended: BM25 divided by the
@@ -316,8 +368,8 @@ double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *
   return blend(s, w, f * tf_part(w, c, tf, len), tf > 0 ? f * ltf(tf) * q->idf : 0, vnorm);
 }
 
-static double doc_score(const mx_scratch *s, const mx_coll *c, const mx_weights *w, uint32_t d) {
-  return blend(s, w, s->acc[d].bm25, s->acc[d].dot, c->docs[d].vnorm);
+static double doc_score(const mx_scratch *s, const mx_weights *w, uint32_t d) {
+  return blend(s, w, s->acc[d].bm25, s->acc[d].dot, s->acc[d].vnorm);
 }
 
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
@@ -327,11 +379,11 @@ uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
 
 /* -------------------------------------------------------------- scoring */
 
+/* Starts a need: a new epoch makes every sum stale at once. */
 static void reset_acc(mx_scratch *s) {
-  for (uint32_t i = 0; i < s->ntouched; i++) {
-    mx_acc *a = &s->acc[s->touched[i]];
-    a->bm25 = a->dot = 0;
-    a->touched = 0;
+  if (++s->epoch == 0) { /* wrapped: clear for real, once in 2^32 needs */
+    for (uint32_t d = 0; d < s->nacc; d++) s->acc[d].epoch = 0;
+    s->epoch = 1;
   }
   s->ntouched = 0;
 }
@@ -348,11 +400,13 @@ static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, in
     for (uint32_t j = 0; j < np; j++) {
       uint32_t d = p[j].doc;
       mx_acc *a = &s->acc[d];
-      if (!a->touched) {
-        a->touched = 1;
+      if (a->epoch != s->epoch) {
+        a->epoch = s->epoch;
+        a->bm25 = a->dot = 0;
         s->touched[s->ntouched++] = d;
       }
-      a->bm25 += (float)(f * tf_part(w, c, p[j].tf, c->docs[d].len));
+      double tf = p[j].tf;
+      a->bm25 += (float)(f * tf * (w->k1 + 1) / (tf + a->lnorm));
       a->dot += (float)(f * q->idf * ltf(p[j].tf));
     }
     s->norm_bm25 += f * (w->k1 + 1);
@@ -385,7 +439,7 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   if (nd > 128) nd = 128;
   for (uint32_t i = 0; i < s->ntouched; i++) {
     uint32_t d = s->touched[i];
-    double v = doc_score(s, c, w, d);
+    double v = doc_score(s, w, d);
     int pos;
     if (ntop < nd) pos = ntop++;
     else if (v < tops[ntop - 1] || (v == tops[ntop - 1] && d > top[ntop - 1])) continue;
@@ -556,6 +610,71 @@ static uint32_t select_best(const jb_match_index *mx, mx_hit *h, uint32_t n, uin
   return n;
 }
 
+/* A document score below which no unit can reach the best `keep` (0: no
+** such bound yet). The units of the best-scoring documents are a witness:
+** when `keep` distinct units have a document scoring at least t, each of
+** them scores at least t (a unit's text is at least its best document's and
+** the boosts only multiply by 1 or more), so the keep-th best score is at
+** least t. A unit whose best document scores v scores at most
+** v * (1 + d + d^2 ... over MX_TOP documents) * (1 + chain + region +
+** program); below t it cannot be listed (an institution lifted by such an
+** expert neither: org_via_experts <= 1). The bound is exact pruning: the
+** listed hits are the same as without it. */
+static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
+  enum { CAND = 1024 };
+  if (keep > CAND / 4) return 0;
+  /* the best CAND documents, a min-heap */
+  float hv[CAND];
+  uint32_t hu[CAND], n = 0, m = 4 * keep;
+  for (uint32_t i = 0; i < s->ntouched; i++) {
+    float v = s->tv[i];
+    if (v <= 0 || (n == m && v <= hv[0])) continue;
+    uint32_t j;
+    if (n < m) {
+      j = n++;
+      while (j > 0 && hv[(j - 1) / 2] > v) {
+        hv[j] = hv[(j - 1) / 2];
+        hu[j] = hu[(j - 1) / 2];
+        j = (j - 1) / 2;
+      }
+    } else {
+      j = 0;
+      for (;;) {
+        uint32_t l = 2 * j + 1, r = l + 1, k = j;
+        float kv = v;
+        if (l < n && hv[l] < kv) { k = l; kv = hv[l]; }
+        if (r < n && hv[r] < kv) k = r;
+        if (k == j) break;
+        hv[j] = hv[k];
+        hu[j] = hu[k];
+        j = k;
+      }
+    }
+    hv[j] = v;
+    hu[j] = s->acc[s->touched[i]].unit;
+  }
+  /* best first; count distinct units (hit_of is all zero here: use it as
+  ** the mark and clear it after) */
+  for (uint32_t i = 1; i < n; i++)
+    for (uint32_t j = i; j > 0 && hv[j] > hv[j - 1]; j--) {
+      float tv = hv[j]; hv[j] = hv[j - 1]; hv[j - 1] = tv;
+      uint32_t tu = hu[j]; hu[j] = hu[j - 1]; hu[j - 1] = tu;
+    }
+  double t = 0;
+  uint32_t units = 0;
+  for (uint32_t i = 0; i < n && units < keep; i++)
+    if (!s->hit_of[hu[i]]) {
+      s->hit_of[hu[i]] = 1;
+      if (++units == keep) t = hv[i];
+    }
+  for (uint32_t i = 0; i < n; i++) s->hit_of[hu[i]] = 0;
+  if (t <= 0) return 0;
+  double g = 0, wgt = 1;
+  for (int j = 0; j < MX_TOP; j++, wgt *= w->evidence_decay) g += wgt;
+  double boost = 1 + w->chain + w->region + w->program;
+  return t / (g * boost) * (1 - 1e-6);
+}
+
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
                   const mx_weights *w, const mx_need *need, unsigned types, int keep,
                   int apply_floor, mx_hit **hitsOut) {
@@ -571,23 +690,34 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   tokenize_into(&b, tok, need->text, w->w_body);
   if (b.oom) return -1;
   q_finish(s, c, w);
+  set_lnorm(s, c, w);
   score_terms(s, c, w, 0);
   s->nq_need = s->nq;
   if (feedback(s, c, w)) return -1;
 
-  /* per unit, from the touched documents only: cost follows the matches,
-  ** not the size of the database */
+  /* Each touched document's score; then units from the touched documents
+  ** only: cost follows the matches, not the size of the database. */
+  for (uint32_t i = 0; i < s->ntouched; i++) {
+    mx_acc *a = &s->acc[s->touched[i]];
+    double v = 0;
+    if (types >> a->type & 1) v = doc_score(s, w, s->touched[i]) * recency_factor(w, c, a->year);
+    a->v = s->tv[i] = v > 0 ? (float)v : 0;
+  }
+  double cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
   s->nhits = 0;
   for (uint32_t i = 0; i < s->ntouched; i++) {
-    uint32_t d = s->touched[i];
-    uint32_t u = c->docs[d].unit;
-    if (!(types >> mx->units[u].type & 1)) continue;
-    double v = doc_score(s, c, w, d) * recency_factor(w, c, c->docs[d].year);
-    if (v <= 0) continue;
+    if (s->tv[i] <= 0 || s->tv[i] < cut) continue;
+    uint32_t u = s->acc[s->touched[i]].unit;
+    if (s->hit_of[u]) continue;
+    /* the unit's evidence: its documents are contiguous */
     mx_hit *h = hit_for(s, u);
     uint32_t hi = (uint32_t)(h - s->hits);
-    if (!s->ntop[hi] || v > s->topsc[hi * MX_TOP]) h->best_doc = d;
-    top_insert(&s->topsc[hi * MX_TOP], &s->ntop[hi], (float)v);
+    for (uint32_t d = s->urange[u][0]; d < s->urange[u][0] + s->urange[u][1]; d++) {
+      const mx_acc *a = &s->acc[d];
+      if (a->epoch != s->epoch || a->v <= 0) continue;
+      if (!s->ntop[hi] || a->v > s->topsc[hi * MX_TOP]) h->best_doc = d;
+      top_insert(&s->topsc[hi * MX_TOP], &s->ntop[hi], a->v);
+    }
   }
   for (uint32_t i = 0; i < s->nhits; i++) {
     double sum = 0, wgt = 1;

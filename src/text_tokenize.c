@@ -35,8 +35,19 @@
 ** line of 'a') are cut here: nobody searches for the 65th byte of a word. */
 #define JB_WORD_MAX 64
 
+/* Stems of recent words, direct-mapped by a hash of the word: a corpus
+** repeats its vocabulary, and Snowball was a tenth of an import's time. */
+#define STEM_SLOTS 4096
+#define STEM_MAXW 24
+
+typedef struct stem_slot {
+  uint8_t wn, sn;            /* 0 = empty */
+  char w[STEM_MAXW], s[STEM_MAXW];
+} stem_slot;
+
 struct jb_tokenizer {
   struct sb_stemmer *stemmer;  /* one per tokenizer: Snowball is not thread-safe */
+  stem_slot *stems;            /* STEM_SLOTS of them, allocated on first use */
 };
 
 jb_status jb_tokenizer_new(jb_tokenizer **ppTok) {
@@ -55,6 +66,7 @@ jb_status jb_tokenizer_new(jb_tokenizer **ppTok) {
 void jb_tokenizer_free(jb_tokenizer *t) {
   if (!t) return;
   if (t->stemmer) sb_stemmer_delete(t->stemmer);
+  free(t->stems);
   free(t);
 }
 
@@ -126,16 +138,45 @@ static int emit(tok_state *st, int tflags, const char *tok, int n, int start, in
   return st->rc;
 }
 
+/* The stem of a lower-case letter word of n bytes; *len gets its length.
+** NULL when Snowball fails (out of memory): the word is kept as it is. */
+static const char *stem(jb_tokenizer *t, const char *w, int n, int *len) {
+  stem_slot *e = NULL;
+  if (n <= STEM_MAXW) {
+    if (!t->stems) t->stems = calloc(STEM_SLOTS, sizeof(stem_slot));
+    if (t->stems) {
+      uint32_t h = 2166136261u;
+      for (int i = 0; i < n; i++) h = (h ^ (unsigned char)w[i]) * 16777619u;
+      e = &t->stems[h & (STEM_SLOTS - 1)];
+      if (e->wn == n && !memcmp(e->w, w, (size_t)n)) {
+        *len = e->sn;
+        return e->s;
+      }
+    }
+  }
+  const sb_symbol *out = sb_stemmer_stem(t->stemmer, (const sb_symbol *)w, n);
+  if (!out) return NULL;
+  *len = sb_stemmer_length(t->stemmer);
+  if (e && *len > 0 && *len <= STEM_MAXW) {
+    e->wn = (uint8_t)n;
+    e->sn = (uint8_t)*len;
+    memcpy(e->w, w, (size_t)n);
+    memcpy(e->s, out, (size_t)*len);
+  }
+  return (const char *)out;
+}
+
 static void flush_word(tok_state *st) {
   if (!st->wn) return;
   const char *tok = st->w;
   int n = st->wn;
   /* Stem pure-letter words only: "3dp", "c919" or "0.5" are names, not English. */
   if (!st->wdigits && st->wletters == n && n > 2) {
-    const sb_symbol *out = sb_stemmer_stem(st->t->stemmer, (const sb_symbol *)st->w, n);
+    int sn;
+    const char *out = stem(st->t, st->w, n, &sn);
     if (out) {
-      tok = (const char *)out;
-      n = sb_stemmer_length(st->t->stemmer);
+      tok = out;
+      n = sn;
     }
   }
   if (n > 0) emit(st, 0, tok, n, st->wstart, st->wend);
