@@ -221,6 +221,9 @@ char *mx_conflict_reason(const jb_match_index *mx, const mx_unit *u, const char 
 
 /* The query left in the scratch space by the last mx_score_need(). */
 int mx_query_terms(const mx_scratch *s);
+/* The document score below which the last mx_score_need() skipped units
+** (0: it skipped none); for tests and profiles. */
+double mx_last_cut(const mx_scratch *s);
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback);
 double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
                        double tf, double len, double vnorm);

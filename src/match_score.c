@@ -203,6 +203,7 @@ struct mx_scratch {
   double norm_bm25;    /* the need's BM25 maximum: sum of qw*idf*(k1+1) */
   double norm_cos;     /* squared length of the need's tf-idf vector */
   double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
+  double cut;          /* the last need's pruning bound (0: none) */
 };
 
 mx_scratch *mx_scratch_new(const jb_match_index *mx) {
@@ -352,6 +353,8 @@ static void set_lnorm(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
 }
 
 int mx_query_terms(const mx_scratch *s) { return s->nq; }
+
+double mx_last_cut(const mx_scratch *s) { return s->cut; }
 
 /* The two similarities, each on a 0..1 scale, blended: BM25 divided by the
 ** need's own maximum, and the cosine of the tf-idf vectors (1 + ln tf). */
@@ -703,7 +706,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     if (types >> a->type & 1) v = doc_score(s, w, s->touched[i]) * recency_factor(w, c, a->year);
     a->v = s->tv[i] = v > 0 ? (float)v : 0;
   }
-  double cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
+  double cut = s->cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
   s->nhits = 0;
   for (uint32_t i = 0; i < s->ntouched; i++) {
     if (s->tv[i] <= 0 || s->tv[i] < cut) continue;

@@ -3,6 +3,7 @@
 ** of interest, why-not, reverse matching, batch determinism and shards.
 */
 #include "util.h"
+#include "match_int.h" /* top-k pruning is checked against the full ranking */
 
 static jb_db *db;
 
@@ -295,6 +296,62 @@ TEST(index_file) {
   free(sc);
 }
 
+/* The best k with pruning are the first k of the full ranking: the same
+** units with the same scores, for every need, several k, and type sets. */
+TEST(top_k_pruning_is_exact) {
+  mx_weights w;
+  mx_weights_default(&w);
+  jb_match_index *mx = NULL;
+  jb_error err;
+  CHECK(mx_get(db, &w, &mx, &err) == JB_OK, "%s", err.message);
+  if (!mx) return;
+  mx_scratch *s = mx_scratch_new(mx);
+  CHECK(s != NULL, "out of memory");
+  sqlite3_stmt *st = NULL;
+  CHECK(sqlite3_prepare_v2(db->db,
+                           "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org, o.region"
+                           " FROM need n LEFT JOIN org o ON o.id = n.org ORDER BY n.id",
+                           -1, &st, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db->db));
+  const unsigned typesets[] = {1u << MX_EXPERT, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG};
+  const int ks[] = {1, 3, 10};
+  int needs = 0, pruned = 0, compared = 0;
+  mx_hit *full = malloc(sizeof(mx_hit) * mx->nunits);
+  while (s && full && sqlite3_step(st) == SQLITE_ROW) {
+    cJSON *kw = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
+    mx_need q = {(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                 (const char *)sqlite3_column_text(st, 2), kw,
+                 mx_chains_from_json(db, (const char *)sqlite3_column_text(st, 4)),
+                 (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6)};
+    needs++;
+    for (int t = 0; t < 2; t++) {
+      mx_hit *h = NULL;
+      int nfull = mx_score_need(db, mx, s, db->tok, &w, &q, typesets[t], 0, 1, &h);
+      CHECK(nfull >= 0, "%s", q.id);
+      memcpy(full, h, sizeof(mx_hit) * (size_t)(nfull > 0 ? nfull : 0));
+      for (int ki = 0; ki < 3; ki++) {
+        int n = mx_score_need(db, mx, s, db->tok, &w, &q, typesets[t], ks[ki], 1, &h);
+        if (mx_last_cut(s) > 0) pruned++;
+        CHECK(n == (nfull < ks[ki] ? nfull : ks[ki]), "%s k=%d: %d hits of %d", q.id, ks[ki], n, nfull);
+        for (int i = 0; i < n && i < nfull; i++) {
+          compared++;
+          if (h[i].unit != full[i].unit || h[i].score != full[i].score || h[i].best_doc != full[i].best_doc) {
+            CHECK(0, "%s k=%d rank %d: unit %u score %.9g, full ranking unit %u score %.9g", q.id, ks[ki], i,
+                  h[i].unit, h[i].score, full[i].unit, full[i].score);
+            break;
+          }
+        }
+      }
+    }
+    cJSON_Delete(kw);
+  }
+  sqlite3_finalize(st);
+  free(full);
+  mx_scratch_free(s);
+  CHECK(needs >= 100, "%d needs", needs);
+  CHECK(pruned > needs, "pruned %d times", pruned); /* the bound was used, not trivially exact */
+  CHECK(compared > 1000, "%d compared", compared);
+}
+
 int main(void) {
   db = open_db("match.db", 1);
   jb_import_stats st = {0};
@@ -305,6 +362,7 @@ int main(void) {
   RUN(ad_hoc_text_and_reverse);
   RUN(batch_deterministic_and_sharded);
   RUN(index_file);
+  RUN(top_k_pruning_is_exact);
   jb_db_close(db);
   return test_report();
 }
