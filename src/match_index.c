@@ -274,6 +274,7 @@ static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int prof
     c->docs = d;
     c->capdocs = cap;
   }
+  if (c->nfwd + b->n > UINT32_MAX) return -1; /* mx_doc.fwd is 32-bit: ~4G (term, doc) pairs */
   mx_doc *d = &c->docs[c->ndocs];
   d->unit = unit;
   d->fwd = (uint32_t)c->nfwd;
@@ -301,31 +302,13 @@ static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int prof
     if (t >= c->nterms_alloc) {
       uint32_t na = c->nterms_alloc ? c->nterms_alloc : 4096;
       while (na <= t) na *= 2;
-      mx_posting **p = realloc(c->bpost, sizeof(*p) * na);
-      if (!p) return -1;
-      c->bpost = p;
       uint32_t *np = realloc(c->npost, sizeof(uint32_t) * na);
       if (!np) return -1;
       c->npost = np;
-      uint32_t *cp = realloc(c->bcap, sizeof(uint32_t) * na);
-      if (!cp) return -1;
-      c->bcap = cp;
-      for (uint32_t k = c->nterms_alloc; k < na; k++) {
-        c->bpost[k] = NULL;
-        c->npost[k] = c->bcap[k] = 0;
-      }
+      memset(c->npost + c->nterms_alloc, 0, sizeof(uint32_t) * (na - c->nterms_alloc));
       c->nterms_alloc = na;
     }
-    if (c->npost[t] == c->bcap[t]) {
-      uint32_t cap = c->bcap[t] ? c->bcap[t] * 2 : 4;
-      mx_posting *p = realloc(c->bpost[t], sizeof(*p) * cap);
-      if (!p) return -1;
-      c->bpost[t] = p;
-      c->bcap[t] = cap;
-    }
-    c->bpost[t][c->npost[t]].doc = c->ndocs;
-    c->bpost[t][c->npost[t]].tf = tf;
-    c->npost[t]++;
+    c->npost[t]++; /* the postings themselves are laid out by flatten() */
     i = j;
   }
   c->ndocs++;
@@ -334,9 +317,18 @@ static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int prof
   return 0;
 }
 
-/* One flat postings array: less memory than a growing array per term, and
-** the form the index file stores. */
+/* The postings, from the forward lists: counted while documents were added,
+** laid out here in one array, each term's in document order. One pass and
+** no growing array per term, so building needs the forward lists and the
+** postings and nothing more (at 1M items that decides whether it fits). */
 static int flatten(mx_coll *c) {
+  if (c->nfwd < c->capfwd) { /* give back the doubling's slack first */
+    mx_fwd *f = realloc(c->fwd, sizeof(mx_fwd) * (c->nfwd ? c->nfwd : 1));
+    if (f) {
+      c->fwd = f;
+      c->capfwd = c->nfwd ? c->nfwd : 1;
+    }
+  }
   c->off = malloc(sizeof(uint64_t) * ((size_t)c->nterms_alloc + 1));
   if (!c->off) return -1;
   uint64_t total = 0;
@@ -346,22 +338,24 @@ static int flatten(mx_coll *c) {
   }
   c->off[c->nterms_alloc] = total;
   c->post = malloc(sizeof(mx_posting) * (total ? total : 1));
-  if (!c->post) return -1;
-  for (uint32_t t = 0; t < c->nterms_alloc; t++) {
-    if (c->npost[t]) memcpy(c->post + c->off[t], c->bpost[t], sizeof(mx_posting) * c->npost[t]);
-    free(c->bpost[t]);
+  uint64_t *next = malloc(sizeof(uint64_t) * ((size_t)c->nterms_alloc + 1));
+  if (!c->post || !next) {
+    free(next);
+    return -1;
   }
-  free(c->bpost);
-  free(c->bcap);
-  c->bpost = NULL;
-  c->bcap = NULL;
+  memcpy(next, c->off, sizeof(uint64_t) * ((size_t)c->nterms_alloc + 1));
+  for (uint32_t d = 0; d < c->ndocs; d++)
+    for (uint32_t i = 0; i < c->docs[d].nfwd; i++) {
+      const mx_fwd *f = &c->fwd[c->docs[d].fwd + i];
+      mx_posting *p = &c->post[next[f->term]++];
+      p->doc = d;
+      p->tf = f->tf;
+    }
+  free(next);
   return 0;
 }
 
 static void coll_free(mx_coll *c) {
-  for (uint32_t i = 0; c->bpost && i < c->nterms_alloc; i++) free(c->bpost[i]);
-  free(c->bpost);
-  free(c->bcap);
   free(c->post);
   free(c->off);
   free(c->npost);

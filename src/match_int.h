@@ -49,8 +49,6 @@ typedef struct mx_coll {
   uint64_t *off;
   uint32_t *npost;
   uint32_t nterms_alloc;
-  mx_posting **bpost;  /* while building: one growing array per term */
-  uint32_t *bcap;
   double avglen;
   int maxyear;         /* newest dated document: recency is relative to it */
 } mx_coll;
