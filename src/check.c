@@ -254,9 +254,8 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
       if (why) { free(why); continue; }
       if (listed++ < 3) {
         const mx_unit *u = &mx->units[hits[i].unit];
-        static const char *const tn[] = {"expert", "achievement", "org", "need"};
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "type", tn[u->type]);
+        cJSON_AddStringToObject(x, "type", mx_type_name((mx_type)u->type));
         cJSON_AddStringToObject(x, "id", u->id);
         cJSON_AddStringToObject(x, "name", u->name ? u->name : u->id);
         cJSON_AddNumberToObject(x, "score", round(hits[i].score * 1000) / 1000);

@@ -170,8 +170,6 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
   return JB_OK;
 }
 
-static const char *const tnames[MX_NTYPES] = {"expert", "achievement", "org", "need"};
-
 static void csv_field(jb_buf *b, const char *s) {
   jb_buf_addc(b, '"');
   for (; s && *s; s++) {
@@ -194,7 +192,7 @@ static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, in
       const mx_unit *u = &mx->units[hits[i].unit];
       cJSON *r = cJSON_CreateObject();
       cJSON_AddNumberToObject(r, "rank", i + 1);
-      cJSON_AddStringToObject(r, "type", tnames[u->type]);
+      cJSON_AddStringToObject(r, "type", mx_type_name((mx_type)u->type));
       cJSON_AddStringToObject(r, "id", u->id);
       cJSON_AddStringToObject(r, "name", u->name ? u->name : u->id);
       cJSON_AddNumberToObject(r, "score", round(hits[i].score * 1e6) / 1e6);
@@ -214,7 +212,7 @@ static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, in
         jb_buf_printf(&b, "%s Q0 %s %d %.6f %s\n", nd->id, u->id, i + 1, hits[i].score, tag);
       } else {
         csv_field(&b, nd->id);
-        jb_buf_printf(&b, ",%d,%s,", i + 1, tnames[u->type]);
+        jb_buf_printf(&b, ",%d,%s,", i + 1, mx_type_name((mx_type)u->type));
         csv_field(&b, u->id);
         jb_buf_addc(&b, ',');
         csv_field(&b, u->name ? u->name : u->id);
@@ -299,7 +297,7 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   bt.types = 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG;
   if (o->type && *o->type) {
     int t = 0;
-    while (t < MX_NEED && strcmp(tnames[t], o->type)) t++;
+    while (t < MX_NEED && strcmp(mx_type_name((mx_type)t), o->type)) t++;
     if (t == MX_NEED) {
       jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s' (expert, achievement, org)", o->type);
       return JB_ERR_USAGE;

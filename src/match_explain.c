@@ -12,15 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const type_names[MX_NTYPES] = {"expert", "achievement", "org", "need"};
-
 static int parse_types(const char *type, unsigned *mask, jb_error *err) {
   if (!type || !*type) {
     *mask = 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG;
     return 0;
   }
   for (int i = 0; i < MX_NTYPES; i++)
-    if (!strcmp(type, type_names[i]) || (i == MX_ORG && !strcmp(type, "institution"))) {
+    if (!strcmp(type, mx_type_name((mx_type)i)) || (i == MX_ORG && !strcmp(type, "institution"))) {
       *mask = 1u << i;
       return 0;
     }
@@ -380,7 +378,7 @@ cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, con
   const mx_unit *u = &mx->units[h->unit];
   cJSON *r = cJSON_CreateObject();
   cJSON_AddNumberToObject(r, "rank", rank);
-  cJSON_AddStringToObject(r, "type", type_names[u->type]);
+  cJSON_AddStringToObject(r, "type", mx_type_name((mx_type)u->type));
   cJSON_AddStringToObject(r, "id", u->id);
   cJSON_AddStringToObject(r, "name", u->name ? u->name : u->id);
   if (u->org && u->type != MX_ORG) cJSON_AddStringToObject(r, "org", u->org);
@@ -473,7 +471,7 @@ static cJSON *why_not(match_run *m, const mx_hit *hits, int nhits, unsigned type
     return o;
   }
   const mx_unit *u = &m->mx->units[ui];
-  cJSON_AddStringToObject(o, "type", type_names[u->type]);
+  cJSON_AddStringToObject(o, "type", mx_type_name((mx_type)u->type));
   cJSON_AddStringToObject(o, "name", u->name ? u->name : u->id);
   if (listed_rank > 0) {
     cJSON_AddNumberToObject(o, "rank", listed_rank);
@@ -540,7 +538,7 @@ static jb_status match_forward(match_run *m, const jb_match_opts *o, unsigned ty
     if (ex) {
       if (cJSON_GetArraySize(excluded) < 20) {
         cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "type", type_names[u->type]);
+        cJSON_AddStringToObject(e, "type", mx_type_name((mx_type)u->type));
         cJSON_AddStringToObject(e, "id", u->id);
         cJSON_AddStringToObject(e, "name", u->name ? u->name : u->id);
         cJSON_AddNumberToObject(e, "score", round4(hits[i].score));
@@ -569,7 +567,7 @@ static jb_status match_reverse(match_run *m, const jb_match_opts *o, cJSON *out,
   const char *id = o->expert_id ? o->expert_id : o->achievement_id;
   int ui = mx_unit_find(m->mx, t, id);
   if (ui < 0) {
-    jb_err_set(err, JB_ERR_NOTFOUND, "no %s with id '%s'", type_names[t], id);
+    jb_err_set(err, JB_ERR_NOTFOUND, "no %s with id '%s'", mx_type_name((mx_type)t), id);
     return JB_ERR_NOTFOUND;
   }
   const mx_unit *u = &m->mx->units[ui];
@@ -608,7 +606,7 @@ static jb_status match_reverse(match_run *m, const jb_match_opts *o, cJSON *out,
   }
   free(acc);
   cJSON *qj = cJSON_CreateObject();
-  cJSON_AddStringToObject(qj, type_names[t], u->id);
+  cJSON_AddStringToObject(qj, mx_type_name((mx_type)t), u->id);
   cJSON_AddStringToObject(qj, "name", u->name ? u->name : u->id);
   cJSON_AddItemToObject(out, "query", qj);
   typedef struct rev { uint32_t need; mx_hit hit; int rank; char *why; } rev;

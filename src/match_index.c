@@ -743,6 +743,11 @@ void mx_prepare(jb_db *db, jb_match_index *mx) {
   }
 }
 
+const char *mx_type_name(mx_type t) {
+  static const char *const names[MX_NTYPES] = {"expert", "achievement", "org", "need"};
+  return t < MX_NTYPES ? names[t] : "?";
+}
+
 int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id) {
   /* units of one type are contiguous and sorted by id: binary search */
   uint32_t lo = mx->type_lo[type], hi = mx->type_lo[type + 1];

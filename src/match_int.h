@@ -18,6 +18,9 @@
 
 typedef enum mx_type { MX_EXPERT = 0, MX_ACHIEVEMENT, MX_ORG, MX_NEED, MX_NTYPES } mx_type;
 
+/* "expert", "achievement", "org", "need": the names in requests and output. */
+const char *mx_type_name(mx_type t);
+
 typedef struct mx_posting {
   uint32_t doc;
   float tf;        /* field-weighted term frequency */
