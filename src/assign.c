@@ -14,10 +14,12 @@
 #include "match_int.h"
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_MIN_SCORE 0.1 /* well above the match floor: weak pairs are not forced */
 #define DEFAULT_CANDIDATES 50
@@ -456,13 +458,14 @@ static char **program_members(arun *r, int *n, jb_error *err) {
 
 /* ----------------------------------------------------------- reporting */
 
-static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, int nh, int ti, int ai, const char *role) {
+static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, const int *ranks, int nh, int ti, int ai,
+                           const char *role) {
   uint32_t unit = r->unit_of_agent[ai];
   const mx_unit *u = &r->mx->units[unit];
   cJSON *p = NULL;
   for (int i = 0; i < nh; i++)
     if (hits[i].unit == unit) {
-      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], i + 1, r->t[ti].org, 1, &r->mx->supply);
+      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], ranks[i], r->t[ti].org, 1, &r->mx->supply);
       break;
     }
   cJSON *o = cJSON_CreateObject();
@@ -613,6 +616,110 @@ static int task_keep(const arun *r, int ti) {
   return (r->o->program || r->o->region || has_fix) ? 0 : r->o->candidates + 64;
 }
 
+/* ------------------------------------------------------ scoring tasks */
+
+/* What the run uses of a task's scored experts, with their ranks in the
+** task's whole list, and the query that scored them (to explain them). */
+typedef struct scored {
+  mx_hit *h;
+  int *rank;         /* 1-based rank of h[i] among all the task's hits */
+  int n;
+  mx_query *q;
+} scored;
+
+/* Keeps the best three hits (reported for an unmatched task), the best
+** `candidates` eligible ones (the edges) and the staff-fixed experts'. */
+static int keep_scored(const arun *r, int ti, const mx_hit *hits, int nh, scored *sc) {
+  sc->h = malloc(sizeof(mx_hit) * (size_t)(nh > 0 ? nh : 1));
+  sc->rank = malloc(sizeof(int) * (size_t)(nh > 0 ? nh : 1));
+  if (!sc->h || !sc->rank) return -1;
+  int taken = 0;
+  for (int i = 0; i < nh; i++) {
+    int ai = r->agent_of_unit[hits[i].unit];
+    int use = i < 3;
+    if (ai >= 0 && taken < r->o->candidates) {
+      use = 1;
+      taken++;
+    }
+    for (int f = 0; f < r->fixes.n && !use && ai >= 0; f++)
+      use = r->fixes.v[f].task == ti && r->fixes.v[f].agent == ai;
+    if (!use) continue;
+    sc->h[sc->n] = hits[i];
+    sc->rank[sc->n] = i + 1;
+    sc->n++;
+  }
+  return 0;
+}
+
+static void scored_free(scored *sv, int n) {
+  for (int i = 0; sv && i < n; i++) {
+    free(sv[i].h);
+    free(sv[i].rank);
+    free(sv[i].q);
+  }
+  free(sv);
+}
+
+/* Tasks are scored independently: worker threads take them one at a time,
+** each with its own scratch space and tokenizer (the index and the lexicon
+** are only read). The edges are then added in task order, as one thread
+** would. */
+typedef struct score_pool {
+  arun *r;
+  scored *out;
+  int next, done, failed;
+  pthread_mutex_t mu;
+} score_pool;
+
+static void *score_worker(void *arg) {
+  score_pool *p = arg;
+  arun *r = p->r;
+  jb_tokenizer *tok = NULL;
+  mx_scratch *s = mx_scratch_new(r->mx);
+  int ok = s && jb_tokenizer_new(&tok) == JB_OK;
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    int ti = p->failed || !ok ? r->nt : p->next++;
+    if (!ok) p->failed = 1;
+    pthread_mutex_unlock(&p->mu);
+    if (ti >= r->nt) break;
+    task *t = &r->t[ti];
+    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
+    mx_hit *hits = NULL;
+    int nh = mx_score_need(r->db, r->mx, s, tok, &r->w, &q, 1u << MX_EXPERT, task_keep(r, ti), 1, &hits);
+    int bad = nh < 0 || keep_scored(r, ti, hits, nh, &p->out[ti]) || !(p->out[ti].q = mx_query_save(s));
+    pthread_mutex_lock(&p->mu);
+    if (bad) p->failed = 1;
+    p->done++;
+    if (r->o->on_progress && (p->done % 20 == 0 || p->done == r->nt)) r->o->on_progress(r->o->ctx, p->done, r->nt);
+    pthread_mutex_unlock(&p->mu);
+  }
+  jb_tokenizer_free(tok);
+  mx_scratch_free(s);
+  return NULL;
+}
+
+static jb_status score_tasks(arun *r, scored **pOut, jb_error *err) {
+  score_pool p = {r, calloc((size_t)(r->nt ? r->nt : 1), sizeof(scored)), 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+  *pOut = p.out;
+  if (!p.out) return JB_ERR_NOMEM;
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  int nth = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
+  if (nth > r->nt / 4) nth = r->nt / 4 > 0 ? r->nt / 4 : 1; /* a few tasks: not worth a thread */
+  pthread_t th[16];
+  int started = 0;
+  for (int i = 1; i < nth; i++)
+    if (!pthread_create(&th[started], NULL, score_worker, &p)) started++;
+  score_worker(&p); /* the calling thread works too */
+  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+  pthread_mutex_destroy(&p.mu);
+  if (p.failed) {
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory while scoring the tasks");
+    return JB_ERR_NOMEM;
+  }
+  return JB_OK;
+}
+
 /* The simple alternative staff would use by hand: best pair first, while
 ** the challenge has a free slot and the expert capacity (staff-fixed pairs
 ** first). Reported beside the optimum so its worth is visible. */
@@ -725,35 +832,32 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     record_input(&r, "forbid", o.forbid_file);
     rc = read_rows(&r, o.forbid_file, forbid_row, err);
   }
-  mx_scratch *s = rc ? NULL : mx_scratch_take(r.mx);
-  if (!rc && !s) rc = JB_ERR_NOMEM;
+  scored *sv = NULL;
+  if (!rc) rc = score_tasks(&r, &sv, err);
   /* candidate edges: each task's best eligible experts, conflicts forbidden */
   for (int ti = 0; ti < r.nt && !rc; ti++) {
-    task *t = &r.t[ti];
-    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
-    mx_hit *hits = NULL;
-    int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, task_keep(&r, ti), 1, &hits);
-    if (nh < 0) { rc = JB_ERR_NOMEM; break; }
+    const scored *sc = &sv[ti];
     int taken = 0;
-    for (int i = 0; i < nh && taken < o.candidates; i++) {
-      int ai = r.agent_of_unit[hits[i].unit];
+    for (int i = 0; i < sc->n && taken < o.candidates; i++) {
+      int ai = r.agent_of_unit[sc->h[i].unit];
       if (ai < 0) continue;
-      char *conf = mx_conflict_reason(r.mx, &r.mx->units[hits[i].unit], t->org);
+      char *conf = mx_conflict_reason(r.mx, &r.mx->units[sc->h[i].unit], r.t[ti].org);
       unsigned fl = staff_flags(&r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
       free(conf);
-      if (edge_add(&r, ti, ai, hits[i].score, fl)) { rc = JB_ERR_NOMEM; break; }
+      if (edge_add(&r, ti, ai, sc->h[i].score, fl)) { rc = JB_ERR_NOMEM; break; }
       taken++;
     }
     /* staff-fixed pairs outside the candidates still go in, with their score */
     for (int f = 0; f < r.fixes.n && !rc; f++) {
       if (r.fixes.v[f].task != ti) continue;
-      double sc = 0;
-      for (int i = 0; i < nh; i++)
-        if (r.agent_of_unit[hits[i].unit] == r.fixes.v[f].agent) sc = hits[i].score;
-      if (edge_add(&r, ti, r.fixes.v[f].agent, sc, staff_flags(&r, ti, r.fixes.v[f].agent))) rc = JB_ERR_NOMEM;
+      double score = 0;
+      for (int i = 0; i < sc->n; i++)
+        if (r.agent_of_unit[sc->h[i].unit] == r.fixes.v[f].agent) score = sc->h[i].score;
+      if (edge_add(&r, ti, r.fixes.v[f].agent, score, staff_flags(&r, ti, r.fixes.v[f].agent))) rc = JB_ERR_NOMEM;
     }
-    if (o.on_progress && ((ti + 1) % 20 == 0 || ti + 1 == r.nt)) o.on_progress(o.ctx, ti + 1, r.nt);
   }
+  mx_scratch *s = rc ? NULL : mx_scratch_take(r.mx);
+  if (!rc && !s) rc = JB_ERR_NOMEM;
   int *members = rc ? NULL : malloc(sizeof(int) * (size_t)(r.nt ? r.nt : 1));
   if (!rc && !members) rc = JB_ERR_NOMEM;
   for (int i = 0; !rc && i < r.nt; i++) members[i] = r.t[i].members;
@@ -784,19 +888,18 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     for (int ti = 0; ti < r.nt && res->feasible; ti++) {
       int has = (pi < res->npairs && res->pairs[pi].task == ti) || (ui < res->nunmatched && res->unmatched[ui].task == ti);
       if (!has) continue;
-      /* score the task once more to explain its pairs from the same query */
-      task *t = &r.t[ti];
-      mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
-      mx_hit *hits = NULL;
-      int nh = mx_score_need(db, r.mx, s, db->tok, &r.w, &q, 1u << MX_EXPERT, task_keep(&r, ti), 1, &hits);
+      /* explained from the query that scored the task */
+      const scored *sc = &sv[ti];
+      if (mx_query_restore(s, sc->q)) { rc = JB_ERR_NOMEM; break; }
       for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
-        cJSON *pj = explain_pair(&r, s, hits, nh, ti, res->pairs[pi].agent, res->pairs[pi].role == AS_LEAD ? "lead" : "member");
+        cJSON *pj = explain_pair(&r, s, sc->h, sc->rank, sc->n, ti, res->pairs[pi].agent,
+                                 res->pairs[pi].role == AS_LEAD ? "lead" : "member");
         if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
         if (!cJSON_GetObjectItem(pj, "score")) cJSON_AddNumberToObject(pj, "score", res->pairs[pi].score);
         cJSON_AddItemToArray(pairs, pj);
       }
       for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++)
-        cJSON_AddItemToArray(unm, unmatched_json(&r, res, ui, hits, nh));
+        cJSON_AddItemToArray(unm, unmatched_json(&r, res, ui, sc->h, sc->n));
     }
     cJSON *obj = cJSON_AddObjectToObject(out, "objective");
     cJSON_AddStringToObject(obj, "kind", o.fair ? "fair" : "total");
@@ -836,12 +939,14 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
       cJSON_AddItemToArray(conf, x);
     }
     cJSON_AddItemToObject(out, "manifest", manifest(&r, &p));
-    *ppOut = out;
+    if (rc) cJSON_Delete(out);
+    else *ppOut = out;
   }
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory in the assignment");
   as_result_free(res);
   free(members);
   if (r.mx) mx_scratch_give(r.mx, s);
+  scored_free(sv, r.nt);
   arun_free(&r);
   return rc;
 }

@@ -225,6 +225,12 @@ int mx_query_terms(const mx_scratch *s);
 /* The document score below which the last mx_score_need() skipped units
 ** (0: it skipped none); for tests and profiles. */
 double mx_last_cut(const mx_scratch *s);
+/* A copy of that query, so that hits scored on one thread (or earlier) can
+** be explained later with mx_hit_json(): save (caller frees with free()),
+** restore into any scratch space of the same index (-1: out of memory). */
+typedef struct mx_query mx_query;
+mx_query *mx_query_save(const mx_scratch *s);
+int mx_query_restore(mx_scratch *s, const mx_query *q);
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback);
 double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
                        double tf, double len, double vnorm);

@@ -356,6 +356,38 @@ int mx_query_terms(const mx_scratch *s) { return s->nq; }
 
 double mx_last_cut(const mx_scratch *s) { return s->cut; }
 
+struct mx_query {
+  int nq, nq_need;
+  double norm_bm25, norm_cos;
+  qterm q[];
+};
+
+mx_query *mx_query_save(const mx_scratch *s) {
+  mx_query *q = malloc(sizeof(mx_query) + sizeof(qterm) * (size_t)s->nq);
+  if (!q) return NULL;
+  q->nq = s->nq;
+  q->nq_need = s->nq_need;
+  q->norm_bm25 = s->norm_bm25;
+  q->norm_cos = s->norm_cos;
+  if (s->nq) memcpy(q->q, s->q, sizeof(qterm) * (size_t)s->nq);
+  return q;
+}
+
+int mx_query_restore(mx_scratch *s, const mx_query *q) {
+  if (q->nq > s->capq) {
+    qterm *n = realloc(s->q, sizeof(qterm) * (size_t)q->nq);
+    if (!n) return -1;
+    s->q = n;
+    s->capq = q->nq;
+  }
+  s->nq = q->nq;
+  s->nq_need = q->nq_need;
+  s->norm_bm25 = q->norm_bm25;
+  s->norm_cos = q->norm_cos;
+  if (q->nq) memcpy(s->q, q->q, sizeof(qterm) * (size_t)q->nq);
+  return 0;
+}
+
 /* The two similarities, each on a 0..1 scale, blended: BM25 divided by the
 ** need's own maximum, and the cosine of the tf-idf vectors (1 + ln tf). */
 static double blend(const mx_scratch *s, const mx_weights *w, double bm25, double dot, double vnorm) {
