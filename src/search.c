@@ -194,22 +194,32 @@ static char *display_name(jb_db *db, const char *kind, const char *ref) {
 
 static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
                       const char *mo, const char *mc, int k, cJSON *results, jb_error *err) {
+  /* Ranking first, then highlights and snippets for the listed documents
+  ** only: computed in the ranking query, they cost as much as the ranking
+  ** for every matching document, listed or not. */
   jb_buf sql = {0};
   jb_buf_printf(&sql,
-                "SELECT s.kind, s.ref, s.sub, bm25(sdoc_fts, %g, %g, %g) AS r,"
-                " highlight(sdoc_fts, 0, ?2, ?3), snippet(sdoc_fts, 2, ?2, ?3, '…', 20),"
-                " snippet(sdoc_fts, 1, ?2, ?3, '…', 12)"
+                "SELECT s.kind, s.ref, s.sub, bm25(sdoc_fts, %g, %g, %g) AS r, s.rowid"
                 " FROM sdoc_fts JOIN sdoc s ON s.rowid = sdoc_fts.rowid"
-                " WHERE sdoc_fts MATCH ?1%s ORDER BY r, s.kind, s.ref LIMIT ?4",
+                " WHERE sdoc_fts MATCH ?1%s ORDER BY r, s.kind, s.ref LIMIT ?2",
                 W_TITLE, W_KEYWORDS, W_BODY, filter);
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = NULL, *sn = NULL;
   int rc = jb_db_prepare(db, jb_buf_str(&sql), &st, err);
   jb_buf_free(&sql);
-  if (rc) return -1;
+  if (!rc)
+    rc = jb_db_prepare(db,
+                       "SELECT highlight(sdoc_fts, 0, ?2, ?3), snippet(sdoc_fts, 2, ?2, ?3, '…', 20),"
+                       " snippet(sdoc_fts, 1, ?2, ?3, '…', 12) FROM sdoc_fts WHERE sdoc_fts MATCH ?1 AND rowid = ?4",
+                       &sn, err);
+  if (rc) {
+    sqlite3_finalize(st);
+    return -1;
+  }
   sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 2, mo, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, mc, -1, SQLITE_STATIC);
-  sqlite3_bind_int(st, 4, limit);
+  sqlite3_bind_int(st, 2, limit);
+  sqlite3_bind_text(sn, 1, fts, -1, SQLITE_STATIC);
+  sqlite3_bind_text(sn, 2, mo, -1, SQLITE_STATIC);
+  sqlite3_bind_text(sn, 3, mc, -1, SQLITE_STATIC);
   int count = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW && count < k) {
     const char *kind = (const char *)sqlite3_column_text(st, 0);
@@ -234,9 +244,17 @@ static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
     free(name);
     /* bm25() is smaller-is-better; show it as a positive relevance */
     cJSON_AddNumberToObject(r, "score", -sqlite3_column_double(st, 3));
-    const char *title = (const char *)sqlite3_column_text(st, 4);
-    const char *body = (const char *)sqlite3_column_text(st, 5);
-    const char *kw = (const char *)sqlite3_column_text(st, 6);
+    sqlite3_reset(sn);
+    sqlite3_bind_int64(sn, 4, sqlite3_column_int64(st, 4));
+    int src = sqlite3_step(sn);
+    if (src != SQLITE_ROW) {
+      cJSON_Delete(r);
+      rc = src == SQLITE_DONE ? SQLITE_CORRUPT : src; /* ranked, then not found: the index is damaged */
+      break;
+    }
+    const char *title = (const char *)sqlite3_column_text(sn, 0);
+    const char *body = (const char *)sqlite3_column_text(sn, 1);
+    const char *kw = (const char *)sqlite3_column_text(sn, 2);
     const char *field = "title";
     const char *snip = title;
     if (body && strstr(body, mo)) { field = "body"; snip = body; }
@@ -256,9 +274,11 @@ static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     jb_err_db(err, db->db, rc, "searching");
     sqlite3_finalize(st);
+    sqlite3_finalize(sn);
     return -1;
   }
   sqlite3_finalize(st);
+  sqlite3_finalize(sn);
   return count;
 }
 
