@@ -198,11 +198,21 @@ static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
   ** only: computed in the ranking query, they cost as much as the ranking
   ** for every matching document, listed or not. */
   jb_buf sql = {0};
-  jb_buf_printf(&sql,
-                "SELECT s.kind, s.ref, s.sub, bm25(sdoc_fts, %g, %g, %g) AS r, s.rowid"
-                " FROM sdoc_fts JOIN sdoc s ON s.rowid = sdoc_fts.rowid"
-                " WHERE sdoc_fts MATCH ?1%s ORDER BY r, s.kind, s.ref LIMIT ?2",
-                W_TITLE, W_KEYWORDS, W_BODY, filter);
+  if (*filter)
+    jb_buf_printf(&sql,
+                  "SELECT s.kind, s.ref, s.sub, bm25(sdoc_fts, %g, %g, %g) AS r, s.rowid"
+                  " FROM sdoc_fts JOIN sdoc s ON s.rowid = sdoc_fts.rowid"
+                  " WHERE sdoc_fts MATCH ?1%s ORDER BY r, s.kind, s.ref LIMIT ?2",
+                  W_TITLE, W_KEYWORDS, W_BODY, filter);
+  else /* no filter on the kind: rank in the full-text index alone, then look
+       ** up the listed rows (at 1M items, a lookup per matching row was most
+       ** of a broad query's time) */
+    jb_buf_printf(&sql,
+                  "SELECT s.kind, s.ref, s.sub, t.r, s.rowid FROM"
+                  " (SELECT rowid, bm25(sdoc_fts, %g, %g, %g) AS r FROM sdoc_fts"
+                  "  WHERE sdoc_fts MATCH ?1 ORDER BY r, rowid LIMIT ?2) t"
+                  " JOIN sdoc s ON s.rowid = t.rowid ORDER BY t.r, s.kind, s.ref",
+                  W_TITLE, W_KEYWORDS, W_BODY);
   sqlite3_stmt *st = NULL, *sn = NULL;
   int rc = jb_db_prepare(db, jb_buf_str(&sql), &st, err);
   jb_buf_free(&sql);
