@@ -171,7 +171,10 @@ typedef struct jb_match_opts {
 /* Ranks candidates with explanations. Result (caller owns): {"query":{...},
 ** "results":[{"type","id","name","score","components":{...},
 ** "terms":[{"term","weight"}], "evidence":{"id","title","snippet"}}],
-** "why_not": {...}}. */
+** "excluded":[{"type","id","name","score","reason"}] (conflicts of interest,
+** no capacity: at most 20), "candidates": how many scored candidates the
+** list was drawn from (the best k and room for excluded ones, or all of
+** them with why_not), "why_not": {...}}. */
 jb_status jb_match(jb_db *db, const jb_match_opts *opts, cJSON **ppOut,
                    jb_error *err);
 

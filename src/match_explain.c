@@ -519,8 +519,23 @@ static jb_status match_forward(match_run *m, const jb_match_opts *o, unsigned ty
   mx_need q = as_query(&n);
   mx_hit *hits = NULL;
   int k = o->k > 0 ? o->k : 10;
-  /* the list plus room for left-out candidates; all of them to answer why-not */
-  int nh = mx_score_need(m->db, m->mx, m->s, m->db->tok, &m->w, &q, types, o->why_not ? 0 : k + 200, 1, &hits);
+  /* The list plus room for left-out candidates (conflicts of interest, no
+  ** capacity), more room while that was not enough; all of them to answer
+  ** why-not. A small room keeps the top-k pruning tight. */
+  int nh, room = 32;
+  for (;;) {
+    int keep = o->why_not || k + room >= (int)m->mx->nunits ? 0 : k + room;
+    nh = mx_score_need(m->db, m->mx, m->s, m->db->tok, &m->w, &q, types, keep, 1, &hits);
+    if (nh < keep || keep == 0) break; /* every candidate above the floor is in */
+    int usable = 0;
+    for (int i = 0; i < nh && usable < k; i++) {
+      char *ex = exclusion(m, &m->mx->units[hits[i].unit], n.org);
+      usable += !ex;
+      free(ex);
+    }
+    if (usable >= k) break;
+    room *= 8;
+  }
   if (nh < 0) {
     need_rec_free(&n);
     jb_err_set(err, JB_ERR_NOMEM, "out of memory scoring");

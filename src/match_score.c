@@ -151,22 +151,27 @@ typedef struct qterm {
 /* Evidence documents per candidate that count (decay 1/2: the 9th adds 0.4%). */
 #define MX_TOP 8
 
-/* A document's running sums while a need is scored, with the document's own
-** fields that scoring reads, so that a posting touches one cache line (32
-** bytes), not the accumulators and the document table. */
+/* A document's running sums while a need is scored, with the one field of
+** the document that summing reads: 16 bytes, four to a cache line, since
+** each posting touches one of them. */
 typedef struct mx_acc {
   union {
     float bm25;      /* BM25 sum of the need's terms, */
     float v;         /* then the document's score (once all terms are in) */
   };
   float dot;         /* tf-idf dot product (the cosine's numerator) */
-  double lnorm;      /* k1 * (1 - b + b * len / avglen), for the weights in s->k1, s->b */
+  float lnorm;       /* k1 * (1 - b + b * len / avglen), for the weights in s->k1, s->b */
   uint32_t epoch;    /* the sums are this need's when epoch == s->epoch */
-  float vnorm;       /* copies of the document's fields */
+} mx_acc;
+
+/* The document fields the passes over touched documents read (in document
+** order, so a separate array costs no extra misses). */
+typedef struct mx_dinfo {
+  float vnorm;
   uint32_t unit;
   int16_t year;
   uint8_t type;      /* its unit's mx_type */
-} mx_acc;
+} mx_dinfo;
 
 /* 1 + ln(tf) for the weighted frequencies that occur: sums of the field
 ** weights, mostly multiples of 0.5 below 64 — a table, not a log per posting. */
@@ -187,6 +192,7 @@ static inline double ltf(double tf) {
 struct mx_scratch {
   mx_acc *acc;         /* per document, one cache line for both sums and the mark */
   uint32_t nacc;
+  mx_dinfo *dinfo;     /* per document */
   uint32_t *touched;   /* the documents this need touched, in document order (see order_touched) */
   uint64_t *bits;      /* the same as a bit set, filled while postings are summed */
   int bits_dirty;      /* bits may be set (a need was cut short) */
@@ -216,6 +222,7 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   s->nacc = n;
   pthread_once(&ltf_once, ltf_init);
   s->acc = calloc(n ? n : 1, sizeof(mx_acc));
+  s->dinfo = calloc(n ? n : 1, sizeof(mx_dinfo));
   s->touched = calloc(n ? n : 1, sizeof(uint32_t));
   s->bits = calloc(n / 64 + 1, sizeof(uint64_t));
   s->tv = calloc(n ? n : 1, sizeof(float));
@@ -225,12 +232,12 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   s->hit_of = calloc(nu, sizeof(uint32_t));
   s->topsc = calloc(nu * MX_TOP, sizeof(float));
   s->ntop = calloc(nu, 1);
-  if (!s->acc || !s->touched || !s->bits || !s->tv || !s->urange || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
+  if (!s->acc || !s->dinfo || !s->touched || !s->bits || !s->tv || !s->urange || !s->hits || !s->hit_of || !s->topsc || !s->ntop) {
     mx_scratch_free(s);
     return NULL;
   }
   for (uint32_t d = 0; d < n; d++) {
-    mx_acc *a = &s->acc[d];
+    mx_dinfo *a = &s->dinfo[d];
     a->vnorm = c->docs[d].vnorm;
     a->unit = c->docs[d].unit;
     a->year = c->docs[d].year;
@@ -259,6 +266,7 @@ void mx_scratch_give(jb_match_index *mx, mx_scratch *s) {
 void mx_scratch_free(mx_scratch *s) {
   if (!s) return;
   free(s->acc);
+  free(s->dinfo);
   free(s->touched);
   free(s->bits);
   free(s->tv);
@@ -351,7 +359,7 @@ static double tf_part(const mx_weights *w, const mx_coll *c, double tf, double l
 static void set_lnorm(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   if (s->k1 == w->k1 && s->b == w->b) return;
   for (uint32_t d = 0; d < s->nacc; d++)
-    s->acc[d].lnorm = w->k1 * (1 - w->b + w->b * c->docs[d].len / c->avglen);
+    s->acc[d].lnorm = (float)(w->k1 * (1 - w->b + w->b * c->docs[d].len / c->avglen));
   s->k1 = w->k1;
   s->b = w->b;
 }
@@ -408,7 +416,7 @@ double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *
 }
 
 static double doc_score(const mx_scratch *s, const mx_weights *w, uint32_t d) {
-  return blend(s, w, s->acc[d].bm25, s->acc[d].dot, s->acc[d].vnorm);
+  return blend(s, w, s->acc[d].bm25, s->acc[d].dot, s->dinfo[d].vnorm);
 }
 
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
@@ -712,15 +720,32 @@ static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
       }
     }
     hv[j] = v;
-    hu[j] = s->acc[s->touched[i]].unit;
+    hu[j] = s->dinfo[s->touched[i]].unit;
   }
-  /* best first; count distinct units (hit_of is all zero here: use it as
-  ** the mark and clear it after) */
-  for (uint32_t i = 1; i < n; i++)
-    for (uint32_t j = i; j > 0 && hv[j] > hv[j - 1]; j--) {
-      float tv = hv[j]; hv[j] = hv[j - 1]; hv[j - 1] = tv;
-      uint32_t tu = hu[j]; hu[j] = hu[j - 1]; hu[j - 1] = tu;
+  /* best first (popping the min-heap fills the array from the back);
+  ** count distinct units (hit_of is all zero here: use it as the mark and
+  ** clear it after) */
+  for (uint32_t size = n; size > 1;) {
+    float tv = hv[0];
+    uint32_t tu = hu[0];
+    size--;
+    float v = hv[size];
+    uint32_t u = hu[size], j = 0;
+    for (;;) {
+      uint32_t l = 2 * j + 1, r = l + 1, k = j;
+      float kv = v;
+      if (l < size && hv[l] < kv) { k = l; kv = hv[l]; }
+      if (r < size && hv[r] < kv) k = r;
+      if (k == j) break;
+      hv[j] = hv[k];
+      hu[j] = hu[k];
+      j = k;
     }
+    hv[j] = v;
+    hu[j] = u;
+    hv[size] = tv;
+    hu[size] = tu;
+  }
   double t = 0;
   uint32_t units = 0;
   for (uint32_t i = 0; i < n && units < keep; i++)
@@ -762,16 +787,17 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   /* Each touched document's score; then units from the touched documents
   ** only: cost follows the matches, not the size of the database. */
   for (uint32_t i = 0; i < s->ntouched; i++) {
-    mx_acc *a = &s->acc[s->touched[i]];
+    uint32_t d = s->touched[i];
+    const mx_dinfo *di = &s->dinfo[d];
     double v = 0;
-    if (types >> a->type & 1) v = doc_score(s, w, s->touched[i]) * recency_factor(w, c, a->year);
-    a->v = s->tv[i] = v > 0 ? (float)v : 0;
+    if (types >> di->type & 1) v = doc_score(s, w, d) * recency_factor(w, c, di->year);
+    s->acc[d].v = s->tv[i] = v > 0 ? (float)v : 0;
   }
   double cut = s->cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
   s->nhits = 0;
   for (uint32_t i = 0; i < s->ntouched; i++) {
     if (s->tv[i] <= 0 || s->tv[i] < cut) continue;
-    uint32_t u = s->acc[s->touched[i]].unit;
+    uint32_t u = s->dinfo[s->touched[i]].unit;
     if (s->hit_of[u]) continue;
     /* the unit's evidence: its documents are contiguous */
     mx_hit *h = hit_for(s, u);
