@@ -3,7 +3,7 @@
 
 Reads the results.json that bench/scale writes (WORK/results.json) for runs at
 several sizes (e.g. 10k, 100k, 1M items) and prints, per size, the costs per
-item and per need, and each one's growth against the smallest run divided by
+item and per need, and each one's growth from the previous size divided by
 the growth in items: 1.0 is linear, below 1 better than linear.
 
     bench/growth.py /tmp/jiebang-scale/run-10000-1000/results.json \\
@@ -50,12 +50,13 @@ def main():
     for k in keys:
         print("%-24s" % k + "".join("%16.2f" % r.get(k, float("nan")) for r in rows))
     print()
-    print("growth / item growth (1.0 = linear in items; per-item costs: 1.0 = constant per item)")
-    base = rows[0]
-    for k in ("match p50 ms", "batch cpu ms/need", "index build ms", "batch rss MB"):
-        print("%-24s" % k + "".join("%16.2f" % ((r[k] / base[k]) / (r["items"] / base["items"])) for r in rows))
+    print("growth from the previous size, divided by the growth in items (1.0 = linear in items);")
+    print("for per-item costs, the growth itself (1.0 = the same cost per item)")
+    for k in ("match p50 ms", "match p99 ms", "batch cpu ms/need", "index build ms", "batch rss MB"):
+        print("%-24s" % k + "%16s" % "-" + "".join("%16.2f" % ((b[k] / a[k]) / (b["items"] / a["items"]))
+                                                  for a, b in zip(rows, rows[1:])))
     for k in ("import cpu us/item", "db bytes/item"):
-        print("%-24s" % k + "".join("%16.2f" % (r[k] / base[k]) for r in rows))
+        print("%-24s" % k + "%16s" % "-" + "".join("%16.2f" % (b[k] / a[k]) for a, b in zip(rows, rows[1:])))
 
 
 if __name__ == "__main__":
