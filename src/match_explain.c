@@ -144,7 +144,8 @@ static void fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *ou
   const char *sql;
   int byid = 0;
   if (u->type == MX_EXPERT && !d->profile)
-    sql = "SELECT id, coalesce(kind, 'paper'), title, abstract, year FROM evidence WHERE rowid=?1";
+    sql = "SELECT id, coalesce(kind, 'paper'), doc ->> '$.title', doc ->> '$.abstract', year FROM evidence"
+          " WHERE rowid=?1";
   else if (u->type == MX_EXPERT) {
     sql = "SELECT 'profile', 'profile', coalesce(fields, ''), coalesce(bio, ''), 0 FROM expert WHERE id=?1";
     byid = 1;

@@ -490,7 +490,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
                     " coalesce(e.programs, ''), e.capacity, e.fields, e.keywords, e.bio, o.chains"
                     " FROM expert e LEFT JOIN org o ON o.id = e.org ORDER BY e.id",
                     &st, err) ||
-      jb_db_prepare(db, "SELECT expert, rowid, title, abstract, year FROM evidence ORDER BY expert, rowid",
+      jb_db_prepare(db,
+                    "SELECT expert, rowid, doc ->> '$.title', doc ->> '$.abstract', year FROM evidence"
+                    " ORDER BY expert, rowid",
                     &ev, err)) {
     rc = JB_ERR_DB;
     goto done;

@@ -67,6 +67,9 @@ static const char *const migrations[] = {
     ** default, and then merges segments: most of a large import. With 64 MB
     ** (memory only while writing) a 100k-item import took 0.73x the time. */
     "INSERT INTO sdoc_fts(sdoc_fts, rank) VALUES('hashsize', 67108864);",
+    /* 4: an evidence item's title and abstract were stored three times (these
+    ** columns, the record's JSON, the search document): read from the JSON. */
+    "ALTER TABLE evidence DROP COLUMN title; ALTER TABLE evidence DROP COLUMN abstract;",
 };
 
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {

@@ -697,19 +697,17 @@ static jb_status store_one_evidence(jb_db *db, const char *expert, const cJSON *
   char *doc = cJSON_PrintUnformatted(p);
   if (!doc) return JB_ERR_NOMEM;
   if (!(st = jb_db_cached(db,
-                    "INSERT INTO evidence(expert,id,kind,title,abstract,year,doc) VALUES(?1,?2,?3,?4,?5,?6,?7)"
-                    " ON CONFLICT(expert,id) DO UPDATE SET kind=excluded.kind, title=excluded.title,"
-                    " abstract=excluded.abstract, year=excluded.year, doc=excluded.doc", err))) {
+                    "INSERT INTO evidence(expert,id,kind,year,doc) VALUES(?1,?2,?3,?4,?5)"
+                    " ON CONFLICT(expert,id) DO UPDATE SET kind=excluded.kind,"
+                    " year=excluded.year, doc=excluded.doc", err))) {
     free(doc);
     return JB_ERR_DB;
   }
   sqlite3_bind_text(st, 1, expert, -1, SQLITE_STATIC);
   bind_str(st, 2, p, "id");
   bind_str(st, 3, p, "kind");
-  bind_str(st, 4, p, "title");
-  bind_str(st, 5, p, "abstract");
-  bind_num(st, 6, p, "year", 1);
-  sqlite3_bind_text(st, 7, doc, -1, free);
+  bind_num(st, 4, p, "year", 1);
+  sqlite3_bind_text(st, 5, doc, -1, free);
   jb_status rc = step_done(db, st, err, "storing evidence");
   if (rc) return rc;
   return put_sdoc(db, "evidence", expert, sget(p, "id"), sget(p, "title"), "", sget(p, "abstract"), err);
