@@ -679,6 +679,24 @@ static uint32_t select_best(const jb_match_index *mx, mx_hit *h, uint32_t n, uin
   return n;
 }
 
+/* Replaces the least of a min-heap of n scores (hv) with their units (hu)
+** by (v, u) and sifts it down. */
+static void heap_replace_min(float *hv, uint32_t *hu, uint32_t n, float v, uint32_t u) {
+  uint32_t j = 0;
+  for (;;) {
+    uint32_t l = 2 * j + 1, r = l + 1, k = j;
+    float kv = v;
+    if (l < n && hv[l] < kv) { k = l; kv = hv[l]; }
+    if (r < n && hv[r] < kv) k = r;
+    if (k == j) break;
+    hv[j] = hv[k];
+    hu[j] = hu[k];
+    j = k;
+  }
+  hv[j] = v;
+  hu[j] = u;
+}
+
 /* A document score below which no unit can reach the best `keep` (0: no
 ** such bound yet). The units of the best-scoring documents are a witness:
 ** when `keep` distinct units have a document scoring at least t, each of
@@ -698,29 +716,19 @@ static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
   for (uint32_t i = 0; i < s->ntouched; i++) {
     float v = s->tv[i];
     if (v <= 0 || (n == m && v <= hv[0])) continue;
-    uint32_t j;
+    uint32_t u = s->dinfo[s->touched[i]].unit;
     if (n < m) {
-      j = n++;
+      uint32_t j = n++;
       while (j > 0 && hv[(j - 1) / 2] > v) {
         hv[j] = hv[(j - 1) / 2];
         hu[j] = hu[(j - 1) / 2];
         j = (j - 1) / 2;
       }
+      hv[j] = v;
+      hu[j] = u;
     } else {
-      j = 0;
-      for (;;) {
-        uint32_t l = 2 * j + 1, r = l + 1, k = j;
-        float kv = v;
-        if (l < n && hv[l] < kv) { k = l; kv = hv[l]; }
-        if (r < n && hv[r] < kv) k = r;
-        if (k == j) break;
-        hv[j] = hv[k];
-        hu[j] = hu[k];
-        j = k;
-      }
+      heap_replace_min(hv, hu, n, v, u);
     }
-    hv[j] = v;
-    hu[j] = s->dinfo[s->touched[i]].unit;
   }
   /* best first (popping the min-heap fills the array from the back);
   ** count distinct units (hit_of is all zero here: use it as the mark and
@@ -729,20 +737,7 @@ static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
     float tv = hv[0];
     uint32_t tu = hu[0];
     size--;
-    float v = hv[size];
-    uint32_t u = hu[size], j = 0;
-    for (;;) {
-      uint32_t l = 2 * j + 1, r = l + 1, k = j;
-      float kv = v;
-      if (l < size && hv[l] < kv) { k = l; kv = hv[l]; }
-      if (r < size && hv[r] < kv) k = r;
-      if (k == j) break;
-      hv[j] = hv[k];
-      hu[j] = hu[k];
-      j = k;
-    }
-    hv[j] = v;
-    hu[j] = u;
+    heap_replace_min(hv, hu, size, hv[size], hu[size]);
     hv[size] = tv;
     hu[size] = tu;
   }
