@@ -19,8 +19,9 @@ BUILD_DIR=build-tsan scripts/build.sh -DJIEBANG_TSAN=ON -DJIEBANG_WERROR=ON -DCM
 # harness must pass; then 60 s of exploration per harness. A new finding in
 # that short, random run is reported (build-fuzz/artifacts/) but does not
 # fail the run: it is saved to tests/fuzz/regress/ and from then on it does.
+# FUZZ_SECONDS=0 skips the exploration (a developer's quick run; CI keeps 60).
 scripts/fuzz.sh 0
-FUZZ_JOBS=2 scripts/fuzz.sh 60 || echo "test.sh: fuzzing found new inputs: see build-fuzz/artifacts/ and build-fuzz/logs/" >&2
+FUZZ_JOBS=2 scripts/fuzz.sh "${FUZZ_SECONDS:-60}" || echo "test.sh: fuzzing found new inputs: see build-fuzz/artifacts/ and build-fuzz/logs/" >&2
 # One closing line for the whole run: suites passed and failed, both builds.
 total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2 \1/p' "$log" | awk '{t += $1; f += $2} END {print t - f, f}')
 rm -f "$log"
