@@ -130,6 +130,7 @@ typedef struct jb_import_opts {
   int skip_invalid;          /* store good records, report every bad one */
   const char *encoding;      /* CSV input encoding (e.g. "GB18030"); NULL = UTF-8 */
   const char *type;          /* record type when neither record nor file name says */
+  int new_chains;            /* accept industry chains not in the lexicon */
   /* Called for every bad record when skip_invalid is set (and for the first
   ** when it is not). May be NULL. */
   void (*on_error)(void *ctx, const jb_error *e);
