@@ -45,8 +45,17 @@ typedef enum jb_status {
   JB_ERR_BUSY = 9,      /* database locked longer than the busy timeout */
   JB_ERR_STALE = 10,    /* an index is out of date; run `jiebang reindex` */
   JB_ERR_CORRUPT = 11,  /* integrity check failed */
-  JB_ERR_INTERNAL = 12
+  JB_ERR_INTERNAL = 12,
+  JB_ERR_INTERRUPTED = 13 /* stopped by jb_interrupt() (SIGINT, SIGTERM) */
 } jb_status;
+
+/* Asks whatever the engine is doing to stop at its next safe point: between
+** two records of an import (the file under way is rolled back), between
+** two lines of a batch, between two tasks of an assignment. The call
+** returns JB_ERR_INTERRUPTED. Async-signal-safe: made for a SIGINT/SIGTERM
+** handler. jb_interrupted() says whether it was asked. */
+void jb_interrupt(void);
+int jb_interrupted(void);
 
 /* Static text for a status ("invalid record"), in the current language;
 ** never NULL. */
@@ -102,6 +111,8 @@ typedef struct jb_open_opts {
   int readonly;              /* open without write access */
   const char *lexicon_dir;   /* NULL: JIEBANG_LEXICON, then built-in default */
   int busy_timeout_ms;       /* 0: 10000 */
+  int no_create;             /* a missing database is JB_ERR_NOTFOUND, not a new file */
+  int require_lexicon;       /* a missing or empty lexicon is an error (it changes every score) */
 } jb_open_opts;
 
 /* Opens (creating and migrating if needed) the database at `path`. */
@@ -134,8 +145,20 @@ typedef struct jb_import_opts {
   /* Called for every bad record when skip_invalid is set (and for the first
   ** when it is not). May be NULL. */
   void (*on_error)(void *ctx, const jb_error *e);
+  /* Called once per file given, when its fate is known: JB_FILE_COMMITTED
+  ** (its records are stored), JB_FILE_ROLLED_BACK (none are) or
+  ** JB_FILE_NOT_STARTED (an earlier failure or an interrupt stopped the run
+  ** before it). May be NULL. */
+  void (*on_file)(void *ctx, const char *path, int fate);
+  /* Called every 1000 records with the file and the records read so far in
+  ** it. May be NULL. */
+  void (*on_progress)(void *ctx, const char *path, long records);
   void *ctx;
 } jb_import_opts;
+
+#define JB_FILE_COMMITTED 0
+#define JB_FILE_ROLLED_BACK 1
+#define JB_FILE_NOT_STARTED 2
 
 typedef struct jb_import_stats {
   long read;        /* records read */

@@ -259,12 +259,25 @@ static jb_status load_needs(dlist *L, jb_error *err) {
   const jb_chain *only = NULL;
   int only_bit = -1;
   if (o->chain) {
-    only = jb_lexicon_find_chain(L->db->lex, o->chain);
+    /* 油茶产业 means 油茶: resolved as an import resolves it */
+    const char *name = jb_chain_resolve(L->db->lex, o->chain);
+    only = name ? jb_lexicon_find_chain(L->db->lex, name) : NULL;
     for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && i < 64; i++)
       if (jb_lexicon_chain(L->db->lex, i) == only) only_bit = i;
     if (!only || only_bit < 0) {
       sqlite3_finalize(st);
-      jb_err_set(err, JB_ERR_USAGE, "unknown chain '%s' (see corpora/lexicon/chains.tsv)", o->chain);
+      const char *cands[64];
+      int n = 0;
+      jb_buf all = {0};
+      for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && n < 64; i++) {
+        cands[n++] = jb_lexicon_chain(L->db->lex, i)->name;
+        jb_buf_printf(&all, "%s%s", i ? "、" : "", cands[n - 1]);
+      }
+      const char *near = jb_did_you_mean(o->chain, cands, n);
+      char dym[200] = "";
+      if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+      jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_DEMAND_UNKNOWN_CHAIN), o->chain, jb_buf_str(&all), dym);
+      jb_buf_free(&all);
       return JB_ERR_USAGE;
     }
   }

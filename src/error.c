@@ -2,6 +2,7 @@
 ** error.c — the one message table for jb_status, and error filling helpers.
 */
 #include "jb_int.h"
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +25,14 @@ static const struct {
   [JB_ERR_STALE] = {"stale", JB_MSG_STATUS_STALE},
   [JB_ERR_CORRUPT] = {"corrupt", JB_MSG_STATUS_CORRUPT},
   [JB_ERR_INTERNAL] = {"internal", JB_MSG_STATUS_INTERNAL},
+  [JB_ERR_INTERRUPTED] = {"interrupted", JB_MSG_STATUS_INTERRUPTED},
 };
+
+/* Set from a signal handler, read by every loop that can stop early. */
+static volatile sig_atomic_t interrupt_requested;
+
+void jb_interrupt(void) { interrupt_requested = 1; }
+int jb_interrupted(void) { return interrupt_requested != 0; }
 
 const char *jb_status_str(jb_status rc) {
   if ((int)rc < 0 || (int)rc >= JB_ARRAY_LEN(status_table)) return jb_msg(JB_MSG_STATUS_INTERNAL);

@@ -271,6 +271,10 @@ const char *jb_closed_canon(const char *values, const char *s, char *buf, size_t
 const char *jb_value_label(const char *value);
 /* The allowed value closest to s (a slip of the pen, or a synonym's), or NULL. */
 const char *jb_closed_suggest(const char *values, const char *s, char *buf, size_t cap);
+/* A proposal's accept cell: 1 yes (是, 接受, 同意, √, ok ...), 0 no (否, 不接受,
+** 不同意, ×, reject ...), -1 blank (undecided), -2 anything else, with
+** *suggest (may be NULL) set to the closest word when one is close. */
+int jb_accept_value(const char *s, const char **suggest);
 /* The candidate closest to value: one containing it or contained in it, or
 ** within an edit distance of 1 (2 for five characters or more); NULL if none. */
 const char *jb_did_you_mean(const char *value, const char *const *cands, int n);

@@ -332,6 +332,13 @@ static void report(importer *im, const jb_error *e) {
 /* Validates and stores one record; in skip mode a failure is rolled back to
 ** the record's savepoint and reported, and the import goes on. */
 static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
+  if (jb_interrupted()) {
+    /* the file under way is rolled back by the caller */
+    jb_err_set(e, JB_ERR_INTERRUPTED, "%s: %s", im->file, jb_msg(JB_MSG_IMP_INTERRUPTED));
+    return JB_ERR_INTERRUPTED;
+  }
+  if (im->opts && im->opts->on_progress && im->stats && im->stats->read % 1000 == 999)
+    im->opts->on_progress(im->opts->ctx, im->file, im->stats->read + 1);
   jb_loc loc = {im->file, line, im->opts && im->opts->new_chains, NULL, NULL};
   if (im->table) {
     loc.file = im->table->name;
@@ -773,16 +780,27 @@ jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_i
   jb_status first = JB_OK;
   jb_error saved;
   jb_error_clear(&saved);
-  for (int i = 0; i < n; i++) {
+  int i = 0;
+  for (; i < n; i++) {
+    long failed_before = stats ? stats->files_failed : 0;
     jb_status rc = import_one(db, paths[order[i]], opts, stats, err);
     if (rc && !first) {
       first = rc;
       if (err) saved = *err;
     }
+    int rolled = rc && (!stats || stats->files_failed > failed_before || !(opts && opts->skip_invalid) ||
+                        rc == JB_ERR_INTERRUPTED);
+    if (opts && opts->on_file)
+      opts->on_file(opts->ctx, paths[order[i]], rolled ? JB_FILE_ROLLED_BACK : JB_FILE_COMMITTED);
     /* A failed file (not merely skipped records) stops the run: later files
-    ** may depend on it. */
-    if (rc && !(opts && opts->skip_invalid)) break;
+    ** may depend on it. So does an interrupt. */
+    if (rc && (!(opts && opts->skip_invalid) || rc == JB_ERR_INTERRUPTED)) {
+      i++;
+      break;
+    }
   }
+  for (; i < n; i++)
+    if (opts && opts->on_file) opts->on_file(opts->ctx, paths[order[i]], JB_FILE_NOT_STARTED);
   if (first && err) *err = saved;
   free(order);
   free(rank);

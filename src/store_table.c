@@ -330,6 +330,32 @@ const char *jb_value_label(const char *value) {
   return value;
 }
 
+/* The accept column of a proposal: staff write many words for yes and no.
+** Certain ones only: a bare "x" (ticked? crossed out?) is refused. */
+static const char *const accept_yes[] = {"是", "接受", "同意", "采纳", "确认", "通过", "√", "✓", "✔", "对",
+                                         "yes", "y", "ok", "okay", "true", "1", "accept", "accepted"};
+static const char *const accept_no[] = {"否", "不接受", "不同意", "不采纳", "拒绝", "不通过", "不", "×", "✗", "✘",
+                                        "no", "n", "false", "0", "reject", "rejected"};
+
+int jb_accept_value(const char *s, const char **suggest) {
+  char core[64];
+  header_core(s, core, sizeof(core));
+  if (suggest) *suggest = NULL;
+  if (!*core) return -1;
+  for (int i = 0; i < JB_ARRAY_LEN(accept_yes); i++)
+    if (!strcasecmp(core, accept_yes[i])) return 1;
+  for (int i = 0; i < JB_ARRAY_LEN(accept_no); i++)
+    if (!strcasecmp(core, accept_no[i])) return 0;
+  if (suggest) {
+    const char *c[JB_ARRAY_LEN(accept_yes) + JB_ARRAY_LEN(accept_no)];
+    int n = 0;
+    for (int i = 0; i < JB_ARRAY_LEN(accept_yes); i++) if (strlen(accept_yes[i]) > 2) c[n++] = accept_yes[i];
+    for (int i = 0; i < JB_ARRAY_LEN(accept_no); i++) if (strlen(accept_no[i]) > 2) c[n++] = accept_no[i];
+    *suggest = jb_did_you_mean(core, c, n);
+  }
+  return -2;
+}
+
 /* Is s one of the '|'-separated values? */
 static int in_set(const char *values, const char *s) {
   size_t n = strlen(s);
@@ -414,8 +440,13 @@ const char *jb_did_you_mean(const char *value, const char *const *cands, int n) 
     else {
       d = distance(value, c);
       int len = cp_len(c) < cp_len(value) ? cp_len(c) : cp_len(value);
-      /* one slip in a short word, two in a longer one */
+      /* one slip in a short word, two in a longer one; in a two-character
+      ** word the slip is not the first character (油查 -> 油茶, but 钙业 is
+      ** not 蜂业) */
       if (d > (len >= 5 ? 2 : 1)) continue;
+      if (len <= 2 && jb_utf8_decode((const unsigned char *)value, strlen(value), &(uint32_t){0}) &&
+          strncmp(value, c, (size_t)jb_utf8_decode((const unsigned char *)value, strlen(value), &(uint32_t){0})))
+        continue;
     }
     if (d < bestd) {
       bestd = d;

@@ -15,12 +15,15 @@ enum {
   EXIT_DATA = 3,       /* bad input data: parse errors, invalid records */
   EXIT_NOTFOUND = 4,   /* the named record does not exist */
   EXIT_DB = 5,         /* database or I/O failure, busy, corrupt */
-  EXIT_LIMIT = 6       /* a limit was exceeded */
+  EXIT_LIMIT = 6,      /* a limit was exceeded */
+  EXIT_INTERRUPTED = 130 /* stopped by SIGINT/SIGTERM (the shell's 128+2) */
 };
 
 typedef struct cli_ctx {
   const char *db_path;     /* --db, JIEBANG_DB, or ./jiebang.db */
   const char *lexicon_dir; /* --lexicon or NULL */
+  const char *db_from;     /* where db_path came from: "--db", "JIEBANG_DB" or NULL (default) */
+  int no_lexicon;          /* --no-lexicon: run without the domain lexicon */
   const char *prog;
 } cli_ctx;
 
@@ -45,8 +48,12 @@ int cmd_check(cli_ctx *c, int argc, char **argv);
 int cmd_assign(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
-** exit code on failure, 0 on success. */
-int cli_open(cli_ctx *c, int readonly, jb_db **ppDb);
+** exit code on failure, 0 on success. Only CLI_OPEN_CREATE may create a new
+** database file: a command that reads says where it looked instead. */
+#define CLI_OPEN_WRITE 0
+#define CLI_OPEN_READONLY 1
+#define CLI_OPEN_CREATE 2
+int cli_open(cli_ctx *c, int mode, jb_db **ppDb);
 /* Prints "jiebang: message" to stderr and returns the exit code for rc. */
 int cli_fail(const jb_error *err, jb_status rc);
 int cli_exit_code(jb_status rc);
@@ -58,6 +65,14 @@ int cli_print_json(const cJSON *o, int pretty);
 int cli_finish(int code);
 /* Handles --set NAME=VALUE (ch 'S') and --weights FILE (ch 'W') into w. */
 int cli_weight_option(cJSON *w, int ch, const char *arg);
+/* Progress on stderr: on a terminal, one line rewritten in place; otherwise
+** (a log, a pipe) a line every few seconds. `what` is a catalogue format
+** taking done and total (%ld %ld). */
+void cli_progress(const char *what, long done, long total);
+/* Ends a progress line left open on a terminal. */
+void cli_progress_end(void);
+/* --progress: lines every second even on a terminal's behalf in a log. */
+void cli_progress_always(void);
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 int cli_exit_code(jb_status rc) {
   switch (rc) {
@@ -22,6 +24,7 @@ int cli_exit_code(jb_status rc) {
   case JB_ERR_BUSY:
   case JB_ERR_STALE:
   case JB_ERR_CORRUPT: return EXIT_DB;
+  case JB_ERR_INTERRUPTED: return EXIT_INTERRUPTED;
   default: return EXIT_FAILURE_;
   }
 }
@@ -45,13 +48,25 @@ int cli_usage(const char *usage, const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-int cli_open(cli_ctx *c, int readonly, jb_db **ppDb) {
+int cli_open(cli_ctx *c, int mode, jb_db **ppDb) {
   jb_open_opts o = {0};
-  o.readonly = readonly;
-  o.lexicon_dir = c->lexicon_dir;
+  o.readonly = mode == CLI_OPEN_READONLY;
+  o.no_create = mode != CLI_OPEN_CREATE;
+  o.lexicon_dir = c->no_lexicon ? "" : c->lexicon_dir;
+  o.require_lexicon = !c->no_lexicon;
   jb_error err;
   jb_error_clear(&err);
   jb_status rc = jb_db_open(c->db_path, &o, ppDb, &err);
+  if (rc == JB_ERR_NOTFOUND) {
+    /* say where we looked and why there, and how to make one */
+    char abs[4096];
+    if (!getcwd(abs, sizeof(abs))) snprintf(abs, sizeof(abs), ".");
+    fprintf(stderr, "jiebang: %s\n", err.message);
+    fprintf(stderr, jb_msg(c->db_from ? JB_MSG_DB_LOOKED_OPT : JB_MSG_DB_LOOKED_DEFAULT),
+            c->db_from ? c->db_from : abs);
+    fputc('\n', stderr);
+    return cli_exit_code(rc);
+  }
   if (rc) return cli_fail(&err, rc);
   return 0;
 }
@@ -74,6 +89,44 @@ int cli_finish(int code) {
     return code ? code : EXIT_FAILURE_;
   }
   return code;
+}
+
+static int progress_always, open_line;
+
+void cli_progress_end(void) {
+  if (open_line) fputc('\n', stderr);
+  open_line = 0;
+}
+void cli_progress_always(void) { progress_always = 1; }
+
+/* Seconds between progress lines when stderr is not a terminal: often
+** enough to show a long import is alive, rare enough for a log. */
+#define PROGRESS_EVERY 5.0
+
+void cli_progress(const char *what, long done, long total) {
+  static struct timespec last;
+  static int started, printed;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!started) {
+    started = 1;
+    last = now;
+  }
+  if (isatty(2) && !progress_always) {
+    fputs("\rjiebang: ", stderr);
+    fprintf(stderr, what, done, total);
+    open_line = done != total;
+    if (!open_line) fputc('\n', stderr);
+    return;
+  }
+  double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+  if (since < (progress_always ? 1.0 : PROGRESS_EVERY) && done != total) return;
+  if (done == total && !printed) return; /* a short run needs no line */
+  last = now;
+  printed = 1;
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, what, done, total);
+  fputc('\n', stderr);
 }
 
 int cli_parse_int(const char *s, int lo, int hi) {

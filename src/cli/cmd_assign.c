@@ -20,7 +20,7 @@ static const char usage[] =
     "  accept column (yes/no) and pass it back with --fix to keep accepted pairs.";
 
 static void progress(void *ctx, long done, long total) {
-  if (isatty(2)) fprintf(stderr, "\rjiebang: scored %ld/%ld tasks%s", done, total, done == total ? "\n" : "");
+  cli_progress(jb_msg(JB_MSG_ASSIGN_PROGRESS), done, total);
 }
 
 int cmd_assign(cli_ctx *c, int argc, char **argv) {
@@ -91,7 +91,7 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
   o.weights = w;
   o.on_progress = progress;
   jb_db *db = NULL;
-  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  if ((code = cli_open(c, CLI_OPEN_READONLY, &db))) { cJSON_Delete(w); return code; }
   cJSON *prop = NULL;
   jb_error err;
   jb_error_clear(&err);

@@ -119,7 +119,7 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
     json = 1; /* a record in, a record out */
   }
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) { cJSON_Delete(rec); return code; }
   cJSON *out = NULL;
   jb_error err;

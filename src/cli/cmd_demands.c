@@ -75,7 +75,7 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
       strcmp(o.status, "all"))
     return cli_usage(usage, "--status is open, paired, closed or all");
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   cJSON *list = NULL;
   jb_error err;

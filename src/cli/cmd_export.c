@@ -30,7 +30,7 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   }
   if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   FILE *out = stdout;
   if (outpath && !(out = fopen(outpath, "w"))) {

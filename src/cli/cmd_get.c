@@ -20,7 +20,7 @@ int cmd_get(cli_ctx *c, int argc, char **argv) {
   }
   if (argc - optind != 2) return cli_usage(usage, "need a type and an id");
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   cJSON *out = NULL;
   jb_error err;

@@ -189,7 +189,7 @@ int cmd_match(cli_ctx *c, int argc, char **argv) {
   }
   o.weights = w;
   jb_db *db = NULL;
-  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  if ((code = cli_open(c, CLI_OPEN_READONLY, &db))) { cJSON_Delete(w); return code; }
   cJSON *out = NULL;
   jb_error err;
   jb_error_clear(&err);

@@ -72,7 +72,7 @@ int cmd_search(cli_ctx *c, int argc, char **argv) {
     if (!isatty(1)) { o.mark_open = "["; o.mark_close = "]"; }
   }
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) { free(q); return code; }
   cJSON *out = NULL;
   jb_error err;

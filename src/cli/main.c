@@ -4,8 +4,26 @@
 */
 #include "cli.h"
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* SIGINT and SIGTERM ask the engine to stop at its next safe point; the
+** command then says what was done and what was not. A second signal ends
+** the process at once (the default action, restored here). */
+static void on_signal(int sig) {
+  jb_interrupt();
+  signal(sig, SIG_DFL);
+}
+
+static void catch_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
 
 static const cli_cmd commands[] = {
     {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
@@ -37,10 +55,15 @@ static void help(FILE *f) {
 
 int main(int argc, char **argv) {
   cli_ctx c = {0};
+  catch_signals();
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
-  if (!c.db_path || !*c.db_path) c.db_path = "jiebang.db";
+  c.db_from = "JIEBANG_DB";
+  if (!c.db_path || !*c.db_path) {
+    c.db_path = "jiebang.db";
+    c.db_from = NULL;
+  }
   /* Global options may stand anywhere before "--"; remove them. */
   int n = 1;
   for (int i = 1; i < argc; i++) {
@@ -50,8 +73,18 @@ int main(int argc, char **argv) {
     }
     const char **slot = NULL;
     const char *val = NULL;
-    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) slot = &c.db_path;
-    else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
+    if (!strcmp(argv[i], "--no-lexicon")) {
+      c.no_lexicon = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--progress")) {
+      cli_progress_always();
+      continue;
+    }
+    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) {
+      slot = &c.db_path;
+      c.db_from = "--db";
+    } else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
       slot = &c.lexicon_dir;
     else if (!strncmp(argv[i], "--lang", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
       slot = &lang;
