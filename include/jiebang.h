@@ -89,6 +89,10 @@ jb_status jb_lang_parse(const char *s, jb_lang *lang);
 const char *jb_msg(jb_msg_id id);
 /* The same in a given language. */
 const char *jb_msg_in(jb_msg_id id, jb_lang lang);
+/* How a record type or a closed set's value is shown in the current
+** language ("open" -> 开放, "expert" -> 专家); the value itself when it has
+** no label. Never NULL. */
+const char *jb_value_label(const char *value);
 
 /* Detailed error. `message` is complete on its own ("needs.jsonl:37: title:
 ** missing required field"); file/line/field repeat the location for callers
@@ -127,6 +131,10 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err);
 ** (the import format). Contacts are included only with `with_contacts`. */
 jb_status jb_db_get(jb_db *db, const char *kind, const char *id,
                     int with_contacts, cJSON **ppOut, jb_error *err);
+
+/* Writes a record for a person to read: one "标签：值" line per field, in
+** the current language, evidence listed after. */
+jb_status jb_record_print(const cJSON *rec, FILE *out, jb_error *err);
 
 /* Rebuilds the full-text index and the match index from the tables. Needed
 ** after a tokenizer or lexicon change; `jb_db_stats` reports staleness. */
@@ -189,6 +197,17 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source,
 #define JB_EXPORT_WITH_CONTACTS 1
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
+
+/* The same as an Excel workbook: one sheet per kind (机构, 专家, 证据, 成果,
+** 需求 ...) under the Chinese headers the importer reads, so that importing
+** the workbook gives the same records. */
+jb_status jb_export_xlsx(jb_db *db, FILE *out, int flags, jb_error *err);
+
+/* A blank import template for "need", "expert", "achievement" or "org" as
+** "xlsx" (drop-downs for closed sets, chains and programs) or "csv":
+** Chinese headers and one example row (its id starts with 示例, which the
+** importer skips). */
+jb_status jb_template(jb_db *db, const char *kind, const char *format, FILE *out, jb_error *err);
 
 /* ------------------------------------------------------------------ search */
 

@@ -459,6 +459,10 @@ static int staff_row(arun *r, char **f, int n, long line, const char *path, jb_e
   /* an accept column: yes keeps (fix), no forbids, blank is undecided;
   ** any other word is refused, never ignored: staff must not believe a
   ** decision was applied when it was not */
+  /* the proposal's roles in either language: 牵头 is lead, 成员 member */
+  if (n > 2 && (!strcmp(f[2], "牵头") || !strcmp(f[2], "负责人"))) f[2] = "lead";
+  if (n > 2 && (!strcmp(f[2], "成员") || !strcmp(f[2], "参与"))) f[2] = "member";
+  if (n > 2 && (!strcmp(f[2], "未配对") || !strcmp(f[2], "unmatched"))) return JB_OK; /* an unmatched task */
   int role_given = n > 2 && (!strcmp(f[2], "lead") || !strcmp(f[2], "member") || !*f[2]);
   const char *accept = n > 3 ? f[3] : (n > 2 && !role_given ? f[2] : NULL);
   const char *near = NULL;

@@ -87,7 +87,7 @@ void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
   err->line = line;
   snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
   snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
-  char what[512];
+  char what[sizeof(err->message)];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(what, sizeof(what), fmt, ap);
@@ -95,10 +95,10 @@ void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
   char where[384] = "";
   if (file && line > 0) snprintf(where, sizeof(where), "%s:%ld: ", file, line);
   else if (file && *file) snprintf(where, sizeof(where), "%s: ", file);
-  if (field && *field)
-    snprintf(err->message, sizeof(err->message), "%s%s: %s", where, field, what);
-  else
-    snprintf(err->message, sizeof(err->message), "%s%s", where, what);
+  /* where, then the field, then what: each cut to what room is left */
+  size_t cap = sizeof(err->message), k = (size_t)snprintf(err->message, cap, "%s", where);
+  if (k < cap && field && *field) k += (size_t)snprintf(err->message + k, cap - k, "%s: ", field);
+  if (k < cap) snprintf(err->message + k, cap - k, "%s", what);
   utf8_clean(err->message);
   utf8_clean(err->file);
   utf8_clean(err->field);

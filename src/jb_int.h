@@ -241,6 +241,14 @@ cJSON *jb_record_public(const char *doc, int with_contacts);
 /* A record from a CSV row, typed by the kind's field table: list fields
 ** split on ';', numbers parsed, "contact.x" columns nested (caller owns). */
 cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n);
+/* The fields of a kind as table columns: contact split into contact.name,
+** .phone, .email, .address; type and evidence lists left out. */
+typedef struct jb_field_info {
+  const char *name;
+  int list, number, required;
+  const char *values;        /* a closed set's '|'-separated values, or NULL */
+} jb_field_info;
+int jb_kind_fields(jb_kind k, jb_field_info *out, int max);
 /* 1 when kind k has a field of that name (or name is "type", "contact.x"). */
 int jb_field_known(jb_kind k, const char *name);
 
@@ -251,10 +259,16 @@ int jb_field_known(jb_kind k, const char *name);
 ** 截止日期 ... see docs/records.md) or the English field name in any case;
 ** NULL for an empty header. buf[cap] holds a lower-cased English name. */
 const char *jb_header_field(jb_kind k, const char *header, char *buf, size_t cap);
+/* The header a table written for people gives field f of kind k: Chinese
+** (需求名称) or, in English, the field name. Never NULL. */
+const char *jb_field_header(jb_kind k, const char *field);
 /* 1 for a row-counter column (序号, No.) that carries no data. */
 int jb_header_ignored(const char *header);
 /* The kind a sheet or table label names (需求, 专家表, 企业名单, needs). */
 jb_kind jb_kind_from_label(const char *name);
+/* The kind a table's headers name when only one kind has those headers
+** (专家编号, 姓名, 职称 are an expert's); JB_KIND_UNKNOWN when unclear. */
+jb_kind jb_kind_from_headers(char **hdr, int n);
 /* A cell's line breaks (CRLF, CR) as LF, in place. */
 void jb_cell_normalize(char *s);
 /* A date in any common form (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日,
@@ -266,9 +280,6 @@ int jb_date_from_serial(double serial, int date1904, char out[11]);
 /* The canonical value of a closed set ('|'-separated values) that s means
 ** (itself, another case, or a certain synonym: 企业 -> enterprise), or NULL. */
 const char *jb_closed_canon(const char *values, const char *s, char *buf, size_t cap);
-/* How a closed set's value is shown in the current language ("open" ->
-** 开放); the value itself when it has no label. Never NULL. */
-const char *jb_value_label(const char *value);
 /* The allowed value closest to s (a slip of the pen, or a synonym's), or NULL. */
 const char *jb_closed_suggest(const char *values, const char *s, char *buf, size_t cap);
 /* A proposal's accept cell: 1 yes (是, 接受, 同意, √, ok ...), 0 no (否, 不接受,
@@ -321,6 +332,28 @@ typedef struct jb_sheet {
 ** carry their value in every cell. */
 jb_status jb_xlsx_read(const char *path, jb_sheet **ppSheets, int *pn, jb_error *err);
 void jb_sheets_free(jb_sheet *sheets, int n);
+
+/**************************************************************************
+** Interface to code in xlsx_out.c
+*/
+/* A column of a table written for Excel. */
+typedef struct jb_xcol {
+  const char *header;          /* as shown (already in the reader's language) */
+  double width;                /* in characters; 0 = 12 */
+  int wrap;                    /* long text: wrapped */
+  int number;                  /* numeric text is written as a number */
+  const char *const *choices;  /* NULL-ended drop-down list, or NULL */
+} jb_xcol;
+typedef struct jb_xlsx jb_xlsx;
+jb_status jb_xlsx_new(jb_xlsx **ppX, jb_error *err);
+/* Starts a sheet: header row (bold, frozen, filter), widths, drop-downs.
+** `cols` is borrowed until the next sheet or jb_xlsx_finish. */
+jb_status jb_xlsx_sheet(jb_xlsx *x, const char *name, const jb_xcol *cols, int ncols, jb_error *err);
+/* One row: ncols cells (NULL or "" = empty). */
+jb_status jb_xlsx_row(jb_xlsx *x, const char *const *cells, jb_error *err);
+/* Closes the workbook and copies it to out; free with jb_xlsx_free after. */
+jb_status jb_xlsx_finish(jb_xlsx *x, FILE *out, jb_error *err);
+void jb_xlsx_free(jb_xlsx *x);
 
 /**************************************************************************
 ** Interface to code in search.c

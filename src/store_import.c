@@ -348,7 +348,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   jb_status rc = JB_OK;
   int changed = 0;
   if (cJSON_IsObject(rec)) {
-    record_key(rec, im->deflt, &im->key);
+    record_key(rec, im->table && im->table->kind != JB_KIND_UNKNOWN ? im->table->kind : im->deflt, &im->key);
     long first = seen_add(&im->seen, jb_buf_str(&im->key), line);
     if (first < 0) {
       jb_err_set(e, JB_ERR_NOMEM, "out of memory");
@@ -363,7 +363,8 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   }
   int skip = im->opts && im->opts->skip_invalid;
   if (!rc && skip) sqlite3_exec(im->db->db, "SAVEPOINT rec", NULL, NULL, NULL);
-  if (!rc) rc = jb_record_store(im->db, rec, im->deflt, &loc, &changed, e);
+  jb_kind kind = im->table && im->table->kind != JB_KIND_UNKNOWN ? im->table->kind : im->deflt;
+  if (!rc) rc = jb_record_store(im->db, rec, kind, &loc, &changed, e);
   if (skip && !rc) sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
   if (skip && rc && rc != JB_ERR_INVALID) {
     sqlite3_exec(im->db->db, "ROLLBACK TO rec", NULL, NULL, NULL);
@@ -491,6 +492,8 @@ static int row_blank(char **fields, int nf, int *nonempty) {
 /* Maps a header row to fields: Chinese or English names, row counters
 ** ignored; two columns naming one field is an error (which would win?). */
 static jb_status table_header(importer *im, table *t, char **fields, int nf, long line, jb_error *e) {
+  /* no --type, file or sheet name said the kind: the headers may */
+  if (t->kind == JB_KIND_UNKNOWN) t->kind = jb_kind_from_headers(fields, nf);
   t->orig = calloc((size_t)nf + 1, sizeof(char *));
   t->field = calloc((size_t)nf + 1, sizeof(char *));
   if (!t->orig || !t->field) return JB_ERR_NOMEM;
@@ -571,6 +574,10 @@ static jb_status import_table(importer *im, table *t, next_row_fn next, void *ct
         }
         jb_cell_normalize(fields[i]);
       }
+      /* a template's example row (id 示例-...) is not data */
+      for (int i = 0; i < nf && !rc; i++)
+        if (!strcmp(t->field[i], "id") && !strncmp(fields[i], "示例", strlen("示例"))) rc = JB_ERR_NOTFOUND;
+      if (rc == JB_ERR_NOTFOUND) continue;
       if (!rc) {
         cJSON *rec = jb_record_from_row(t->kind, t->field, fields, nf);
         if (!rec) rc = JB_ERR_NOMEM;

@@ -226,9 +226,13 @@ static jb_status bad(vctx *v, const char *field, const char *fmt, const char *va
   return JB_ERR_INVALID;
 }
 
-/* Fails with a message built by the caller. */
+/* Fails with a message built by the caller (values in it already quoted). */
 static jb_status bad_text(vctx *v, const char *field, const char *text) {
-  return bad(v, field, "%s", text);
+  char fbuf[256];
+  jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
+            field_shown(v, field, fbuf, sizeof(fbuf)), "%s", text);
+  if (v->err && field) snprintf(v->err->field, sizeof(v->err->field), "%s", field);
+  return JB_ERR_INVALID;
 }
 
 static const char *json_kind(const cJSON *j) {
@@ -1029,6 +1033,22 @@ static const field_spec *spec_field(jb_kind k, const char *name) {
   for (const field_spec *f = kinds[k].fields; f->name; f++)
     if (!strcmp(f->name, name)) return f;
   return NULL;
+}
+
+int jb_kind_fields(jb_kind k, jb_field_info *out, int max) {
+  static const char *const contact[] = {"contact.name", "contact.phone", "contact.email", "contact.address"};
+  int n = 0;
+  if (k < 0 || k >= JB_KIND_COUNT) return 0;
+  for (const field_spec *f = kinds[k].fields; f->name && n < max; f++) {
+    if (f->t == F_TYPE || f->t == F_PAPERS) continue;
+    if (f->t == F_CONTACT) {
+      for (int i = 0; i < 4 && n < max; i++) out[n++] = (jb_field_info){contact[i], 0, 0, 0, NULL};
+      continue;
+    }
+    out[n++] = (jb_field_info){f->name, f->t == F_LIST, f->t == F_INT || f->t == F_NUM, f->required,
+                               f->t == F_ENUM ? f->values : NULL};
+  }
+  return n;
 }
 
 int jb_field_known(jb_kind k, const char *name) {

@@ -84,6 +84,34 @@ static const struct {
     {JB_KIND_COLLABORATION, "备注", "note"},
 };
 
+/* Headers written for people where the first alias is not the best one:
+** the unit or the separator belongs in the header. */
+static const struct {
+  int kind;
+  const char *field, *header;
+} header_display[] = {
+    {JB_KIND_NEED, "budget", "预算（万元）"},   {ANY, "keywords", "关键词（用；分隔）"},
+    {ANY, "chains", "产业链（用；分隔）"},      {JB_KIND_EXPERT, "fields", "研究领域（用；分隔）"},
+    {JB_KIND_EXPERT, "programs", "人才计划（用；分隔）"}, {JB_KIND_NEED, "team_size", "团队人数"},
+    {JB_KIND_NEED, "org", "所属企业（单位编号）"}, {JB_KIND_EXPERT, "org", "工作单位（单位编号）"},
+    {JB_KIND_ACHIEVEMENT, "org", "完成单位（单位编号）"}, {JB_KIND_ACHIEVEMENT, "expert", "完成人（专家编号）"},
+    {JB_KIND_ORG, "parent", "上级单位（单位编号）"},
+};
+
+const char *jb_field_header(jb_kind k, const char *field) {
+  if (jb_lang_get() == JB_LANG_EN) return field;
+  for (int i = 0; i < JB_ARRAY_LEN(header_display); i++)
+    if ((header_display[i].kind == (int)k || header_display[i].kind == ANY) && !strcmp(header_display[i].field, field))
+      return header_display[i].header;
+  /* the kind's own alias first (需求编号 before 编号), then any kind's */
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < JB_ARRAY_LEN(header_aliases); i++)
+      if ((pass ? header_aliases[i].kind == ANY : header_aliases[i].kind == (int)k) &&
+          !strcmp(header_aliases[i].field, field))
+        return header_aliases[i].alias;
+  return field;
+}
+
 /* Strips spaces, a trailing "*"/"＊", "：" and a trailing "(...)"/"（...）". */
 static void header_core(const char *h, char *out, size_t cap) {
   while (*h == ' ') h++;
@@ -130,6 +158,23 @@ int jb_header_ignored(const char *header) {
   header_core(header, core, sizeof(core));
   /* a row counter, not an id: staff renumber it freely */
   return !strcmp(core, "序号") || !strcasecmp(core, "no") || !strcasecmp(core, "no.") || !strcmp(core, "#");
+}
+
+jb_kind jb_kind_from_headers(char **hdr, int n) {
+  int votes[JB_KIND_COUNT] = {0};
+  for (int i = 0; i < n; i++) {
+    char core[256];
+    header_core(hdr[i], core, sizeof(core));
+    for (int a = 0; a < JB_ARRAY_LEN(header_aliases); a++)
+      if (header_aliases[a].kind != ANY && !strcmp(core, header_aliases[a].alias)) votes[header_aliases[a].kind]++;
+  }
+  int best = -1, tie = 0;
+  for (int k = 0; k < JB_KIND_COUNT; k++) {
+    if (!votes[k]) continue;
+    if (best < 0 || votes[k] > votes[best]) best = k, tie = 0;
+    else if (votes[k] == votes[best]) tie = 1;
+  }
+  return best < 0 || tie ? JB_KIND_UNKNOWN : (jb_kind)best;
 }
 
 jb_kind jb_kind_from_label(const char *name) {

@@ -104,7 +104,9 @@ contains "$out" "duplicate_groups" "database check summary"
 
 expect 4 "get an unknown record" -- "$jb" get need nope
 expect 0 "get a record" -- "$jb" get need need-0001
-contains "$out" '"id":	"need-0001"' "get prints the record"
+contains "$out" 'id: need-0001' "get prints the record as text"
+expect 0 "get a record as JSON" -- "$jb" get need need-0001 --json
+contains "$out" '"id":"need-0001"' "get --json prints the record"
 expect 2 "unknown command" -- "$jb" frobnicate
 expect 2 "import without files" -- "$jb" import
 expect 0 "stats" -- "$jb" stats

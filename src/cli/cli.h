@@ -46,6 +46,7 @@ int cmd_batch(cli_ctx *c, int argc, char **argv);
 int cmd_demands(cli_ctx *c, int argc, char **argv);
 int cmd_check(cli_ctx *c, int argc, char **argv);
 int cmd_assign(cli_ctx *c, int argc, char **argv);
+int cmd_template(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. Only CLI_OPEN_CREATE may create a new
@@ -69,6 +70,9 @@ int cli_weight_option(cJSON *w, int ch, const char *arg);
 ** (a log, a pipe) a line every few seconds. `what` is a catalogue format
 ** taking done and total (%ld %ld). */
 void cli_progress(const char *what, long done, long total);
+/* 1 (after saying so) when stdout is a terminal: binary output (xlsx) needs
+** -o FILE or a redirection. */
+int cli_binary_to_tty(void);
 /* Ends a progress line left open on a terminal. */
 void cli_progress_end(void);
 /* --progress: lines every second even on a terminal's behalf in a log. */

@@ -91,6 +91,12 @@ int cli_finish(int code) {
   return code;
 }
 
+int cli_binary_to_tty(void) {
+  if (!isatty(1)) return 0;
+  fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_XLSX_TO_TERMINAL));
+  return 1;
+}
+
 static int progress_always, open_line;
 
 void cli_progress_end(void) {

@@ -84,9 +84,14 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
     }
   }
   if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, "unexpected argument '%s'", argv[optind]); }
-  if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") && strcmp(format, "markdown")) {
+  if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") && strcmp(format, "markdown") &&
+      strcmp(format, "xlsx")) {
     cJSON_Delete(w);
-    return cli_usage(usage, "--format is json, csv or md");
+    return cli_usage(usage, "--format is json, csv, md or xlsx");
+  }
+  if (!strcmp(format, "xlsx") && !outpath && cli_binary_to_tty()) {
+    cJSON_Delete(w);
+    return EXIT_USAGE;
   }
   o.weights = w;
   o.on_progress = progress;

@@ -8,20 +8,23 @@
 #include <string.h>
 
 static const char usage[] =
-    "jiebang export [--with-contacts] [-o FILE]\n"
-    "  Writes every record as JSON Lines that re-import to the same state.\n"
+    "jiebang export [--with-contacts] [--format jsonl|xlsx] [-o FILE]\n"
+    "  Writes every record as JSON Lines (or an Excel workbook, one sheet per kind)\n"
+    "  that re-import to the same state.\n"
     "  Contact details are left out unless --with-contacts (use it for backups).";
 
 int cmd_export(cli_ctx *c, int argc, char **argv) {
   static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'},
                                      {"output", required_argument, 0, 'o'},
+                                     {"format", required_argument, 0, 'f'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   int flags = 0, ch;
-  const char *outpath = NULL;
+  const char *outpath = NULL, *format = "jsonl";
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "co:h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "co:f:h", lo, NULL)) != -1) {
     switch (ch) {
+    case 'f': format = optarg; break;
     case 'c': flags |= JB_EXPORT_WITH_CONTACTS; break;
     case 'o': outpath = optarg; break;
     case 'h': printf("usage: %s\n", usage); return 0;
@@ -29,6 +32,9 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
     }
   }
   if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  int xlsx = !strcmp(format, "xlsx");
+  if (!xlsx && strcmp(format, "jsonl")) return cli_usage(usage, jb_msg(JB_MSG_FORMAT_UNKNOWN), format, "jsonl, xlsx");
+  if (xlsx && !outpath && cli_binary_to_tty()) return EXIT_USAGE;
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
@@ -40,7 +46,7 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   }
   jb_error err;
   jb_error_clear(&err);
-  jb_status rc = jb_export(db, out, flags, &err);
+  jb_status rc = xlsx ? jb_export_xlsx(db, out, flags, &err) : jb_export(db, out, flags, &err);
   jb_db_close(db);
   if (out != stdout && fclose(out) != 0 && !rc) {
     fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
