@@ -5,9 +5,10 @@
 #   libsqlite3-dev   SQLite with FTS5: storage, transactions, full-text index
 #   libstemmer-dev   Snowball stemmers: English stemming (printing -> print)
 #   libcjson-dev     JSON Lines import/export and the JSON protocol
+#   zlib1g-dev       CRC-32 of the match index file's sections (damage is detected)
 #   python3          runs ../shared/eval/score.py in the quality benchmark
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev"
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev zlib1g-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
