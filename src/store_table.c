@@ -369,7 +369,9 @@ const char *jb_value_label(const char *value) {
       {"project", JB_MSG_VAL_PROJECT}, {"award", JB_MSG_VAL_AWARD}, {"expert", JB_MSG_VAL_EXPERT},
       {"achievement", JB_MSG_VAL_ACHIEVEMENT}, {"org", JB_MSG_VAL_ORG}, {"need", JB_MSG_VAL_NEED},
       {"evidence", JB_MSG_VAL_EVIDENCE}, {"conflict", JB_MSG_VAL_CONFLICT},
-      {"collaboration", JB_MSG_VAL_COLLABORATION}};
+      {"collaboration", JB_MSG_VAL_COLLABORATION}, {"text", JB_MSG_VAL_TEXT}, {"chain", JB_MSG_VAL_CHAIN},
+      {"region", JB_MSG_VAL_REGION}, {"program", JB_MSG_VAL_PROGRAM}, {"capacity", JB_MSG_VAL_CAPACITY},
+      {"keywords", JB_MSG_VAL_KEYWORDS}, {"body", JB_MSG_VAL_BODY}, {"title", JB_MSG_VAL_TITLE}};
   for (int i = 0; i < JB_ARRAY_LEN(labels); i++)
     if (!strcmp(value, labels[i].value)) return jb_msg(labels[i].label);
   return value;

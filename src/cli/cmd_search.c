@@ -18,19 +18,19 @@ static void print_text(const cJSON *out) {
   const char *mode = cJSON_GetObjectItem(out, "mode")->valuestring;
   int n = cJSON_GetArraySize(res);
   if (!n) {
-    printf("no results\n");
+    printf("%s\n", jb_msg(JB_MSG_SEARCH_NONE));
     return;
   }
-  if (!strcmp(mode, "any")) printf("(no record has every word; showing records with any of them)\n");
+  if (!strcmp(mode, "any")) printf("%s\n", jb_msg(JB_MSG_SEARCH_ANY));
   int i = 0;
   const cJSON *r;
   cJSON_ArrayForEach(r, res) {
-    printf("%2d. [%s] %s  %s  (%.2f)\n", ++i, cJSON_GetObjectItem(r, "type")->valuestring,
+    printf("%2d. [%s] %s  %s  (%.2f)\n", ++i, jb_value_label(cJSON_GetObjectItem(r, "type")->valuestring),
            cJSON_GetObjectItem(r, "id")->valuestring, cJSON_GetObjectItem(r, "name")->valuestring,
            cJSON_GetObjectItem(r, "score")->valuedouble);
     const cJSON *ev = cJSON_GetObjectItem(r, "evidence");
-    if (ev) printf("    evidence: %s\n", cJSON_GetObjectItem(ev, "title")->valuestring);
-    printf("    %s: %s\n", cJSON_GetObjectItem(r, "matched_in")->valuestring,
+    if (ev) printf("    %s%s\n", jb_msg(JB_MSG_WHY_EVIDENCE), cJSON_GetObjectItem(ev, "title")->valuestring);
+    printf("    %s: %s\n", jb_value_label(cJSON_GetObjectItem(r, "matched_in")->valuestring),
            cJSON_GetObjectItem(r, "snippet")->valuestring);
   }
 }
