@@ -282,6 +282,10 @@ cJSON *jb_match_default_weights(void);
 ** bench/demand_quality): near-duplicates and common needs. */
 #define JB_DEMAND_DUPLICATE 0.38
 #define JB_DEMAND_COMMON 0.35
+/* Recommendations below this score are not printed: on the bundled corpus
+** pairs under 0.15 matched on one or two generic words (a judgment from
+** reading the lists, not a measured optimum). */
+#define JB_DEMAND_MIN_SCORE 0.15
 
 typedef struct jb_demand_opts {
   const char *chain;        /* only this industry chain */
@@ -293,6 +297,8 @@ typedef struct jb_demand_opts {
   int min_orgs;             /* enterprises a common need spans; 0 = 2 */
   int k;                    /* experts and achievements per need; 0 = 3 */
   int with_contacts;        /* include enterprises' contacts */
+  int include_expired;      /* also needs whose deadline has passed (marked) */
+  double min_score;         /* recommendations at least this good; 0 = JB_DEMAND_MIN_SCORE */
   const char *title;        /* report title */
   const char *date;         /* generation date shown; NULL = today (UTC) */
 } jb_demand_opts;
