@@ -309,6 +309,20 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
 ** "html" (self-contained, printable). */
 jb_status jb_demand_render(const cJSON *list, const char *format, FILE *out, jb_error *err);
 
+/* ----------------------------------------------------------------- publish */
+
+typedef struct jb_publish_opts {
+  const char *what;       /* "list" (揭榜挂帅榜单), "letter" (推荐函), "sheet" (one enterprise) */
+  const char *list;       /* list: the challenge list's tag (2021揭榜挂帅) */
+  const char *need, *expert; /* letter: to this expert about this need */
+  const char *org;        /* sheet: this enterprise */
+  const char *issuer;     /* who signs; NULL = 县科学技术局 */
+  int with_contacts;      /* print the enterprises' contacts */
+} jb_publish_opts;
+
+/* Writes the document as self-contained HTML that prints on A4. */
+jb_status jb_publish(jb_db *db, const jb_publish_opts *o, FILE *out, jb_error *err);
+
 /* ------------------------------------------------------------------ assign */
 
 typedef struct jb_assign_opts {

@@ -529,6 +529,8 @@ static void html_text(jb_buf *b, const char *s) {
   }
 }
 
+void jb_html_text(jb_buf *b, const char *s) { html_text(b, s); }
+
 /* A list of items, one <li> each, the organization and score set apart. */
 static void html_items(jb_buf *b, jb_buf *t, const cJSON *a, const item_kind *k, int max,
                        const cJSON *chain) {

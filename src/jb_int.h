@@ -375,6 +375,13 @@ void jb_query_clear(jb_query *q);
 int jb_query_fts(const jb_query *q, int any, jb_buf *out);
 
 /**************************************************************************
+** Interface to code in demand_render.c
+*/
+/* Data as HTML text or attribute value: escaped, invalid UTF-8 replaced,
+** control characters dropped. The one HTML escaper. */
+void jb_html_text(jb_buf *b, const char *s);
+
+/**************************************************************************
 ** Interface to code in match_*.c
 */
 struct jb_match_index;

@@ -155,6 +155,33 @@ if command -v soffice >/dev/null; then
   grep -q need-0058 "$tmp/lo-out/proposal.csv" && ok || no "LibreOffice opens the proposal"
 fi
 
+# --- documents to send, and the demand list fit to publish ------------------
+expect 0 "揭榜挂帅榜单" -- "$jb" publish list 2021揭榜挂帅 -o bang.html
+contains "$(cat bang.html)" "第1榜" "the list numbers its challenges"
+contains "$(cat bang.html)" "任务与指标" "each challenge has its task and targets"
+lacks "$(cat bang.html)" "13908456478" "no contact without --with-contacts"
+expect 0 "推荐函" -- "$jb" publish letter need-0058 exp-0044 --with-contacts -o letter.html
+contains "$(cat letter.html)" "推荐理由" "the letter says why"
+contains "$(cat letter.html)" "戴立平" "the letter names the expert"
+expect 0 "enterprise sheet" -- "$jb" publish sheet org-daohuayu -o sheet.html
+contains "$(cat sheet.html)" "可对接专家" "the sheet says who can help"
+expect 4 "unknown list" -- "$jb" publish list 无此榜单
+expect 0 "demands today" -- "$jb" demands --format json
+contains "$out" '"expired_left_out":' "expired needs are left out and counted"
+expect 0 "demands with expired" -- "$jb" demands --include-expired --format json
+printf '%s' "$out" | "$py" -c '
+import json, sys
+d = json.load(sys.stdin)
+needs = [n for c in d["chains"] for n in c["needs"]]
+assert any(n.get("expired") for n in needs), "expired needs are marked when included"
+assert all("text" in n for n in needs if n["id"] == "need-0058"), "needs carry their description"
+low = [e["score"] for n in needs for e in n["experts"] + n["achievements"] if e["score"] < 0.15]
+assert not low, low[:5]
+' && ok || no "expired marked, descriptions, no recommendation below the floor"
+expect 2 "demands --chain with a typo" -- "$jb" demands --chain 油查
+contains "$err" "是不是“油茶”？" "chain did you mean"
+expect 0 "demands --chain 油茶产业" -- "$jb" demands --include-expired --chain 油茶产业 --format json
+
 # --- read commands in an empty directory create nothing ---------------------
 mkdir empty
 for cmd in "stats" "search 油茶" "demands" "get need x" "match need x" "check --all" "export" "batch --open" \

@@ -47,6 +47,7 @@ int cmd_demands(cli_ctx *c, int argc, char **argv);
 int cmd_check(cli_ctx *c, int argc, char **argv);
 int cmd_assign(cli_ctx *c, int argc, char **argv);
 int cmd_template(cli_ctx *c, int argc, char **argv);
+int cmd_publish(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. Only CLI_OPEN_CREATE may create a new

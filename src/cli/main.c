@@ -35,6 +35,7 @@ static const cli_cmd commands[] = {
     {"demands", cmd_demands, "demand list for technology transfer (JSON, CSV, Markdown, HTML)"},
     {"check", cmd_check, "intake quality of a need, or of the whole database"},
     {"get", cmd_get, "show one record"},
+    {"publish", cmd_publish, "documents to send: 揭榜挂帅榜单, 推荐函 to an expert, one page per enterprise (A4 HTML)"},
     {"template", cmd_template, "blank import template (need, expert, achievement, org) for Excel or CSV"},
     {"stats", cmd_stats, "counts and index state"},
     {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
