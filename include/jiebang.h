@@ -287,6 +287,48 @@ jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *e
 ** owns). Never NULL except on out-of-memory. */
 cJSON *jb_serve_line(jb_db *db, const char *line, size_t n);
 
+/* ------------------------------------------- output: files, cells, terminals */
+
+/* The one atomic file writer. Every file jiebang writes (-o FILE of every
+** command, reports, proposals) goes through it, so a file is written whole
+** or not at all: the data goes to a temporary file created exclusively
+** (O_CREAT|O_EXCL|O_NOFOLLOW, unpredictable name) in the target's
+** directory; commit flushes, fsyncs, renames it over the target and fsyncs
+** the directory. Until commit the target is untouched; abort, or any error
+** in commit, removes the temporary file. A target that exists and is not a
+** regular file (/dev/stdout, a pipe) is written directly. */
+typedef struct jb_outfile jb_outfile;
+jb_status jb_outfile_open(const char *path, jb_outfile **ppOut, jb_error *err);
+/* The stream to write to (borrowed: do not fclose it). */
+FILE *jb_outfile_stream(jb_outfile *f);
+/* Makes the file appear whole under its name; frees `f` whatever happens. */
+jb_status jb_outfile_commit(jb_outfile *f, jb_error *err);
+/* Drops the file: the target keeps its old content. Accepts NULL. */
+void jb_outfile_abort(jb_outfile *f);
+/* Removes the temporary files of every writer not yet committed. Only
+** atomic loads and unlink(): safe in a signal handler (SIGINT, SIGTERM). */
+void jb_outfile_abort_all(void);
+/* open + write p[0..n) + commit. */
+jb_status jb_outfile_write(const char *path, const void *p, size_t n, jb_error *err);
+
+/* 1 when a spreadsheet would read this cell text as a formula (it starts
+** with = + - @ TAB or CR: OWASP's CSV injection list). Every CSV cell and
+** every xlsx string cell holding user text must be neutralised when this
+** says so (the CSV writer prefixes an apostrophe; xlsx writes a string). */
+int jb_cell_is_formula(const char *s);
+
+/* 1 for a character that must not reach a terminal raw: C0 controls other
+** than TAB LF CR, DEL, C1 controls, and the bidirectional marks, overrides,
+** embeddings and isolates (U+202E ...). */
+int jb_char_is_unsafe(uint32_t cp);
+/* Writes s[0..n) to `out` with every unsafe character as the ASCII text
+** \uXXXX (visible on a terminal; the same value inside a JSON string, so
+** JSON output keeps its data). Returns how many bytes were consumed: fewer
+** than n only when not `final` and the buffer ends inside a UTF-8
+** sequence, whose bytes the caller passes again with what follows. Bytes
+** that are not UTF-8 pass unchanged. Write errors show in ferror(out). */
+size_t jb_text_safe_fwrite(FILE *out, const char *s, size_t n, int final);
+
 /* ---------------------------------------------------------------- tokenizer */
 
 /* The tokenizer used by the index, exposed for tests, tools and fuzzing. */

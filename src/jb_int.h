@@ -87,6 +87,36 @@ void jb_sha256_final(jb_sha256 *c, char out[65]);
 double jb_now(void);
 
 /**************************************************************************
+** Interface to code in io_csv.c (jb_cell_is_formula is public)
+*/
+#define JB_CSV_FIRST 1   /* first field of its row: no comma before it */
+#define JB_CSV_NUMBER 2  /* a number jiebang formatted: not neutralised */
+/* Appends one quoted CSV field; user text that a spreadsheet would run as a
+** formula gets a leading apostrophe (see io_csv.c). */
+void jb_csv_field(jb_buf *b, const char *s, int flags);
+/* A row of text fields and its CRLF. */
+void jb_csv_row(jb_buf *b, const char *const *cells, int n);
+
+/**************************************************************************
+** Interface to code in io_text.c (jb_char_is_unsafe, jb_text_safe_fwrite
+** are public)
+*/
+/* 1 for a character an imported field may not hold: C0 controls (TAB, LF,
+** CR only when `multiline`), DEL, bidi overrides/embeddings/isolates. */
+int jb_char_refused_at_import(uint32_t cp, int multiline);
+/* Offset of the first such character in s[0..n) (its code point in
+** *cpOut), or -1. */
+long jb_text_refused_at(const char *s, size_t n, int multiline, uint32_t *cpOut);
+/* Appends s[0..n) to out with unsafe characters as \uXXXX; returns the
+** bytes consumed (see jb_text_safe_fwrite). */
+size_t jb_text_neutralize(const char *s, size_t n, int final, jb_buf *out);
+/* A neutralised copy of s (caller frees), NULL when s is NULL or on OOM. */
+char *jb_text_safe_dup(const char *s);
+/* Appends user text escaped for Markdown (and HTML inside it), on one line:
+** the one Markdown escaper of every Markdown output. */
+void jb_md_text(jb_buf *b, const char *s);
+
+/**************************************************************************
 ** Interface to code in text_tokenize.c
 */
 /* Normalises text the way the index sees it (full-width folded, case folded,

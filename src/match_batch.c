@@ -170,14 +170,6 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
   return JB_OK;
 }
 
-static void csv_field(jb_buf *b, const char *s) {
-  jb_buf_addc(b, '"');
-  for (; s && *s; s++) {
-    if (*s == '"') jb_buf_addc(b, '"');
-    jb_buf_addc(b, *s);
-  }
-  jb_buf_addc(b, '"');
-}
 
 /* Formats one need's results in the requested format. */
 static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, int nh) {
@@ -211,11 +203,11 @@ static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, in
       if (bt->o->format == JB_BATCH_TREC) {
         jb_buf_printf(&b, "%s Q0 %s %d %.6f %s\n", nd->id, u->id, i + 1, hits[i].score, tag);
       } else {
-        csv_field(&b, nd->id);
-        jb_buf_printf(&b, ",%d,%s,", i + 1, mx_type_name((mx_type)u->type));
-        csv_field(&b, u->id);
-        jb_buf_addc(&b, ',');
-        csv_field(&b, u->name ? u->name : u->id);
+        /* ids and names through the one CSV writer (formula cells neutralised) */
+        jb_csv_field(&b, nd->id, JB_CSV_FIRST);
+        jb_buf_printf(&b, ",%d,%s", i + 1, mx_type_name((mx_type)u->type));
+        jb_csv_field(&b, u->id, 0);
+        jb_csv_field(&b, u->name ? u->name : u->id, 0);
         jb_buf_printf(&b, ",%.6f\r\n", hits[i].score);
       }
     }

@@ -220,13 +220,23 @@ static const char *json_kind(const cJSON *j) {
   return "null";
 }
 
-static jb_status check_string(vctx *v, const char *field, const char *s, size_t max) {
+/* `multiline`: the field may hold TAB, LF and CR (long text); no field may
+** hold other controls or the bidi overrides that make a terminal or a
+** report show something else than what is stored (io_text.c). */
+static jb_status check_string(vctx *v, const char *field, const char *s, size_t max, int multiline) {
   size_t n = strlen(s);
   long badat = jb_utf8_invalid_at(s, n);
   if (badat >= 0) {
     char msg[96];
     snprintf(msg, sizeof(msg), "invalid UTF-8 at byte %ld%%s", badat);
     return bad(v, field, msg, "");
+  }
+  uint32_t cp = 0;
+  if ((badat = jb_text_refused_at(s, n, multiline, &cp)) >= 0) {
+    char msg[128];
+    snprintf(msg, sizeof(msg), "control or bidi character U+%04X at byte %ld is not allowed%s: '%%s'",
+             (unsigned)cp, badat, cp == '\t' || cp == '\n' || cp == '\r' ? " in a one-line field" : "");
+    return bad(v, field, msg, s);
   }
   if (n > max) {
     char msg[96];
@@ -291,6 +301,24 @@ static void field_name(char *out, size_t n, const char *prefix, const char *name
   out[len + k] = 0;
 }
 
+/* Spaces (ASCII, no-break, ideographic, the U+2000 block) and invisible
+** characters (zero width, BOM) in an id: a TREC run splits on them, and an
+** id that looks like another cannot be retyped by staff. */
+static int id_has_space(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t n = strlen(s);
+  for (size_t i = 0; i < n;) {
+    uint32_t cp = 0;
+    int l = jb_utf8_decode(p + i, n - i, &cp);
+    if (!l) return 0; /* reported as invalid UTF-8 before this */
+    if (cp == ' ' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
+        cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0xFEFF || cp == 0x1680)
+      return 1;
+    i += (size_t)l;
+  }
+  return 0;
+}
+
 /* An id as it is stored: ids_to_strings() writes a number in decimal. */
 static const char *id_text(const cJSON *j, char *buf, size_t n) {
   if (cJSON_IsString(j)) return j->valuestring;
@@ -311,9 +339,11 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     }
     if (!cJSON_IsString(j)) return bad(v, fname, "expected an id string, got %s", json_kind(j));
     if (!*j->valuestring) return bad(v, fname, "empty id%s", "");
-    for (const unsigned char *p = (const unsigned char *)j->valuestring; *p; p++)
-      if (*p < 0x20) return bad(v, fname, "control character in id '%s'", j->valuestring);
-    return check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES);
+    if (check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES, 0)) return JB_ERR_INVALID;
+    if (id_has_space(j->valuestring))
+      return bad(v, fname, "an id may not contain spaces or invisible characters "
+                           "(TREC, CSV and staff retyping it would split or miss it): '%s'", j->valuestring);
+    return JB_OK;
   case F_STR:
   case F_TEXT:
   case F_ORG:
@@ -325,7 +355,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
       snprintf(msg, sizeof(msg), "expected a string, got %s%%s", json_kind(j));
       return bad(v, fname, msg, "");
     }
-    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000))
+    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000, f->t == F_TEXT))
       return JB_ERR_INVALID;
     if (f->t == F_DATE && !valid_date(j->valuestring))
       return bad(v, fname, "not a date (YYYY-MM-DD): '%s'", j->valuestring);
@@ -348,7 +378,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     cJSON *e;
     cJSON_ArrayForEach(e, j) {
       if (!cJSON_IsString(e)) return bad(v, fname, "list items must be strings, got %s", json_kind(e));
-      if (check_string(v, fname, e->valuestring, 1000)) return JB_ERR_INVALID;
+      if (check_string(v, fname, e->valuestring, 1000, 0)) return JB_ERR_INVALID;
       if (++n > JB_MAX_LIST_ITEMS) return bad(v, fname, "more than 200 items%s", "");
     }
     return JB_OK;
@@ -373,7 +403,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     }
     return JB_OK;
   case F_CONTACT:
-    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000);
+    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000, 0);
     if (!cJSON_IsObject(j)) return bad(v, fname, "expected an object {name, phone, email}, got %s", json_kind(j));
     {
       static const field_spec cf[] = {{"name", F_STR, 0, NULL, 0, 0}, {"phone", F_STR, 0, NULL, 0, 0},
@@ -826,7 +856,7 @@ jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *lo
   cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
   if (type) {
     if (!cJSON_IsString(type)) return bad(&v, "type", "expected a string, got %s", json_kind(type));
-    if (check_string(&v, "type", type->valuestring, 100)) return JB_ERR_INVALID;
+    if (check_string(&v, "type", type->valuestring, 100, 0)) return JB_ERR_INVALID;
     k = jb_kind_parse(type->valuestring);
     if (k == JB_KIND_UNKNOWN)
       return bad(&v, "type",

@@ -32,19 +32,15 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   jb_db *db = NULL;
   int code = cli_open(c, 1, &db);
   if (code) return code;
-  FILE *out = stdout;
-  if (outpath && !(out = fopen(outpath, "w"))) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+  cli_out out;
+  if ((code = cli_out_open(&out, outpath, 0))) {
     jb_db_close(db);
-    return EXIT_DB;
+    return code;
   }
   jb_error err;
   jb_error_clear(&err);
-  jb_status rc = jb_export(db, out, flags, &err);
+  jb_status rc = jb_export(db, out.f, flags, &err);
   jb_db_close(db);
-  if (out != stdout && fclose(out) != 0 && !rc) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
-    return EXIT_DB;
-  }
-  return rc ? cli_fail(&err, rc) : 0;
+  /* a failed export leaves the old backup file as it was */
+  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
 }

@@ -35,6 +35,7 @@ static void help(FILE *f) {
 
 int main(int argc, char **argv) {
   cli_ctx c = {0};
+  cli_stdio_init();
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
   if (!c.db_path || !*c.db_path) c.db_path = "jiebang.db";
@@ -54,10 +55,13 @@ int main(int argc, char **argv) {
       argv[n++] = argv[i];
       continue;
     }
+    const char *opt = slot == &c.db_path ? "--db" : "--lexicon";
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];
-    if (!val || !*val) return cli_usage("jiebang [--db PATH] [--lexicon DIR] COMMAND", "%s needs a value", argv[i]);
+    /* name the option, not the (empty) value that followed it */
+    if (!val) return cli_usage("jiebang [--db PATH] [--lexicon DIR] COMMAND", "%s needs a value", opt);
+    if (!*val) return cli_usage("jiebang [--db PATH] [--lexicon DIR] COMMAND", "%s is empty: give a path", opt);
     *slot = val;
   }
   argc = n;

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# reliability_test.sh JIEBANG — "never silently wrong", end to end:
+#  - files are written whole or not at all (kill -9, SIGTERM, a full disk);
+#  - every CSV output neutralises formula cells, every Markdown output
+#    escapes record text, terminal controls never reach the terminal raw;
+#  - read errors fail the command (exit 5 and a message), never a shorter
+#    result; inputs that cannot be read are errors, not empty inputs;
+#  - export | import loses nothing.
+set -u
+jb=$1
+src=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+export JIEBANG_DB=$tmp/t.db
+export JIEBANG_LEXICON=$src/corpora/lexicon
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# expect CODE DESCRIPTION -- COMMAND...: runs it, keeps stdout/stderr in $out/$err
+expect() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  out=$(cat "$tmp/out"); err=$(cat "$tmp/err")
+  if [ "$got" = "$want" ]; then ok; else no "$what: exit $got, want $want; stderr: $err"; fi
+}
+contains() { case "$1" in *"$2"*) ok ;; *) no "$3: output lacks '$2'" ;; esac; }
+lacks() { case "$1" in *"$2"*) no "$3: output has '$2'" ;; *) ok ;; esac; }
+no_temps() { # DIR WHAT: no temporary file of the atomic writer is left
+  if ls -a "$1" | grep -q '\.jb-[0-9a-f]*\.tmp$'; then no "$2: temporary file left: $(ls -a "$1")"; else ok; fi
+}
+
+"$jb" import -q "$src"/corpora/chenxi/*.jsonl || { echo "cannot import the corpus"; exit 1; }
+
+# ------------------------------------------------------------ whole or not at all
+"$jb" export --with-contacts -o "$tmp/backup.jsonl" || no "export -o"
+cp "$tmp/backup.jsonl" "$tmp/good.jsonl"
+lines=$(wc -l < "$tmp/good.jsonl")
+[ "$lines" -gt 500 ] && ok || no "export -o wrote $lines lines"
+no_temps "$tmp" "export -o"
+# a bigger database, so that an export takes long enough to be killed in the middle
+awk 'BEGIN { for (i = 0; i < 20000; i++)
+  printf "{\"type\":\"need\",\"id\":\"big-%d\",\"org\":\"org-yunjian\",\"title\":\"砂型3D打印喷头堵塞问题第%d号\",\"text\":\"微滴喷射头堵塞率%d%%，需要改进粘结剂配方与清洗工艺，降低发气量，提高铸件合格率。\"}\n", i, i, i % 30 }' > "$tmp/big.jsonl"
+cp "$JIEBANG_DB" "$tmp/small.db"
+"$jb" import -q "$tmp/big.jsonl" || no "import big"
+for sig in KILL TERM INT KILL TERM; do
+  cp "$tmp/good.jsonl" "$tmp/backup.jsonl"
+  "$jb" export --with-contacts -o "$tmp/backup.jsonl" &
+  pid=$!
+  sleep "0.$(( RANDOM % 3 ))$(( RANDOM % 10 ))"
+  kill -$sig $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  n=$(wc -l < "$tmp/backup.jsonl")
+  if cmp -s "$tmp/backup.jsonl" "$tmp/good.jsonl" || [ "$n" = $((lines + 20000)) ]; then ok
+  else no "export -o killed with SIG$sig: backup has $n lines (was $lines, whole would be $((lines + 20000)))"; fi
+  [ "$sig" != KILL ] && no_temps "$tmp" "export -o after SIG$sig"
+  rm -f "$tmp"/.backup.jsonl.jb-*.tmp # what a kill -9 leaves: a hidden temporary file
+done
+# a full disk (here: a file size limit) fails the export and keeps the old file
+cp "$tmp/good.jsonl" "$tmp/backup.jsonl"
+expect 5 "export -o on a full disk" -- bash -c "ulimit -f 64; exec \"$jb\" export -o \"$tmp/backup.jsonl\""
+contains "$err" "backup.jsonl" "the write error names the file"
+cmp -s "$tmp/backup.jsonl" "$tmp/good.jsonl" && ok || no "full disk: the old backup was changed"
+no_temps "$tmp" "export -o on a full disk"
+cp "$tmp/small.db" "$JIEBANG_DB"; rm -f "$JIEBANG_DB"-wal "$JIEBANG_DB"-shm "$JIEBANG_DB".mx
+expect 5 "demands -o into a directory that does not exist" -- "$jb" demands -o "$tmp/nodir/d.md"
+contains "$err" "nodir/d.md" "names the file"
+
+# ------------------------------------------------------------ safe where it lands
+cat > "$tmp/evil.jsonl" <<'EOF'
+{"type":"org","id":"org-evil","name":"=HYPERLINK(\"http://evil.example/\",\"点击\")","kind":"enterprise","region":"湖南省/怀化市/辰溪县"}
+{"type":"expert","id":"exp-evil","name":"+cmd|' /C calc'!A0","org":"org-hunau","bio":"zyxqv 油茶 低产林改造 <script>alert(1)</script>","capacity":2}
+{"type":"need","id":"need-evil","org":"org-evil","title":"=HYPERLINK(\"http://evil.example/\",\"点击\") <script>alert(1)</script> <iframe src=javascript:alert(2)>","text":"zyxqv 油茶 低产林改造","list":"evil-list","status":"open"}
+EOF
+expect 0 "import formula-like and HTML-like text (it is text)" -- "$jb" import "$tmp/evil.jsonl"
+expect 0 "assign csv" -- "$jb" assign --list evil-list --format csv --min-score 0
+contains "$out" "\"'=HYPERLINK" "assign csv neutralises = cells"
+lacks "$out" "\"=HYPERLINK" "assign csv"
+expect 0 "assign csv -o" -- "$jb" assign --list evil-list --format csv --min-score 0 -o "$tmp/p.csv"
+contains "$(cat "$tmp/p.csv")" "\"'+cmd" "assign csv neutralises + cells"
+printf '{"id":"need-x","title":"zyxqv 油茶 低产林改造"}\n' > "$tmp/needs-x.jsonl"
+expect 0 "batch csv" -- "$jb" batch --needs "$tmp/needs-x.jsonl" --format csv -k 50
+contains "$out" "\"'+cmd|' /C calc'!A0\"" "batch csv neutralises + cells"
+lacks "$out" ",\"+cmd" "batch csv"
+expect 0 "assign md" -- "$jb" assign --list evil-list --format md --min-score 0
+if printf '%s' "$out" | grep -q -P '(?<!\\)<(script|iframe)'; then no "assign md: unescaped HTML"; else ok; fi
+contains "$out" "\\<script\\>" "assign md shows the text escaped"
+expect 0 "demands csv" -- "$jb" demands --format csv
+lacks "$out" "\"=HYPERLINK" "demands csv"
+# terminal controls: refused at import, neutralised in every output
+printf '{"type":"need","id":"need-esc","title":"x\\u001b]0;pwned\\u0007\\u001b[2J y"}\n' > "$tmp/esc.jsonl"
+expect 3 "import refuses ESC" -- "$jb" import "$tmp/esc.jsonl"
+contains "$err" "esc.jsonl:1: title" "names line and field"
+if grep -q $'\e' "$tmp/err"; then no "the error message carries a raw ESC"; else ok; fi
+printf '{"type":"need","id":"need-bidi","title":"abc\xe2\x80\xaedef"}\n' > "$tmp/bidi.jsonl"
+expect 3 "import refuses U+202E" -- "$jb" import "$tmp/bidi.jsonl"
+expect 0 "match --text with controls" -- "$jb" match --text $'油茶 \e]0;pwned\a\e[2J \u202e' -k 1
+if grep -q -e $'\e' -e $'\a' -e $'\u202e' "$tmp/out" "$tmp/err"; then no "raw controls in match output"; else ok; fi
+expect 0 "search --json with controls" -- "$jb" search $'油茶\e[2J\u202e' --json -k 1
+if grep -q -e $'\e' -e $'\u202e' "$tmp/out"; then no "raw controls in search output"; else ok; fi
+contains "$out" '\u202e' "U+202E shown escaped"
+printf '{"id":1,"op":"search","query":"油茶\\u202e\\u001b[2J","k":1}\n' | "$jb" serve > "$tmp/serve.out" 2>&1
+if grep -q -e $'\e' -e $'\u202e' "$tmp/serve.out"; then no "raw controls in serve output"; else ok; fi
+
+# ------------------------------------------------------------ clear errors
+expect 2 "--db ''" -- "$jb" --db '' stats
+contains "$err" "--db" "names the option"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
