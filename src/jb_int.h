@@ -65,6 +65,9 @@ long jb_utf8_invalid_at(const char *s, size_t n);
 ** without a word), or -1. An escaped backslash before it does not count. */
 long jb_json_nul_escape_at(const char *s, size_t n);
 
+/* 1 when s is a date as records hold them: YYYY-MM-DD, YYYY-MM or YYYY,
+** 1900..2200, a real month and day (2021-02-29 and 2021-13-45 are not). */
+int jb_date_valid(const char *s);
 /* qsort() that accepts an empty or NULL array (qsort(NULL, 0) is undefined). */
 void jb_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
@@ -195,6 +198,14 @@ struct jb_db {
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt,
                   jb_error *err);
 jb_status jb_db_exec(jb_db *db, const char *sql, jb_error *err);
+/* sqlite3_step() that never takes a read error for the end of the rows:
+** returns 1 for a row, 0 when done, or -(jb_status) after filling err with
+** "cannot read WHAT: <SQLite's reason>" (a damaged page is JB_ERR_CORRUPT).
+** Every loop over rows uses it, so a failure fails the command instead of
+** yielding a shorter result:
+**   while ((s = jb_step(st, "the open needs", err)) > 0) ...;
+**   if (s < 0) return (jb_status)-s; */
+int jb_step(sqlite3_stmt *st, const char *what, jb_error *err);
 /* A statement prepared once per connection and reused; `sql` must be a
 ** string constant (its address is the key). Do not finalize it: give it
 ** back with jb_db_release(), which resets it and clears its bindings. */

@@ -148,7 +148,8 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
                     &st, err))
     return JB_ERR_DB;
   long cap = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "the open needs", err)) > 0) {
     batch_need x;
     memset(&x, 0, sizeof(x));
 #define COL(i) (sqlite3_column_text(st, i) ? jb_strdup((const char *)sqlite3_column_text(st, i)) : NULL)
@@ -163,11 +164,13 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
 #undef COL
     if (push_need(v, n, &cap, &x)) {
       sqlite3_finalize(st);
+      jb_err_set(err, JB_ERR_NOMEM, "out of memory");
       return JB_ERR_NOMEM;
     }
   }
   sqlite3_finalize(st);
-  return JB_OK;
+  /* a read error is not the end of the needs: fewer lines would look whole */
+  return got < 0 ? (jb_status)-got : JB_OK;
 }
 
 

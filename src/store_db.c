@@ -157,8 +157,11 @@ static jb_status migrate(jb_db *db, jb_error *err) {
   sqlite3_stmt *st = NULL;
   int version = 0;
   if (jb_db_prepare(db, "PRAGMA user_version", &st, err)) return JB_ERR_DB;
-  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
+  /* unreadable is not version 0: that would run every migration again */
+  int got = jb_step(st, "the schema version", err);
+  if (got > 0) version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
+  if (got < 0) return (jb_status)-got;
   int latest = JB_ARRAY_LEN(migrations);
   if (version > latest) {
     jb_err_set(err, JB_ERR_DB,
@@ -225,9 +228,9 @@ int jb_fts_is_pending(jb_db *db, sqlite3_int64 rowid) {
   sqlite3_stmt *st = jb_db_cached(db, "SELECT 1 FROM temp.fts_pending WHERE id=?1", NULL);
   if (!st) return 1; /* unknown: flushing is always safe */
   sqlite3_bind_int64(st, 1, rowid);
-  int found = sqlite3_step(st) == SQLITE_ROW;
+  int rc = sqlite3_step(st);
   jb_db_release(st);
-  return found;
+  return rc != SQLITE_DONE; /* found, or unknown after an error: flushing is safe */
 }
 
 jb_status jb_fts_flush(jb_db *db, jb_error *err) {
@@ -495,15 +498,26 @@ jb_status jb_db_get(jb_db *db, const char *kind, const char *id, int with_contac
       return JB_ERR_DB;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    /* an expert without part of its evidence must not look whole (export
+    ** writes experts through here) */
+    int got;
+    jb_status bad = JB_OK;
+    while ((got = jb_step(st, "an expert's evidence", err)) > 0) {
       cJSON *e = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
-      if (e) {
-        cJSON_DeleteItemFromObject(e, "type");
-        cJSON_DeleteItemFromObject(e, "expert");
-        cJSON_AddItemToArray(papers, e);
+      if (!e) {
+        bad = JB_ERR_CORRUPT;
+        jb_err_set(err, bad, "expert %s: a stored evidence record is not JSON", id);
+        break;
       }
+      cJSON_DeleteItemFromObject(e, "type");
+      cJSON_DeleteItemFromObject(e, "expert");
+      cJSON_AddItemToArray(papers, e);
     }
     sqlite3_finalize(st);
+    if (got < 0 || bad) {
+      cJSON_Delete(o);
+      return bad ? bad : (jb_status)-got;
+    }
   }
   *ppOut = o;
   return JB_OK;

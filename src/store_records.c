@@ -258,18 +258,7 @@ static int ref_exists(jb_db *db, const char *table, const char *id) {
   return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
 }
 
-static int valid_date(const char *s) {
-  int n = (int)strlen(s);
-  if (n != 4 && n != 7 && n != 10) return 0;
-  for (int i = 0; i < n; i++) {
-    if (i == 4 || i == 7) {
-      if (s[i] != '-') return 0;
-    } else if (!isdigit((unsigned char)s[i])) return 0;
-  }
-  int y = atoi(s), m = n >= 7 ? atoi(s + 5) : 1, d = n == 10 ? atoi(s + 8) : 1;
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
-}
+static int valid_date(const char *s) { return jb_date_valid(s); }
 
 static int enum_has(const char *values, const char *s) {
   size_t n = strlen(s);

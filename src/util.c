@@ -126,6 +126,21 @@ long jb_json_nul_escape_at(const char *s, size_t n) {
   return -1;
 }
 
+int jb_date_valid(const char *s) {
+  int n = (int)strlen(s);
+  if (n != 4 && n != 7 && n != 10) return 0;
+  for (int i = 0; i < n; i++) {
+    if (i == 4 || i == 7) {
+      if (s[i] != '-') return 0;
+    } else if (s[i] < '0' || s[i] > '9') return 0;
+  }
+  int y = atoi(s), m = n >= 7 ? atoi(s + 5) : 1, d = n == 10 ? atoi(s + 8) : 1;
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (m == 2 && d == 29 && !leap) return 0;
+  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
+}
+
 void jb_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
   if (base && n > 1) qsort(base, n, size, cmp);
 }

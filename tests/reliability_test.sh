@@ -102,6 +102,77 @@ contains "$out" '\u202e' "U+202E shown escaped"
 printf '{"id":1,"op":"search","query":"油茶\\u202e\\u001b[2J","k":1}\n' | "$jb" serve > "$tmp/serve.out" 2>&1
 if grep -q -e $'\e' -e $'\u202e' "$tmp/serve.out"; then no "raw controls in serve output"; else ok; fi
 
+# ------------------------------------------------------------ read errors surface
+# A damaged page (one leaf page of a table overwritten) must fail every
+# command that reads it, with exit 5 and what could not be read: never exit
+# 0 with fewer lines, never a partial match index saved as valid.
+corrupt() { # DB TABLE [ID]: overwrites a leaf page of TABLE (the one holding ID, else one in the middle)
+  python3 - "$@" <<'PY'
+import os, shutil, sqlite3, sys, tempfile
+db, table = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(db)
+pages = [r[0] for r in c.execute("SELECT pageno FROM dbstat WHERE name=? AND pagetype='leaf' ORDER BY pageno", (table,))]
+size = c.execute("PRAGMA page_size").fetchone()[0]
+c.close()
+def smash(path, page):
+    with open(path, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\x55" * size)
+victim = pages[len(pages) // 2]
+if len(sys.argv) > 3:  # the page whose loss makes that row unreadable
+    probe = os.path.join(tempfile.mkdtemp(), "p.db")
+    for page in pages:
+        shutil.copy(db, probe)
+        smash(probe, page)
+        try:
+            sqlite3.connect(probe).execute("SELECT doc FROM %s WHERE id=?" % table, (sys.argv[3],)).fetchall()
+        except sqlite3.DatabaseError:
+            victim = page
+            break
+smash(db, victim)
+PY
+}
+cdb=$tmp/c.db
+"$jb" --db "$cdb" import -q "$src"/corpora/chenxi/*.jsonl || no "import for the corruption tests"
+"$jb" --db "$cdb" match need need-0067 -k 1 >/dev/null || no "first match"  # leaves c.db.mx
+cp "$cdb" "$tmp/c-good.db"; cp "$cdb.mx" "$tmp/c-good.db.mx"
+achievements=$("$jb" --db "$cdb" stats --json | sed 's/.*"achievements":\([0-9]*\).*/\1/')
+corrupt "$cdb" need
+# the index file is current: batch and demands read the needs themselves
+expect 5 "batch --open over a damaged page" -- "$jb" --db "$cdb" batch --open
+contains "$err" "cannot read" "batch names what could not be read"
+[ -z "$out" ] && ok || no "batch printed $(printf '%s\n' "$out" | wc -l) lines before failing"
+expect 5 "demands over a damaged page" -- "$jb" --db "$cdb" demands
+contains "$err" "needs" "demands names the needs"
+expect 5 "export over a damaged page" -- "$jb" --db "$cdb" export -o "$tmp/c-export.jsonl"
+[ ! -e "$tmp/c-export.jsonl" ] && ok || no "a failed export left a file"
+expect 5 "assign over a damaged page" -- "$jb" --db "$cdb" assign --open
+expect 5 "check --all over a damaged page" -- "$jb" --db "$cdb" check --all
+# without the index file, building it fails: no partial index is saved
+rm -f "$cdb.mx"
+expect 5 "match over a damaged page (index build)" -- "$jb" --db "$cdb" match need need-0067 --type achievement
+contains "$err" "cannot read" "match names what could not be read"
+[ ! -e "$cdb.mx" ] && ok || no "a partial match index was saved after a read error"
+# the intact file back: every achievement is there again
+cp "$tmp/c-good.db" "$cdb"
+expect 0 "match after restoring the database" -- "$jb" --db "$cdb" match need need-0067 --type achievement --json
+lacks "$out" '"results":[]' "matches achievements after the restore"
+n=$("$jb" --db "$cdb" demands --format json | grep -c '"kind":' )
+[ "$n" -gt 0 ] && ok || no "demands lists no achievements after the restore"
+# damaged evidence: the export must not leave an expert's papers out
+corrupt "$cdb" evidence
+expect 5 "export over damaged evidence" -- "$jb" --db "$cdb" export
+contains "$err" "evidence" "names the evidence"
+cp "$tmp/c-good.db" "$cdb"; corrupt "$cdb" achievement; rm -f "$cdb.mx"
+expect 5 "demands over damaged achievements" -- "$jb" --db "$cdb" demands
+# the index file is current and the best achievement's own record is damaged:
+# its explanation cannot be read, so the match fails rather than show it bare
+cp "$tmp/c-good.db" "$cdb"; cp "$tmp/c-good.db.mx" "$cdb.mx"
+best=$("$jb" --db "$cdb" match need need-0067 --type achievement -k 1 --json | sed 's/.*"results":\[{"rank":1,"type":"achievement","id":"\([^"]*\)".*/\1/')
+cp "$tmp/c-good.db" "$cdb"; cp "$tmp/c-good.db.mx" "$cdb.mx"; corrupt "$cdb" achievement "$best"
+expect 5 "match with a current index, the best achievement's page damaged ($best)" -- \
+  "$jb" --db "$cdb" match need need-0067 --type achievement
+
 # ------------------------------------------------------------ clear errors
 expect 2 "--db ''" -- "$jb" --db '' stats
 contains "$err" "--db" "names the option"
