@@ -339,6 +339,13 @@ void jb_outfile_abort_all(void);
 /* open + write p[0..n) + commit. */
 jb_status jb_outfile_write(const char *path, const void *p, size_t n, jb_error *err);
 
+/* Opens an input file ("-" is stdin); a directory or an unreadable file is
+** an error naming it (JB_ERR_IO), never an empty input. NULL on error. */
+FILE *jb_input_open(const char *path, jb_error *err);
+/* Closes an input (not stdin); a read error met while reading it (ferror)
+** is returned as JB_ERR_IO naming the file: the input was incomplete. */
+jb_status jb_input_close(FILE *f, const char *path, jb_error *err);
+
 /* 1 when a spreadsheet would read this cell text as a formula (it starts
 ** with = + - @ TAB or CR: OWASP's CSV injection list). Every CSV cell and
 ** every xlsx string cell holding user text must be neutralised when this

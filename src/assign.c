@@ -108,11 +108,8 @@ static void record_input(arun *r, const char *role, const char *path) {
 typedef int (*row_cb)(arun *r, char **f, int n, long line, const char *path, jb_error *err);
 
 static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
-    return JB_ERR_IO;
-  }
+  FILE *f = jb_input_open(path, err);
+  if (!f) return err && err->code ? err->code : JB_ERR_IO;
   char *line = NULL;
   size_t cap = 0;
   long lineno = 0;
@@ -137,8 +134,8 @@ static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) 
     rc = cb(r, fields, n, lineno, path, err);
   }
   free(line);
-  fclose(f);
-  return rc;
+  jb_status rrc = jb_input_close(f, path, err);
+  return rc ? rc : rrc;
 }
 
 /* ---------------------------------------------------------------- tasks */
@@ -173,13 +170,10 @@ static jb_status load_need_tasks(arun *r, jb_error *err) {
   jb_status rc = JB_OK;
   if (o->needs_file) {
     record_input(r, "needs", o->needs_file);
-    FILE *f = fopen(o->needs_file, "rb");
-    if (!f) {
-      jb_err_set(err, JB_ERR_IO, "%s: %s", o->needs_file, strerror(errno));
-      return JB_ERR_IO;
-    }
+    FILE *f = jb_input_open(o->needs_file, err);
+    if (!f) return err && err->code ? err->code : JB_ERR_IO;
     if (jb_db_prepare(r->db, NEED_SQL "WHERE n.id = ?1", &st, err)) {
-      fclose(f);
+      jb_input_close(f, o->needs_file, NULL);
       return JB_ERR_DB;
     }
     char *line = NULL;
@@ -205,7 +199,8 @@ static jb_status load_need_tasks(arun *r, jb_error *err) {
       }
     }
     free(line);
-    fclose(f);
+    jb_status rrc = jb_input_close(f, o->needs_file, err);
+    if (!rc) rc = rrc;
   } else {
     if (jb_db_prepare(r->db,
                       o->list ? NEED_SQL "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"

@@ -232,3 +232,38 @@ jb_status jb_outfile_write(const char *path, const void *p, size_t n, jb_error *
   }
   return jb_outfile_commit(o, err);
 }
+
+/* ------------------------------------------------------------ input files */
+
+FILE *jb_input_open(const char *path, jb_error *err) {
+  if (!path || !*path) {
+    jb_err_set(err, JB_ERR_USAGE, "an input file needs a name");
+    return NULL;
+  }
+  if (!strcmp(path, "-")) return stdin;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fail_errno(err, path, "cannot open");
+    return NULL;
+  }
+  /* fopen() opens a directory, and every read then fails: it would read as
+  ** an empty file (a --forbid list dropped without a word) */
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    errno = EISDIR;
+    fail_errno(err, path, "cannot read");
+    return NULL;
+  }
+  return f;
+}
+
+jb_status jb_input_close(FILE *f, const char *path, jb_error *err) {
+  if (!f) return JB_OK;
+  int bad = ferror(f);
+  int e = errno;
+  if (f != stdin) fclose(f);
+  if (!bad) return JB_OK;
+  errno = e ? e : EIO;
+  return fail_errno(err, path, "read error (the input is incomplete)");
+}

@@ -139,3 +139,26 @@ void jb_md_text(jb_buf *b, const char *s) {
     jb_buf_addc(b, *s);
   }
 }
+
+const char *jb_id_problem(const char *s) {
+  /* An id is typed back by staff, written into TREC runs (split on spaces)
+  ** and CSV cells: spaces (ASCII, no-break, ideographic, the U+2000 block)
+  ** and invisible characters (zero width, BOM) would split it or make two
+  ** ids look the same; controls and bidi characters are never text. */
+  const unsigned char *p = (const unsigned char *)s;
+  size_t n = s ? strlen(s) : 0;
+  if (!n) return "an id may not be empty";
+  for (size_t i = 0; i < n;) {
+    uint32_t cp = 0;
+    int l = jb_utf8_decode(p + i, n - i, &cp);
+    if (!l) return "an id must be valid UTF-8";
+    if (jb_char_is_unsafe(cp) || cp == '\t' || cp == '\n' || cp == '\r')
+      return "an id may not contain control or bidi characters";
+    if (cp == ' ' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
+        cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0xFEFF || cp == 0x1680)
+      return "an id may not contain spaces or invisible characters (TREC and CSV output, and staff "
+             "typing it, would split it or miss it)";
+    i += (size_t)l;
+  }
+  return NULL;
+}

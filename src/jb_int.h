@@ -115,6 +115,9 @@ long jb_text_refused_at(const char *s, size_t n, int multiline, uint32_t *cpOut)
 size_t jb_text_neutralize(const char *s, size_t n, int final, jb_buf *out);
 /* A neutralised copy of s (caller frees), NULL when s is NULL or on OOM. */
 char *jb_text_safe_dup(const char *s);
+/* Why s cannot be a record id (empty, invalid UTF-8, controls, bidi,
+** spaces or invisible characters), or NULL when it can. */
+const char *jb_id_problem(const char *s);
 /* Appends user text escaped for Markdown (and HTML inside it), on one line:
 ** the one Markdown escaper of every Markdown output. */
 void jb_md_text(jb_buf *b, const char *s);

@@ -80,11 +80,8 @@ static char *jstr(const cJSON *o, const char *k) {
 /* Needs from a JSON Lines file (the need record format; only id, title,
 ** text, keywords, chains, org and region are used). */
 static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, long *n, jb_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
-    return JB_ERR_IO;
-  }
+  FILE *f = jb_input_open(path, err);
+  if (!f) return err && err->code ? err->code : JB_ERR_IO;
   long cap = 0, lineno = 0;
   char *line = NULL;
   size_t lcap = 0;
@@ -122,6 +119,13 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
     x.chains = mx_chains_from_json(db, chs);
     free(chs);
     cJSON_Delete(o);
+    if (x.id && jb_id_problem(x.id)) {
+      /* the id is written into every output line (a TREC run splits on spaces) */
+      jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "%s: '%s'", jb_id_problem(x.id), x.id);
+      free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
+      rc = JB_ERR_INVALID;
+      break;
+    }
     if (!x.id) {
       jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "missing required field");
       free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
@@ -135,8 +139,8 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
     }
   }
   free(line);
-  fclose(f);
-  return rc;
+  jb_status rrc = jb_input_close(f, path, err);
+  return rc ? rc : rrc;
 }
 
 static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *err) {

@@ -290,24 +290,6 @@ static void field_name(char *out, size_t n, const char *prefix, const char *name
   out[len + k] = 0;
 }
 
-/* Spaces (ASCII, no-break, ideographic, the U+2000 block) and invisible
-** characters (zero width, BOM) in an id: a TREC run splits on them, and an
-** id that looks like another cannot be retyped by staff. */
-static int id_has_space(const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = strlen(s);
-  for (size_t i = 0; i < n;) {
-    uint32_t cp = 0;
-    int l = jb_utf8_decode(p + i, n - i, &cp);
-    if (!l) return 0; /* reported as invalid UTF-8 before this */
-    if (cp == ' ' || cp == 0xA0 || cp == 0x3000 || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
-        cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0xFEFF || cp == 0x1680)
-      return 1;
-    i += (size_t)l;
-  }
-  return 0;
-}
-
 /* An id as it is stored: ids_to_strings() writes a number in decimal. */
 static const char *id_text(const cJSON *j, char *buf, size_t n) {
   if (cJSON_IsString(j)) return j->valuestring;
@@ -329,9 +311,11 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     if (!cJSON_IsString(j)) return bad(v, fname, "expected an id string, got %s", json_kind(j));
     if (!*j->valuestring) return bad(v, fname, "empty id%s", "");
     if (check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES, 0)) return JB_ERR_INVALID;
-    if (id_has_space(j->valuestring))
-      return bad(v, fname, "an id may not contain spaces or invisible characters "
-                           "(TREC, CSV and staff retyping it would split or miss it): '%s'", j->valuestring);
+    if (jb_id_problem(j->valuestring)) {
+      char msg[160];
+      snprintf(msg, sizeof(msg), "%s: '%%s'", jb_id_problem(j->valuestring));
+      return bad(v, fname, msg, j->valuestring);
+    }
     return JB_OK;
   case F_STR:
   case F_TEXT:

@@ -173,6 +173,28 @@ cp "$tmp/c-good.db" "$cdb"; cp "$tmp/c-good.db.mx" "$cdb.mx"; corrupt "$cdb" ach
 expect 5 "match with a current index, the best achievement's page damaged ($best)" -- \
   "$jb" --db "$cdb" match need need-0067 --type achievement
 
+# ------------------------------------------------------------ inputs are never silently empty
+mkdir -p "$tmp/adir"
+for opt in --fix --forbid --capacities; do
+  expect 5 "assign $opt DIRECTORY" -- "$jb" assign --list 2021揭榜挂帅 $opt "$tmp/adir"
+  contains "$err" "adir" "assign $opt names the directory"
+done
+expect 5 "assign --needs DIRECTORY" -- "$jb" assign --needs "$tmp/adir"
+expect 5 "assign --targets DIRECTORY" -- "$jb" assign --targets "$tmp/adir"
+expect 5 "batch --needs DIRECTORY" -- "$jb" batch --needs "$tmp/adir"
+contains "$err" "adir" "batch names the directory"
+expect 5 "check --json DIRECTORY" -- "$jb" check --json "$tmp/adir"
+expect 5 "match --weights DIRECTORY" -- "$jb" match need need-0058 --weights "$tmp/adir"
+for d in notadate 2021-13-45 2021-02-30 2021-1-5; do
+  expect 2 "demands --since $d" -- "$jb" demands --since "$d"
+  contains "$err" "$d" "names the bad date"
+done
+expect 0 "demands --since a real date" -- "$jb" demands --since 2021-02-28 --format json
+printf '{"id":"need 1","title":"油茶"}\n' > "$tmp/space-id.jsonl"
+expect 3 "batch --needs with an id holding a space (TREC would split it)" -- \
+  "$jb" batch --needs "$tmp/space-id.jsonl" --format trec
+contains "$err" "space-id.jsonl:1: id" "names line and field"
+
 # ------------------------------------------------------------ clear errors
 expect 2 "--db ''" -- "$jb" --db '' stats
 contains "$err" "--db" "names the option"

@@ -61,6 +61,11 @@ int cli_weight_option(cJSON *w, int ch, const char *arg);
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 
+/* A whole small input file ("-" = stdin), NUL-terminated (caller frees);
+** a directory, a read error or more than `max` bytes print an error and
+** return NULL with the exit code in *code. */
+char *cli_read_file(const char *path, size_t max, int *code);
+
 /* Makes stdout and stderr neutralise terminal controls and bidi overrides
 ** (jb_text_safe_fwrite) in everything written to them, and removes
 ** unfinished output files on SIGINT, SIGTERM and SIGHUP. Called once by

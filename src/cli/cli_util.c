@@ -95,6 +95,7 @@ typedef struct safe_cookie {
   FILE *under;
   char carry[4];
   size_t ncarry;
+  int owned;       /* allocated for a file (freed on close), not static */
 } safe_cookie;
 
 static ssize_t safe_write(void *ctx, const char *buf, size_t n) {
@@ -123,19 +124,24 @@ static int safe_close(void *ctx) {
   safe_cookie *c = ctx;
   if (c->ncarry) jb_text_safe_fwrite(c->under, c->carry, c->ncarry, 1);
   int rc = fflush(c->under) != 0 || ferror(c->under) ? -1 : 0;
-  free(c);
+  if (c->owned) free(c);
   return rc;
 }
 
-static FILE *safe_stream(FILE *under) {
-  safe_cookie *c = calloc(1, sizeof(*c));
-  if (!c) return NULL;
+/* A neutralising stream over `under`; `c` is static storage (stdout and
+** stderr stay open until exit) or NULL to allocate one. */
+static FILE *safe_stream(FILE *under, safe_cookie *c) {
+  int owned = !c;
+  if (owned && !(c = calloc(1, sizeof(*c)))) return NULL;
   c->under = under;
+  c->owned = owned;
   cookie_io_functions_t io = {NULL, safe_write, NULL, safe_close};
   FILE *f = fopencookie(c, "w", io);
-  if (!f) free(c);
+  if (!f && owned) free(c);
   return f;
 }
+
+static safe_cookie out_cookie, err_cookie;
 
 static FILE *real_stdout;
 
@@ -159,7 +165,7 @@ void cli_stdio_init(void) {
   signal(SIGXFSZ, SIG_IGN);
   real_stdout = stdout;
   /* the filter streams buffer; the real ones then pass each flush on */
-  FILE *out = safe_stream(stdout), *err = safe_stream(stderr);
+  FILE *out = safe_stream(stdout, &out_cookie), *err = safe_stream(stderr, &err_cookie);
   if (out) {
     setvbuf(stdout, NULL, _IONBF, 0);
     setvbuf(out, NULL, _IOFBF, 1 << 16);
@@ -190,7 +196,7 @@ int cli_out_open(cli_out *o, const char *path, int flags) {
   if (rc) return cli_fail(&err, rc);
   o->f = jb_outfile_stream(o->file);
   if (!(flags & CLI_OUT_RAW)) {
-    if (!(o->filter = safe_stream(o->f))) {
+    if (!(o->filter = safe_stream(o->f, NULL))) {
       jb_outfile_abort(o->file);
       o->file = NULL;
       fputs("jiebang: out of memory\n", stderr);
@@ -222,4 +228,39 @@ int cli_out_close(cli_out *o, int code) {
   jb_status rc = jb_outfile_commit(o->file, &err);
   o->file = NULL;
   return rc ? cli_fail(&err, rc) : 0;
+}
+
+char *cli_read_file(const char *path, size_t max, int *code) {
+  jb_error err;
+  jb_error_clear(&err);
+  FILE *f = jb_input_open(path, &err);
+  if (!f) {
+    *code = cli_fail(&err, err.code ? err.code : JB_ERR_IO);
+    return NULL;
+  }
+  size_t cap = 65536, n = 0, got;
+  char *b = malloc(cap);
+  while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (n > max) break;
+    if (n + 1 == cap) {
+      char *nb = realloc(b, cap *= 2);
+      if (!nb) { free(b); b = NULL; }
+      else b = nb;
+    }
+  }
+  jb_status rc = jb_input_close(f, path, &err);
+  if (rc || !b || n > max) {
+    free(b);
+    if (rc) *code = cli_fail(&err, rc);
+    else if (!b) *code = cli_fail(NULL, JB_ERR_NOMEM);
+    else {
+      fprintf(stderr, "jiebang: %s: larger than %zu bytes\n", path, max);
+      *code = EXIT_LIMIT;
+    }
+    return NULL;
+  }
+  b[n] = 0;
+  *code = 0;
+  return b;
 }

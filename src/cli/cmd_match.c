@@ -29,16 +29,11 @@ static int add_setting(cJSON *w, const char *kv) {
 }
 
 static int cli_load_weights(cJSON **w, const char *file) {
-  FILE *f = fopen(file, "rb");
-  if (!f) {
-    perror(file);
-    return EXIT_USAGE;
-  }
-  char buf[65536];
-  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = 0;
+  int code = 0;
+  char *buf = cli_read_file(file, 1 << 20, &code);
+  if (!buf) return code;
   cJSON *j = cJSON_Parse(buf);
+  free(buf);
   if (!cJSON_IsObject(j)) {
     cJSON_Delete(j);
     fprintf(stderr, "jiebang: %s: expected a JSON object of weight: number\n", file);
