@@ -346,6 +346,12 @@ FILE *jb_input_open(const char *path, jb_error *err);
 ** is returned as JB_ERR_IO naming the file: the input was incomplete. */
 jb_status jb_input_close(FILE *f, const char *path, jb_error *err);
 
+/* The first key that appears twice in one object anywhere in j (borrowed
+** from the tree), or NULL. cJSON keeps the first of two equal keys and most
+** readers the last: such input means two different things, so every JSON
+** input (records, requests, needs files, weights) is refused with it. */
+const char *jb_json_duplicate_key(const cJSON *j);
+
 /* 1 when a spreadsheet would read this cell text as a formula (it starts
 ** with = + - @ TAB or CR: OWASP's CSV injection list). Every CSV cell and
 ** every xlsx string cell holding user text must be neutralised when this

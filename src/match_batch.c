@@ -105,6 +105,12 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
       rc = JB_ERR_PARSE;
       break;
     }
+    if (jb_json_duplicate_key(o)) {
+      jb_err_at(err, JB_ERR_PARSE, path, lineno, NULL, "key '%s' appears twice in one object", jb_json_duplicate_key(o));
+      cJSON_Delete(o);
+      rc = JB_ERR_PARSE;
+      break;
+    }
     batch_need x;
     memset(&x, 0, sizeof(x));
     x.id = jstr(o, "id");

@@ -289,6 +289,15 @@ cJSON *jb_serve_line(jb_db *db, const char *line, size_t n) {
     cJSON_Delete(req);
     return error_response(NULL, JB_ERR_USAGE, "a request is a JSON object with \"op\"");
   }
+  const char *dup = jb_json_duplicate_key(req);
+  if (dup) {
+    /* which of the two values was meant? (imported records too) */
+    char msg[200];
+    snprintf(msg, sizeof(msg), "key '%.120s' appears twice in one object", dup);
+    cJSON *resp = error_response(cJSON_GetObjectItemCaseSensitive(req, "id"), JB_ERR_PARSE, msg);
+    cJSON_Delete(req);
+    return resp;
+  }
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
   const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
   cJSON *resp = NULL;

@@ -372,7 +372,12 @@ static jb_status import_jsonl(importer *im, source *src) {
       } else {
         const char *end = NULL;
         rec = cJSON_ParseWithLengthOpts(p, n, &end, 0);
-        if (rec) {
+        const char *dup = rec ? jb_json_duplicate_key(rec) : NULL;
+        if (dup) {
+          jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
+                    "key '%s' appears twice in one object (readers disagree on which value counts)", dup);
+          rc = JB_ERR_PARSE;
+        } else if (rec) {
           while (end < p + n && (*end == ' ' || *end == '\t')) end++;
           if (end != p + n) {
             jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
@@ -443,6 +448,15 @@ static jb_status import_csv(importer *im, source *src) {
           break;
         }
       }
+      for (int i = 0; i < nhdr && !stop; i++)
+        for (int k = 0; k < i && !stop; k++)
+          if (!strcmp(hdr[i], hdr[k])) {
+            /* which of the two columns would count? refuse rather than guess */
+            jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL, "header: column '%s' appears twice (columns %d and %d)",
+                      hdr[i], k + 1, i + 1);
+            failed(im, JB_ERR_PARSE, &e);
+            stop = JB_ERR_PARSE;
+          }
       if (stop) break;
       continue;
     } else {

@@ -195,6 +195,23 @@ expect 3 "batch --needs with an id holding a space (TREC would split it)" -- \
   "$jb" batch --needs "$tmp/space-id.jsonl" --format trec
 contains "$err" "space-id.jsonl:1: id" "names line and field"
 
+# ------------------------------------------------------------ duplicate keys and columns
+printf '{"type":"need","id":"dup-1","title":"first","title":"second"}\n' > "$tmp/dupkey.jsonl"
+expect 3 "import refuses a duplicated JSON key" -- "$jb" import "$tmp/dupkey.jsonl"
+contains "$err" "dupkey.jsonl:1:" "names the line"
+contains "$err" "'title'" "names the key"
+printf '{"type":"expert","id":"dup-2","papers":[{"id":"p1","title":"a","id":"p2"}]}\n' > "$tmp/dupnested.jsonl"
+expect 3 "import refuses a duplicated key in a nested object" -- "$jb" import "$tmp/dupnested.jsonl"
+printf 'type,id,title,title\nneed,dup-3,first,second\n' > "$tmp/duphdr.csv"
+expect 3 "import refuses a duplicated CSV column" -- "$jb" import "$tmp/duphdr.csv"
+contains "$err" "duphdr.csv:1:" "names the header line"
+contains "$err" "'title'" "names the column"
+printf '{"id":"n1","title":"油茶","title":"柑桔"}\n' > "$tmp/dupneeds.jsonl"
+expect 3 "batch --needs refuses a duplicated key" -- "$jb" batch --needs "$tmp/dupneeds.jsonl"
+printf '{"id":7,"op":"stats","op":"search"}\n{"id":8,"op":"stats"}\n' | "$jb" serve > "$tmp/serve-dup.out"
+contains "$(head -1 "$tmp/serve-dup.out")" '"ok":false' "serve refuses a duplicated key"
+contains "$(sed -n 2p "$tmp/serve-dup.out")" '"ok":true' "and keeps serving"
+
 # ------------------------------------------------------------ clear errors
 expect 2 "--db ''" -- "$jb" --db '' stats
 contains "$err" "--db" "names the option"

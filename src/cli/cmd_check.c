@@ -97,6 +97,11 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
       fprintf(stderr, "jiebang: %s: expected one JSON need object\n", jsonpath);
       return EXIT_DATA;
     }
+    if (jb_json_duplicate_key(rec)) {
+      fprintf(stderr, "jiebang: %s: key '%s' appears twice in one object\n", jsonpath, jb_json_duplicate_key(rec));
+      cJSON_Delete(rec);
+      return EXIT_DATA;
+    }
     o.need = rec;
     json = 1; /* a record in, a record out */
   }

@@ -34,9 +34,10 @@ static int cli_load_weights(cJSON **w, const char *file) {
   if (!buf) return code;
   cJSON *j = cJSON_Parse(buf);
   free(buf);
-  if (!cJSON_IsObject(j)) {
+  if (!cJSON_IsObject(j) || jb_json_duplicate_key(j)) {
+    if (cJSON_IsObject(j)) fprintf(stderr, "jiebang: %s: weight '%s' is given twice\n", file, jb_json_duplicate_key(j));
+    else fprintf(stderr, "jiebang: %s: expected a JSON object of weight: number\n", file);
     cJSON_Delete(j);
-    fprintf(stderr, "jiebang: %s: expected a JSON object of weight: number\n", file);
     return EXIT_USAGE;
   }
   cJSON *e;
