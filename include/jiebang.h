@@ -163,6 +163,10 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source,
 /* ------------------------------------------------------------------ export */
 
 #define JB_EXPORT_WITH_CONTACTS 1
+/* A sharing copy: contacts left out, and a first line
+** {"type":"export","contacts":"removed",...} marking it as such, so that
+** import refuses to take it for a backup (it would erase the contacts). */
+#define JB_EXPORT_SHARING 2
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
 

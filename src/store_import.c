@@ -269,10 +269,27 @@ static void report(importer *im, const jb_error *e) {
 
 /* Validates and stores one record; in skip mode a failure is rolled back to
 ** the record's savepoint and reported, and the import goes on. */
+/* 1 when rec is the first line of an export --no-contacts sharing copy. */
+static int is_sharing_copy(const cJSON *rec) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(rec, "contacts");
+  return cJSON_IsString(t) && !strcmp(t->valuestring, "export") && cJSON_IsString(c) &&
+         !strcmp(c->valuestring, "removed");
+}
+
 static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   jb_loc loc = {im->file, line};
   jb_status rc = JB_OK;
   int changed = 0;
+  if (is_sharing_copy(rec)) {
+    /* Records replace the stored ones whole: a copy without contacts would
+    ** erase every stored contact while reporting "updated". */
+    jb_err_at(e, JB_ERR_INVALID, im->file, line, NULL,
+              "this file is a sharing copy (export --no-contacts): importing it would erase the stored "
+              "contact details; import a full export (the default) instead");
+    if (im->stats) { im->stats->read++; im->stats->invalid++; }
+    return JB_ERR_INVALID;
+  }
   if (cJSON_IsObject(rec)) {
     record_key(rec, im->deflt, &im->key);
     long first = seen_add(&im->seen, jb_buf_str(&im->key), line);

@@ -102,6 +102,26 @@ contains "$out" '\u202e' "U+202E shown escaped"
 printf '{"id":1,"op":"search","query":"油茶\\u202e\\u001b[2J","k":1}\n' | "$jb" serve > "$tmp/serve.out" 2>&1
 if grep -q -e $'\e' -e $'\u202e' "$tmp/serve.out"; then no "raw controls in serve output"; else ok; fi
 
+# ------------------------------------------------------------ export | import loses nothing
+# The default export is a backup: it carries the contacts, and importing it
+# changes nothing. A sharing copy (--no-contacts) says so on its first line
+# and import refuses it: it would erase the stored contacts.
+"$jb" export > "$tmp/full.jsonl" || no "export"
+contacts=$(grep -c '"contact"' "$tmp/full.jsonl")
+[ "$contacts" -gt 100 ] && ok || no "the default export carries contacts ($contacts records with one)"
+expect 0 "re-import the default export" -- "$jb" import "$tmp/full.jsonl"
+contains "$err" " 0 inserted, 0 updated" "re-importing a backup changes nothing"
+"$jb" export > "$tmp/full2.jsonl"
+cmp -s "$tmp/full.jsonl" "$tmp/full2.jsonl" && ok || no "export | import | export differs"
+"$jb" export --no-contacts > "$tmp/share.jsonl" || no "export --no-contacts"
+contains "$(head -1 "$tmp/share.jsonl")" '"type":"export","contacts":"removed"' "the sharing copy is marked"
+lacks "$(cat "$tmp/share.jsonl")" '"contact":' "the sharing copy has no contacts"
+expect 3 "import refuses a sharing copy" -- "$jb" import "$tmp/share.jsonl"
+contains "$err" "share.jsonl:1:" "names the file and line"
+"$jb" export > "$tmp/full3.jsonl"
+cmp -s "$tmp/full.jsonl" "$tmp/full3.jsonl" && ok || no "refusing the sharing copy changed the database"
+rm -f "$tmp"/full*.jsonl "$tmp/share.jsonl"
+
 # ------------------------------------------------------------ read errors surface
 # A damaged page (one leaf page of a table overwritten) must fail every
 # command that reads it, with exit 5 and what could not be read: never exit
