@@ -252,6 +252,37 @@ fi
 # ------------------------------------------------------------ clear errors
 expect 2 "--db ''" -- "$jb" --db '' stats
 contains "$err" "--db" "names the option"
+expect 5 "a file that is not a database" -- "$jb" --db "$src/CMakeLists.txt" stats
+contains "$err" "not a jiebang database (not an SQLite database file)" "says what it is"
+python3 -c "import sqlite3; c = sqlite3.connect('$tmp/other.db'); c.execute('CREATE TABLE t(x)'); c.commit()"
+expect 5 "an SQLite database of something else" -- "$jb" --db "$tmp/other.db" stats
+contains "$err" "not a jiebang database (an SQLite database with other tables)" "says what it is"
+expect 5 "import into an SQLite database of something else" -- "$jb" --db "$tmp/other.db" import "$tmp/needs-x.jsonl"
+[ "$(python3 -c "import sqlite3; print(sqlite3.connect('$tmp/other.db').execute(\"SELECT count(*) FROM sqlite_schema\").fetchone()[0])")" = 1 ] \
+  && ok || no "jiebang added tables to another application's database"
+expect 5 "a read-only command on a missing database" -- "$jb" --db "$tmp/missing.db" search 油茶
+contains "$err" "no such database" "says the file is missing"
+# A database in WAL mode in a directory the user cannot write (a read-only
+# share): reading works (SQLite cannot create DB-shm there; with no DB-wal
+# the file is read as immutable), and with a DB-wal the message says exactly
+# that. Run as an unprivileged user: root may write any directory.
+ro=$tmp/ro; mkdir -p "$ro"; cp "$tmp/c-good.db" "$ro/r.db"; chmod 755 "$tmp" "$ro"; chmod 644 "$ro/r.db"
+as_user() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; else "$@"; fi; }
+[ "$(id -u)" != 0 ] && chmod 555 "$ro"
+if as_user "$jb" --version >/dev/null 2>&1 && ! as_user touch "$ro/probe" 2>/dev/null; then
+  expect 0 "search a WAL database in a read-only directory" -- as_user env JIEBANG_LEXICON="$JIEBANG_LEXICON" "$jb" --db "$ro/r.db" search 油茶 -k 1
+  contains "$out" "油茶" "results"
+  expect 0 "match in a read-only directory" -- as_user env JIEBANG_LEXICON="$JIEBANG_LEXICON" "$jb" --db "$ro/r.db" match need need-0058 -k 1
+  expect 5 "import into a read-only directory" -- as_user env JIEBANG_LEXICON="$JIEBANG_LEXICON" "$jb" --db "$ro/r.db" import "$tmp/needs-x.jsonl"
+  lacks "$err" "not a jiebang database" "a permission problem is not called a foreign file"
+  chmod u+w "$ro"; printf 'x' > "$ro/r.db-wal"; [ "$(id -u)" != 0 ] && chmod 555 "$ro"
+  expect 5 "a WAL file in a read-only directory" -- as_user env JIEBANG_LEXICON="$JIEBANG_LEXICON" "$jb" --db "$ro/r.db" search 油茶
+  contains "$err" "write-ahead log" "names the cause"
+  contains "$err" "directory is not writable" "and what to do"
+else
+  echo "reliability_test: read-only directory cases skipped (no unprivileged user can run $jb here)" >&2
+fi
+chmod -R u+w "$ro"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
