@@ -334,6 +334,9 @@ jb_status jb_user_list(jb_db *db, cJSON **ppOut, jb_error *err);
 ** account is enabled; JB_ERR_NOTFOUND otherwise, whichever was wrong, in the
 ** same time. */
 jb_status jb_user_verify(jb_db *db, const char *name, const char *password, char role[16], jb_error *err);
+/* The role of an enabled account (JB_ERR_NOTFOUND when missing or disabled):
+** checked on every web request, so that disabling takes effect at once. */
+jb_status jb_user_role(jb_db *db, const char *name, char role[16], jb_error *err);
 /* Records a change made by `user` through op `op`; `detail` says what (the
 ** records' ids and what happened to them), may be NULL. */
 jb_status jb_audit_add(jb_db *db, const char *user, const char *op, const cJSON *detail, jb_error *err);

@@ -208,3 +208,17 @@ jb_status jb_audit_list(jb_db *db, int limit, cJSON **ppOut, jb_error *err) {
   *ppOut = out;
   return JB_OK;
 }
+
+jb_status jb_user_role(jb_db *db, const char *name, char role[16], jb_error *err) {
+  role[0] = 0;
+  sqlite3_stmt *st = jb_db_cached(db, "SELECT role FROM account WHERE name=?1 AND disabled=0", err);
+  if (!st) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) snprintf(role, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+  jb_db_release(st);
+  if (rc == SQLITE_ROW) return JB_OK;
+  if (rc != SQLITE_DONE) return jb_err_db(err, db->db, rc, "reading an account");
+  jb_err_set(err, JB_ERR_NOTFOUND, "no enabled user '%s'", name);
+  return JB_ERR_NOTFOUND;
+}
