@@ -5,9 +5,14 @@
 #   libsqlite3-dev   SQLite with FTS5: storage, transactions, full-text index
 #   libstemmer-dev   Snowball stemmers: English stemming (printing -> print)
 #   libcjson-dev     JSON Lines import/export and the JSON protocol
-#   python3          runs ../shared/eval/score.py in the quality benchmark
+#   python3          runs ../shared/eval/score.py in the quality benchmark, the web security tests
+#   libmicrohttpd-dev  GNU libmicrohttpd: the HTTP server of `jiebang web`
+#   libargon2-dev    Argon2id password hashing for the workbench's accounts
+#   chromium, nodejs, npm, fonts-noto-cjk  the workbench's browser tests (headless
+#                    chromium driven by puppeteer-core from npm, pinned in
+#                    tests/web/package-lock.json; CJK fonts for the screenshots)
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev"
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libmicrohttpd-dev libargon2-dev chromium nodejs npm fonts-noto-cjk"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -19,4 +24,10 @@ if [ -n "$missing" ]; then
   [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+# puppeteer-core for the browser tests, at the version the lock file pins
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$here/tests/web/node_modules/puppeteer-core" ]; then
+  echo "installing puppeteer-core into tests/web/node_modules" >&2
+  (cd "$here/tests/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi
