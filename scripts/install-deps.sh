@@ -5,6 +5,11 @@
 #   libsqlite3-dev   SQLite with FTS5: storage, transactions, full-text index
 #   libstemmer-dev   Snowball stemmers: English stemming (printing -> print)
 #   libcjson-dev     JSON Lines import/export and the JSON protocol
+#   libzip-dev       opens .xlsx/.docx packages (zip), with size and ratio bounds
+#   libexpat1-dev    parses the XML inside them as a stream (no DOCTYPE, no entities)
+#   libxlsxwriter-dev  writes .xlsx: proposals, demand lists, templates with drop-downs
+#   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
+#   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
 #   python3          runs ../shared/eval/score.py in the quality benchmark, the web security tests
 #   libmicrohttpd-dev  GNU libmicrohttpd: the HTTP server of `jiebang web`
 #   libargon2-dev    Argon2id password hashing for the workbench's accounts
@@ -12,7 +17,9 @@
 #                    chromium driven by puppeteer-core from npm, pinned in
 #                    tests/web/package-lock.json; CJK fonts for the screenshots)
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libmicrohttpd-dev libargon2-dev chromium nodejs npm fonts-noto-cjk"
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libzip-dev libexpat1-dev
+      libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium nodejs npm
+      fonts-noto-cjk"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
