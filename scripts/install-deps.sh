@@ -18,13 +18,17 @@
 #                    tests/web/package-lock.json; CJK fonts for the screenshots)
 set -euo pipefail
 pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libzip-dev libexpat1-dev
-      libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium nodejs npm
+      libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium
       fonts-noto-cjk"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 command -v python3 >/dev/null || missing="$missing python3"
+# node and npm by command: a NodeSource nodejs (which carries its own npm)
+# conflicts with Debian's npm package
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
 if [ -n "$missing" ]; then
   echo "installing:$missing" >&2
   SUDO=""

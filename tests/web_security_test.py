@@ -96,6 +96,10 @@ ok(api("search", {"query": "油茶"}, vcookie, vcsrf)[0] == 200, "viewer reads")
 st, b = api("import", {"records": [dict(need, id="need-sec3")]}, vcookie, vcsrf)
 ok(st == 403 and "只读" in json.loads(b)["error"]["message"], "viewer's change: 403 with a reason")
 ok(api("get", {"type": "need", "record": "need-sec3"}, vcookie, vcsrf)[0] == 404, "nothing was stored for the viewer")
+st, b = api("get", {"type": "need", "record": "need-0058", "with_contacts": True}, vcookie, vcsrf)
+ok(st == 200 and "contact" not in json.loads(b)["result"], "a viewer gets no contacts, even when asking")
+st, b = api("get", {"type": "need", "record": "need-0058", "with_contacts": True}, cookie, csrf)
+ok(st == 200 and "contact" in json.loads(b)["result"], "staff get the contact they call")
 
 # limits: body size, JSON depth, not JSON
 st, _, _ = req("POST", "/api/search", raw=b'{"query":"' + b"a" * (9 << 20) + b'"}',

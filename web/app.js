@@ -71,6 +71,7 @@ function today() { return new Date().toISOString().slice(0, 10); }
 const STATUS = {open: '待对接', paired: '已对接', closed: '已关闭', all: '全部'};
 const KIND = {expert: '专家', achievement: '成果', org: '机构', need: '需求'};
 const ROLE = {admin: '管理员', staff: '工作人员', viewer: '只读'};
+const AUDIT_OP = {import: '保存记录', 'user add': '添加用户', 'user disable': '停用用户', 'user passwd': '重设密码'};
 const SEVERITY = {error: '错误', warning: '注意', info: '提示'};
 const ERRCODE = {
   usage: '请求有误', parse: '格式错误', invalid: '数据不符合规则', not_found: '没有找到',
@@ -763,7 +764,7 @@ pages.users = async (main) => {
     out.appendChild(h('h2', {}, '最近的修改记录'));
     out.appendChild(h('div', {class: 'scroll'}, h('table', {id: 'audit'},
       h('thead', {}, h('tr', {}, h('th', {}, '时间（UTC）'), h('th', {}, '用户'), h('th', {}, '操作'), h('th', {}, '内容'))),
-      h('tbody', {}, audit.result.map((a) => h('tr', {}, h('td', {}, a.at.replace('T', ' ').replace('Z', '')), h('td', {}, a.user), h('td', {}, a.op),
+      h('tbody', {}, audit.result.map((a) => h('tr', {}, h('td', {}, a.at.replace('T', ' ').replace('Z', '')), h('td', {}, a.user), h('td', {}, AUDIT_OP[a.op] || a.op),
         h('td', {class: 'small'}, describe(a.detail))))))));
   }
   function describe(d) {
