@@ -10,6 +10,7 @@
 #   libxlsxwriter-dev  writes .xlsx: proposals, demand lists, templates with drop-downs
 #   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
 #   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
+#   zlib1g-dev       CRC-32 of the match index file's sections (damage is detected)
 #   python3          runs ../shared/eval/score.py in the quality benchmark, the web security tests
 #   libmicrohttpd-dev  GNU libmicrohttpd: the HTTP server of `jiebang web`
 #   libargon2-dev    Argon2id password hashing for the workbench's accounts
@@ -17,7 +18,7 @@
 #                    chromium driven by puppeteer-core from npm, pinned in
 #                    tests/web/package-lock.json; CJK fonts for the screenshots)
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libzip-dev libexpat1-dev
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev zlib1g-dev libzip-dev libexpat1-dev
       libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium
       fonts-noto-cjk"
 missing=""
