@@ -161,7 +161,11 @@ typedef struct jb_import_opts {
   /* Called every 1000 records with the file and the records read so far in
   ** it. May be NULL. */
   void (*on_progress)(void *ctx, const char *path, long records);
+  /* Called for every stored record: its type, id, line and what changed
+  ** (0 nothing, 1 inserted, 2 updated). May be NULL. */
+  void (*on_record)(void *ctx, const char *type, const char *id, long line, int change);
   void *ctx;
+  int dry_run;               /* validate and count, then roll everything back */
 } jb_import_opts;
 
 #define JB_FILE_COMMITTED 0
@@ -192,9 +196,19 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source,
                          const jb_import_opts *opts, jb_import_stats *stats,
                          jb_error *err);
 
+/* Imports one file's contents already in memory (an upload): `name` is its
+** file name, which decides CSV or JSON Lines and the default type, as a path
+** would. One transaction, as for a file. */
+jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n,
+                         const jb_import_opts *opts, jb_import_stats *stats, jb_error *err);
+
 /* ------------------------------------------------------------------ export */
 
 #define JB_EXPORT_WITH_CONTACTS 1
+/* A sharing copy: contacts left out, and a first line
+** {"type":"export","contacts":"removed",...} marking it as such, so that
+** import refuses to take it for a backup (it would erase the contacts). */
+#define JB_EXPORT_SHARING 2
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
 
@@ -339,6 +353,8 @@ typedef struct jb_assign_opts {
   const char *capacities_file; /* CSV expert,capacity overrides */
   const char *fix_file;      /* CSV need,expert[,role][,accept]: pairs that must stay */
   const char *forbid_file;   /* CSV need,expert: pairs never to make */
+  const cJSON *fix;          /* the same decisions as JSON (the protocol's): */
+  const cJSON *forbid;       /* [{"need","expert","role"?}], or NULL */
   int candidates;            /* per task; 0 = 50 */
   double min_score;          /* <0: default 0.1; pairs below are never made */
   int fair;                  /* max-min first (most tasks led, weakest lead best), then total */
@@ -372,11 +388,123 @@ typedef struct jb_check_opts {
 ** evidence, achievements never matched, duplicate groups. */
 jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *err);
 
+/* ----------------------------------------------------------- need lists */
+
+typedef struct jb_need_list_opts {
+  const char *query;         /* full-text query: only matching needs, best first */
+  const char *status;        /* "open", "paired", "closed"; NULL or "all" = every */
+  const char *chain;         /* only needs of this industry chain */
+  const char *org;           /* only this enterprise's needs */
+  const char *list;          /* only this challenge list (e.g. 2021揭榜挂帅) */
+  const char *deadline_from; /* deadline on or after (YYYY-MM-DD) */
+  const char *deadline_to;   /* deadline on or before */
+} jb_need_list_opts;
+
+/* Needs with filters, newest first (or best first with a query); at most
+** 1000 rows. Result (caller owns): {"total","count","needs":[{"id","title",
+** "org","org_name","chains","status","deadline","list","created",
+** "has_contact"}]}. */
+jb_status jb_need_list(jb_db *db, const jb_need_list_opts *o, cJSON **ppOut, jb_error *err);
+/* The values the need filters can take: {"chains","lists","statuses","orgs"}. */
+jb_status jb_need_facets(jb_db *db, cJSON **ppOut, jb_error *err);
+/* What needs attention on `as_of` (YYYY-MM-DD; NULL = today, UTC): open
+** needs, open needs without a contact, challenges without a lead, deadlines
+** in the next 30 days, overdue needs, experts taking no more work; each
+** {"count", "needs"|"experts": the first 20} (caller owns). */
+jb_status jb_dashboard(jb_db *db, const char *as_of, cJSON **ppOut, jb_error *err);
+
+/* ------------------------------------------------------- accounts, audit */
+
+/* 1 viewer, 2 staff, 3 admin; 0 for anything else. */
+int jb_role_level(const char *role);
+/* Accounts of the web workbench. Passwords are hashed with Argon2id; a
+** password has 8..256 characters. A name exists once (JB_ERR_INVALID). */
+jb_status jb_user_add(jb_db *db, const char *name, const char *role, const char *password, jb_error *err);
+/* New password; it also re-enables a disabled account. */
+jb_status jb_user_passwd(jb_db *db, const char *name, const char *password, jb_error *err);
+jb_status jb_user_disable(jb_db *db, const char *name, jb_error *err);
+/* [{"name","role","disabled","created","updated"}] (caller owns). */
+jb_status jb_user_list(jb_db *db, cJSON **ppOut, jb_error *err);
+/* JB_OK and the role (e.g. "staff") when name and password are right and the
+** account is enabled; JB_ERR_NOTFOUND otherwise, whichever was wrong, in the
+** same time. */
+jb_status jb_user_verify(jb_db *db, const char *name, const char *password, char role[16], jb_error *err);
+/* The role of an enabled account (JB_ERR_NOTFOUND when missing or disabled):
+** checked on every web request, so that disabling takes effect at once. */
+jb_status jb_user_role(jb_db *db, const char *name, char role[16], jb_error *err);
+/* Records a change made by `user` through op `op`; `detail` says what (the
+** records' ids and what happened to them), may be NULL. */
+jb_status jb_audit_add(jb_db *db, const char *user, const char *op, const cJSON *detail, jb_error *err);
+/* The last `limit` entries, newest first: [{"at","user","op","detail"}]. */
+jb_status jb_audit_list(jb_db *db, int limit, cJSON **ppOut, jb_error *err);
+
 /* ------------------------------------------------------------------- serve */
 
 /* Handles one protocol request line; returns the response object (caller
 ** owns). Never NULL except on out-of-memory. */
 cJSON *jb_serve_line(jb_db *db, const char *line, size_t n);
+/* Handles one parsed request ({"id"?, "op", ...}): the dispatcher behind
+** jb_serve_line and behind the web workbench's /api/<op>, so both run the
+** same operations. Returns the response object (caller owns). */
+cJSON *jb_serve_request(jb_db *db, const cJSON *req);
+/* Whether an op changes data: 1 yes, 0 no, -1 no such op. The web
+** workbench refuses changing ops to viewers by this. */
+int jb_serve_op_writes(const char *op);
+
+/* ------------------------------------------- output: files, cells, terminals */
+
+/* The one atomic file writer. Every file jiebang writes (-o FILE of every
+** command, reports, proposals) goes through it, so a file is written whole
+** or not at all: the data goes to a temporary file created exclusively
+** (O_CREAT|O_EXCL|O_NOFOLLOW, unpredictable name) in the target's
+** directory; commit flushes, fsyncs, renames it over the target and fsyncs
+** the directory. Until commit the target is untouched; abort, or any error
+** in commit, removes the temporary file. A target that exists and is not a
+** regular file (/dev/stdout, a pipe) is written directly. */
+typedef struct jb_outfile jb_outfile;
+jb_status jb_outfile_open(const char *path, jb_outfile **ppOut, jb_error *err);
+/* The stream to write to (borrowed: do not fclose it). */
+FILE *jb_outfile_stream(jb_outfile *f);
+/* Makes the file appear whole under its name; frees `f` whatever happens. */
+jb_status jb_outfile_commit(jb_outfile *f, jb_error *err);
+/* Drops the file: the target keeps its old content. Accepts NULL. */
+void jb_outfile_abort(jb_outfile *f);
+/* Removes the temporary files of every writer not yet committed. Only
+** atomic loads and unlink(): safe in a signal handler (SIGINT, SIGTERM). */
+void jb_outfile_abort_all(void);
+/* open + write p[0..n) + commit. */
+jb_status jb_outfile_write(const char *path, const void *p, size_t n, jb_error *err);
+
+/* Opens an input file ("-" is stdin); a directory or an unreadable file is
+** an error naming it (JB_ERR_IO), never an empty input. NULL on error. */
+FILE *jb_input_open(const char *path, jb_error *err);
+/* Closes an input (not stdin); a read error met while reading it (ferror)
+** is returned as JB_ERR_IO naming the file: the input was incomplete. */
+jb_status jb_input_close(FILE *f, const char *path, jb_error *err);
+
+/* The first key that appears twice in one object anywhere in j (borrowed
+** from the tree), or NULL. cJSON keeps the first of two equal keys and most
+** readers the last: such input means two different things, so every JSON
+** input (records, requests, needs files, weights) is refused with it. */
+const char *jb_json_duplicate_key(const cJSON *j);
+
+/* 1 when a spreadsheet would read this cell text as a formula (it starts
+** with = + - @ TAB or CR: OWASP's CSV injection list). Every CSV cell and
+** every xlsx string cell holding user text must be neutralised when this
+** says so (the CSV writer prefixes an apostrophe; xlsx writes a string). */
+int jb_cell_is_formula(const char *s);
+
+/* 1 for a character that must not reach a terminal raw: C0 controls other
+** than TAB LF CR, DEL, C1 controls, and the bidirectional marks, overrides,
+** embeddings and isolates (U+202E ...). */
+int jb_char_is_unsafe(uint32_t cp);
+/* Writes s[0..n) to `out` with every unsafe character as the ASCII text
+** \uXXXX (visible on a terminal; the same value inside a JSON string, so
+** JSON output keeps its data). Returns how many bytes were consumed: fewer
+** than n only when not `final` and the buffer ends inside a UTF-8
+** sequence, whose bytes the caller passes again with what follows. Bytes
+** that are not UTF-8 pass unchanged. Write errors show in ferror(out). */
+size_t jb_text_safe_fwrite(FILE *out, const char *s, size_t n, int final);
 
 /* ---------------------------------------------------------------- tokenizer */
 

@@ -244,13 +244,22 @@ static const char *json_kind(const cJSON *j) {
   return jb_msg(JB_MSG_JSON_NULL);
 }
 
-static jb_status check_string(vctx *v, const char *field, const char *s, size_t max) {
+/* `multiline`: the field may hold TAB, LF and CR (long text); no field may
+** hold other controls or the bidi overrides that make a terminal or a
+** report show something else than what is stored (io_text.c). */
+static jb_status check_string(vctx *v, const char *field, const char *s, size_t max, int multiline) {
   size_t n = strlen(s);
   long badat = jb_utf8_invalid_at(s, n);
   char msg[256];
   if (badat >= 0) {
     snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_BAD_UTF8), badat);
     return bad_text(v, field, msg);
+  }
+  uint32_t cp = 0;
+  if ((badat = jb_text_refused_at(s, n, multiline, &cp)) >= 0) {
+    snprintf(msg, sizeof(msg), "control or bidi character U+%04X at byte %ld is not allowed%s: '%%s'",
+             (unsigned)cp, badat, cp == '\t' || cp == '\n' || cp == '\r' ? " in a one-line field" : "");
+    return bad(v, field, msg, s);
   }
   if (n > max) {
     char shown[80];
@@ -274,18 +283,7 @@ static int ref_exists(jb_db *db, const char *table, const char *id) {
   return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
 }
 
-static int valid_date(const char *s) {
-  int n = (int)strlen(s);
-  if (n != 4 && n != 7 && n != 10) return 0;
-  for (int i = 0; i < n; i++) {
-    if (i == 4 || i == 7) {
-      if (s[i] != '-') return 0;
-    } else if (!isdigit((unsigned char)s[i])) return 0;
-  }
-  int y = atoi(s), m = n >= 7 ? atoi(s + 5) : 1, d = n == 10 ? atoi(s + 8) : 1;
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
-}
+static int valid_date(const char *s) { return jb_date_valid(s); }
 
 static int enum_has(const char *values, const char *s) {
   size_t n = strlen(s);
@@ -426,9 +424,13 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     }
     if (!cJSON_IsString(j)) return bad(v, fname, jb_msg(JB_MSG_REC_ID_TYPE), json_kind(j));
     if (!*j->valuestring) return bad(v, fname, jb_msg(JB_MSG_REC_ID_EMPTY), "");
-    for (const unsigned char *p = (const unsigned char *)j->valuestring; *p; p++)
-      if (*p < 0x20) return bad(v, fname, jb_msg(JB_MSG_REC_ID_CONTROL), j->valuestring);
-    return check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES);
+    if (check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES, 0)) return JB_ERR_INVALID;
+    if (jb_id_problem(j->valuestring)) {
+      char msg[160];
+      snprintf(msg, sizeof(msg), "%s: '%%s'", jb_id_problem(j->valuestring));
+      return bad(v, fname, msg, j->valuestring);
+    }
+    return JB_OK;
   case F_STR:
   case F_TEXT:
   case F_ORG:
@@ -436,7 +438,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
   case F_DATE:
   case F_ENUM:
     if (!cJSON_IsString(j)) return bad(v, fname, jb_msg(JB_MSG_REC_EXPECTED_STRING), json_kind(j));
-    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000))
+    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000, f->t == F_TEXT))
       return JB_ERR_INVALID;
     if (f->t == F_DATE && !valid_date(j->valuestring)) {
       /* 2025/6/30, 2025年6月30日, an Excel serial: the meaning is certain */
@@ -460,7 +462,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     cJSON *e;
     cJSON_ArrayForEach(e, j) {
       if (!cJSON_IsString(e)) return bad(v, fname, jb_msg(JB_MSG_REC_LIST_ITEM), json_kind(e));
-      if (check_string(v, fname, e->valuestring, 1000)) return JB_ERR_INVALID;
+      if (check_string(v, fname, e->valuestring, 1000, 0)) return JB_ERR_INVALID;
       if (++n > JB_MAX_LIST_ITEMS) return bad(v, fname, jb_msg(JB_MSG_REC_LIST_LONG), "");
       if (!strcmp(f->name, "chains") && known_chain(v, e, fname)) return JB_ERR_INVALID;
       if (!strcmp(f->name, "programs") && known_program(v, e, fname)) return JB_ERR_INVALID;
@@ -491,7 +493,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     }
     return JB_OK;
   case F_CONTACT:
-    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000);
+    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000, 0);
     if (!cJSON_IsObject(j)) return bad(v, fname, jb_msg(JB_MSG_REC_CONTACT_TYPE), json_kind(j));
     {
       static const field_spec cf[] = {{"name", F_STR, 0, NULL, 0, 0}, {"phone", F_STR, 0, NULL, 0, 0},
@@ -940,7 +942,7 @@ jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *lo
   cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
   if (type) {
     if (!cJSON_IsString(type)) return bad(&v, "type", jb_msg(JB_MSG_REC_TYPE_NOT_STRING), json_kind(type));
-    if (check_string(&v, "type", type->valuestring, 100)) return JB_ERR_INVALID;
+    if (check_string(&v, "type", type->valuestring, 100, 0)) return JB_ERR_INVALID;
     k = jb_kind_parse(type->valuestring);
     if (k == JB_KIND_UNKNOWN)
       return bad(&v, "type", jb_msg(JB_MSG_REC_TYPE_UNKNOWN), type->valuestring);

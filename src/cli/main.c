@@ -38,6 +38,8 @@ static const cli_cmd commands[] = {
     {"publish", cmd_publish, "documents to send: 揭榜挂帅榜单, 推荐函 to an expert, one page per enterprise (A4 HTML)"},
     {"template", cmd_template, "blank import template (need, expert, achievement, org) for Excel or CSV"},
     {"stats", cmd_stats, "counts and index state"},
+    {"web", cmd_web, "the staff workbench in a browser (工作台): jiebang web --listen 127.0.0.1:8080"},
+    {"user", cmd_user, "workbench accounts: user add NAME --role admin|staff|viewer, passwd, disable, list"},
     {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
     {"reindex", cmd_reindex, "rebuild the full-text and match indexes"},
     {"integrity", cmd_integrity, "check the database and its full-text index"},
@@ -57,6 +59,7 @@ static void help(FILE *f) {
 
 int main(int argc, char **argv) {
   cli_ctx c = {0};
+  cli_stdio_init();
   catch_signals();
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
@@ -94,10 +97,13 @@ int main(int argc, char **argv) {
       argv[n++] = argv[i];
       continue;
     }
+    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : "--lexicon";
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];
-    if (!val || !*val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_NEEDS_VALUE), argv[i]);
+    /* name the option, not the (empty) value that followed it */
+    if (!val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_NEEDS_VALUE), opt);
+    if (!*val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_EMPTY_VALUE), opt);
     *slot = val;
   }
   argc = n;
