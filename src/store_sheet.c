@@ -125,15 +125,6 @@ static const char *example(jb_kind k, const char *field) {
   return "";
 }
 
-/* A CSV cell, quoted (the one CSV writer replaces this once it lands). */
-static void csv_cell(FILE *out, const char *s, int last) {
-  fputc('"', out);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', out);
-    fputc(*s, out);
-  }
-  fputs(last ? "\"\r\n" : "\",", out);
-}
 
 jb_status jb_template(jb_db *db, const char *kind, const char *format, FILE *out, jb_error *err) {
   jb_kind k = jb_kind_parse(kind);
@@ -164,13 +155,18 @@ jb_status jb_template(jb_db *db, const char *kind, const char *format, FILE *out
       rc = jb_xlsx_finish(x, out, err);
     jb_xlsx_free(x);
   } else {
-    fputs("\xEF\xBB\xBF", out); /* Excel reads UTF-8 only with a BOM */
-    for (int i = 0; i < n; i++) csv_cell(out, cols[i].header, i == n - 1);
-    for (int i = 0; i < n; i++) csv_cell(out, row[i], i == n - 1);
-    if (ferror(out)) {
+    /* the one CSV writer; Excel reads UTF-8 only with a BOM */
+    jb_buf b = {0};
+    const char *hdr[MAX_COLS];
+    for (int i = 0; i < n; i++) hdr[i] = cols[i].header;
+    jb_buf_adds(&b, "\xEF\xBB\xBF");
+    jb_csv_row(&b, hdr, n);
+    jb_csv_row(&b, row, n);
+    if (b.oom || fwrite(b.p, 1, b.n, out) != b.n) {
       jb_err_set(err, JB_ERR_IO, "%s", jb_msg(JB_MSG_STATUS_IO));
       rc = JB_ERR_IO;
     }
+    jb_buf_free(&b);
   }
   for (int i = 0; i < n; i++) choices_free(&fi[i], ch[i]);
   return rc;

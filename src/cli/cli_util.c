@@ -204,7 +204,18 @@ static safe_cookie out_cookie, err_cookie;
 
 static FILE *real_stdout;
 
+/* The first SIGINT/SIGTERM/SIGHUP asks the engine to stop at its next safe
+** point (jb_interrupt): the command then says what was done and what was
+** not, and cli_out_close drops an unfinished -o file. A second one ends the
+** process at once, removing unfinished output files first. */
+static volatile sig_atomic_t signalled;
+
 static void on_signal(int sig) {
+  if (!signalled) {
+    signalled = 1;
+    jb_interrupt();
+    return;
+  }
   jb_outfile_abort_all();
   signal(sig, SIG_DFL);
   raise(sig);
@@ -268,6 +279,11 @@ int cli_out_open(cli_out *o, const char *path, int flags) {
 }
 
 int cli_out_close(cli_out *o, int code) {
+  /* interrupted, even if the work ran to its end: nothing is committed */
+  if (!code && jb_interrupted()) {
+    fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_STATUS_INTERRUPTED));
+    code = EXIT_INTERRUPTED;
+  }
   if (!o->file) {
     if (o->f == real_stdout && real_stdout) fflush(real_stdout);
     return code;

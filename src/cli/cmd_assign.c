@@ -105,7 +105,7 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
   cJSON_Delete(w);
   if (rc) return cli_fail(&err, rc);
   cli_out out;
-  if ((code = cli_out_open(&out, outpath, 0))) {
+  if ((code = cli_out_open(&out, outpath, !strcmp(format, "xlsx") ? CLI_OUT_RAW : 0))) {
     cJSON_Delete(prop);
     return code;
   }

@@ -42,7 +42,7 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   cli_out out;
-  if ((code = cli_out_open(&out, outpath, 0))) {
+  if ((code = cli_out_open(&out, outpath, xlsx ? CLI_OUT_RAW : 0))) {
     jb_db_close(db);
     return code;
   }

@@ -36,19 +36,14 @@ int cmd_publish(cli_ctx *c, int argc, char **argv) {
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
-  FILE *out = stdout;
-  if (outpath && !(out = fopen(outpath, "wb"))) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+  cli_out out;
+  if ((code = cli_out_open(&out, outpath, 0))) {
     jb_db_close(db);
-    return EXIT_DB;
+    return code;
   }
   jb_error err;
   jb_error_clear(&err);
-  jb_status rc = jb_publish(db, &o, out, &err);
+  jb_status rc = jb_publish(db, &o, out.f, &err);
   jb_db_close(db);
-  if (out != stdout && fclose(out) != 0 && !rc) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
-    return EXIT_DB;
-  }
-  return rc ? cli_fail(&err, rc) : 0;
+  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
 }

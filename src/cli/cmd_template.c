@@ -33,17 +33,13 @@ int cmd_template(cli_ctx *c, int argc, char **argv) {
   jb_error_clear(&err);
   jb_status rc = jb_db_open(":memory:", &o, &db, &err);
   if (rc) return cli_fail(&err, rc);
-  FILE *out = stdout;
-  if (outpath && !(out = fopen(outpath, "wb"))) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+  cli_out out;
+  int code = cli_out_open(&out, outpath, !strcmp(format, "xlsx") ? CLI_OUT_RAW : 0);
+  if (code) {
     jb_db_close(db);
-    return EXIT_DB;
+    return code;
   }
-  rc = jb_template(db, argv[optind], format, out, &err);
+  rc = jb_template(db, argv[optind], format, out.f, &err);
   jb_db_close(db);
-  if (out != stdout && fclose(out) != 0 && !rc) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
-    return EXIT_DB;
-  }
-  return rc ? cli_fail(&err, rc) : 0;
+  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
 }

@@ -4,26 +4,10 @@
 */
 #include "cli.h"
 #include <stdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* SIGINT and SIGTERM ask the engine to stop at its next safe point; the
-** command then says what was done and what was not. A second signal ends
-** the process at once (the default action, restored here). */
-static void on_signal(int sig) {
-  jb_interrupt();
-  signal(sig, SIG_DFL);
-}
 
-static void catch_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-}
 
 static const cli_cmd commands[] = {
     {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
@@ -60,7 +44,6 @@ static void help(FILE *f) {
 int main(int argc, char **argv) {
   cli_ctx c = {0};
   cli_stdio_init();
-  catch_signals();
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
