@@ -285,6 +285,8 @@ const char *jb_attach_check(const char *path);
 ** with batched indexing on; *changed = 1 when the stored text changed. */
 jb_status jb_attach_path(jb_db *db, jb_attacher *a, const char *kind, const char *ref, const char *sub,
                          const char *path, int *changed, jb_error *err);
+/* The stored text of a record's attached file, or NULL (caller frees). */
+char *jb_attach_text(jb_db *db, const char *kind, const char *ref, const char *sub);
 /* Drops the attachments of an expert's evidence items that are gone. */
 jb_status jb_attach_prune(jb_db *db, const char *expert, jb_error *err);
 

@@ -30,6 +30,7 @@ static int parse_types(const char *type, unsigned *mask, jb_error *err) {
 
 typedef struct need_rec {
   char *id, *title, *text, *org, *org_name, *region;
+  char *file_text;         /* its attached file's text, or NULL */
   cJSON *keywords;
   uint64_t chains;
 } need_rec;
@@ -41,6 +42,7 @@ static void need_rec_free(need_rec *n) {
   free(n->org);
   free(n->org_name);
   free(n->region);
+  free(n->file_text);
   cJSON_Delete(n->keywords);
   memset(n, 0, sizeof(*n));
 }
@@ -77,6 +79,7 @@ static jb_status load_need(jb_db *db, const char *id, need_rec *n, jb_error *err
   n->org_name = dupcol(st, 6);
   n->region = dupcol(st, 7);
   sqlite3_finalize(st);
+  n->file_text = jb_attach_text(db, "need", n->id, "");
   if (!n->chains) {
     jb_buf t = {0};
     jb_buf_printf(&t, "%s %s", n->title ? n->title : "", n->text ? n->text : "");
@@ -87,7 +90,7 @@ static jb_status load_need(jb_db *db, const char *id, need_rec *n, jb_error *err
 }
 
 static mx_need as_query(const need_rec *n) {
-  mx_need q = {n->id, n->title, n->text, n->keywords, n->chains, n->org, n->region};
+  mx_need q = {n->id, n->title, n->text, n->keywords, n->chains, n->org, n->region, n->file_text};
   return q;
 }
 

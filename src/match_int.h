@@ -182,6 +182,7 @@ typedef struct mx_need {
   const cJSON *keywords;   /* list of strings or NULL */
   uint64_t chains;
   const char *org, *region;
+  const char *file_text;   /* its attached file's text, or NULL */
 } mx_need;
 
 typedef struct mx_hit {

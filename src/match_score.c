@@ -769,6 +769,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   cJSON_ArrayForEach(kw, need->keywords) if (cJSON_IsString(kw))
       tokenize_into(&b, tok, kw->valuestring, w->w_keywords);
   tokenize_into(&b, tok, need->text, w->w_body);
+  tokenize_into(&b, tok, need->file_text, w->w_body);
   if (b.oom) return -1;
   q_finish(s, c, w);
   set_lnorm(s, c, w);

@@ -289,3 +289,16 @@ done:
   if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
   return rc;
 }
+
+char *jb_attach_text(jb_db *db, const char *kind, const char *ref, const char *sub) {
+  sqlite3_stmt *st = jb_db_cached(db, "SELECT text FROM attachment WHERE kind=?1 AND ref=?2 AND sub=?3", NULL);
+  if (!st || !ref) return NULL;
+  sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, sub ? sub : "", -1, SQLITE_STATIC);
+  char *t = NULL;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) && *sqlite3_column_text(st, 0))
+    t = jb_strdup((const char *)sqlite3_column_text(st, 0));
+  jb_db_release(st);
+  return t;
+}
