@@ -130,6 +130,7 @@ static char *collaboration_note(const jb_match_index *mx, const mx_unit *u, cons
 
 typedef struct doc_text {
   char *id, *kind, *title, *body;
+  char *file_name, *file_text;  /* its attached file, or NULL */
   int year;
 } doc_text;
 
@@ -138,7 +139,28 @@ static void doc_text_free(doc_text *d) {
   free(d->kind);
   free(d->title);
   free(d->body);
+  free(d->file_name);
+  free(d->file_text);
   memset(d, 0, sizeof(*d));
+}
+
+/* The attached file of the document's record, for the passage that matched. */
+static void fetch_file(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *out) {
+  const char *kind = u->type == MX_EXPERT ? "evidence" : u->type == MX_ACHIEVEMENT ? "achievement"
+                     : u->type == MX_NEED ? "need" : NULL;
+  if (!kind || !out->id || (u->type == MX_EXPERT && d->profile)) return;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db->db, "SELECT name, text FROM attachment WHERE kind=?1 AND ref=?2 AND sub=?3", -1,
+                         &st, NULL))
+    return;
+  sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, u->type == MX_EXPERT ? u->id : out->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, u->type == MX_EXPERT ? out->id : "", -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) && *sqlite3_column_text(st, 1)) {
+    out->file_name = dupcol(st, 0);
+    out->file_text = dupcol(st, 1);
+  }
+  sqlite3_finalize(st);
 }
 
 /* Fetches the text of a document of the index for display. */
@@ -184,6 +206,7 @@ static void fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *ou
     }
   }
   sqlite3_finalize(st);
+  fetch_file(db, u, d, out);
 }
 
 typedef struct span {
@@ -294,6 +317,36 @@ static void snippet(jb_buf *out, const char *s, const span *v, int n, int bytes,
   if (to < len) jb_buf_adds(out, "…");
 }
 
+/* The passage of about `bytes` whose marked spans weigh the most (spans are
+** in text order; two pointers, one pass): in a 50-page file, where the
+** matching words gather, not where the heaviest single word first occurs.
+** Sets *from to its start and returns its weight. */
+static double best_window(const char *s, const span *v, int n, int bytes, int *from) {
+  double best = 0, sum = 0;
+  int j = 0;
+  *from = 0;
+  for (int i = 0; i < n; i++) {
+    while (j < n && v[j].end - v[i].start <= bytes) sum += v[j++].w;
+    if (sum > best) {
+      best = sum;
+      *from = v[i].start;
+    }
+    sum -= v[i].w;
+  }
+  int back = *from > bytes / 8 ? bytes / 8 : *from; /* a little context before it */
+  *from = char_start(s, *from - back);
+  return best;
+}
+
+/* The best passage of a long text, marked. */
+static void passage(jb_buf *out, const char *s, const span *v, int n, int from, int bytes) {
+  int len = (int)strlen(s);
+  int to = from + bytes >= len ? len : char_start(s, from + bytes);
+  if (from > 0) jb_buf_adds(out, "…");
+  mark_text(out, s, from, to, v, n, "[", "]");
+  if (to < len) jb_buf_adds(out, "…");
+}
+
 static void spans_of(span_ctx *x, jb_tokenizer *tok, const char *text) {
   x->n = 0;
   if (text) jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), x, span_cb);
@@ -352,6 +405,20 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   spans_of(&x, db->tok, dt.body);
   add_terms(&terms, &nterms, dt.body ? dt.body : "", x.v, x.n);
   if (dt.body) snippet(&body, dt.body, x.v, x.n, 240, "[", "]");
+  int from = 0, in_file = 0;
+  double wbody = dt.body ? best_window(dt.body, x.v, x.n, 240, &from) : 0;
+  if (dt.file_text) {
+    /* the attached file: its best passage replaces the abstract's when it
+    ** weighs more (the need's words gather there) */
+    spans_of(&x, db->tok, dt.file_text);
+    add_terms(&terms, &nterms, dt.file_text, x.v, x.n);
+    double wfile = best_window(dt.file_text, x.v, x.n, 240, &from);
+    if (wfile > wbody) {
+      jb_buf_reset(&body);
+      passage(&body, dt.file_text, x.v, x.n, from, 240);
+      in_file = 1;
+    }
+  }
   jb_qsort(terms, (size_t)nterms, sizeof(term_out), cmp_term_out);
   cJSON *ta = cJSON_AddArrayToObject(r, "terms");
   for (int i = 0; i < nterms; i++) {
@@ -370,6 +437,8 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   cJSON_AddStringToObject(ev, "kind", dt.kind ? dt.kind : "");
   cJSON_AddStringToObject(ev, "title", jb_buf_str(&title));
   cJSON_AddStringToObject(ev, "snippet", jb_buf_str(&body));
+  if (dt.file_name) cJSON_AddStringToObject(ev, "file", dt.file_name);
+  if (in_file) cJSON_AddStringToObject(ev, "snippet_from", "file");
   if (dt.year) cJSON_AddNumberToObject(ev, "year", dt.year);
   free(x.v);
   jb_buf_free(&title);
