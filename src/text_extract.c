@@ -3,7 +3,7 @@
 ** whether that text is words at all.
 **
 ** PDF goes through poppler's glib API, .docx through libzip and expat (the
-** OOXML reader in ooxml.c when it is there, see read_docx), plain text is
+** OOXML package reader in ooxml.c), plain text is
 ** taken as UTF-8 or, failing that, GB18030 (what Chinese Windows writes).
 ** No parser of our own: these formats are too hostile for that.
 **
@@ -25,9 +25,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <expat.h>
+#include "ooxml.h"
 #include <poppler.h>
-#include <zip.h>
 
 /* ------------------------------------------------------------ reading */
 
@@ -116,97 +115,50 @@ static jb_status read_pdf(const unsigned char *p, size_t n, jb_buf *text, int *p
 /* --------------------------------------------------------------- DOCX */
 
 /* The body of a Word document is word/document.xml: runs of text in <w:t>,
-** paragraphs <w:p>, tabs and breaks. Text outside <w:t> (field codes in
-** <w:instrText>, deleted text in <w:delText>) is not the document's text. */
+** paragraphs <w:p>, tabs and breaks, table cells <w:tc>. Text outside <w:t>
+** (field codes in <w:instrText>, deleted text in <w:delText>) is not the
+** document's text. The package is read by ooxml.c (size and inflation-ratio
+** bounds, no DOCTYPE), which also reads .xlsx for import. */
 typedef struct docx_ctx {
   jb_buf *out;
   int in_t;
 } docx_ctx;
 
-static const char *local_name(const char *name) {
-  const char *c = strrchr(name, ':');
-  const char *s = strrchr(name, ' '); /* expat's namespace separator, if any */
-  if (s && (!c || s > c)) return s + 1;
-  return c ? c + 1 : name;
-}
-
-static void XMLCALL docx_start(void *ud, const XML_Char *name, const XML_Char **atts) {
+static int docx_start(void *ud, const char *name, const char **attrs) {
   docx_ctx *x = ud;
-  const char *l = local_name(name);
-  if (!strcmp(l, "t")) x->in_t = 1;
-  else if (!strcmp(l, "tab")) jb_buf_addc(x->out, '\t');
-  else if (!strcmp(l, "br") || !strcmp(l, "cr")) jb_buf_addc(x->out, '\n');
+  if (!strcmp(name, "t")) x->in_t = 1;
+  else if (!strcmp(name, "tab")) jb_buf_addc(x->out, '\t');
+  else if (!strcmp(name, "br") || !strcmp(name, "cr")) jb_buf_addc(x->out, '\n');
+  return 0;
 }
 
-static void XMLCALL docx_end(void *ud, const XML_Char *name) {
+static int docx_end(void *ud, const char *name) {
   docx_ctx *x = ud;
-  const char *l = local_name(name);
-  if (!strcmp(l, "t")) x->in_t = 0;
-  else if (!strcmp(l, "p")) jb_buf_adds(x->out, "\n\n");
-  else if (!strcmp(l, "tc")) jb_buf_addc(x->out, '\t'); /* table cells side by side */
+  if (!strcmp(name, "t")) x->in_t = 0;
+  else if (!strcmp(name, "p")) jb_buf_adds(x->out, "\n\n");
+  else if (!strcmp(name, "tc")) jb_buf_addc(x->out, '\t'); /* table cells side by side */
+  return 0;
 }
 
-static void XMLCALL docx_chars(void *ud, const XML_Char *s, int len) {
+static int docx_text(void *ud, const char *s, int len) {
   docx_ctx *x = ud;
   if (x->in_t && x->out->n < JB_MAX_FILE_TEXT) jb_buf_add(x->out, s, (size_t)len);
+  return 0;
 }
 
 static jb_status read_docx(const unsigned char *p, size_t n, jb_buf *text, jb_error *err) {
-  zip_error_t ze;
-  zip_error_init(&ze);
-  zip_source_t *src = zip_source_buffer_create(p, n, 0, &ze);
-  zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
-  jb_status rc = JB_OK;
-  zip_file_t *f = NULL;
-  XML_Parser xp = NULL;
-  if (!z) {
-    zip_source_free(src);
-    jb_err_set(err, JB_ERR_PARSE, "not a readable .docx (zip: %s)", zip_error_strerror(&ze));
-    zip_error_fini(&ze);
+  jb_zip *z = NULL;
+  jb_status rc = jb_zip_open_mem(p, n, ".docx", &z, err);
+  if (rc) return rc == JB_ERR_NOMEM ? rc : JB_ERR_PARSE;
+  if (!jb_zip_has(z, "word/document.xml")) {
+    jb_zip_close(z);
+    jb_err_set(err, JB_ERR_PARSE, "not a Word document: no word/document.xml inside");
     return JB_ERR_PARSE;
   }
-  zip_stat_t st;
-  if (zip_stat(z, "word/document.xml", 0, &st) != 0 || !(f = zip_fopen(z, "word/document.xml", 0))) {
-    jb_err_set(err, JB_ERR_PARSE, "not a Word document: no word/document.xml inside");
-    rc = JB_ERR_PARSE;
-    goto done;
-  }
   docx_ctx x = {text, 0};
-  xp = XML_ParserCreateNS(NULL, ' ');
-  if (!xp) {
-    rc = JB_ERR_NOMEM;
-    jb_err_set(err, rc, "out of memory");
-    goto done;
-  }
-  XML_SetUserData(xp, &x);
-  XML_SetElementHandler(xp, docx_start, docx_end);
-  XML_SetCharacterDataHandler(xp, docx_chars);
-  /* read bounded: a zip bomb inflates to gigabytes from a few kilobytes */
-  char buf[65536];
-  zip_int64_t got;
-  uint64_t total = 0;
-  while ((got = zip_fread(f, buf, sizeof(buf))) > 0) {
-    total += (uint64_t)got;
-    if (total > JB_MAX_FILE_BYTES * 4ull) {
-      jb_err_set(err, JB_ERR_LIMIT, "word/document.xml inflates to more than %d MB", JB_MAX_FILE_BYTES / 1048576 * 4);
-      rc = JB_ERR_LIMIT;
-      goto done;
-    }
-    if (XML_Parse(xp, buf, (int)got, 0) == XML_STATUS_ERROR) break;
-  }
-  if (got < 0) {
-    jb_err_set(err, JB_ERR_PARSE, "damaged .docx: cannot inflate word/document.xml");
-    rc = JB_ERR_PARSE;
-  } else if (XML_GetErrorCode(xp) != XML_ERROR_NONE || XML_Parse(xp, "", 0, 1) == XML_STATUS_ERROR) {
-    jb_err_set(err, JB_ERR_PARSE, "damaged .docx: word/document.xml line %lu: %s",
-               (unsigned long)XML_GetCurrentLineNumber(xp), XML_ErrorString(XML_GetErrorCode(xp)));
-    rc = JB_ERR_PARSE;
-  }
-done:
-  if (xp) XML_ParserFree(xp);
-  if (f) zip_fclose(f);
-  zip_discard(z);
-  zip_error_fini(&ze);
+  jb_xml_handler h = {docx_start, docx_end, docx_text, &x};
+  rc = jb_zip_parse_xml(z, "word/document.xml", 0, &h, err);
+  jb_zip_close(z);
   return rc;
 }
 
