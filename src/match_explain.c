@@ -215,6 +215,11 @@ typedef struct span {
   int feedback;    /* every term in it came from feedback */
 } span;
 
+typedef struct qslot {
+  uint32_t term;
+  int i;           /* its index in the query */
+} qslot;
+
 typedef struct span_ctx {
   const jb_match_index *mx;
   const mx_scratch *s;
@@ -223,7 +228,38 @@ typedef struct span_ctx {
   const mx_weights *w;
   span *v;
   int n, cap;
+  qslot *q;        /* the query's terms sorted by term id: a long file has */
+  int nq;          /* hundreds of thousands of tokens to look up */
 } span_ctx;
+
+static int cmp_qslot(const void *a, const void *b) {
+  uint32_t x = ((const qslot *)a)->term, y = ((const qslot *)b)->term;
+  return x < y ? -1 : x > y;
+}
+
+/* The query terms of the last match, sorted for lookup (x->q owned by x). */
+static void query_slots(span_ctx *x) {
+  int nq = mx_query_terms(x->s);
+  x->q = malloc(sizeof(qslot) * (size_t)(nq ? nq : 1));
+  x->nq = 0;
+  if (!x->q) return;
+  for (int i = 0; i < nq; i++) {
+    x->q[x->nq].term = mx_query_term(x->s, i, NULL);
+    x->q[x->nq++].i = i;
+  }
+  jb_qsort(x->q, (size_t)x->nq, sizeof(qslot), cmp_qslot);
+}
+
+static int query_index(const span_ctx *x, uint32_t term) {
+  int lo = 0, hi = x->nq;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (x->q[mid].term == term) return x->q[mid].i;
+    if (x->q[mid].term < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
 
 static double doc_tf(const mx_coll *c, const mx_doc *d, uint32_t term) {
   uint32_t lo = 0, hi = d->nfwd;
@@ -245,10 +281,10 @@ static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int
     return 0;
   uint32_t term = mx_term_find(x->mx, tok, ntok);
   if (term == UINT32_MAX) return 0;
-  int nq = mx_query_terms(x->s);
-  for (int i = 0; i < nq; i++) {
+  int i = query_index(x, term);
+  if (i >= 0) {
     int fb = 0;
-    if (mx_query_term(x->s, i, &fb) != term) continue;
+    mx_query_term(x->s, i, &fb);
     double tf = doc_tf(x->c, x->d, term);
     double contrib = tf > 0 ? mx_term_contrib(x->s, x->c, x->w, i, tf, x->d->len, x->d->vnorm) : 0;
     /* overlapping bigrams of the same origin join into the word they spell;
@@ -338,6 +374,9 @@ static double best_window(const char *s, const span *v, int n, int bytes, int *f
   return best;
 }
 
+/* Bytes of an attached file's text searched for the passage to quote. */
+#define EXPLAIN_FILE_BYTES (1 << 20)
+
 /* The best passage of a long text, marked. */
 static void passage(jb_buf *out, const char *s, const span *v, int n, int from, int bytes) {
   int len = (int)strlen(s);
@@ -395,7 +434,8 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   const mx_unit *u = &mx->units[d->unit];
   doc_text dt;
   fetch_doc(db, u, d, &dt);
-  span_ctx x = {mx, s, c, d, w, NULL, 0, 0};
+  span_ctx x = {mx, s, c, d, w, NULL, 0, 0, NULL, 0};
+  query_slots(&x);
   term_out *terms = NULL;
   int nterms = 0;
   jb_buf title = {0}, body = {0};
@@ -409,14 +449,21 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   double wbody = dt.body ? best_window(dt.body, x.v, x.n, 240, &from) : 0;
   if (dt.file_text) {
     /* the attached file: its best passage replaces the abstract's when it
-    ** weighs more (the need's words gather there) */
+    ** weighs more (the need's words gather there). Its first MB is read
+    ** (a 300-page paper): explaining stays bounded however long the file. */
+    if (strlen(dt.file_text) > EXPLAIN_FILE_BYTES) dt.file_text[char_start(dt.file_text, EXPLAIN_FILE_BYTES)] = 0;
     spans_of(&x, db->tok, dt.file_text);
-    add_terms(&terms, &nterms, dt.file_text, x.v, x.n);
     double wfile = best_window(dt.file_text, x.v, x.n, 240, &from);
     if (wfile > wbody) {
       jb_buf_reset(&body);
       passage(&body, dt.file_text, x.v, x.n, from, 240);
       in_file = 1;
+      /* the terms of that passage, not of every page */
+      int a = 0;
+      while (a < x.n && x.v[a].end <= from) a++;
+      int b = a;
+      while (b < x.n && x.v[b].start < from + 240) b++;
+      add_terms(&terms, &nterms, dt.file_text, x.v + a, b - a);
     }
   }
   jb_qsort(terms, (size_t)nterms, sizeof(term_out), cmp_term_out);
@@ -441,6 +488,7 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   if (in_file) cJSON_AddStringToObject(ev, "snippet_from", "file");
   if (dt.year) cJSON_AddNumberToObject(ev, "year", dt.year);
   free(x.v);
+  free(x.q);
   jb_buf_free(&title);
   jb_buf_free(&body);
   doc_text_free(&dt);

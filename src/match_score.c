@@ -218,6 +218,11 @@ static inline double ltf(double tf) {
   return 1 + log(tf);
 }
 
+typedef struct tmap {
+  uint32_t *slot;
+  uint32_t size;   /* a power of two, or 0 */
+} tmap;
+
 struct mx_scratch {
   mx_acc *acc;         /* per document, one cache line for both sums and the mark */
   uint32_t nacc;
@@ -237,6 +242,7 @@ struct mx_scratch {
   qterm *q;
   int nq, capq;
   int nq_need;         /* q[0..nq_need) come from the need, the rest from feedback */
+  tmap qmap;           /* term -> index into q (see q_add) */
   double norm_bm25;    /* the need's BM25 maximum: sum of qw*idf*(k1+1) */
   double norm_cos;     /* squared length of the need's tf-idf vector */
   double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
@@ -306,6 +312,7 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->topsc);
   free(s->ntop);
   free(s->q);
+  free(s->qmap.slot);
   free(s);
 }
 
@@ -324,12 +331,47 @@ typedef struct qbuild {
   int oom;
 } qbuild;
 
+/* ----------------------------------------------------------- term maps */
+
+/* Term id -> index into an array of records that start with their term id
+** (qterm, fb_term), open addressing; a slot holds index + 1, 0 = empty. A
+** whole document as the need (a 300-page PDF: 300,000 tokens, 30,000
+** distinct terms) made the linear searches this replaces quadratic: 12 s a
+** match. */
+
+static uint32_t *tmap_slot(const tmap *m, uint32_t term, const void *base, size_t stride) {
+  uint32_t h = (term * 2654435761u) & (m->size - 1);
+  while (m->slot[h] && *(const uint32_t *)((const char *)base + (m->slot[h] - 1) * stride) != term)
+    h = (h + 1) & (m->size - 1);
+  return &m->slot[h];
+}
+
+/* Makes room for n entries (at most half full): empties the map, re-adds
+** base[0..n0). -1 when out of memory. */
+static int tmap_fit(tmap *m, uint32_t n, const void *base, size_t stride, uint32_t n0) {
+  if (m->size && n * 2 <= m->size) return 0;
+  uint32_t size = m->size ? m->size : 256;
+  while (size < n * 2) size *= 2;
+  uint32_t *slot = calloc(size, sizeof(uint32_t));
+  if (!slot) return -1;
+  free(m->slot);
+  m->slot = slot;
+  m->size = size;
+  for (uint32_t i = 0; i < n0; i++) *tmap_slot(m, *(const uint32_t *)((const char *)base + i * stride), base, stride) = i + 1;
+  return 0;
+}
+
+static void tmap_clear(tmap *m) {
+  if (m->size) memset(m->slot, 0, sizeof(uint32_t) * m->size);
+}
+
 static int q_add(mx_scratch *s, uint32_t term, double w) {
-  for (int i = 0; i < s->nq; i++)
-    if (s->q[i].term == term) {
-      s->q[i].qw += w;
-      return 0;
-    }
+  if (tmap_fit(&s->qmap, (uint32_t)s->nq + 1, s->q, sizeof(qterm), (uint32_t)s->nq)) return -1;
+  uint32_t *slot = tmap_slot(&s->qmap, term, s->q, sizeof(qterm));
+  if (*slot) {
+    s->q[*slot - 1].qw += w;
+    return 0;
+  }
   if (s->nq == s->capq) {
     int cap = s->capq ? s->capq * 2 : 128;
     qterm *q = realloc(s->q, sizeof(*q) * (size_t)cap);
@@ -341,7 +383,14 @@ static int q_add(mx_scratch *s, uint32_t term, double w) {
   s->q[s->nq].qw = w;
   s->q[s->nq].idf = 0;
   s->nq++;
+  *slot = (uint32_t)s->nq;
   return 0;
+}
+
+/* After the query was sorted and cut: the map indexes it again. */
+static void q_remap(mx_scratch *s) {
+  tmap_clear(&s->qmap);
+  for (int i = 0; i < s->nq; i++) *tmap_slot(&s->qmap, s->q[i].term, s->q, sizeof(qterm)) = (uint32_t)i + 1;
 }
 
 static int qbuild_cb(void *ctx, const char *tok, int ntok, int kind, int st, int e) {
@@ -559,28 +608,33 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   if (best <= 0) return 0;
   fb_term *fb = NULL;
   int nfb = 0, capfb = 0;
+  tmap fm = {NULL, 0}; /* term -> index into fb */
   for (int i = 0; i < ntop; i++) {
     const mx_doc *d = &c->docs[top[i]];
     double dw = tops[i] / best;
     for (uint32_t j = 0; j < d->nfwd; j++) {
       const mx_fwd *f = &c->fwd[d->fwd + j];
       double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
-      int k = 0;
-      while (k < nfb && fb[k].term != f->term) k++;
-      if (k == nfb) {
-        if (nfb == capfb) {
-          capfb = capfb ? capfb * 2 : 256;
-          fb_term *n = realloc(fb, sizeof(*n) * (size_t)capfb);
-          if (!n) { free(fb); return -1; }
-          fb = n;
+      if (nfb == capfb) {
+        capfb = capfb ? capfb * 2 : 256;
+        fb_term *n = realloc(fb, sizeof(*n) * (size_t)capfb);
+        if (!n || tmap_fit(&fm, (uint32_t)capfb, n, sizeof(fb_term), (uint32_t)nfb)) {
+          free(n ? n : fb);
+          free(fm.slot);
+          return -1;
         }
+        fb = n;
+      }
+      uint32_t *slot = tmap_slot(&fm, f->term, fb, sizeof(fb_term));
+      if (!*slot) {
         fb[nfb].term = f->term;
         fb[nfb].w = 0;
-        nfb++;
+        *slot = (uint32_t)++nfb;
       }
-      fb[k].w += tw;
+      fb[*slot - 1].w += tw;
     }
   }
+  free(fm.slot);
   jb_qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
   double mean = 0;
   for (int i = 0; i < s->nq; i++) mean += s->q[i].qw;
@@ -588,9 +642,8 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   int from = s->nq, added = 0;
   double top_w = nfb ? fb[0].w : 1;
   for (int i = 0; i < nfb && added < nt; i++) {
-    int present = 0;
-    for (int k = 0; k < from && !present; k++) present = s->q[k].term == fb[i].term;
-    if (present) continue;
+    uint32_t at = *tmap_slot(&s->qmap, fb[i].term, s->q, sizeof(qterm));
+    if (at && (int)at <= from) continue; /* a term of the need already */
     if (q_add(s, fb[i].term, w->prf_weight * mean * fb[i].w / top_w)) { free(fb); return -1; }
     s->q[s->nq - 1].idf = idf_of(c, fb[i].term);
     added++;
@@ -809,6 +862,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   const mx_coll *c = &mx->supply;
   mx_weights wl;
   s->nq = 0;
+  tmap_clear(&s->qmap);
   s->norm_bm25 = s->norm_cos = 0;
   reset_acc(s);
   qbuild b = {mx, s, 0, w->phrase, w->unigram, 0, 0};
@@ -823,6 +877,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   w = &wl;
   s->cos_share = w->cosine;
   q_finish(s, c, w);
+  q_remap(s);
   set_lnorm(s, c, w);
   s->bits_dirty = 1;
   score_terms(s, c, w, 0);

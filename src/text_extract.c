@@ -240,8 +240,9 @@ static void normalize(const char *s, size_t n, jb_buf *out) {
 /* Letter counts of a block of text, for judging it. */
 typedef struct block_stats {
   long letters;     /* letters and ideographs of any script */
+  long ascii;       /* of them ASCII letters */
   long suspect;     /* letters that real text rarely has many of */
-  long words, vowelless; /* ASCII words of 3+ letters, those without a vowel */
+  long words, vowelless; /* ASCII words of 4+ letters, those without a vowel */
 } block_stats;
 
 static void block_count(const char *s, size_t n, block_stats *b) {
@@ -257,7 +258,7 @@ static void block_count(const char *s, size_t n, block_stats *b) {
       wl++;
       if (strchr("aeiouyAEIOUY", (int)cp)) vowel = 1;
     } else {
-      if (wl >= 3) {
+      if (wl >= 4) { /* shorter ones are often acronyms: PLC, DCS, kWh */
         b->words++;
         if (!vowel) b->vowelless++;
       }
@@ -265,7 +266,10 @@ static void block_count(const char *s, size_t n, block_stats *b) {
       vowel = 0;
     }
     if (i < n) {
-      if (ascii_letter) b->letters++;
+      if (ascii_letter) {
+        b->letters++;
+        b->ascii++;
+      }
       else if (cp >= 0x80) {
         /* Latin-1 letters (ÂÓÙ), private use, replacement, C1: what a font
         ** without a Unicode map turns into */
@@ -281,11 +285,13 @@ static void block_count(const char *s, size_t n, block_stats *b) {
 
 /* 1 when a block of text is not words. Accents are a few letters in ten of
 ** French or German, never most of them; English has a vowel in nearly every
-** word of three letters or more (the rest: "CNN", "http", "www"). */
+** word of four letters or more (the rest: "http", "HPLC"). The vowel test
+** is for English blocks only: in Chinese text the Latin words are mostly
+** acronyms (PLC, DCS, kWh; a generated 300-page PDF lost blocks to it). */
 static int block_is_garbage(const block_stats *b) {
   if (b->letters < 8) return 0; /* too little to judge: numbers, a heading */
   if (b->suspect * 10 > b->letters * 4) return 1;
-  if (b->words >= 8 && b->vowelless * 10 > b->words * 4) return 1;
+  if (b->ascii * 2 > b->letters && b->words >= 8 && b->vowelless * 10 > b->words * 4) return 1;
   return 0;
 }
 
