@@ -359,6 +359,8 @@ typedef struct importer {
   long changes;
   jb_status first;   /* first error, kept while skipping */
   jb_error first_err;
+  jb_attacher att;   /* attached files, relative to the file (files only) */
+  int files_ok;      /* records may attach files: they come from a file */
 } importer;
 
 static void report(importer *im, const jb_error *e) {
@@ -383,7 +385,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   }
   if (im->opts && im->opts->on_progress && im->stats && im->stats->read % 1000 == 999)
     im->opts->on_progress(im->opts->ctx, im->file, im->stats->read + 1);
-  jb_loc loc = {im->file, line, im->opts && im->opts->new_chains, NULL, NULL};
+  jb_loc loc = {im->file, line, im->files_ok ? &im->att : NULL, im->opts && im->opts->new_chains, NULL, NULL};
   if (im->table) {
     loc.file = im->table->name;
     loc.column_of = column_of;
@@ -809,7 +811,7 @@ static jb_status importer_finish(importer *im, jb_status rc) {
 }
 
 static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
-                            jb_import_stats *stats, jb_error *err) {
+                            jb_import_stats *stats, long long *file_bytes, jb_error *err) {
   source src;
   jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
   if (rc) return rc;
@@ -819,7 +821,12 @@ static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *o
     return rc;
   }
   if (im.deflt == JB_KIND_UNKNOWN) im.deflt = jb_kind_from_filename(path);
+  im.files_ok = 1;
+  im.att.base = path;
+  im.att.opts = opts;
+  im.att.bytes = *file_bytes; /* the limit is per import, over all its files */
   rc = src.xlsx ? import_xlsx(&im, path) : src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
+  *file_bytes = im.att.bytes;
   rc = importer_finish(&im, rc);
   source_close(&src);
   return rc;
@@ -854,18 +861,19 @@ jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_i
   jb_status first = JB_OK;
   jb_error saved;
   jb_error_clear(&saved);
+  long long file_bytes = 0;
   int i = 0;
   for (; i < n; i++) {
     long failed_before = stats ? stats->files_failed : 0;
-    jb_status rc = import_one(db, paths[order[i]], opts, stats, err);
+    jb_status rc = import_one(db, paths[order[i]], opts, stats, &file_bytes, err);
     if (rc && !first) {
       first = rc;
       if (err) saved = *err;
     }
     int rolled = rc && (!stats || stats->files_failed > failed_before || !(opts && opts->skip_invalid) ||
                         rc == JB_ERR_INTERRUPTED);
-    if (opts && opts->on_file)
-      opts->on_file(opts->ctx, paths[order[i]], rolled ? JB_FILE_ROLLED_BACK : JB_FILE_COMMITTED);
+    if (opts && opts->on_fate)
+      opts->on_fate(opts->ctx, paths[order[i]], rolled ? JB_FILE_ROLLED_BACK : JB_FILE_COMMITTED);
     /* A failed file (not merely skipped records) stops the run: later files
     ** may depend on it. So does an interrupt. */
     if (rc && (!(opts && opts->skip_invalid) || rc == JB_ERR_INTERRUPTED)) {
@@ -874,7 +882,7 @@ jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_i
     }
   }
   for (; i < n; i++)
-    if (opts && opts->on_file) opts->on_file(opts->ctx, paths[order[i]], JB_FILE_NOT_STARTED);
+    if (opts && opts->on_fate) opts->on_fate(opts->ctx, paths[order[i]], JB_FILE_NOT_STARTED);
   if (first && err) *err = saved;
   free(order);
   free(rank);

@@ -19,7 +19,7 @@ static void print_error(void *ctx, const jb_error *e) {
   else if (u->nerr == 1001) fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_IMP_MORE_ERRORS));
 }
 
-static void on_file(void *ctx, const char *path, int fate) {
+static void on_fate(void *ctx, const char *path, int fate) {
   import_ui *u = ctx;
   if (!u->path) return;
   u->path[u->n] = path;
@@ -51,19 +51,21 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
                                      {"type", required_argument, 0, 't'},
                                      {"new-chains", no_argument, 0, 'N'},
                                      {"quiet", no_argument, 0, 'q'},
+                                     {"keep-files", no_argument, 0, 'K'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   jb_import_opts o = {0};
   import_ui u = {0};
   int quiet = 0, ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "se:t:qh", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "se:t:qKh", lo, NULL)) != -1) {
     switch (ch) {
     case 's': o.skip_invalid = 1; break;
     case 'e': o.encoding = optarg; break;
     case 't': o.type = optarg; break;
     case 'N': o.new_chains = 1; break;
     case 'q': quiet = 1; break;
+    case 'K': o.keep_files = 1; break;
     case 'h': printf("%s\n", jb_msg(JB_MSG_USAGE_IMPORT)); return 0;
     default: return cli_usage(jb_msg(JB_MSG_USAGE_IMPORT), NULL);
     }
@@ -73,9 +75,11 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   u.path = calloc((size_t)nfiles, sizeof(char *));
   u.fate = calloc((size_t)nfiles, sizeof(int));
   o.on_error = print_error;
-  o.on_file = on_file;
+  o.on_fate = on_fate;
   o.on_progress = on_progress;
   o.ctx = &u;
+  o.on_file = cli_file_report;
+  o.file_ctx = &quiet;
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_CREATE, &db);
   if (code) {
