@@ -215,6 +215,21 @@ expect 3 "batch --needs with an id holding a space (TREC would split it)" -- \
   "$jb" batch --needs "$tmp/space-id.jsonl" --format trec
 contains "$err" "space-id.jsonl:1: id" "names line and field"
 
+# ------------------------------------------------------------ import says what happened
+# A file that fails is rolled back: its stored records are not counted as
+# inserted; the files after it are named as not imported.
+idb=$tmp/i.db
+"$jb" --db "$idb" import -q "$src/corpora/chenxi/organizations.jsonl" || no "import organizations"
+printf '{"type":"need","id":"ok-1","title":"第一条"}\n{"type":"need","id":"ok-2","title":"第二条"}\n{"type":"need","id":"bad","titel":"x"}\n' > "$tmp/needs-fail.jsonl"
+printf '{"type":"collaboration","expert":"exp-0001","org":"org-hunau","year":2020}\n' > "$tmp/relations.jsonl"
+expect 3 "import with a failing file" -- "$jb" --db "$idb" import "$tmp/needs-fail.jsonl" "$tmp/relations.jsonl"
+contains "$err" "needs-fail.jsonl:3:" "names the bad line"
+contains "$err" " 0 inserted" "rolled-back records are not counted as inserted"
+contains "$err" "2 rolled back" "they are counted as rolled back"
+contains "$err" "relations.jsonl: not imported" "the later file is named as not imported"
+contains "$err" "1 files not imported" "and counted"
+expect 4 "nothing from the failed file is stored" -- "$jb" --db "$idb" get need ok-1
+
 # ------------------------------------------------------------ duplicate keys and columns
 printf '{"type":"need","id":"dup-1","title":"first","title":"second"}\n' > "$tmp/dupkey.jsonl"
 expect 3 "import refuses a duplicated JSON key" -- "$jb" import "$tmp/dupkey.jsonl"

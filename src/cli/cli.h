@@ -60,6 +60,8 @@ int cli_print_json(const cJSON *o, int pretty);
 int cli_finish(int code);
 /* Handles --set NAME=VALUE (ch 'S') and --weights FILE (ch 'W') into w. */
 int cli_weight_option(cJSON *w, int ch, const char *arg);
+/* fmt (one %ld) formatted with n, in a static buffer (four in rotation). */
+const char *cli_count(const char *fmt, long n) __attribute__((format(printf, 1, 0)));
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 

@@ -79,6 +79,15 @@ int cli_finish(int code) {
   return code;
 }
 
+const char *cli_count(const char *fmt, long n) {
+  /* a few rotating buffers: one printf may use several */
+  static char buf[4][160];
+  static int slot;
+  slot = (slot + 1) % 4;
+  snprintf(buf[slot], sizeof(buf[slot]), fmt, n);
+  return buf[slot];
+}
+
 int cli_parse_int(const char *s, int lo, int hi) {
   char *end = NULL;
   errno = 0;
