@@ -58,12 +58,12 @@ for sig in KILL TERM INT KILL TERM; do
 done
 # a full disk (here: a file size limit) fails the export and keeps the old file
 cp "$tmp/good.jsonl" "$tmp/backup.jsonl"
-expect 5 "export -o on a full disk" -- bash -c "ulimit -f 64; exec \"$jb\" export -o \"$tmp/backup.jsonl\""
+expect 1 "export -o on a full disk" -- bash -c "ulimit -f 64; exec \"$jb\" export -o \"$tmp/backup.jsonl\""
 contains "$err" "backup.jsonl" "the write error names the file"
 cmp -s "$tmp/backup.jsonl" "$tmp/good.jsonl" && ok || no "full disk: the old backup was changed"
 no_temps "$tmp" "export -o on a full disk"
 cp "$tmp/small.db" "$JIEBANG_DB"; rm -f "$JIEBANG_DB"-wal "$JIEBANG_DB"-shm "$JIEBANG_DB".mx
-expect 5 "demands -o into a directory that does not exist" -- "$jb" demands -o "$tmp/nodir/d.md"
+expect 1 "demands -o into a directory that does not exist" -- "$jb" demands -o "$tmp/nodir/d.md"
 contains "$err" "nodir/d.md" "names the file"
 
 # ------------------------------------------------------------ safe where it lands
@@ -263,6 +263,18 @@ if (ulimit -v 65536; "$jb" --version) >/dev/null 2>&1; then
 else
   echo "reliability_test: serve memory bound skipped (cannot run under ulimit -v)" >&2
 fi
+
+# ------------------------------------------------------------ one message and one exit code for write errors
+for cmd in "export" "demands" "assign --list 2021揭榜挂帅" "batch --open -k 1" "search 油茶" "match need need-0058" "stats"; do
+  expect 1 "$cmd > /dev/full" -- sh -c "exec \"\$0\" $cmd > /dev/full" "$jb"
+  contains "$err" "standard output: write error: No space left on device" "$cmd: one message"
+  n=$(printf '%s\n' "$err" | grep -c .)
+  [ "$n" = 1 ] && ok || no "$cmd > /dev/full: $n lines of messages: $err"
+done
+for cmd in "export" "demands" "assign --list 2021揭榜挂帅"; do
+  expect 1 "$cmd -o /dev/full" -- sh -c "exec \"\$0\" $cmd -o /dev/full" "$jb"
+  contains "$err" "/dev/full: write error: No space left on device" "$cmd -o: one message"
+done
 
 # ------------------------------------------------------------ clear errors
 expect 2 "--db ''" -- "$jb" --db '' stats

@@ -90,9 +90,11 @@ typedef struct cli_out {
 /* Opens the output (path NULL or "-" = stdout); prints the error and
 ** returns an exit code on failure, 0 on success. */
 int cli_out_open(cli_out *o, const char *path, int flags);
-/* Finishes the output: with `code` 0 the file is committed (an error then
-** is printed and its exit code returned), otherwise it is dropped and the
-** target left as it was. Returns the command's exit code. */
-int cli_out_close(cli_out *o, int code);
+/* Finishes the output after the command wrote it with result `rc` (err
+** says why when not JB_OK). A write error is reported once as "NAME: write
+** error: reason" with exit 1, the same for every command; with rc, err is
+** reported; either way a file is dropped and its target left as it was.
+** Otherwise the file is committed. Returns the command's exit code. */
+int cli_out_close(cli_out *o, jb_status rc, const jb_error *err);
 
 #endif
