@@ -13,6 +13,10 @@ typedef struct import_ui {
   int *fate, n;
 } import_ui;
 
+static void print_skipped(void *ctx, const char *path) {
+  fprintf(stderr, "jiebang: %s: not imported: an earlier file failed (later files may refer to its records)\n", path);
+}
+
 static void print_error(void *ctx, const jb_error *e) {
   import_ui *u = ctx;
   if (++u->nerr <= 1000) fprintf(stderr, "jiebang: %s\n", e->message);
@@ -78,6 +82,7 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   o.on_fate = on_fate;
   o.on_progress = on_progress;
   o.ctx = &u;
+  o.on_skipped = print_skipped;
   o.on_file = cli_file_report;
   o.file_ctx = &quiet;
   jb_db *db = NULL;

@@ -45,5 +45,5 @@ int cmd_publish(cli_ctx *c, int argc, char **argv) {
   jb_error_clear(&err);
   jb_status rc = jb_publish(db, &o, out.f, &err);
   jb_db_close(db);
-  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
+  return cli_out_close(&out, rc, &err);
 }

@@ -41,5 +41,5 @@ int cmd_template(cli_ctx *c, int argc, char **argv) {
   }
   rc = jb_template(db, argv[optind], format, out.f, &err);
   jb_db_close(db);
-  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
+  return cli_out_close(&out, rc, &err);
 }
