@@ -214,7 +214,7 @@ contains "$(cat "$tmp/err")" "已中断" "batch says it was interrupted"
 tail -c 2 batch.csv | od -An -c | grep -q '\\r  *\\n' && ok || no "batch.csv ends with a whole line"
 "$py" -c '
 import json
-for i in range(60000):
+for i in range(300000):
     print(json.dumps({"type": "need", "id": "big-%d" % i, "title": "罗汉果第%d号" % i}, ensure_ascii=False))
 ' >needs-big.jsonl
 before=$("$jb" stats --json | "$py" -c 'import json,sys; print(json.load(sys.stdin)["needs"])')

@@ -102,7 +102,9 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   if (!quiet || rc) {
     fputs("jiebang: ", stderr);
     fprintf(stderr, jb_msg(JB_MSG_IMP_SUMMARY), st.read, st.inserted, st.updated, st.unchanged, st.invalid);
-    if (st.files_failed) fputs(jb_msg(JB_MSG_IMP_ROLLED_BACK_NOTE), stderr);
+    if (st.errors) fprintf(stderr, jb_msg(JB_MSG_IMP_DB_ERRORS), st.errors);
+    if (st.files_failed) fprintf(stderr, jb_msg(JB_MSG_IMP_ROLLED_BACK_COUNT), st.rolled_back);
+    if (st.files_skipped) fprintf(stderr, jb_msg(JB_MSG_IMP_FILES_SKIPPED), st.files_skipped);
     fputc('\n', stderr);
   }
   /* after an interrupt or a failure with several files, say which landed */
