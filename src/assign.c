@@ -11,7 +11,7 @@
 ** never use, so an unmatched task can say "every candidate conflicts".
 */
 #include "assign_solver.h"
-#include "match_int.h"
+#include "need.h"
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -34,10 +34,12 @@ typedef struct staff {
   int n;
 } staff;
 
+/* A task is a need (need.c loads it), or a placement target made into one:
+** an enterprise (its profile and open needs; it owns the task, so its own
+** staff and declared conflicts are excluded) or an industry chain. */
 typedef struct task {
-  char *id, *title, *text, *org, *region, *kind; /* kind: need, org, chain */
-  cJSON *keywords;
-  uint64_t chains;
+  nd_need n;
+  const char *kind;    /* "need", "org", "chain" */
   int members;
 } task;
 
@@ -63,15 +65,7 @@ static char *dupcol(sqlite3_stmt *st, int i) {
   return s ? jb_strdup((const char *)s) : NULL;
 }
 
-static void task_free(task *t) {
-  free(t->id);
-  free(t->title);
-  free(t->text);
-  free(t->org);
-  free(t->region);
-  free(t->kind);
-  cJSON_Delete(t->keywords);
-}
+static void task_free(task *t) { nd_free(&t->n); }
 
 static task *task_add(arun *r) {
   task *nt = realloc(r->t, sizeof(task) * (size_t)(r->nt + 1));
@@ -142,82 +136,75 @@ static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) 
 
 /* ---------------------------------------------------------------- tasks */
 
-static jb_status need_task(arun *r, sqlite3_stmt *st) {
-  task *t = task_add(r);
-  if (!t) return JB_ERR_NOMEM;
-  t->kind = jb_strdup("need");
-  t->id = dupcol(st, 0);
-  t->title = dupcol(st, 1);
-  t->text = dupcol(st, 2);
-  const char *kw = (const char *)sqlite3_column_text(st, 3);
-  t->keywords = kw ? cJSON_Parse(kw) : NULL;
-  t->chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
-  if (!t->chains) {
-    int ui = mx_unit_find(r->mx, MX_NEED, t->id);
-    if (ui >= 0) t->chains = r->mx->units[ui].chains;
+/* Adds the needs as tasks (taking them over; v is freed). */
+static jb_status add_need_tasks(arun *r, nd_need *v, int n) {
+  jb_status rc = JB_OK;
+  for (int i = 0; i < n; i++) {
+    task *t = rc ? NULL : task_add(r);
+    if (!t) {
+      rc = JB_ERR_NOMEM;
+      nd_free(&v[i]);
+      continue;
+    }
+    t->n = v[i];
+    t->kind = "need";
+    t->members = v[i].team_size;
   }
-  t->org = dupcol(st, 5);
-  t->region = dupcol(st, 6);
-  t->members = sqlite3_column_int(st, 7);
-  return JB_OK;
+  free(v);
+  return rc;
 }
 
-#define NEED_SQL                                                                                   \
-  "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org,"                                      \
-  " coalesce(json_extract(n.doc, '$.region'), o.region), n.team_size FROM need n LEFT JOIN org o ON o.id = n.org "
+/* The needs named in a file, one id a line. */
+static jb_status needs_from_file(arun *r, const char *path, jb_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+    return JB_ERR_IO;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  long lineno = 0;
+  jb_status rc = JB_OK;
+  while (!rc && getline(&line, &cap, f) >= 0) {
+    lineno++;
+    char *p = line;
+    if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    p[strcspn(p, "\r\n,\t")] = 0;
+    while (*p == ' ') p++;
+    if (!*p || *p == '#' || (lineno == 1 && (!strcmp(p, "need") || !strcmp(p, "id")))) continue;
+    nd_need *v = malloc(sizeof(nd_need));
+    if (!v) { rc = JB_ERR_NOMEM; break; }
+    rc = nd_load(r->db, r->mx, p, v, err);
+    if (rc == JB_ERR_NOTFOUND) jb_err_at(err, rc, path, lineno, NULL, "no need with id '%s'", p);
+    if (rc) free(v);
+    else rc = add_need_tasks(r, v, 1);
+  }
+  free(line);
+  fclose(f);
+  return rc;
+}
 
 static jb_status load_need_tasks(arun *r, jb_error *err) {
   const jb_assign_opts *o = r->o;
-  sqlite3_stmt *st = NULL;
-  jb_status rc = JB_OK;
   if (o->needs_file) {
     record_input(r, "needs", o->needs_file);
-    FILE *f = fopen(o->needs_file, "rb");
-    if (!f) {
-      jb_err_set(err, JB_ERR_IO, "%s: %s", o->needs_file, strerror(errno));
-      return JB_ERR_IO;
-    }
-    if (jb_db_prepare(r->db, NEED_SQL "WHERE n.id = ?1", &st, err)) {
-      fclose(f);
-      return JB_ERR_DB;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    while (!rc && getline(&line, &cap, f) >= 0) {
-      lineno++;
-      char *p = line;
-      if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
-      p[strcspn(p, "\r\n,\t")] = 0;
-      while (*p == ' ') p++;
-      if (!*p || *p == '#' || (lineno == 1 && (!strcmp(p, "need") || !strcmp(p, "id")))) continue;
-      sqlite3_reset(st);
-      sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(st) != SQLITE_ROW) {
-        jb_err_at(err, JB_ERR_NOTFOUND, o->needs_file, lineno, NULL, "no need with id '%s'", p);
-        rc = JB_ERR_NOTFOUND;
-      } else {
-        rc = need_task(r, st);
-      }
-    }
-    free(line);
-    fclose(f);
-  } else {
-    if (jb_db_prepare(r->db,
-                      o->list ? NEED_SQL "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"
-                              : NEED_SQL "WHERE n.status = 'open' ORDER BY n.id",
-                      &st, err))
-      return JB_ERR_DB;
-    if (o->list) sqlite3_bind_text(st, 1, o->list, -1, SQLITE_STATIC);
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) rc = need_task(r, st);
-    if (!rc && !r->nt) {
-      jb_err_set(err, JB_ERR_NOTFOUND, o->list ? "no open need is on the list '%s'" : "no open needs%s",
-                 o->list ? o->list : "");
-      rc = JB_ERR_NOTFOUND;
-    }
+    return needs_from_file(r, o->needs_file, err);
   }
-  sqlite3_finalize(st);
-  return rc;
+  nd_need *v = NULL;
+  int n = 0;
+  const char *bind[1] = {o->list};
+  jb_status rc = nd_load_where(r->db, r->mx,
+                               o->list ? "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"
+                                       : "WHERE n.status = 'open' ORDER BY n.id",
+                               bind, o->list ? 1 : 0, &v, &n, err);
+  if (rc) return rc;
+  if (!n) {
+    free(v);
+    jb_err_set(err, JB_ERR_NOTFOUND, o->list ? "no open need is on the list '%s'" : "no open needs%s",
+               o->list ? o->list : "");
+    return JB_ERR_NOTFOUND;
+  }
+  return add_need_tasks(r, v, n);
 }
 
 /* An enterprise as a placement target: its profile and its open needs. */
@@ -238,18 +225,20 @@ static jb_status org_task(arun *r, const char *id, int quota, const char *path, 
     task *t = task_add(r);
     if (!t) rc = JB_ERR_NOMEM;
     else {
-      t->kind = jb_strdup("org");
-      t->id = dupcol(st, 0);
-      t->title = dupcol(st, 1);
+      t->kind = "org";
+      t->n.id = dupcol(st, 0);
+      t->n.title = dupcol(st, 1);
+      t->n.org_name = dupcol(st, 1);
       jb_buf b = {0};
       jb_buf_printf(&b, "%s。%s", sqlite3_column_text(st, 2), sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6) : "");
-      t->text = b.p;
+      t->n.text = b.p;
       const char *kw = (const char *)sqlite3_column_text(st, 3);
-      t->keywords = kw ? cJSON_Parse(kw) : NULL;
-      t->chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
-      t->org = dupcol(st, 0);
-      t->region = dupcol(st, 5);
+      t->n.keywords = kw ? cJSON_Parse(kw) : NULL;
+      t->n.chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
+      t->n.org = dupcol(st, 0);
+      t->n.region = dupcol(st, 5);
       t->members = quota > 0 ? quota - 1 : 0;
+      if (nd_add_owner(&t->n, t->n.org)) rc = JB_ERR_NOMEM;
     }
   }
   sqlite3_finalize(st);
@@ -264,14 +253,14 @@ static jb_status chain_task(arun *r, const char *name, int quota, const char *pa
   }
   task *t = task_add(r);
   if (!t) return JB_ERR_NOMEM;
-  t->kind = jb_strdup("chain");
-  t->id = jb_strdup(c->name);
-  t->title = jb_strdup(c->name);
+  t->kind = "chain";
+  t->n.id = jb_strdup(c->name);
+  t->n.title = jb_strdup(c->name);
   jb_buf b = {0};
   for (int i = 0; i < c->nkeywords; i++) jb_buf_printf(&b, "%s%s", i ? "；" : "", c->keywords[i]);
-  t->text = b.p ? b.p : jb_strdup("");
+  t->n.text = b.p ? b.p : jb_strdup("");
   for (int i = 0; i < jb_lexicon_nchains(r->db->lex) && i < 64; i++)
-    if (jb_lexicon_chain(r->db->lex, i) == c) t->chains = 1ULL << i;
+    if (jb_lexicon_chain(r->db->lex, i) == c) t->n.chains = 1ULL << i;
   t->members = quota > 0 ? quota - 1 : 0;
   return JB_OK;
 }
@@ -360,7 +349,7 @@ static int eligible(arun *r, const mx_unit *u, const char *const *prog_ids, int 
 
 static int task_index(arun *r, const char *id) {
   for (int i = 0; i < r->nt; i++)
-    if (!strcmp(r->t[i].id, id)) return i;
+    if (!strcmp(r->t[i].n.id, id)) return i;
   return -1;
 }
 
@@ -465,12 +454,12 @@ static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, const int
   cJSON *p = NULL;
   for (int i = 0; i < nh; i++)
     if (hits[i].unit == unit) {
-      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], ranks[i], r->t[ti].org, 1, &r->mx->supply);
+      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], ranks[i], r->t[ti].n.org, 1, &r->mx->supply);
       break;
     }
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, r->t[ti].kind && !strcmp(r->t[ti].kind, "need") ? "need" : "target", r->t[ti].id);
-  cJSON_AddStringToObject(o, "title", r->t[ti].title ? r->t[ti].title : "");
+  cJSON_AddStringToObject(o, !strcmp(r->t[ti].kind, "need") ? "need" : "target", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
   cJSON_AddStringToObject(o, "expert", u->id);
   cJSON_AddStringToObject(o, "name", u->name ? u->name : u->id);
   if (u->org) cJSON_AddStringToObject(o, "org", u->org);
@@ -503,8 +492,8 @@ static const char *why_detail(as_why w) {
 static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_hit *hits, int nh) {
   int ti = res->unmatched[k].task;
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", r->t[ti].id);
-  cJSON_AddStringToObject(o, "title", r->t[ti].title ? r->t[ti].title : "");
+  cJSON_AddStringToObject(o, "id", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
   cJSON_AddStringToObject(o, "reason", as_why_str(res->unmatched[k].why));
   cJSON_AddStringToObject(o, "detail", why_detail(res->unmatched[k].why));
   cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
@@ -516,7 +505,8 @@ static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_h
     cJSON_AddStringToObject(c, "expert", u->id);
     cJSON_AddStringToObject(c, "name", u->name ? u->name : u->id);
     cJSON_AddNumberToObject(c, "score", round(hits[i].score * 10000) / 10000);
-    char *conf = mx_conflict_reason(r->mx, u, r->t[ti].org);
+    char *conf = NULL;
+    nd_excluded(r->mx, &r->t[ti].n, hits[i].unit, ND_CONFLICT, &conf);
     const char *why = NULL;
     jb_buf b = {0};
     if (conf) why = conf;
@@ -684,9 +674,8 @@ static void *score_worker(void *arg) {
     pthread_mutex_unlock(&p->mu);
     if (ti >= r->nt) break;
     task *t = &r->t[ti];
-    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
     mx_hit *hits = NULL;
-    int nh = mx_score_need(r->db, r->mx, s, tok, &r->w, &q, 1u << MX_EXPERT, task_keep(r, ti), 1, &hits);
+    int nh = mx_score_need(r->db, r->mx, s, tok, &r->w, &t->n, 1u << MX_EXPERT, task_keep(r, ti), 1, &hits);
     int bad = nh < 0 || keep_scored(r, ti, hits, nh, &p->out[ti]) || !(p->out[ti].q = mx_query_save(s));
     pthread_mutex_lock(&p->mu);
     if (bad) p->failed = 1;
@@ -841,9 +830,8 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     for (int i = 0; i < sc->n && taken < o.candidates; i++) {
       int ai = r.agent_of_unit[sc->h[i].unit];
       if (ai < 0) continue;
-      char *conf = mx_conflict_reason(r.mx, &r.mx->units[sc->h[i].unit], r.t[ti].org);
+      int conf = nd_excluded(r.mx, &r.t[ti].n, sc->h[i].unit, ND_CONFLICT, NULL);
       unsigned fl = staff_flags(&r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
-      free(conf);
       if (edge_add(&r, ti, ai, sc->h[i].score, fl)) { rc = JB_ERR_NOMEM; break; }
       taken++;
     }
@@ -853,7 +841,11 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
       double score = 0;
       for (int i = 0; i < sc->n; i++)
         if (r.agent_of_unit[sc->h[i].unit] == r.fixes.v[f].agent) score = sc->h[i].score;
-      if (edge_add(&r, ti, r.fixes.v[f].agent, score, staff_flags(&r, ti, r.fixes.v[f].agent))) rc = JB_ERR_NOMEM;
+      int ai = r.fixes.v[f].agent;
+      /* a fixed pair with a conflict of interest stays forbidden: the solver reports it */
+      unsigned fl = staff_flags(&r, ti, ai) |
+                    (nd_excluded(r.mx, &r.t[ti].n, r.unit_of_agent[ai], ND_CONFLICT, NULL) ? AS_EDGE_FORBIDDEN : 0);
+      if (edge_add(&r, ti, ai, score, fl)) rc = JB_ERR_NOMEM;
     }
   }
   mx_scratch *s = rc ? NULL : mx_scratch_take(r.mx);
@@ -922,14 +914,14 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     for (size_t i = 0; i < res->nagents_full; i++)
       cJSON_AddItemToArray(full, cJSON_CreateString(r.mx->units[r.unit_of_agent[res->agents_full[i]]].id));
     cJSON *tf = cJSON_AddArrayToObject(bind, "tasks_full");
-    for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r.t[res->tasks_full[i]].id));
+    for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r.t[res->tasks_full[i]].n.id));
     cJSON_AddBoolToObject(out, "feasible", res->feasible);
     cJSON *conf = cJSON_AddArrayToObject(out, "conflicts");
     for (size_t i = 0; i < res->nconflicts; i++) {
       const as_conflict *c = &res->conflicts[i];
       cJSON *x = cJSON_CreateObject();
       cJSON_AddStringToObject(x, "kind", as_conflict_str(c->kind));
-      if (c->task >= 0) cJSON_AddStringToObject(x, "task", r.t[c->task].id);
+      if (c->task >= 0) cJSON_AddStringToObject(x, "task", r.t[c->task].n.id);
       if (c->agent >= 0) cJSON_AddStringToObject(x, "expert", r.mx->units[r.unit_of_agent[c->agent]].id);
       if (c->count || c->limit) {
         cJSON_AddNumberToObject(x, "count", c->count);

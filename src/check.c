@@ -9,7 +9,7 @@
 ** contact. Messages are in Chinese: they are shown to the staff and
 ** enterprises filling in the form; codes are stable English names.
 */
-#include "match_int.h"
+#include "need.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,22 +236,21 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
   /* can the matcher find anyone? */
   mx_scratch *scr = mx_scratch_take(mx);
   if (scr) {
-    const cJSON *ch;
-    uint64_t bits = 0;
-    cJSON_ArrayForEach(ch, chains) if (cJSON_IsString(ch)) {
-      const jb_chain *c = jb_lexicon_find_chain(db->lex, ch->valuestring);
-      for (int i = 0; c && i < jb_lexicon_nchains(db->lex) && i < 64; i++)
-        if (jb_lexicon_chain(db->lex, i) == c) bits |= 1ULL << i;
+    nd_need q;
+    if (nd_from_json(db, mx, need, 1, &q)) {
+      nd_free(&q);
+      mx_scratch_give(mx, scr);
+      cJSON_Delete(out);
+      jb_buf_free(&all);
+      return JB_ERR_NOMEM;
     }
-    mx_need q = {id, title, text, keywords, bits ? bits : inferred, sget(need, "org"), NULL};
     mx_hit *hits = NULL;
     int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0,
                            1, &hits);
     int listed = 0;
     cJSON *top = cJSON_AddArrayToObject(sug, "top_candidates");
     for (int i = 0; i < nh; i++) {
-      char *why = mx_conflict_reason(mx, &mx->units[hits[i].unit], q.org);
-      if (why) { free(why); continue; }
+      if (nd_excluded(mx, &q, hits[i].unit, ND_ALL, NULL)) continue;
       if (listed++ < 3) {
         const mx_unit *u = &mx->units[hits[i].unit];
         cJSON *x = cJSON_CreateObject();
@@ -264,6 +263,7 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
     }
     cJSON_AddNumberToObject(sug, "candidates_above_floor", listed);
     if (!listed) flag(flags, "no_candidates", "warning", "库中没有达到最低匹配分的专家、成果或机构，请补充技术细节或扩充专家库");
+    nd_free(&q);
     mx_scratch_give(mx, scr);
   }
   int errors = 0;
@@ -336,11 +336,18 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
     cJSON_Delete(one);
     cJSON_Delete(rec);
     /* achievements in this open need's top ten */
-    const cJSON *kw = NULL;
-    mx_need q = {u->id, u->name, NULL, kw, u->chains, u->org, u->region};
+    /* the need by its title only, as before: a cheap, stable probe */
+    nd_need q;
+    if ((rc = nd_load(db, mx, u->id, &q, err))) break;
+    free(q.text);
+    q.text = NULL;
+    cJSON_Delete(q.keywords);
+    q.keywords = NULL;
     mx_hit *hits = NULL;
     int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_ACHIEVEMENT, 10, 1, &hits);
-    for (int i = 0; i < nh && i < 10; i++) matched[hits[i].unit] = 1;
+    for (int i = 0, n = 0; i < nh && n < 10; i++)
+      if (!nd_excluded(mx, &q, hits[i].unit, ND_ALL, NULL)) matched[hits[i].unit] = 1, n++;
+    nd_free(&q);
   }
   for (uint32_t ui = 0; ui < mx->nunits && !rc; ui++)
     if (mx->units[ui].type == MX_ACHIEVEMENT && !matched[ui])

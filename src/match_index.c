@@ -729,7 +729,7 @@ void mx_region_keys(const char *region, uint32_t key[3]) {
   }
 }
 
-void mx_prepare(jb_db *db, jb_match_index *mx) {
+jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
   uint32_t u = 0;
   for (int t = 0; t <= MX_NTYPES; t++) {
     while (u < mx->nunits && (int)mx->units[u].type < t) u++;
@@ -742,7 +742,20 @@ void mx_prepare(jb_db *db, jb_match_index *mx) {
     mx_region_keys(un->region, un->region_key);
     int oi = un->type == MX_EXPERT && un->org ? mx_unit_find(mx, MX_ORG, un->org) : -1;
     un->org_unit = oi < 0 ? UINT32_MAX : (uint32_t)oi;
+    un->inventor = UINT32_MAX;
   }
+  /* each achievement's inventor: an achievement is excluded with him */
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
+    int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
+    if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
+  }
+  jb_status out = rc == SQLITE_DONE ? JB_OK : jb_err_db(err, db->db, rc, "reading achievements' inventors");
+  sqlite3_finalize(st);
+  return out;
 }
 
 const char *mx_type_name(mx_type t) {
@@ -837,7 +850,13 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
     loaded = NULL;
   }
   if (loaded) {
-    mx_prepare(db, loaded);
+    jb_status prc = mx_prepare(db, loaded, err);
+    if (prc) {
+      jb_match_index_free(loaded);
+      jb_match_index_free(mx);
+      free(gen);
+      return prc;
+    }
     jb_match_index_free(mx);
     free(gen);
     db->mx = loaded;
@@ -851,6 +870,7 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   mx->fw[1] = w->w_keywords;
   mx->fw[2] = w->w_body;
   mx->fw[3] = w->unigram > 0;
+  if (!rc) rc = mx_prepare(db, mx, err); /* inside the snapshot: inventors of these achievements */
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   if (rc) {
     free(gen);
@@ -859,7 +879,6 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   }
   mx->generation = gen ? gen : jb_strdup("0");
   mx->lexhash = lh;
-  mx_prepare(db, mx);
   mx_save(db, mx); /* best effort: a read-only directory just means no file */
   db->mx = mx;
   *ppMx = mx;

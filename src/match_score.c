@@ -23,7 +23,7 @@
 ** Every default below is in mx_weights_default() with the reason for it;
 ** a run can override any of them by name (jb_match_opts.weights).
 */
-#include "match_int.h"
+#include "need.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -756,8 +756,29 @@ static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
   return t / (g * boost) * (1 - 1e-6);
 }
 
+/* Institutions also answer through their best expert — only an expert the
+** need may be offered: an institution is never ranked on the strength of a
+** person left out for a conflict of interest (or without capacity). */
+static void lift_institutions(const jb_match_index *mx, mx_scratch *s, const mx_weights *w, const nd_need *need) {
+  uint32_t n0 = s->nhits;
+  for (uint32_t i = 0; i < n0; i++) {
+    const mx_unit *u = &mx->units[s->hits[i].unit];
+    if (u->type != MX_EXPERT || u->org_unit == UINT32_MAX || s->hits[i].text <= 0) continue;
+    uint32_t oi = u->org_unit;
+    double v = w->org_via_experts * s->hits[i].text;
+    if (s->hit_of[oi] && v <= s->hits[s->hit_of[oi] - 1].text) continue; /* would not lift it */
+    if (nd_excluded(mx, need, s->hits[i].unit, ND_ALL, NULL)) continue;
+    mx_hit *o = hit_for(s, oi);
+    if (v > o->text) {
+      o->text = v;
+      o->via = s->hits[i].unit + 1;
+      o->best_doc = s->hits[i].best_doc;
+    }
+  }
+}
+
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
-                  const mx_weights *w, const mx_need *need, unsigned types, int keep,
+                  const mx_weights *w, const nd_need *need, unsigned types, int keep,
                   int apply_floor, mx_hit **hitsOut) {
   const mx_coll *c = &mx->supply;
   s->nq = 0;
@@ -809,22 +830,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     for (int j = 0; j < s->ntop[i]; j++, wgt *= w->evidence_decay) sum += wgt * s->topsc[i * MX_TOP + j];
     s->hits[i].text = sum;
   }
-  /* institutions also answer through their best expert */
-  if (w->org_via_experts > 0 && (types >> MX_ORG & 1)) {
-    uint32_t n0 = s->nhits;
-    for (uint32_t i = 0; i < n0; i++) {
-      const mx_unit *u = &mx->units[s->hits[i].unit];
-      if (u->type != MX_EXPERT || u->org_unit == UINT32_MAX || s->hits[i].text <= 0) continue;
-      uint32_t oi = u->org_unit;
-      double v = w->org_via_experts * s->hits[i].text;
-      mx_hit *o = hit_for(s, oi);
-      if (v > o->text) {
-        o->text = v;
-        o->via = s->hits[i].unit + 1;
-        o->best_doc = s->hits[i].best_doc;
-      }
-    }
-  }
+  if (w->org_via_experts > 0 && (types >> MX_ORG & 1)) lift_institutions(mx, s, w, need);
   /* every unit of the types, also those that matched nothing (rap: every
   ** expert must have a score for every paper) */
   if (keep < 0)
