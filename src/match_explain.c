@@ -119,6 +119,20 @@ static double doc_tf(const mx_coll *c, const mx_doc *d, uint32_t term) {
   return 0;
 }
 
+static int push_span(span_ctx *x, int st, int en, double w, int fb) {
+  if (x->n == x->cap) {
+    int cap = x->cap ? x->cap * 2 : 32;
+    span *v = realloc(x->v, sizeof(*v) * (size_t)cap);
+    if (!v) return 1;
+    x->v = v;
+    x->cap = cap;
+  }
+  x->v[x->n++] = (span){st, en, w, fb};
+  return 0;
+}
+
+/* Each token of the text that is a term of the query, with its share of
+** the score per occurrence; raw (bigrams overlap), made words later. */
 static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int en) {
   span_ctx *x = ctx;
   uint32_t cp;
@@ -133,33 +147,79 @@ static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int
     if (mx_query_term(x->s, i, &fb) != term) continue;
     double tf = doc_tf(x->c, x->d, term);
     double contrib = tf > 0 ? mx_term_contrib(x->s, x->c, x->w, i, tf, x->d->len, x->d->vnorm) : 0;
-    /* overlapping bigrams of the same origin join into the word they spell;
-    ** the need's own terms and feedback terms stay apart */
-    if (x->n && st <= x->v[x->n - 1].end) {
-      span *p = &x->v[x->n - 1];
-      if (p->feedback == fb) {
-        if (en > p->end) p->end = en;
-        p->w += contrib / (tf > 0 ? tf : 1); /* share of the term per occurrence */
-        return 0;
-      }
-      if (en <= p->end) return 0;
-      st = p->end; /* clip: spans never overlap */
-    }
-    if (x->n == x->cap) {
-      int cap = x->cap ? x->cap * 2 : 32;
-      span *v = realloc(x->v, sizeof(*v) * (size_t)cap);
-      if (!v) return 1;
-      x->v = v;
-      x->cap = cap;
-    }
-    x->v[x->n].start = st;
-    x->v[x->n].end = en;
-    x->v[x->n].w = contrib / (tf > 0 ? tf : 1);
-    x->v[x->n].feedback = fb;
-    x->n++;
-    return 0;
+    return push_span(x, st, en, contrib / (tf > 0 ? tf : 1), fb);
   }
   return 0;
+}
+
+typedef struct word_list {
+  int *start, *end;
+  int n, cap;
+} word_list;
+
+static int word_cb(void *ctx, int start, int end) {
+  word_list *l = ctx;
+  if (l->n == l->cap) {
+    int cap = l->cap ? l->cap * 2 : 64;
+    int *s = realloc(l->start, sizeof(int) * (size_t)cap), *e = s ? realloc(l->end, sizeof(int) * (size_t)cap) : NULL;
+    if (s) l->start = s;
+    if (!e) return 1;
+    l->end = e;
+    l->cap = cap;
+  }
+  l->start[l->n] = start;
+  l->end[l->n] = end;
+  l->n++;
+  return 0;
+}
+
+static int has_cjk(const char *s, int a, int b) {
+  for (int i = a; i < b; i++)
+    if ((unsigned char)s[i] >= 0x80) return 1;
+  return 0;
+}
+
+static int nchars(const char *s, int a, int b) {
+  int n = 0;
+  for (int i = a; i < b; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return n;
+}
+
+/* The raw matches made whole words: a CJK match counts for the word that
+** contains it (words of two or more characters; its matches' weights add
+** up), never for a word it only straddles (蛋清 in 洁蛋|清洗); Latin words
+** and numbers are words already. Spans come out sorted, not overlapping. */
+static void spans_to_words(span_ctx *x, const jb_words *wd, const char *text) {
+  word_list wl = {NULL, NULL, 0, 0};
+  if (wd && jb_words_split(wd, text, (int)strlen(text), &wl, word_cb)) wl.n = 0;
+  int n = x->n;
+  span *raw = x->v;
+  x->v = NULL;
+  x->n = x->cap = 0;
+  for (int i = 0; i < n; i++) {
+    span r = raw[i];
+    if (has_cjk(text, r.start, r.end)) {
+      int lo = 0, hi = wl.n; /* the last word starting at or before r.start */
+      while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (wl.start[mid] <= r.start) lo = mid + 1;
+        else hi = mid;
+      }
+      if (!lo || r.end > wl.end[lo - 1] || nchars(text, wl.start[lo - 1], wl.end[lo - 1]) < 2) continue;
+      r.start = wl.start[lo - 1];
+      r.end = wl.end[lo - 1];
+    }
+    if (x->n && x->v[x->n - 1].start == r.start && x->v[x->n - 1].end == r.end) {
+      x->v[x->n - 1].w += r.w;
+      x->v[x->n - 1].feedback &= r.feedback;
+      continue;
+    }
+    if (x->n && r.start < x->v[x->n - 1].end) continue; /* inside the previous word */
+    if (push_span(x, r.start, r.end, r.w, r.feedback)) break;
+  }
+  free(raw);
+  free(wl.start);
+  free(wl.end);
 }
 
 /* Marks spans in s[from, to) with the markers. */
@@ -194,14 +254,21 @@ static void snippet(jb_buf *out, const char *s, const span *v, int n, int bytes,
   int from = 0;
   if (best >= 0 && v[best].start > bytes / 4) from = char_start(s, v[best].start - bytes / 4);
   int to = from + bytes >= len ? len : char_start(s, from + bytes);
+  /* the window's edges never cut a marked word in two */
+  for (int i = 0; i < n; i++) {
+    if (v[i].start < from && v[i].end > from) from = v[i].start;
+    if (v[i].start < to && v[i].end > to) to = v[i].end;
+  }
   if (from > 0) jb_buf_adds(out, "…");
   mark_text(out, s, from, to, v, n, mo, mc);
   if (to < len) jb_buf_adds(out, "…");
 }
 
-static void spans_of(span_ctx *x, jb_tokenizer *tok, const char *text) {
+static void spans_of(span_ctx *x, jb_db *db, const char *text) {
   x->n = 0;
-  if (text) jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), x, span_cb);
+  if (!text) return;
+  jb_tokenize(db->tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), x, span_cb);
+  spans_to_words(x, jb_lexicon_words(db->lex), text);
 }
 
 typedef struct term_out {
@@ -251,10 +318,10 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   term_out *terms = NULL;
   int nterms = 0;
   jb_buf title = {0}, body = {0};
-  spans_of(&x, db->tok, dt.title);
+  spans_of(&x, db, dt.title);
   add_terms(&terms, &nterms, dt.title ? dt.title : "", x.v, x.n);
   if (dt.title) mark_text(&title, dt.title, 0, (int)strlen(dt.title), x.v, x.n, "[", "]");
-  spans_of(&x, db->tok, dt.body);
+  spans_of(&x, db, dt.body);
   add_terms(&terms, &nterms, dt.body ? dt.body : "", x.v, x.n);
   if (dt.body) snippet(&body, dt.body, x.v, x.n, 240, "[", "]");
   jb_qsort(terms, (size_t)nterms, sizeof(term_out), cmp_term_out);

@@ -38,7 +38,13 @@ struct jb_lexicon {
   jb_chain *chains;
   int nchains;
   uint64_t hash;
+  jb_words *words;      /* its word segmenter, made on first use */
 };
+
+const jb_words *jb_lexicon_words(const jb_lexicon *lex) {
+  /* the slot is filled once under a lock: logically const */
+  return lex ? jb_words_get(&((jb_lexicon *)lex)->words, lex->dir) : NULL;
+}
 
 static uint32_t str_hash(const char *s) {
   return (uint32_t)jb_hash64(s, strlen(s), 0);
@@ -275,6 +281,7 @@ jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok, jb_lexicon **ppLex
 
 void jb_lexicon_free(jb_lexicon *lex) {
   if (!lex) return;
+  jb_words_free(lex->words);
   for (int i = 0; i < lex->cap; i++) free(lex->entries[i].norm);
   free(lex->entries);
   for (int i = 0; i < lex->ngroups; i++) {
