@@ -23,6 +23,16 @@
 
 #define DEFAULT_MIN_SCORE 0.1 /* well above the match floor: weak pairs are not forced */
 #define DEFAULT_CANDIDATES 50
+/* A team member must be relevant to the challenge on his own: he scores at
+** least MEMBER_FLOOR_ABS (1.5 x the default minimum a lead needs) and at
+** least MEMBER_FLOOR_REL of the lead's score. On the 2021 list the members
+** below 0.45 of their lead were the fillers staff flagged (a medicinal-plant
+** breeder for 禾花鲤 breeding at 0.39, a forest-economy expert for 油茶
+** disease control at 0.39), the ones at 0.45-0.55 were relevant; below 0.15
+** the evidence shares only generic words with the challenge. A seat no one
+** clears stays open and is reported with its best candidates. */
+#define MEMBER_FLOOR_ABS 0.15
+#define MEMBER_FLOOR_REL 0.45
 
 typedef struct staff_pair {
   int task, agent;
@@ -57,6 +67,8 @@ typedef struct arun {
   as_edge *e;
   size_t ne, cape;
   cJSON *inputs;       /* manifest: files and their hashes */
+  double *lead_score;  /* per task: its lead's score in the first solution (member floors) */
+  int *lead_agent;     /* per task: that lead, -1 for none */
   staff fixes, forbids;/* staff decisions: pairs that must stay, pairs never to make */
 } arun;
 
@@ -489,45 +501,6 @@ static const char *why_detail(as_why w) {
   return "";
 }
 
-static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_hit *hits, int nh) {
-  int ti = res->unmatched[k].task;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", r->t[ti].n.id);
-  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
-  cJSON_AddStringToObject(o, "reason", as_why_str(res->unmatched[k].why));
-  cJSON_AddStringToObject(o, "detail", why_detail(res->unmatched[k].why));
-  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
-  for (int i = 0; i < nh && cJSON_GetArraySize(best) < 3; i++) {
-    const mx_unit *u = &r->mx->units[hits[i].unit];
-    if (u->type != MX_EXPERT) continue;
-    int ai = r->agent_of_unit[hits[i].unit];
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "expert", u->id);
-    cJSON_AddStringToObject(c, "name", u->name ? u->name : u->id);
-    cJSON_AddNumberToObject(c, "score", round(hits[i].score * 10000) / 10000);
-    char *conf = NULL;
-    nd_excluded(r->mx, &r->t[ti].n, hits[i].unit, ND_CONFLICT, &conf);
-    const char *why = NULL;
-    jb_buf b = {0};
-    if (conf) why = conf;
-    else if (ai < 0) why = "not eligible (program or region filter)";
-    else if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) why = "rejected by staff (--forbid)";
-    else if (hits[i].score < r->o->min_score) {
-      jb_buf_printf(&b, "score below the minimum %.2f", r->o->min_score);
-      why = b.p;
-    } else {
-      int full = 0;
-      for (size_t a = 0; a < res->nagents_full; a++) full |= res->agents_full[a] == ai;
-      why = full ? "used to capacity on other tasks" : "not chosen: the optimum pairs it elsewhere";
-    }
-    cJSON_AddStringToObject(c, "why_not_used", why);
-    free(conf);
-    jb_buf_free(&b);
-    cJSON_AddItemToArray(best, c);
-  }
-  return o;
-}
-
 static const char *relax_hint(as_conflict_kind k) {
   switch (k) {
   case AS_CONFLICT_AGENT_CAPACITY: return "raise the expert's capacity (--capacity/--capacities) or unfix a pair";
@@ -763,6 +736,286 @@ static void arun_free(arun *r) {
   cJSON_Delete(r->inputs);
   free(r->fixes.v);
   free(r->forbids.v);
+  free(r->lead_score);
+  free(r->lead_agent);
+}
+
+/* Agents: every expert the run's filters allow, numbered in unit order. */
+static jb_status make_agents(arun *r, jb_error *err) {
+  const jb_assign_opts *o = r->o;
+  int nprog = 0;
+  char **prog = NULL;
+  if (o->program && !(prog = program_members(r, &nprog, err))) return JB_ERR_DB;
+  size_t nu = r->mx->nunits ? r->mx->nunits : 1;
+  r->agent_of_unit = malloc(sizeof(int) * nu);
+  r->unit_of_agent = malloc(sizeof(uint32_t) * nu);
+  r->capacity = malloc(sizeof(int) * nu);
+  jb_status rc = (!r->agent_of_unit || !r->unit_of_agent || !r->capacity) ? JB_ERR_NOMEM : JB_OK;
+  for (uint32_t ui = 0; !rc && ui < r->mx->nunits; ui++) {
+    const mx_unit *u = &r->mx->units[ui];
+    r->agent_of_unit[ui] = -1;
+    if (!eligible(r, u, (const char *const *)prog, nprog)) continue;
+    r->agent_of_unit[ui] = r->nagents;
+    r->unit_of_agent[r->nagents] = ui;
+    r->capacity[r->nagents] = o->capacity > 0 ? o->capacity : (u->capacity > 0 ? u->capacity : 0);
+    r->nagents++;
+  }
+  for (int i = 0; i < nprog; i++) free(prog[i]);
+  free(prog);
+  return rc;
+}
+
+/* The staff's files: capacities, fixed pairs, forbidden pairs. */
+static jb_status read_staff_files(arun *r, jb_error *err) {
+  const jb_assign_opts *o = r->o;
+  jb_status rc = JB_OK;
+  if (!rc && o->capacities_file) {
+    record_input(r, "capacities", o->capacities_file);
+    rc = read_rows(r, o->capacities_file, cap_row, err);
+  }
+  if (!rc && o->fix_file) {
+    record_input(r, "fix", o->fix_file);
+    rc = read_rows(r, o->fix_file, fix_row, err);
+  }
+  if (!rc && o->forbid_file) {
+    record_input(r, "forbid", o->forbid_file);
+    rc = read_rows(r, o->forbid_file, forbid_row, err);
+  }
+  return rc;
+}
+
+/* Candidate edges: each task's best eligible experts, conflicts forbidden;
+** staff-fixed pairs outside the candidates still go in, with their score. */
+static jb_status build_edges(arun *r, const scored *sv) {
+  for (int ti = 0; ti < r->nt; ti++) {
+    const scored *sc = &sv[ti];
+    int taken = 0;
+    for (int i = 0; i < sc->n && taken < r->o->candidates; i++) {
+      int ai = r->agent_of_unit[sc->h[i].unit];
+      if (ai < 0) continue;
+      int conf = nd_excluded(r->mx, &r->t[ti].n, sc->h[i].unit, ND_CONFLICT, NULL);
+      unsigned fl = staff_flags(r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
+      if (edge_add(r, ti, ai, sc->h[i].score, fl)) return JB_ERR_NOMEM;
+      taken++;
+    }
+    for (int f = 0; f < r->fixes.n; f++) {
+      if (r->fixes.v[f].task != ti) continue;
+      double score = 0;
+      for (int i = 0; i < sc->n; i++)
+        if (r->agent_of_unit[sc->h[i].unit] == r->fixes.v[f].agent) score = sc->h[i].score;
+      int ai = r->fixes.v[f].agent;
+      /* a fixed pair with a conflict of interest stays forbidden: the solver reports it */
+      unsigned fl = staff_flags(r, ti, ai) |
+                    (nd_excluded(r->mx, &r->t[ti].n, r->unit_of_agent[ai], ND_CONFLICT, NULL) ? AS_EDGE_FORBIDDEN : 0);
+      if (edge_add(r, ti, ai, score, fl)) return JB_ERR_NOMEM;
+    }
+  }
+  return JB_OK;
+}
+
+/* The member floor of a task whose lead scores `lead`: see MEMBER_FLOOR_*. */
+static double member_floor(double lead) {
+  double rel = MEMBER_FLOOR_REL * lead;
+  return rel > MEMBER_FLOOR_ABS ? rel : MEMBER_FLOOR_ABS;
+}
+
+/* Solves, then solves again with every member edge of a challenge below its
+** member floor taken out: a member must be worth proposing on his own,
+** never a filler. The floors come from the leads of the first solution. */
+static jb_status solve(arun *r, as_problem *p, as_result **res, jb_error *err) {
+  char msg[256];
+  for (int pass = 0; pass < 2; pass++) {
+    int src = as_solve(p, res, msg, sizeof(msg));
+    if (src != AS_OK) {
+      jb_status rc = src == AS_ENOMEM ? JB_ERR_NOMEM : JB_ERR_INTERNAL;
+      jb_err_set(err, rc, "assignment: %s", msg);
+      return rc;
+    }
+    if (pass || !(*res)->feasible) return JB_OK;
+    r->lead_score = calloc((size_t)(r->nt ? r->nt : 1), sizeof(double));
+    r->lead_agent = malloc(sizeof(int) * (size_t)(r->nt ? r->nt : 1));
+    if (!r->lead_score || !r->lead_agent) return JB_ERR_NOMEM;
+    for (int t = 0; t < r->nt; t++) r->lead_agent[t] = -1;
+    for (size_t i = 0; i < (*res)->npairs; i++)
+      if ((*res)->pairs[i].role == AS_LEAD) {
+        r->lead_score[(*res)->pairs[i].task] = (*res)->pairs[i].score;
+        r->lead_agent[(*res)->pairs[i].task] = (*res)->pairs[i].agent;
+      }
+    int cut = 0;
+    for (size_t i = 0; i < r->ne; i++) {
+      as_edge *e = &r->e[i];
+      /* placement targets have a quota of people, not a lead and a team: no floor */
+      if (r->lead_agent[e->task] < 0 || e->agent == r->lead_agent[e->task] || (e->flags & AS_EDGE_FIXED) ||
+          strcmp(r->t[e->task].kind, "need"))
+        continue;
+      if (e->score < member_floor(r->lead_score[e->task]) && !(e->flags & AS_EDGE_FORBIDDEN)) {
+        e->flags |= AS_EDGE_FORBIDDEN;
+        cut = 1;
+      }
+    }
+    if (!cut) return JB_OK;
+    as_result_free(*res);
+    *res = NULL;
+  }
+  return JB_OK;
+}
+
+/* Why a scored candidate is not in the task (not used at all, or not as
+** more than it is), for unmatched tasks and open seats. */
+static char *why_not_used(arun *r, const as_result *res, int ti, const mx_hit *h) {
+  int ai = r->agent_of_unit[h->unit];
+  char *conf = NULL;
+  jb_buf b = {0};
+  if (nd_excluded(r->mx, &r->t[ti].n, h->unit, ND_CONFLICT, &conf)) return conf;
+  if (ai < 0) return jb_strdup("not eligible (program or region filter)");
+  if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) return jb_strdup("rejected by staff (--forbid)");
+  if (h->score < r->o->min_score) {
+    jb_buf_printf(&b, "score below the minimum %.2f", r->o->min_score);
+    return b.p;
+  }
+  if (r->lead_agent && r->lead_agent[ti] >= 0 && !strcmp(r->t[ti].kind, "need") &&
+      h->score < member_floor(r->lead_score[ti])) {
+    jb_buf_printf(&b, "score %.3f below the member floor %.3f (the larger of %.2f and %.0f%% of the lead's %.3f)",
+                  h->score, member_floor(r->lead_score[ti]), MEMBER_FLOOR_ABS, MEMBER_FLOOR_REL * 100,
+                  r->lead_score[ti]);
+    return b.p;
+  }
+  int full = 0;
+  for (size_t a = 0; a < res->nagents_full; a++) full |= res->agents_full[a] == ai;
+  return jb_strdup(full ? "used to capacity on other tasks" : "not chosen: the optimum pairs it elsewhere");
+}
+
+static cJSON *candidate_json(arun *r, const as_result *res, int ti, const mx_hit *h) {
+  const mx_unit *u = &r->mx->units[h->unit];
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "expert", u->id);
+  cJSON_AddStringToObject(c, "name", u->name ? u->name : u->id);
+  cJSON_AddNumberToObject(c, "score", round(h->score * 10000) / 10000);
+  char *why = why_not_used(r, res, ti, h);
+  cJSON_AddStringToObject(c, "why_not_used", why ? why : "");
+  free(why);
+  return c;
+}
+
+static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_hit *hits, int nh) {
+  int ti = res->unmatched[k].task;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
+  cJSON_AddStringToObject(o, "reason", as_why_str(res->unmatched[k].why));
+  cJSON_AddStringToObject(o, "detail", why_detail(res->unmatched[k].why));
+  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
+  for (int i = 0; i < nh && cJSON_GetArraySize(best) < 3; i++)
+    if (r->mx->units[hits[i].unit].type == MX_EXPERT) cJSON_AddItemToArray(best, candidate_json(r, res, ti, &hits[i]));
+  return o;
+}
+
+/* A challenge whose team has fewer members than it wants: the seats stay
+** open, with the best candidates not used and why. */
+static cJSON *open_seats_json(arun *r, const as_result *res, int ti, int filled, const scored *sc) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "need", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
+  cJSON_AddNumberToObject(o, "members_wanted", r->t[ti].members);
+  cJSON_AddNumberToObject(o, "members_proposed", filled);
+  cJSON_AddNumberToObject(o, "open", r->t[ti].members - filled);
+  if (r->lead_agent) cJSON_AddNumberToObject(o, "member_floor", round(member_floor(r->lead_score[ti]) * 10000) / 10000);
+  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
+  for (int i = 0; i < sc->n && cJSON_GetArraySize(best) < 3; i++) {
+    int ai = r->agent_of_unit[sc->h[i].unit], used = 0;
+    for (size_t k = 0; k < res->npairs; k++) used |= res->pairs[k].task == ti && res->pairs[k].agent == ai;
+    if (!used && r->mx->units[sc->h[i].unit].type == MX_EXPERT)
+      cJSON_AddItemToArray(best, candidate_json(r, res, ti, &sc->h[i]));
+  }
+  return o;
+}
+
+/* The pairs, unmatched tasks and open seats, each explained from the query
+** that scored its task. */
+static jb_status pairs_json(arun *r, const as_result *res, const scored *sv, cJSON *out) {
+  cJSON *pairs = cJSON_AddArrayToObject(out, "pairs");
+  cJSON *unm = cJSON_AddArrayToObject(out, "unmatched");
+  cJSON *seats = cJSON_AddArrayToObject(out, "open_seats");
+  mx_scratch *s = mx_scratch_take(r->mx);
+  if (!s) return JB_ERR_NOMEM;
+  jb_status rc = JB_OK;
+  size_t pi = 0, ui = 0;
+  for (int ti = 0; ti < r->nt && res->feasible && !rc; ti++) {
+    const scored *sc = &sv[ti];
+    if (mx_query_restore(s, sc->q)) { rc = JB_ERR_NOMEM; break; }
+    int members = 0;
+    for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
+      cJSON *pj = explain_pair(r, s, sc->h, sc->rank, sc->n, ti, res->pairs[pi].agent,
+                               res->pairs[pi].role == AS_LEAD ? "lead" : "member");
+      members += res->pairs[pi].role == AS_MEMBER;
+      if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
+      if (!cJSON_GetObjectItem(pj, "score")) cJSON_AddNumberToObject(pj, "score", res->pairs[pi].score);
+      cJSON_AddItemToArray(pairs, pj);
+    }
+    int unmatched = 0;
+    for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++, unmatched = 1)
+      cJSON_AddItemToArray(unm, unmatched_json(r, res, ui, sc->h, sc->n));
+    if (!unmatched && members < r->t[ti].members && !strcmp(r->t[ti].kind, "need"))
+      cJSON_AddItemToArray(seats, open_seats_json(r, res, ti, members, sc));
+  }
+  mx_scratch_give(r->mx, s);
+  return rc;
+}
+
+static cJSON *objective_json(arun *r, const as_problem *p, const as_result *res) {
+  cJSON *obj = cJSON_CreateObject();
+  cJSON_AddStringToObject(obj, "kind", r->o->fair ? "fair" : "total");
+  cJSON_AddNumberToObject(obj, "value", round(res->objective * 1e6) / 1e6);
+  cJSON_AddNumberToObject(obj, "upper_bound", round(res->upper_bound * 1e6) / 1e6);
+  cJSON_AddNumberToObject(obj, "gap", round(res->gap * 1e6) / 1e6);
+  cJSON_AddBoolToObject(obj, "optimal", res->optimal);
+  cJSON_AddNumberToObject(obj, "bound_without_capacities", round(res->simple_bound * 1e6) / 1e6);
+  cJSON_AddNumberToObject(obj, "tasks", r->nt);
+  cJSON_AddNumberToObject(obj, "matched", res->matched);
+  if (res->max_matched >= 0) cJSON_AddNumberToObject(obj, "max_matched", res->max_matched);
+  cJSON_AddNumberToObject(obj, "min_lead_score", round(res->min_lead_score * 1e6) / 1e6);
+  int gm = 0;
+  double g = greedy_total(p, &gm);
+  cJSON *gr = cJSON_AddObjectToObject(obj, "greedy");
+  cJSON_AddNumberToObject(gr, "value", round(g * 1e6) / 1e6);
+  cJSON_AddNumberToObject(gr, "matched", gm);
+  return obj;
+}
+
+static cJSON *conflicts_json(arun *r, const as_result *res) {
+  cJSON *conf = cJSON_CreateArray();
+  for (size_t i = 0; i < res->nconflicts; i++) {
+    const as_conflict *c = &res->conflicts[i];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "kind", as_conflict_str(c->kind));
+    if (c->task >= 0) cJSON_AddStringToObject(x, "task", r->t[c->task].n.id);
+    if (c->agent >= 0) cJSON_AddStringToObject(x, "expert", r->mx->units[r->unit_of_agent[c->agent]].id);
+    if (c->count || c->limit) {
+      cJSON_AddNumberToObject(x, "count", c->count);
+      cJSON_AddNumberToObject(x, "limit", c->limit);
+    }
+    cJSON_AddStringToObject(x, "relax", relax_hint(c->kind));
+    cJSON_AddItemToArray(conf, x);
+  }
+  return conf;
+}
+
+static jb_status result_json(arun *r, const as_problem *p, const as_result *res, const scored *sv, cJSON **ppOut) {
+  cJSON *out = cJSON_CreateObject();
+  jb_status rc = pairs_json(r, res, sv, out);
+  cJSON_AddItemToObject(out, "objective", objective_json(r, p, res));
+  cJSON *bind = cJSON_AddObjectToObject(out, "binding");
+  cJSON *full = cJSON_AddArrayToObject(bind, "experts_at_capacity");
+  for (size_t i = 0; i < res->nagents_full; i++)
+    cJSON_AddItemToArray(full, cJSON_CreateString(r->mx->units[r->unit_of_agent[res->agents_full[i]]].id));
+  cJSON *tf = cJSON_AddArrayToObject(bind, "tasks_full");
+  for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r->t[res->tasks_full[i]].n.id));
+  cJSON_AddBoolToObject(out, "feasible", res->feasible);
+  cJSON_AddItemToObject(out, "conflicts", conflicts_json(r, res));
+  cJSON_AddItemToObject(out, "manifest", manifest(r, p));
+  if (rc) cJSON_Delete(out);
+  else *ppOut = out;
+  return rc;
 }
 
 jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_error *err) {
@@ -785,71 +1038,11 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
   if (o.weights && mx_weights_apply(&r.w, o.weights, err)) rc = JB_ERR_USAGE;
   if (!rc) rc = mx_get(db, &r.w, &r.mx, err);
   if (!rc) rc = o.targets ? load_targets(&r, err) : load_need_tasks(&r, err);
-  int nprog = 0;
-  char **prog = NULL;
-  if (!rc && o.program) {
-    prog = program_members(&r, &nprog, err);
-    if (!prog) rc = JB_ERR_DB;
-  }
-  /* agents: every eligible expert, numbered in unit order */
-  if (!rc) {
-    r.agent_of_unit = malloc(sizeof(int) * (r.mx->nunits ? r.mx->nunits : 1));
-    r.unit_of_agent = malloc(sizeof(uint32_t) * (r.mx->nunits ? r.mx->nunits : 1));
-    r.capacity = malloc(sizeof(int) * (r.mx->nunits ? r.mx->nunits : 1));
-    if (!r.agent_of_unit || !r.unit_of_agent || !r.capacity) rc = JB_ERR_NOMEM;
-  }
-  for (uint32_t ui = 0; !rc && ui < r.mx->nunits; ui++) {
-    const mx_unit *u = &r.mx->units[ui];
-    r.agent_of_unit[ui] = -1;
-    if (!eligible(&r, u, (const char *const *)prog, nprog)) continue;
-    r.agent_of_unit[ui] = r.nagents;
-    r.unit_of_agent[r.nagents] = ui;
-    r.capacity[r.nagents] = o.capacity > 0 ? o.capacity : (u->capacity > 0 ? u->capacity : 0);
-    r.nagents++;
-  }
-  for (int i = 0; i < nprog; i++) free(prog[i]);
-  free(prog);
-  if (!rc && o.capacities_file) {
-    record_input(&r, "capacities", o.capacities_file);
-    rc = read_rows(&r, o.capacities_file, cap_row, err);
-  }
-  if (!rc && o.fix_file) {
-    record_input(&r, "fix", o.fix_file);
-    rc = read_rows(&r, o.fix_file, fix_row, err);
-  }
-  if (!rc && o.forbid_file) {
-    record_input(&r, "forbid", o.forbid_file);
-    rc = read_rows(&r, o.forbid_file, forbid_row, err);
-  }
+  if (!rc) rc = make_agents(&r, err);
+  if (!rc) rc = read_staff_files(&r, err);
   scored *sv = NULL;
   if (!rc) rc = score_tasks(&r, &sv, err);
-  /* candidate edges: each task's best eligible experts, conflicts forbidden */
-  for (int ti = 0; ti < r.nt && !rc; ti++) {
-    const scored *sc = &sv[ti];
-    int taken = 0;
-    for (int i = 0; i < sc->n && taken < o.candidates; i++) {
-      int ai = r.agent_of_unit[sc->h[i].unit];
-      if (ai < 0) continue;
-      int conf = nd_excluded(r.mx, &r.t[ti].n, sc->h[i].unit, ND_CONFLICT, NULL);
-      unsigned fl = staff_flags(&r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
-      if (edge_add(&r, ti, ai, sc->h[i].score, fl)) { rc = JB_ERR_NOMEM; break; }
-      taken++;
-    }
-    /* staff-fixed pairs outside the candidates still go in, with their score */
-    for (int f = 0; f < r.fixes.n && !rc; f++) {
-      if (r.fixes.v[f].task != ti) continue;
-      double score = 0;
-      for (int i = 0; i < sc->n; i++)
-        if (r.agent_of_unit[sc->h[i].unit] == r.fixes.v[f].agent) score = sc->h[i].score;
-      int ai = r.fixes.v[f].agent;
-      /* a fixed pair with a conflict of interest stays forbidden: the solver reports it */
-      unsigned fl = staff_flags(&r, ti, ai) |
-                    (nd_excluded(r.mx, &r.t[ti].n, r.unit_of_agent[ai], ND_CONFLICT, NULL) ? AS_EDGE_FORBIDDEN : 0);
-      if (edge_add(&r, ti, ai, score, fl)) rc = JB_ERR_NOMEM;
-    }
-  }
-  mx_scratch *s = rc ? NULL : mx_scratch_take(r.mx);
-  if (!rc && !s) rc = JB_ERR_NOMEM;
+  if (!rc) rc = build_edges(&r, sv);
   int *members = rc ? NULL : malloc(sizeof(int) * (size_t)(r.nt ? r.nt : 1));
   if (!rc && !members) rc = JB_ERR_NOMEM;
   for (int i = 0; !rc && i < r.nt; i++) members[i] = r.t[i].members;
@@ -865,79 +1058,12 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     p.nedges = r.ne;
     p.min_score = o.min_score;
     p.objective = o.fair ? AS_FAIR : AS_TOTAL;
-    char msg[256];
-    int src = as_solve(&p, &res, msg, sizeof(msg));
-    if (src != AS_OK) {
-      rc = src == AS_ENOMEM ? JB_ERR_NOMEM : JB_ERR_INTERNAL;
-      jb_err_set(err, rc, "assignment: %s", msg);
-    }
+    rc = solve(&r, &p, &res, err);
   }
-  if (!rc) {
-    cJSON *out = cJSON_CreateObject();
-    cJSON *pairs = cJSON_AddArrayToObject(out, "pairs");
-    cJSON *unm = cJSON_AddArrayToObject(out, "unmatched");
-    size_t pi = 0, ui = 0;
-    for (int ti = 0; ti < r.nt && res->feasible; ti++) {
-      int has = (pi < res->npairs && res->pairs[pi].task == ti) || (ui < res->nunmatched && res->unmatched[ui].task == ti);
-      if (!has) continue;
-      /* explained from the query that scored the task */
-      const scored *sc = &sv[ti];
-      if (mx_query_restore(s, sc->q)) { rc = JB_ERR_NOMEM; break; }
-      for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
-        cJSON *pj = explain_pair(&r, s, sc->h, sc->rank, sc->n, ti, res->pairs[pi].agent,
-                                 res->pairs[pi].role == AS_LEAD ? "lead" : "member");
-        if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
-        if (!cJSON_GetObjectItem(pj, "score")) cJSON_AddNumberToObject(pj, "score", res->pairs[pi].score);
-        cJSON_AddItemToArray(pairs, pj);
-      }
-      for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++)
-        cJSON_AddItemToArray(unm, unmatched_json(&r, res, ui, sc->h, sc->n));
-    }
-    cJSON *obj = cJSON_AddObjectToObject(out, "objective");
-    cJSON_AddStringToObject(obj, "kind", o.fair ? "fair" : "total");
-    cJSON_AddNumberToObject(obj, "value", round(res->objective * 1e6) / 1e6);
-    cJSON_AddNumberToObject(obj, "upper_bound", round(res->upper_bound * 1e6) / 1e6);
-    cJSON_AddNumberToObject(obj, "gap", round(res->gap * 1e6) / 1e6);
-    cJSON_AddBoolToObject(obj, "optimal", res->optimal);
-    cJSON_AddNumberToObject(obj, "bound_without_capacities", round(res->simple_bound * 1e6) / 1e6);
-    cJSON_AddNumberToObject(obj, "tasks", r.nt);
-    cJSON_AddNumberToObject(obj, "matched", res->matched);
-    if (res->max_matched >= 0) cJSON_AddNumberToObject(obj, "max_matched", res->max_matched);
-    cJSON_AddNumberToObject(obj, "min_lead_score", round(res->min_lead_score * 1e6) / 1e6);
-    int gm = 0;
-    double g = greedy_total(&p, &gm);
-    cJSON *gr = cJSON_AddObjectToObject(obj, "greedy");
-    cJSON_AddNumberToObject(gr, "value", round(g * 1e6) / 1e6);
-    cJSON_AddNumberToObject(gr, "matched", gm);
-    cJSON *bind = cJSON_AddObjectToObject(out, "binding");
-    cJSON *full = cJSON_AddArrayToObject(bind, "experts_at_capacity");
-    for (size_t i = 0; i < res->nagents_full; i++)
-      cJSON_AddItemToArray(full, cJSON_CreateString(r.mx->units[r.unit_of_agent[res->agents_full[i]]].id));
-    cJSON *tf = cJSON_AddArrayToObject(bind, "tasks_full");
-    for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r.t[res->tasks_full[i]].n.id));
-    cJSON_AddBoolToObject(out, "feasible", res->feasible);
-    cJSON *conf = cJSON_AddArrayToObject(out, "conflicts");
-    for (size_t i = 0; i < res->nconflicts; i++) {
-      const as_conflict *c = &res->conflicts[i];
-      cJSON *x = cJSON_CreateObject();
-      cJSON_AddStringToObject(x, "kind", as_conflict_str(c->kind));
-      if (c->task >= 0) cJSON_AddStringToObject(x, "task", r.t[c->task].n.id);
-      if (c->agent >= 0) cJSON_AddStringToObject(x, "expert", r.mx->units[r.unit_of_agent[c->agent]].id);
-      if (c->count || c->limit) {
-        cJSON_AddNumberToObject(x, "count", c->count);
-        cJSON_AddNumberToObject(x, "limit", c->limit);
-      }
-      cJSON_AddStringToObject(x, "relax", relax_hint(c->kind));
-      cJSON_AddItemToArray(conf, x);
-    }
-    cJSON_AddItemToObject(out, "manifest", manifest(&r, &p));
-    if (rc) cJSON_Delete(out);
-    else *ppOut = out;
-  }
+  if (!rc) rc = result_json(&r, &p, res, sv, ppOut);
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory in the assignment");
   as_result_free(res);
   free(members);
-  if (r.mx) mx_scratch_give(r.mx, s);
   scored_free(sv, r.nt);
   arun_free(&r);
   return rc;
