@@ -139,6 +139,10 @@ int jb_lexicon_nchains(const jb_lexicon *lex);
 const jb_chain *jb_lexicon_chain(const jb_lexicon *lex, int i);
 const jb_chain *jb_lexicon_find_chain(const jb_lexicon *lex, const char *name);
 int jb_lexicon_nterms(const jb_lexicon *lex);
+/* The kind of a program named in programs.tsv, 0 when it is not there. */
+#define JB_PROGRAM_SERVES_COUNTIES 1 /* 派驻: 科技特派员, 三区人才 */
+#define JB_PROGRAM_TALENT 2          /* 人才: talent programs */
+int jb_lexicon_program(const jb_lexicon *lex, const char *name);
 
 /**************************************************************************
 ** Interface to code in text_words.c

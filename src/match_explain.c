@@ -357,7 +357,11 @@ cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, con
   cJSON_AddStringToObject(r, "type", mx_type_name((mx_type)u->type));
   cJSON_AddStringToObject(r, "id", u->id);
   cJSON_AddStringToObject(r, "name", u->name ? u->name : u->id);
-  if (u->org && u->type != MX_ORG) cJSON_AddStringToObject(r, "org", u->org);
+  if (u->org && u->type != MX_ORG) {
+    cJSON_AddStringToObject(r, "org", u->org);
+    const char *on = mx_org_name(mx, u->org);
+    if (on) cJSON_AddStringToObject(r, "org_name", on);
+  }
   cJSON_AddNumberToObject(r, "score", round4(h->score));
   if (!explain) return r;
   cJSON *comp = cJSON_AddObjectToObject(r, "components");

@@ -466,11 +466,17 @@ uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text) {
   return bits;
 }
 
-static uint8_t programs_of(const char *json) {
+/* An expert's programs (a JSON list of names) by their kind in programs.tsv. */
+static uint8_t programs_of(jb_db *db, const char *json) {
   uint8_t p = 0;
-  if (strstr(json, "科技特派员") || strstr(json, "三区人才")) p |= MX_PROG_COMMISSIONER;
-  if (strstr(json, "湖湘青年英才") || strstr(json, "五溪英才") || strstr(json, "靶向引才"))
-    p |= MX_PROG_TALENT;
+  cJSON *a = json && *json ? cJSON_Parse(json) : NULL;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) {
+    int k = jb_lexicon_program(db->lex, e->valuestring);
+    if (k == JB_PROGRAM_SERVES_COUNTIES) p |= MX_PROG_COMMISSIONER;
+    else if (k == JB_PROGRAM_TALENT) p |= MX_PROG_TALENT;
+  }
+  cJSON_Delete(a);
   return p;
 }
 
@@ -505,7 +511,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     u->name = col_dup(st, 1);
     u->org = col_dup(st, 2);
     u->region = col_dup(st, 3);
-    u->programs = programs_of(col(st, 4));
+    u->programs = programs_of(db, col(st, 4));
     u->capacity = (int16_t)sqlite3_column_int(st, 5);
     u->doc0 = mx->supply.ndocs;
     jb_buf_reset(&text);

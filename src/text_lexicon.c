@@ -7,6 +7,9 @@
 **   synonyms.txt   one group per line: "3D打印 | 增材制造 | additive manufacturing"
 **   terms.txt      one term per line: 稻花鱼, 揭榜挂帅 ...
 **   chains.tsv     chain<TAB>parent<TAB>priority<TAB>kw1;kw2;...
+**   programs.tsv   program<TAB>description<TAB>eligibility<TAB>kind, kind 派驻
+**                  (sends people to serve counties: program boost 1) or 人才
+**                  (a talent program: 0.5); see match_score.c
 **
 ** Every entry is keyed by its normalized form (the query-mode tokens joined
 ** by spaces), so "３Ｄ打印", "3d打印" and "3D打印" are one key.
@@ -39,7 +42,16 @@ struct jb_lexicon {
   int nchains;
   uint64_t hash;
   jb_words *words;      /* its word segmenter, made on first use */
+  char **programs;      /* programs.tsv: names and their kinds (JB_PROGRAM_*) */
+  int *program_kind;
+  int nprograms;
 };
+
+int jb_lexicon_program(const jb_lexicon *lex, const char *name) {
+  for (int i = 0; lex && name && i < lex->nprograms; i++)
+    if (!strcmp(lex->programs[i], name)) return lex->program_kind[i];
+  return 0;
+}
 
 const jb_words *jb_lexicon_words(const jb_lexicon *lex) {
   /* the slot is filled once under a lock: logically const */
@@ -259,6 +271,35 @@ static jb_status on_chain(jb_lexicon *lex, jb_tokenizer *tok, char *line,
   return JB_OK;
 }
 
+static jb_status on_program(jb_lexicon *lex, jb_tokenizer *tok, char *line, const char *path, long lineno,
+                            jb_error *err) {
+  char *col[4] = {0};
+  int nc = 0;
+  for (char *p = line; nc < 4 && p; nc++) {
+    col[nc] = p;
+    char *t = strchr(p, '\t');
+    if (t) *t = 0;
+    p = t ? t + 1 : NULL;
+  }
+  if (!strcmp(trim(col[0]), "program")) return JB_OK; /* header */
+  const char *kind = nc > 3 ? trim(col[3]) : "";
+  int k = !strcmp(kind, "派驻") ? JB_PROGRAM_SERVES_COUNTIES : !strcmp(kind, "人才") ? JB_PROGRAM_TALENT : 0;
+  if (!*trim(col[0]) || !k) {
+    jb_err_at(err, JB_ERR_PARSE, path, lineno, "kind", "expected program<TAB>description<TAB>eligibility<TAB>派驻|人才");
+    return JB_ERR_PARSE;
+  }
+  char **pv = realloc(lex->programs, sizeof(char *) * (size_t)(lex->nprograms + 1));
+  if (pv) lex->programs = pv;
+  int *kv = pv ? realloc(lex->program_kind, sizeof(int) * (size_t)(lex->nprograms + 1)) : NULL;
+  if (!kv) return nomem(err);
+  lex->program_kind = kv;
+  if (!(lex->programs[lex->nprograms] = jb_strdup(trim(col[0])))) return nomem(err);
+  lex->program_kind[lex->nprograms++] = k;
+  lex->hash = jb_hash64(col[0], strlen(col[0]), lex->hash ^ 0x70726fULL) + (uint64_t)k;
+  (void)tok;
+  return JB_OK;
+}
+
 jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok, jb_lexicon **ppLex,
                           jb_error *err) {
   *ppLex = NULL;
@@ -270,6 +311,7 @@ jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok, jb_lexicon **ppLex
     rc = read_lines(lex, tok, dir, "synonyms.txt", on_synonym, err);
     if (!rc) rc = read_lines(lex, tok, dir, "terms.txt", on_term, err);
     if (!rc) rc = read_lines(lex, tok, dir, "chains.tsv", on_chain, err);
+    if (!rc) rc = read_lines(lex, tok, dir, "programs.tsv", on_program, err);
   }
   if (rc) {
     jb_lexicon_free(lex);
@@ -296,6 +338,9 @@ void jb_lexicon_free(jb_lexicon *lex) {
     free(lex->chains[i].keywords);
   }
   free(lex->chains);
+  for (int i = 0; i < lex->nprograms; i++) free(lex->programs[i]);
+  free(lex->programs);
+  free(lex->program_kind);
   free(lex->dir);
   free(lex);
 }

@@ -84,8 +84,8 @@ static void print_text(const cJSON *out) {
     printf("\n%2d. [%s] %s  %s  score %.3f", cJSON_GetObjectItem(r, "rank")->valueint,
            cJSON_GetObjectItem(r, "type")->valuestring, cJSON_GetObjectItem(r, "id")->valuestring,
            cJSON_GetObjectItem(r, "name")->valuestring, cJSON_GetObjectItem(r, "score")->valuedouble);
-    const cJSON *org = cJSON_GetObjectItem(r, "org");
-    if (org) printf("  (%s)", org->valuestring);
+    const cJSON *org = cJSON_GetObjectItem(r, "org"), *orgn = cJSON_GetObjectItem(r, "org_name");
+    if (org) printf("  (%s)", orgn ? orgn->valuestring : org->valuestring);
     const cJSON *rfn = cJSON_GetObjectItem(r, "rank_for_need");
     if (rfn) printf("  — ranks %d for this need", rfn->valueint);
     printf("\n");
