@@ -70,6 +70,13 @@ static const char *const migrations[] = {
     /* 4: an evidence item's title and abstract were stored three times (these
     ** columns, the record's JSON, the search document): read from the JSON. */
     "ALTER TABLE evidence DROP COLUMN title; ALTER TABLE evidence DROP COLUMN abstract;",
+    /* 5: the web workbench's accounts (Argon2id hashes, encoded with their
+    ** salt and cost) and the audit trail of changes made through it: who,
+    ** when, which op, and what it touched. */
+    "CREATE TABLE account(name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK(role IN ('admin','staff','viewer')),"
+    "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, op TEXT NOT NULL,"
+    "  detail TEXT);",
 };
 
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {
@@ -352,7 +359,7 @@ done:
 void jb_db_close(jb_db *db) {
   if (!db) return;
   for (int i = 0; i < db->ncache; i++) sqlite3_finalize(db->cache[i].st);
-  jb_match_index_free(db->mx);
+  jb_mx_release(db);
   jb_lexicon_free(db->lex);
   jb_tokenizer_free(db->tok);
   if (db->db) sqlite3_close_v2(db->db);
@@ -425,12 +432,7 @@ jb_status jb_db_reindex(jb_db *db, jb_error *err) {
   if (!rc) rc = jb_db_exec(db, "COMMIT", err);
   if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
   /* forget the match index, in memory and on disk: the next match rebuilds it */
-  jb_match_index_free(db->mx);
-  db->mx = NULL;
-  jb_buf mxp = {0};
-  jb_buf_printf(&mxp, "%s.mx", db->path);
-  unlink(jb_buf_str(&mxp));
-  jb_buf_free(&mxp);
+  jb_mx_discard(db);
   return rc;
 }
 
