@@ -137,6 +137,40 @@ static const char *sget(const cJSON *o, const char *k) {
   return cJSON_IsString(j) && *j->valuestring ? j->valuestring : NULL;
 }
 
+/* The best three candidates the need may be offered (through need.c: its
+** owner's exclusions apply), and a flag when there is none. -1: out of memory. */
+static int top_candidates(jb_db *db, jb_match_index *mx, const mx_weights *w, const cJSON *need, cJSON *sug,
+                          cJSON *flags) {
+  mx_scratch *scr = mx_scratch_take(mx);
+  if (!scr) return 0; /* as before: no suggestion rather than a failed check */
+  nd_need q;
+  if (nd_from_json(db, mx, need, 1, &q)) {
+    nd_free(&q);
+    mx_scratch_give(mx, scr);
+    return -1;
+  }
+  mx_hit *hits = NULL;
+  int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0, 1,
+                         &hits);
+  int listed = 0;
+  cJSON *top = cJSON_AddArrayToObject(sug, "top_candidates");
+  for (int i = 0; i < nh; i++) {
+    if (nd_excluded(mx, &q, hits[i].unit, ND_ALL, NULL) || listed++ >= 3) continue;
+    const mx_unit *u = &mx->units[hits[i].unit];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "type", mx_type_name((mx_type)u->type));
+    cJSON_AddStringToObject(x, "id", u->id);
+    cJSON_AddStringToObject(x, "name", u->name ? u->name : u->id);
+    cJSON_AddNumberToObject(x, "score", round(hits[i].score * 1000) / 1000);
+    cJSON_AddItemToArray(top, x);
+  }
+  cJSON_AddNumberToObject(sug, "candidates_above_floor", listed);
+  if (!listed) flag(flags, "no_candidates", "warning", "库中没有达到最低匹配分的专家、成果或机构，请补充技术细节或扩充专家库");
+  nd_free(&q);
+  mx_scratch_give(mx, scr);
+  return 0;
+}
+
 /* Checks one need given as a record (from the database or not stored). */
 static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, const float *norms,
                             const cJSON *need, cJSON **ppOut) {
@@ -234,37 +268,10 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
   dm_vec_free(&v);
 
   /* can the matcher find anyone? */
-  mx_scratch *scr = mx_scratch_take(mx);
-  if (scr) {
-    nd_need q;
-    if (nd_from_json(db, mx, need, 1, &q)) {
-      nd_free(&q);
-      mx_scratch_give(mx, scr);
-      cJSON_Delete(out);
-      jb_buf_free(&all);
-      return JB_ERR_NOMEM;
-    }
-    mx_hit *hits = NULL;
-    int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0,
-                           1, &hits);
-    int listed = 0;
-    cJSON *top = cJSON_AddArrayToObject(sug, "top_candidates");
-    for (int i = 0; i < nh; i++) {
-      if (nd_excluded(mx, &q, hits[i].unit, ND_ALL, NULL)) continue;
-      if (listed++ < 3) {
-        const mx_unit *u = &mx->units[hits[i].unit];
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "type", mx_type_name((mx_type)u->type));
-        cJSON_AddStringToObject(x, "id", u->id);
-        cJSON_AddStringToObject(x, "name", u->name ? u->name : u->id);
-        cJSON_AddNumberToObject(x, "score", round(hits[i].score * 1000) / 1000);
-        cJSON_AddItemToArray(top, x);
-      }
-    }
-    cJSON_AddNumberToObject(sug, "candidates_above_floor", listed);
-    if (!listed) flag(flags, "no_candidates", "warning", "库中没有达到最低匹配分的专家、成果或机构，请补充技术细节或扩充专家库");
-    nd_free(&q);
-    mx_scratch_give(mx, scr);
+  if (top_candidates(db, mx, w, need, sug, flags)) {
+    cJSON_Delete(out);
+    jb_buf_free(&all);
+    return JB_ERR_NOMEM;
   }
   int errors = 0;
   const cJSON *f;

@@ -514,17 +514,26 @@ static uint8_t programs_of(jb_db *db, const char *json) {
   return p;
 }
 
-static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
-  jb_tokenizer *tok = db->tok;
-  doc_builder b = {0};
-  b.mx = mx;
-  b.unigrams = w->unigram > 0;
-  sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_status rc = JB_OK;
-  float wt = (float)w->w_title, wk = (float)w->w_keywords, wb = (float)w->w_body;
-  jb_buf text = {0};
+typedef struct build_ctx {
+  jb_db *db;
+  jb_match_index *mx;
+  doc_builder b;
+  jb_buf text;
+  float wt, wk, wb;  /* field weights: title, keywords, body */
+  jb_error *err;
+} build_ctx;
 
-  /* experts with their evidence: both ordered by expert id, merged */
+/* Experts with their evidence: both ordered by expert id, merged. */
+static jb_status build_experts(build_ctx *x) {
+  jb_db *db = x->db;
+  jb_match_index *mx = x->mx;
+  jb_tokenizer *tok = db->tok;
+  doc_builder *b = &x->b;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_error *err = x->err;
+  jb_status rc = JB_OK;
+  (void)tok;
+  (void)b;
   if (jb_db_prepare(db,
                     "SELECT e.id, coalesce(e.name, e.id), e.org, coalesce(e.region, o.region),"
                     " coalesce(e.programs, ''), e.capacity, e.fields, e.keywords, e.bio, o.chains"
@@ -548,22 +557,22 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     u->programs = programs_of(db, col(st, 4));
     u->capacity = (int16_t)sqlite3_column_int(st, 5);
     u->doc0 = mx->supply.ndocs;
-    jb_buf_reset(&text);
-    jb_buf_printf(&text, "%s %s %s", col(st, 6), col(st, 7), col(st, 8));
-    u->chains = mx_chains_from_json(db, col(st, 9)) | mx_chains_in_text(db, tok, text.p);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wt);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 7), wk);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 8), wb);
-    if (b.oom) goto oom;
-    if (b.n && add_doc(&mx->supply, &b, ui, 0, 1, 0)) goto oom;
-    b.n = 0;
-    b.len = 0;
+    jb_buf_reset(&x->text);
+    jb_buf_printf(&x->text, "%s %s %s", col(st, 6), col(st, 7), col(st, 8));
+    u->chains = mx_chains_from_json(db, col(st, 9)) | mx_chains_in_text(db, tok, x->text.p);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 6), x->wt);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 7), x->wk);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 8), x->wb);
+    if (b->oom) goto oom;
+    if (b->n && add_doc(&mx->supply, b, ui, 0, 1, 0)) goto oom;
+    b->n = 0;
+    b->len = 0;
     while (evrc == SQLITE_ROW && strcmp(col(ev, 0), u->id) < 0) evrc = sqlite3_step(ev);
     while (evrc == SQLITE_ROW && !strcmp(col(ev, 0), u->id)) {
-      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 2), wt);
-      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 3), wb);
-      if (b.oom) goto oom;
-      if (add_doc(&mx->supply, &b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
+      tokenize_field(b, tok, (const char *)sqlite3_column_text(ev, 2), x->wt);
+      tokenize_field(b, tok, (const char *)sqlite3_column_text(ev, 3), x->wb);
+      if (b->oom) goto oom;
+      if (add_doc(&mx->supply, b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
         goto oom;
       evrc = sqlite3_step(ev);
     }
@@ -573,6 +582,27 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   sqlite3_finalize(ev);
   st = ev = NULL;
 
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  return rc;
+}
+
+/* Achievements: one document each; their region is the owner's or the inventor's. */
+static jb_status build_achievements(build_ctx *x) {
+  jb_db *db = x->db;
+  jb_match_index *mx = x->mx;
+  jb_tokenizer *tok = db->tok;
+  doc_builder *b = &x->b;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_error *err = x->err;
+  jb_status rc = JB_OK;
+  (void)tok;
+  (void)b;
   if (jb_db_prepare(db,
                     "SELECT a.id, a.title, coalesce(a.org, x.org), coalesce(o.region, xo.region),"
                     " a.chains, a.keywords, a.text, a.year, a.rowid"
@@ -591,21 +621,41 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     u->org = col_dup(st, 2);
     u->region = col_dup(st, 3);
     u->capacity = 1;
-    jb_buf_reset(&text);
-    jb_buf_printf(&text, "%s %s", col(st, 1), col(st, 5));
-    u->chains = mx_chains_from_json(db, col(st, 4)) | mx_chains_in_text(db, tok, text.p);
+    jb_buf_reset(&x->text);
+    jb_buf_printf(&x->text, "%s %s", col(st, 1), col(st, 5));
+    u->chains = mx_chains_from_json(db, col(st, 4)) | mx_chains_in_text(db, tok, x->text.p);
     u->doc0 = mx->supply.ndocs;
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
-    if (b.oom || add_doc(&mx->supply, &b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 1), x->wt);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 5), x->wk);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 6), x->wb);
+    if (b->oom || add_doc(&mx->supply, b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
       goto oom;
     u->ndocs = 1;
   }
   sqlite3_finalize(st);
   st = NULL;
 
-  /* institutions: universities, institutes, platforms, hospitals */
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  return rc;
+}
+
+/* Institutions: universities, institutes, platforms, hospitals. */
+static jb_status build_institutions(build_ctx *x) {
+  jb_db *db = x->db;
+  jb_match_index *mx = x->mx;
+  jb_tokenizer *tok = db->tok;
+  doc_builder *b = &x->b;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_error *err = x->err;
+  jb_status rc = JB_OK;
+  (void)tok;
+  (void)b;
   if (jb_db_prepare(db,
                     "SELECT id, name, region, chains, keywords, description, rowid FROM org"
                     " WHERE kind IN ('university','institute','platform','hospital') ORDER BY id",
@@ -623,15 +673,36 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     u->capacity = 1;
     u->chains = mx_chains_from_json(db, col(st, 3));
     u->doc0 = mx->supply.ndocs;
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 4), wk);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wb);
-    if (b.oom || add_doc(&mx->supply, &b, ui, 0, 1, sqlite3_column_int64(st, 6))) goto oom;
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 1), x->wt);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 4), x->wk);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 5), x->wb);
+    if (b->oom || add_doc(&mx->supply, b, ui, 0, 1, sqlite3_column_int64(st, 6))) goto oom;
     u->ndocs = 1;
   }
   sqlite3_finalize(st);
   st = NULL;
 
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  return rc;
+}
+
+/* Needs: the demand collection (matching experts and achievements to needs). */
+static jb_status build_needs(build_ctx *x) {
+  jb_db *db = x->db;
+  jb_match_index *mx = x->mx;
+  jb_tokenizer *tok = db->tok;
+  doc_builder *b = &x->b;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_error *err = x->err;
+  jb_status rc = JB_OK;
+  (void)tok;
+  (void)b;
   if (jb_db_prepare(db,
                     "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
                     " n.chains, n.keywords, n.text, n.status, n.list, n.rowid"
@@ -649,21 +720,41 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     u->region = col_dup(st, 3);
     u->open = !strcmp(col(st, 7), "open");
     u->list = col_dup(st, 8);
-    jb_buf_reset(&text);
-    jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
+    jb_buf_reset(&x->text);
+    jb_buf_printf(&x->text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
     u->chains = mx_chains_from_json(db, col(st, 4));
-    if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
+    if (!u->chains) u->chains = mx_chains_in_text(db, tok, x->text.p);
     u->doc0 = mx->demand.ndocs;
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
-    if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 1), x->wt);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 5), x->wk);
+    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 6), x->wb);
+    if (b->oom || add_doc(&mx->demand, b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
     u->ndocs = 1;
   }
   sqlite3_finalize(st);
   st = NULL;
 
-  /* relations and org parents, for conflicts of interest */
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  return rc;
+}
+
+/* Relations and org parents, for conflicts of interest. */
+static jb_status build_relations(build_ctx *x) {
+  jb_db *db = x->db;
+  jb_match_index *mx = x->mx;
+  jb_tokenizer *tok = db->tok;
+  doc_builder *b = &x->b;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_error *err = x->err;
+  jb_status rc = JB_OK;
+  (void)tok;
+  (void)b;
   for (int collab = 0; collab < 2; collab++) {
     if (jb_db_prepare(db,
                       collab ? "SELECT expert || char(9) || org, note, coalesce(year, 0) FROM relation"
@@ -713,6 +804,27 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   sqlite3_finalize(st);
   st = NULL;
 
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
+  sqlite3_finalize(ev);
+  return rc;
+}
+
+/* Postings flattened, each document's tf-idf norm, average lengths. */
+static jb_status build_finish(build_ctx *x) {
+  jb_db *db = x->db;
+  jb_match_index *mx = x->mx;
+  jb_tokenizer *tok = db->tok;
+  doc_builder *b = &x->b;
+  sqlite3_stmt *st = NULL, *ev = NULL;
+  jb_error *err = x->err;
+  jb_status rc = JB_OK;
+  (void)tok;
+  (void)b;
   for (int c = 0; c < 2; c++) {
     mx_coll *co = c ? &mx->demand : &mx->supply;
     if (flatten(co)) goto oom;
@@ -723,8 +835,8 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
       for (uint32_t j = 0; j < d->nfwd; j++) {
         const mx_fwd *f = &co->fwd[d->fwd + j];
         double df = co->npost[f->term];
-        double x = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
-        v += x * x;
+        double t = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
+        v += t * t;
       }
       d->vnorm = (float)(v > 0 ? sqrt(v) : 1);
     }
@@ -740,8 +852,19 @@ oom:
 done:
   sqlite3_finalize(st);
   sqlite3_finalize(ev);
-  free(b.v);
-  jb_buf_free(&text);
+  return rc;
+}
+
+static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
+  build_ctx x = {db, mx, {0}, {0}, (float)w->w_title, (float)w->w_keywords, (float)w->w_body, err};
+  x.b.mx = mx;
+  x.b.unigrams = w->unigram > 0;
+  static jb_status (*const steps[])(build_ctx *) = {build_experts, build_achievements, build_institutions,
+                                                    build_needs, build_relations, build_finish};
+  jb_status rc = JB_OK;
+  for (int i = 0; i < JB_ARRAY_LEN(steps) && !rc; i++) rc = steps[i](&x);
+  free(x.b.v);
+  jb_buf_free(&x.text);
   return rc;
 }
 
