@@ -209,6 +209,8 @@ typedef struct dlist {
   dcluster *cl;
   int ncl;
   float *norms;
+  jb_error *err;
+  jb_status failed;   /* a read error while building the JSON: the list is not returned */
 } dlist;
 
 static void dlist_free(dlist *L) {
@@ -752,12 +754,16 @@ static cJSON *achievements_json(dlist *L) {
     add_str(o, "id", u->id);
     add_str(o, "title", u->name);
     sqlite3_stmt *st = NULL;
-    if (!sqlite3_prepare_v2(L->db->db,
-                            "SELECT a.kind, a.maturity, a.org, o.name, a.chains FROM achievement a"
-                            " LEFT JOIN org o ON o.id = a.org WHERE a.id = ?1",
-                            -1, &st, NULL)) {
+    if (jb_db_prepare(L->db,
+                      "SELECT a.kind, a.maturity, a.org, o.name, a.chains FROM achievement a"
+                      " LEFT JOIN org o ON o.id = a.org WHERE a.id = ?1",
+                      &st, L->err)) {
+      L->failed = JB_ERR_DB;
+    } else {
       sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
-      if (sqlite3_step(st) == SQLITE_ROW) {
+      int got = jb_step(st, "an achievement", L->err);
+      if (got < 0 && !L->failed) L->failed = (jb_status)-got;
+      if (got > 0) {
         add_str(o, "kind", (const char *)sqlite3_column_text(st, 0));
         add_str(o, "maturity", (const char *)sqlite3_column_text(st, 1));
         add_str(o, "org", (const char *)sqlite3_column_text(st, 2));
@@ -872,8 +878,10 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
     jb_err_set(err, JB_ERR_USAGE, "thresholds are similarities between 0 and 1");
     return JB_ERR_USAGE;
   }
-  if (o->since && strlen(o->since) < 4) {
-    jb_err_set(err, JB_ERR_USAGE, "--since takes a date, YYYY-MM-DD");
+  if (o->since && !jb_date_valid(o->since)) {
+    /* a date that is not one would compare as text and select silently
+    ** too much or nothing */
+    jb_err_set(err, JB_ERR_USAGE, "--since takes a date, YYYY-MM-DD (or YYYY-MM, YYYY): '%s' is not one", o->since);
     return JB_ERR_USAGE;
   }
   jb_demand_opts eff = *o;
@@ -883,6 +891,7 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
   memset(&L, 0, sizeof(L));
   L.db = db;
   L.o = &eff;
+  L.err = err;
   mx_weights_default(&L.w);
   jb_status rc = mx_get(db, &L.w, &L.mx, err);
   if (rc) return rc;
@@ -910,7 +919,15 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
     free_nb(l, c, L.n);
   }
   if (!rc) rc = match_all(&L);
-  if (!rc) *ppOut = build_json(&L);
+  if (!rc) {
+    cJSON *out = build_json(&L);
+    if (L.failed) {
+      cJSON_Delete(out);
+      rc = L.failed;
+    } else {
+      *ppOut = out;
+    }
+  }
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory building the demand list");
   dlist_free(&L);
   return rc;

@@ -170,8 +170,14 @@ static jb_status match_forward(mx_ctx *m, const jb_match_opts *o, unsigned types
     }
     listed++;
     if (o->why_not && !strcmp(u->id, o->why_not)) why_rank = listed;
-    cJSON_AddItemToArray(res, mx_hit_json(m->db, m->mx, m->s, &m->w, &hits[i], listed, n.org, o->explain,
-                                          &m->mx->supply));
+    cJSON *hj = mx_hit_json(m->db, m->mx, m->s, &m->w, &hits[i], listed, n.org, o->explain, &m->mx->supply);
+    if (!hj) { /* an explanation without its evidence would look whole */
+      jb_err_set(err, JB_ERR_DB, "cannot read the evidence of %s %s: %s", mx_type_name((mx_type)u->type), u->id,
+                 sqlite3_errmsg(m->db->db));
+      nd_free(&n);
+      return JB_ERR_DB;
+    }
+    cJSON_AddItemToArray(res, hj);
   }
   cJSON_AddNumberToObject(out, "candidates", nh);
   if (o->why_not) cJSON_AddItemToObject(out, "why_not", why_not(m, hits, nh, types, &n, o->why_not, k, why_rank));
@@ -234,7 +240,7 @@ typedef struct rev {
 ** candidates the need may be offered), NULL when it does not reach the
 ** floor; *excluded set when the need may not be offered it. */
 static cJSON *reverse_row(mx_ctx *m, const jb_match_opts *o, const nd_need *n, uint32_t ui, double *score,
-                          char **excluded) {
+                          char **excluded, int *unreadable) {
   const mx_unit *u = &m->mx->units[ui];
   mx_hit *hits = NULL;
   int nh = mx_score_need(m->db, m->mx, m->s, m->tok, &m->w, n, 1u << u->type, 0, 1, &hits);
@@ -247,6 +253,10 @@ static cJSON *reverse_row(mx_ctx *m, const jb_match_opts *o, const nd_need *n, u
     *score = hits[h].score;
     if (nd_excluded(m->mx, n, ui, ND_ALL, excluded)) return NULL;
     cJSON *r = mx_hit_json(m->db, m->mx, m->s, &m->w, &hits[h], rank + 1, n->org, o->explain, &m->mx->supply);
+    if (!r) {
+      *unreadable = 1;
+      return NULL;
+    }
     cJSON *x = cJSON_CreateObject();
     cJSON_AddStringToObject(x, "type", "need");
     cJSON_AddStringToObject(x, "id", n->id);
@@ -306,7 +316,12 @@ static jb_status match_reverse(mx_ctx *m, const jb_match_opts *o, cJSON *out, jb
     if ((rc = nd_load(m->db, m->mx, m->mx->units[nu].id, &n, err))) break;
     char *why = NULL;
     double score = 0;
-    cJSON *r = reverse_row(m, o, &n, (uint32_t)ui, &score, &why);
+    int unreadable = 0;
+    cJSON *r = reverse_row(m, o, &n, (uint32_t)ui, &score, &why, &unreadable);
+    if (unreadable) {
+      rc = JB_ERR_DB;
+      jb_err_set(err, rc, "cannot read the evidence of %s for %s: %s", u->id, n.id, sqlite3_errmsg(m->db->db));
+    }
     if (r) rv[nr++] = (rev){nu, score, r};
     if (why) {
       cJSON *e = cJSON_CreateObject();

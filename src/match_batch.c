@@ -52,11 +52,8 @@ static int push_need(nd_need **v, long *n, long *cap, nd_need *x) {
 ** text, keywords, chains, org and region are used). */
 static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char *path, nd_need **v, long *n,
                                  jb_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
-    return JB_ERR_IO;
-  }
+  FILE *f = jb_input_open(path, err);
+  if (!f) return err && err->code ? err->code : JB_ERR_IO;
   long cap = 0, lineno = 0;
   char *line = NULL;
   size_t lcap = 0;
@@ -80,6 +77,12 @@ static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char
       rc = JB_ERR_PARSE;
       break;
     }
+    if (jb_json_duplicate_key(o)) {
+      jb_err_at(err, JB_ERR_PARSE, path, lineno, NULL, "key '%s' appears twice in one object", jb_json_duplicate_key(o));
+      cJSON_Delete(o);
+      rc = JB_ERR_PARSE;
+      break;
+    }
     nd_need x;
     int bad = nd_from_json(db, mx, o, 0, &x);
     cJSON_Delete(o);
@@ -87,6 +90,13 @@ static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char
       nd_free(&x);
       rc = JB_ERR_NOMEM;
       jb_err_set(err, rc, "out of memory");
+      break;
+    }
+    if (x.id && jb_id_problem(x.id)) {
+      /* the id is written into every output line (a TREC run splits on spaces) */
+      jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "%s: '%s'", jb_id_problem(x.id), x.id);
+      nd_free(&x);
+      rc = JB_ERR_INVALID;
       break;
     }
     if (!x.id) {
@@ -103,17 +113,8 @@ static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char
     }
   }
   free(line);
-  fclose(f);
-  return rc;
-}
-
-static void csv_field(jb_buf *b, const char *s) {
-  jb_buf_addc(b, '"');
-  for (; s && *s; s++) {
-    if (*s == '"') jb_buf_addc(b, '"');
-    jb_buf_addc(b, *s);
-  }
-  jb_buf_addc(b, '"');
+  jb_status rrc = jb_input_close(f, path, err);
+  return rc ? rc : rrc;
 }
 
 /* Formats one need's results in the requested format. */
@@ -148,11 +149,11 @@ static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int n
       if (bt->o->format == JB_BATCH_TREC) {
         jb_buf_printf(&b, "%s Q0 %s %d %.6f %s\n", nd->id, u->id, i + 1, hits[i].score, tag);
       } else {
-        csv_field(&b, nd->id);
-        jb_buf_printf(&b, ",%d,%s,", i + 1, mx_type_name((mx_type)u->type));
-        csv_field(&b, u->id);
-        jb_buf_addc(&b, ',');
-        csv_field(&b, u->name ? u->name : u->id);
+        /* ids and names through the one CSV writer (formula cells neutralised) */
+        jb_csv_field(&b, nd->id, JB_CSV_FIRST);
+        jb_buf_printf(&b, ",%d,%s", i + 1, mx_type_name((mx_type)u->type));
+        jb_csv_field(&b, u->id, 0);
+        jb_csv_field(&b, u->name ? u->name : u->id, 0);
         jb_buf_printf(&b, ",%.6f\r\n", hits[i].score);
       }
     }

@@ -514,26 +514,20 @@ static uint8_t programs_of(jb_db *db, const char *json) {
   return p;
 }
 
-typedef struct build_ctx {
-  jb_db *db;
-  jb_match_index *mx;
-  doc_builder b;
-  jb_buf text;
-  float wt, wk, wb;  /* field weights: title, keywords, body */
-  jb_error *err;
-} build_ctx;
-
-/* Experts with their evidence: both ordered by expert id, merged. */
-static jb_status build_experts(build_ctx *x) {
-  jb_db *db = x->db;
-  jb_match_index *mx = x->mx;
+static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
   jb_tokenizer *tok = db->tok;
-  doc_builder *b = &x->b;
+  doc_builder b = {0};
+  b.mx = mx;
+  b.unigrams = w->unigram > 0;
   sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_error *err = x->err;
   jb_status rc = JB_OK;
-  (void)tok;
-  (void)b;
+  float wt = (float)w->w_title, wk = (float)w->w_keywords, wb = (float)w->w_body;
+  jb_buf text = {0};
+  /* jb_step's result: a read error ends the build as a failure, never as
+  ** the end of the rows (a partial index would be saved as valid) */
+  int got = 0;
+
+  /* experts with their evidence: both ordered by expert id, merged */
   if (jb_db_prepare(db,
                     "SELECT e.id, coalesce(e.name, e.id), e.org, coalesce(e.region, o.region),"
                     " coalesce(e.programs, ''), e.capacity, e.fields, e.keywords, e.bio, o.chains"
@@ -546,8 +540,8 @@ static jb_status build_experts(build_ctx *x) {
     rc = JB_ERR_DB;
     goto done;
   }
-  int evrc = sqlite3_step(ev);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int evrc = jb_step(ev, "the evidence", err);
+  while (evrc >= 0 && (got = jb_step(st, "the experts", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_EXPERT, st, 0);
     if (!u) goto oom;
@@ -557,52 +551,33 @@ static jb_status build_experts(build_ctx *x) {
     u->programs = programs_of(db, col(st, 4));
     u->capacity = (int16_t)sqlite3_column_int(st, 5);
     u->doc0 = mx->supply.ndocs;
-    jb_buf_reset(&x->text);
-    jb_buf_printf(&x->text, "%s %s %s", col(st, 6), col(st, 7), col(st, 8));
-    u->chains = mx_chains_from_json(db, col(st, 9)) | mx_chains_in_text(db, tok, x->text.p);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 6), x->wt);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 7), x->wk);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 8), x->wb);
-    if (b->oom) goto oom;
-    if (b->n && add_doc(&mx->supply, b, ui, 0, 1, 0)) goto oom;
-    b->n = 0;
-    b->len = 0;
-    while (evrc == SQLITE_ROW && strcmp(col(ev, 0), u->id) < 0) evrc = sqlite3_step(ev);
-    while (evrc == SQLITE_ROW && !strcmp(col(ev, 0), u->id)) {
-      tokenize_field(b, tok, (const char *)sqlite3_column_text(ev, 2), x->wt);
-      tokenize_field(b, tok, (const char *)sqlite3_column_text(ev, 3), x->wb);
-      if (b->oom) goto oom;
-      if (add_doc(&mx->supply, b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
+    jb_buf_reset(&text);
+    jb_buf_printf(&text, "%s %s %s", col(st, 6), col(st, 7), col(st, 8));
+    u->chains = mx_chains_from_json(db, col(st, 9)) | mx_chains_in_text(db, tok, text.p);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 7), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 8), wb);
+    if (b.oom) goto oom;
+    if (b.n && add_doc(&mx->supply, &b, ui, 0, 1, 0)) goto oom;
+    b.n = 0;
+    b.len = 0;
+    while (evrc > 0 && strcmp(col(ev, 0), u->id) < 0) evrc = jb_step(ev, "the evidence", err);
+    while (evrc > 0 && !strcmp(col(ev, 0), u->id)) {
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 2), wt);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 3), wb);
+      if (b.oom) goto oom;
+      if (add_doc(&mx->supply, &b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
         goto oom;
-      evrc = sqlite3_step(ev);
+      evrc = jb_step(ev, "the evidence", err);
     }
     u->ndocs = mx->supply.ndocs - u->doc0;
   }
+  if (evrc < 0) got = evrc;
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   sqlite3_finalize(ev);
   st = ev = NULL;
 
-  goto done;
-oom:
-  rc = JB_ERR_NOMEM;
-  jb_err_set(err, rc, "out of memory building the match index");
-done:
-  sqlite3_finalize(st);
-  sqlite3_finalize(ev);
-  return rc;
-}
-
-/* Achievements: one document each; their region is the owner's or the inventor's. */
-static jb_status build_achievements(build_ctx *x) {
-  jb_db *db = x->db;
-  jb_match_index *mx = x->mx;
-  jb_tokenizer *tok = db->tok;
-  doc_builder *b = &x->b;
-  sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_error *err = x->err;
-  jb_status rc = JB_OK;
-  (void)tok;
-  (void)b;
   if (jb_db_prepare(db,
                     "SELECT a.id, a.title, coalesce(a.org, x.org), coalesce(o.region, xo.region),"
                     " a.chains, a.keywords, a.text, a.year, a.rowid"
@@ -613,7 +588,7 @@ static jb_status build_achievements(build_ctx *x) {
     rc = JB_ERR_DB;
     goto done;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((got = jb_step(st, "the achievements", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_ACHIEVEMENT, st, 0);
     if (!u) goto oom;
@@ -621,41 +596,22 @@ static jb_status build_achievements(build_ctx *x) {
     u->org = col_dup(st, 2);
     u->region = col_dup(st, 3);
     u->capacity = 1;
-    jb_buf_reset(&x->text);
-    jb_buf_printf(&x->text, "%s %s", col(st, 1), col(st, 5));
-    u->chains = mx_chains_from_json(db, col(st, 4)) | mx_chains_in_text(db, tok, x->text.p);
+    jb_buf_reset(&text);
+    jb_buf_printf(&text, "%s %s", col(st, 1), col(st, 5));
+    u->chains = mx_chains_from_json(db, col(st, 4)) | mx_chains_in_text(db, tok, text.p);
     u->doc0 = mx->supply.ndocs;
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 1), x->wt);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 5), x->wk);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 6), x->wb);
-    if (b->oom || add_doc(&mx->supply, b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    if (b.oom || add_doc(&mx->supply, &b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
       goto oom;
     u->ndocs = 1;
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
-  goto done;
-oom:
-  rc = JB_ERR_NOMEM;
-  jb_err_set(err, rc, "out of memory building the match index");
-done:
-  sqlite3_finalize(st);
-  sqlite3_finalize(ev);
-  return rc;
-}
-
-/* Institutions: universities, institutes, platforms, hospitals. */
-static jb_status build_institutions(build_ctx *x) {
-  jb_db *db = x->db;
-  jb_match_index *mx = x->mx;
-  jb_tokenizer *tok = db->tok;
-  doc_builder *b = &x->b;
-  sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_error *err = x->err;
-  jb_status rc = JB_OK;
-  (void)tok;
-  (void)b;
+  /* institutions: universities, institutes, platforms, hospitals */
   if (jb_db_prepare(db,
                     "SELECT id, name, region, chains, keywords, description, rowid FROM org"
                     " WHERE kind IN ('university','institute','platform','hospital') ORDER BY id",
@@ -663,7 +619,7 @@ static jb_status build_institutions(build_ctx *x) {
     rc = JB_ERR_DB;
     goto done;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((got = jb_step(st, "the institutions", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_ORG, st, 0);
     if (!u) goto oom;
@@ -673,36 +629,16 @@ static jb_status build_institutions(build_ctx *x) {
     u->capacity = 1;
     u->chains = mx_chains_from_json(db, col(st, 3));
     u->doc0 = mx->supply.ndocs;
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 1), x->wt);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 4), x->wk);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 5), x->wb);
-    if (b->oom || add_doc(&mx->supply, b, ui, 0, 1, sqlite3_column_int64(st, 6))) goto oom;
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 4), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wb);
+    if (b.oom || add_doc(&mx->supply, &b, ui, 0, 1, sqlite3_column_int64(st, 6))) goto oom;
     u->ndocs = 1;
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
-  goto done;
-oom:
-  rc = JB_ERR_NOMEM;
-  jb_err_set(err, rc, "out of memory building the match index");
-done:
-  sqlite3_finalize(st);
-  sqlite3_finalize(ev);
-  return rc;
-}
-
-/* Needs: the demand collection (matching experts and achievements to needs). */
-static jb_status build_needs(build_ctx *x) {
-  jb_db *db = x->db;
-  jb_match_index *mx = x->mx;
-  jb_tokenizer *tok = db->tok;
-  doc_builder *b = &x->b;
-  sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_error *err = x->err;
-  jb_status rc = JB_OK;
-  (void)tok;
-  (void)b;
   if (jb_db_prepare(db,
                     "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
                     " n.chains, n.keywords, n.text, n.status, n.list, n.rowid"
@@ -711,7 +647,7 @@ static jb_status build_needs(build_ctx *x) {
     rc = JB_ERR_DB;
     goto done;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((got = jb_step(st, "the needs", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_NEED, st, 0);
     if (!u) goto oom;
@@ -720,41 +656,22 @@ static jb_status build_needs(build_ctx *x) {
     u->region = col_dup(st, 3);
     u->open = !strcmp(col(st, 7), "open");
     u->list = col_dup(st, 8);
-    jb_buf_reset(&x->text);
-    jb_buf_printf(&x->text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
+    jb_buf_reset(&text);
+    jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
     u->chains = mx_chains_from_json(db, col(st, 4));
-    if (!u->chains) u->chains = mx_chains_in_text(db, tok, x->text.p);
+    if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
     u->doc0 = mx->demand.ndocs;
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 1), x->wt);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 5), x->wk);
-    tokenize_field(b, tok, (const char *)sqlite3_column_text(st, 6), x->wb);
-    if (b->oom || add_doc(&mx->demand, b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
     u->ndocs = 1;
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
-  goto done;
-oom:
-  rc = JB_ERR_NOMEM;
-  jb_err_set(err, rc, "out of memory building the match index");
-done:
-  sqlite3_finalize(st);
-  sqlite3_finalize(ev);
-  return rc;
-}
-
-/* Relations and org parents, for conflicts of interest. */
-static jb_status build_relations(build_ctx *x) {
-  jb_db *db = x->db;
-  jb_match_index *mx = x->mx;
-  jb_tokenizer *tok = db->tok;
-  doc_builder *b = &x->b;
-  sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_error *err = x->err;
-  jb_status rc = JB_OK;
-  (void)tok;
-  (void)b;
+  /* relations and org parents, for conflicts of interest */
   for (int collab = 0; collab < 2; collab++) {
     if (jb_db_prepare(db,
                       collab ? "SELECT expert || char(9) || org, note, coalesce(year, 0) FROM relation"
@@ -767,7 +684,7 @@ static jb_status build_relations(build_ctx *x) {
     }
     mx_pair **v = collab ? &mx->collabs : &mx->conflicts;
     uint32_t *nv = collab ? &mx->ncollabs : &mx->nconflicts, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((got = jb_step(st, "the relations", err)) > 0) {
       if (*nv == cap) {
         cap = cap ? cap * 2 : 64;
         mx_pair *p = realloc(*v, sizeof(*p) * cap);
@@ -779,6 +696,7 @@ static jb_status build_relations(build_ctx *x) {
       (*v)[*nv].year = sqlite3_column_int(st, 2);
       (*nv)++;
     }
+    if (got < 0) goto readerr;
     sqlite3_finalize(st);
     st = NULL;
   }
@@ -788,7 +706,7 @@ static jb_status build_relations(build_ctx *x) {
   }
   {
     uint32_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((got = jb_step(st, "the organizations", err)) > 0) {
       if (mx->norgs == cap) {
         cap = cap ? cap * 2 : 64;
         mx_orgref *p = realloc(mx->orgs, sizeof(*p) * cap);
@@ -801,30 +719,10 @@ static jb_status build_relations(build_ctx *x) {
       mx->norgs++;
     }
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
-  goto done;
-oom:
-  rc = JB_ERR_NOMEM;
-  jb_err_set(err, rc, "out of memory building the match index");
-done:
-  sqlite3_finalize(st);
-  sqlite3_finalize(ev);
-  return rc;
-}
-
-/* Postings flattened, each document's tf-idf norm, average lengths. */
-static jb_status build_finish(build_ctx *x) {
-  jb_db *db = x->db;
-  jb_match_index *mx = x->mx;
-  jb_tokenizer *tok = db->tok;
-  doc_builder *b = &x->b;
-  sqlite3_stmt *st = NULL, *ev = NULL;
-  jb_error *err = x->err;
-  jb_status rc = JB_OK;
-  (void)tok;
-  (void)b;
   for (int c = 0; c < 2; c++) {
     mx_coll *co = c ? &mx->demand : &mx->supply;
     if (flatten(co)) goto oom;
@@ -835,8 +733,8 @@ static jb_status build_finish(build_ctx *x) {
       for (uint32_t j = 0; j < d->nfwd; j++) {
         const mx_fwd *f = &co->fwd[d->fwd + j];
         double df = co->npost[f->term];
-        double t = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
-        v += t * t;
+        double x = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
+        v += x * x;
       }
       d->vnorm = (float)(v > 0 ? sqrt(v) : 1);
     }
@@ -846,25 +744,17 @@ static jb_status build_finish(build_ctx *x) {
     if (co->avglen <= 0) co->avglen = 1;
   }
   goto done;
+readerr:
+  rc = (jb_status)-got; /* err already names what could not be read */
+  goto done;
 oom:
   rc = JB_ERR_NOMEM;
   jb_err_set(err, rc, "out of memory building the match index");
 done:
   sqlite3_finalize(st);
   sqlite3_finalize(ev);
-  return rc;
-}
-
-static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
-  build_ctx x = {db, mx, {0}, {0}, (float)w->w_title, (float)w->w_keywords, (float)w->w_body, err};
-  x.b.mx = mx;
-  x.b.unigrams = w->unigram > 0;
-  static jb_status (*const steps[])(build_ctx *) = {build_experts, build_achievements, build_institutions,
-                                                    build_needs, build_relations, build_finish};
-  jb_status rc = JB_OK;
-  for (int i = 0; i < JB_ARRAY_LEN(steps) && !rc; i++) rc = steps[i](&x);
-  free(x.b.v);
-  jb_buf_free(&x.text);
+  free(b.v);
+  jb_buf_free(&text);
   return rc;
 }
 
@@ -910,15 +800,14 @@ jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
   /* each achievement's inventor: an achievement is excluded with him */
   sqlite3_stmt *st = NULL;
   if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "achievements' inventors", err)) > 0) {
     int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
     int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
     if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
   }
-  jb_status out = rc == SQLITE_DONE ? JB_OK : jb_err_db(err, db->db, rc, "reading achievements' inventors");
   sqlite3_finalize(st);
-  return out;
+  return got < 0 ? (jb_status)-got : JB_OK;
 }
 
 const char *mx_type_name(mx_type t) {
