@@ -105,6 +105,9 @@ static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char
       rc = JB_ERR_INVALID;
       break;
     }
+    /* a need's attached file as stored by its import; a "file" named in a
+    ** needs file is not read here: batch is read-only, extraction is not */
+    x.file_text = jb_attach_text(db, "need", x.id, "");
     if (push_need(v, n, &cap, &x)) {
       nd_free(&x);
       rc = JB_ERR_NOMEM;

@@ -30,6 +30,7 @@ void nd_free(nd_need *n) {
   free(n->list);
   free(n->deadline);
   free(n->created);
+  free(n->file_text);
   cJSON_Delete(n->keywords);
   cJSON_Delete(n->contact);
   for (int i = 0; i < n->nowners; i++) free(n->owners[i]);
@@ -59,6 +60,8 @@ int nd_add_owner(nd_need *n, const char *org) {
 ** text), the same inference for any other. */
 static int nd_finish(jb_db *db, const jb_match_index *mx, nd_need *n) {
   if (nd_add_owner(n, n->org)) return -1;
+  /* a need's attached file as stored by its import (never extracted here) */
+  if (n->id && !n->file_text) n->file_text = jb_attach_text(db, "need", n->id, "");
   if (n->chains) return 0;
   int ui = mx && n->id ? mx_unit_find(mx, MX_NEED, n->id) : -1;
   if (ui >= 0 && !strcmp(mx->units[ui].name ? mx->units[ui].name : "", n->title ? n->title : "")) {
@@ -185,7 +188,10 @@ int nd_from_json(jb_db *db, const jb_match_index *mx, const cJSON *rec, int infe
   free(chs);
   const char *on = n->org && mx ? mx_org_name(mx, n->org) : NULL;
   if (on) n->org_name = jb_strdup(on);
-  if (!infer_chains) return nd_add_owner(n, n->org);
+  if (!infer_chains) {
+    if (n->id) n->file_text = jb_attach_text(db, "need", n->id, "");
+    return nd_add_owner(n, n->org);
+  }
   return nd_finish(db, mx, n);
 }
 

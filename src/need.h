@@ -21,6 +21,7 @@ typedef struct nd_need {
   char *title, *text;
   char *org, *org_name;     /* owner */
   char *region, *status, *list, *deadline, *created;
+  char *file_text;          /* the stored text of its attached file, or NULL */
   cJSON *keywords;          /* list of strings, or NULL */
   cJSON *contact;           /* or NULL */
   double budget;
