@@ -114,8 +114,8 @@ jb_status nd_load_where(jb_db *db, const jb_match_index *mx, const char *where, 
   jb_buf_free(&sql);
   for (int i = 0; !rc && i < nbind; i++)
     bind[i] ? sqlite3_bind_text(st, i + 1, bind[i], -1, SQLITE_STATIC) : sqlite3_bind_null(st, i + 1);
-  int cap = 0, src = SQLITE_ROW;
-  while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+  int cap = 0, got = 1;
+  while (!rc && (got = jb_step(st, "the needs", err)) > 0) {
     if (*nv == cap) {
       cap = cap ? cap * 2 : 64;
       nd_need *nvv = realloc(*v, sizeof(nd_need) * (size_t)cap);
@@ -130,7 +130,7 @@ jb_status nd_load_where(jb_db *db, const jb_match_index *mx, const char *where, 
     (*nv)++;
   }
   /* a read that fails part way is an error, never a shorter list */
-  if (!rc && src != SQLITE_DONE) rc = jb_err_db(err, db->db, src, "reading the needs");
+  if (!rc && got < 0) rc = (jb_status)-got;
   else if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory reading the needs");
   sqlite3_finalize(st);
   if (rc) {
