@@ -5,6 +5,8 @@
 #   libsqlite3-dev   SQLite with FTS5: storage, transactions, full-text index
 #   libstemmer-dev   Snowball stemmers: English stemming (printing -> print)
 #   libcjson-dev     JSON Lines import/export and the JSON protocol
+#   libfriso-dev friso-dict  Chinese words (segmenter + its dictionary) for the terms,
+#                    highlights and reasons a person reads, and word boundaries in scoring
 #   libzip-dev       opens .xlsx/.docx packages (zip), with size and ratio bounds
 #   libexpat1-dev    parses the XML inside them as a stream (no DOCTYPE, no entities)
 #   libxlsxwriter-dev  writes .xlsx: proposals, demand lists, templates with drop-downs
@@ -20,7 +22,8 @@
 #                    chromium driven by puppeteer-core from npm, pinned in
 #                    tests/web/package-lock.json; CJK fonts for the screenshots)
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev zlib1g-dev libzip-dev libexpat1-dev
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libfriso-dev friso-dict
+      zlib1g-dev libzip-dev libexpat1-dev
       libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium
       fonts-noto-cjk libpoppler-glib-dev python3-docx"
 missing=""

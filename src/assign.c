@@ -11,7 +11,7 @@
 ** never use, so an unmatched task can say "every candidate conflicts".
 */
 #include "assign_solver.h"
-#include "match_int.h"
+#include "need.h"
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -23,6 +23,16 @@
 
 #define DEFAULT_MIN_SCORE 0.1 /* well above the match floor: weak pairs are not forced */
 #define DEFAULT_CANDIDATES 50
+/* A team member must be relevant to the challenge on his own: he scores at
+** least MEMBER_FLOOR_ABS (1.5 x the default minimum a lead needs) and at
+** least MEMBER_FLOOR_REL of the lead's score. On the 2021 list the members
+** below 0.45 of their lead were the fillers staff flagged (a medicinal-plant
+** breeder for 禾花鲤 breeding at 0.39, a forest-economy expert for 油茶
+** disease control at 0.39), the ones at 0.45-0.55 were relevant; below 0.15
+** the evidence shares only generic words with the challenge. A seat no one
+** clears stays open and is reported with its best candidates. */
+#define MEMBER_FLOOR_ABS 0.15
+#define MEMBER_FLOOR_REL 0.45
 
 typedef struct staff_pair {
   int task, agent;
@@ -34,10 +44,12 @@ typedef struct staff {
   int n;
 } staff;
 
+/* A task is a need (need.c loads it), or a placement target made into one:
+** an enterprise (its profile and open needs; it owns the task, so its own
+** staff and declared conflicts are excluded) or an industry chain. */
 typedef struct task {
-  char *id, *title, *text, *org, *region, *kind; /* kind: need, org, chain */
-  cJSON *keywords;
-  uint64_t chains;
+  nd_need n;
+  const char *kind;    /* "need", "org", "chain" */
   int members;
 } task;
 
@@ -55,6 +67,8 @@ typedef struct arun {
   as_edge *e;
   size_t ne, cape;
   cJSON *inputs;       /* manifest: files and their hashes */
+  double *lead_score;  /* per task: its lead's score in the first solution (member floors) */
+  int *lead_agent;     /* per task: that lead, -1 for none */
   staff fixes, forbids;/* staff decisions: pairs that must stay, pairs never to make */
   int unreadable;      /* a pair's evidence could not be read: the proposal fails */
 } arun;
@@ -64,15 +78,7 @@ static char *dupcol(sqlite3_stmt *st, int i) {
   return s ? jb_strdup((const char *)s) : NULL;
 }
 
-static void task_free(task *t) {
-  free(t->id);
-  free(t->title);
-  free(t->text);
-  free(t->org);
-  free(t->region);
-  free(t->kind);
-  cJSON_Delete(t->keywords);
-}
+static void task_free(task *t) { nd_free(&t->n); }
 
 static task *task_add(arun *r) {
   task *nt = realloc(r->t, sizeof(task) * (size_t)(r->nt + 1));
@@ -223,85 +229,72 @@ static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) 
 
 /* ---------------------------------------------------------------- tasks */
 
-static jb_status need_task(arun *r, sqlite3_stmt *st) {
-  task *t = task_add(r);
-  if (!t) return JB_ERR_NOMEM;
-  t->kind = jb_strdup("need");
-  t->id = dupcol(st, 0);
-  t->title = dupcol(st, 1);
-  t->text = dupcol(st, 2);
-  const char *kw = (const char *)sqlite3_column_text(st, 3);
-  t->keywords = kw ? cJSON_Parse(kw) : NULL;
-  t->chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
-  if (!t->chains) {
-    int ui = mx_unit_find(r->mx, MX_NEED, t->id);
-    if (ui >= 0) t->chains = r->mx->units[ui].chains;
+/* Adds the needs as tasks (taking them over; v is freed). */
+static jb_status add_need_tasks(arun *r, nd_need *v, int n) {
+  jb_status rc = JB_OK;
+  for (int i = 0; i < n; i++) {
+    task *t = rc ? NULL : task_add(r);
+    if (!t) {
+      rc = JB_ERR_NOMEM;
+      nd_free(&v[i]);
+      continue;
+    }
+    t->n = v[i];
+    t->kind = "need";
+    t->members = v[i].team_size;
   }
-  t->org = dupcol(st, 5);
-  t->region = dupcol(st, 6);
-  t->members = sqlite3_column_int(st, 7);
-  return JB_OK;
+  free(v);
+  return rc;
 }
 
-#define NEED_SQL                                                                                   \
-  "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org,"                                      \
-  " coalesce(json_extract(n.doc, '$.region'), o.region), n.team_size FROM need n LEFT JOIN org o ON o.id = n.org "
+/* The needs named in a file, one id a line. */
+static jb_status needs_from_file(arun *r, const char *path, jb_error *err) {
+  FILE *f = jb_input_open(path, err);
+  if (!f) return err && err->code ? err->code : JB_ERR_IO;
+  char *line = NULL;
+  size_t cap = 0;
+  long lineno = 0;
+  jb_status rc = JB_OK;
+  while (!rc && getline(&line, &cap, f) >= 0) {
+    lineno++;
+    char *p = line;
+    if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    p[strcspn(p, "\r\n,\t")] = 0;
+    while (*p == ' ') p++;
+    if (!*p || *p == '#' || (lineno == 1 && (!strcmp(p, "need") || !strcmp(p, "id")))) continue;
+    nd_need *v = malloc(sizeof(nd_need));
+    if (!v) { rc = JB_ERR_NOMEM; break; }
+    rc = nd_load(r->db, r->mx, p, v, err);
+    if (rc == JB_ERR_NOTFOUND) jb_err_at(err, rc, path, lineno, NULL, "no need with id '%s'", p);
+    if (rc) free(v);
+    else rc = add_need_tasks(r, v, 1);
+  }
+  free(line);
+  jb_status rrc = jb_input_close(f, path, err);
+  return rc ? rc : rrc;
+}
 
 static jb_status load_need_tasks(arun *r, jb_error *err) {
   const jb_assign_opts *o = r->o;
-  sqlite3_stmt *st = NULL;
-  jb_status rc = JB_OK;
   if (o->needs_file) {
     record_input(r, "needs", o->needs_file);
-    FILE *f = jb_input_open(o->needs_file, err);
-    if (!f) return err && err->code ? err->code : JB_ERR_IO;
-    if (jb_db_prepare(r->db, NEED_SQL "WHERE n.id = ?1", &st, err)) {
-      jb_input_close(f, o->needs_file, NULL);
-      return JB_ERR_DB;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
-    while (!rc && getline(&line, &cap, f) >= 0) {
-      lineno++;
-      char *p = line;
-      if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
-      p[strcspn(p, "\r\n,\t")] = 0;
-      while (*p == ' ') p++;
-      if (!*p || *p == '#' || (lineno == 1 && (!strcmp(p, "need") || !strcmp(p, "id")))) continue;
-      sqlite3_reset(st);
-      sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-      int got = jb_step(st, "a need", err);
-      if (got < 0) {
-        rc = (jb_status)-got;
-      } else if (!got) {
-        jb_err_at(err, JB_ERR_NOTFOUND, o->needs_file, lineno, NULL, "no need with id '%s'", p);
-        rc = JB_ERR_NOTFOUND;
-      } else {
-        rc = need_task(r, st);
-      }
-    }
-    free(line);
-    jb_status rrc = jb_input_close(f, o->needs_file, err);
-    if (!rc) rc = rrc;
-  } else {
-    if (jb_db_prepare(r->db,
-                      o->list ? NEED_SQL "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"
-                              : NEED_SQL "WHERE n.status = 'open' ORDER BY n.id",
-                      &st, err))
-      return JB_ERR_DB;
-    if (o->list) sqlite3_bind_text(st, 1, o->list, -1, SQLITE_STATIC);
-    int got = 0;
-    while (!rc && (got = jb_step(st, "the needs", err)) > 0) rc = need_task(r, st);
-    if (!rc && got < 0) rc = (jb_status)-got;
-    if (!rc && !r->nt) {
-      jb_err_set(err, JB_ERR_NOTFOUND, o->list ? "no open need is on the list '%s'" : "no open needs%s",
-                 o->list ? o->list : "");
-      rc = JB_ERR_NOTFOUND;
-    }
+    return needs_from_file(r, o->needs_file, err);
   }
-  sqlite3_finalize(st);
-  return rc;
+  nd_need *v = NULL;
+  int n = 0;
+  const char *bind[1] = {o->list};
+  jb_status rc = nd_load_where(r->db, r->mx,
+                               o->list ? "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"
+                                       : "WHERE n.status = 'open' ORDER BY n.id",
+                               bind, o->list ? 1 : 0, &v, &n, err);
+  if (rc) return rc;
+  if (!n) {
+    free(v);
+    jb_err_set(err, JB_ERR_NOTFOUND, o->list ? "no open need is on the list '%s'" : "no open needs%s",
+               o->list ? o->list : "");
+    return JB_ERR_NOTFOUND;
+  }
+  return add_need_tasks(r, v, n);
 }
 
 /* An enterprise as a placement target: its profile and its open needs. */
@@ -325,18 +318,20 @@ static jb_status org_task(arun *r, const char *id, int quota, const char *path, 
     task *t = task_add(r);
     if (!t) rc = JB_ERR_NOMEM;
     else {
-      t->kind = jb_strdup("org");
-      t->id = dupcol(st, 0);
-      t->title = dupcol(st, 1);
+      t->kind = "org";
+      t->n.id = dupcol(st, 0);
+      t->n.title = dupcol(st, 1);
+      t->n.org_name = dupcol(st, 1);
       jb_buf b = {0};
       jb_buf_printf(&b, "%s。%s", sqlite3_column_text(st, 2), sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6) : "");
-      t->text = b.p;
+      t->n.text = b.p;
       const char *kw = (const char *)sqlite3_column_text(st, 3);
-      t->keywords = kw ? cJSON_Parse(kw) : NULL;
-      t->chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
-      t->org = dupcol(st, 0);
-      t->region = dupcol(st, 5);
+      t->n.keywords = kw ? cJSON_Parse(kw) : NULL;
+      t->n.chains = mx_chains_from_json(r->db, (const char *)sqlite3_column_text(st, 4));
+      t->n.org = dupcol(st, 0);
+      t->n.region = dupcol(st, 5);
       t->members = quota > 0 ? quota - 1 : 0;
+      if (nd_add_owner(&t->n, t->n.org)) rc = JB_ERR_NOMEM;
     }
   }
   sqlite3_finalize(st);
@@ -351,14 +346,14 @@ static jb_status chain_task(arun *r, const char *name, int quota, const char *pa
   }
   task *t = task_add(r);
   if (!t) return JB_ERR_NOMEM;
-  t->kind = jb_strdup("chain");
-  t->id = jb_strdup(c->name);
-  t->title = jb_strdup(c->name);
+  t->kind = "chain";
+  t->n.id = jb_strdup(c->name);
+  t->n.title = jb_strdup(c->name);
   jb_buf b = {0};
   for (int i = 0; i < c->nkeywords; i++) jb_buf_printf(&b, "%s%s", i ? "；" : "", c->keywords[i]);
-  t->text = b.p ? b.p : jb_strdup("");
+  t->n.text = b.p ? b.p : jb_strdup("");
   for (int i = 0; i < jb_lexicon_nchains(r->db->lex) && i < 64; i++)
-    if (jb_lexicon_chain(r->db->lex, i) == c) t->chains = 1ULL << i;
+    if (jb_lexicon_chain(r->db->lex, i) == c) t->n.chains = 1ULL << i;
   t->members = quota > 0 ? quota - 1 : 0;
   return JB_OK;
 }
@@ -449,7 +444,7 @@ static int eligible(arun *r, const mx_unit *u, const char *const *prog_ids, int 
 
 static int task_index(arun *r, const char *id) {
   for (int i = 0; i < r->nt; i++)
-    if (!strcmp(r->t[i].id, id)) return i;
+    if (!strcmp(r->t[i].n.id, id)) return i;
   return -1;
 }
 
@@ -605,21 +600,21 @@ static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, const int
   cJSON *p = NULL;
   for (int i = 0; i < nh; i++)
     if (hits[i].unit == unit) {
-      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], ranks[i], r->t[ti].org, 1, &r->mx->supply);
+      p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], ranks[i], r->t[ti].n.org, 1, &r->mx->supply);
       if (!p) r->unreadable = 1;
       break;
     }
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, r->t[ti].kind && !strcmp(r->t[ti].kind, "need") ? "need" : "target", r->t[ti].id);
-  cJSON_AddStringToObject(o, "title", r->t[ti].title ? r->t[ti].title : "");
+  cJSON_AddStringToObject(o, !strcmp(r->t[ti].kind, "need") ? "need" : "target", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
   cJSON_AddStringToObject(o, "expert", u->id);
   cJSON_AddStringToObject(o, "name", u->name ? u->name : u->id);
   if (u->org) cJSON_AddStringToObject(o, "org", u->org);
   /* names beside ids: staff read the proposal, not the database */
   const char *on = u->org ? mx_org_name(r->mx, u->org) : NULL;
   if (on) cJSON_AddStringToObject(o, "org_name", on);
-  const char *en = r->t[ti].org ? mx_org_name(r->mx, r->t[ti].org) : NULL;
-  if (r->t[ti].org) cJSON_AddStringToObject(o, "enterprise", r->t[ti].org);
+  const char *en = r->t[ti].n.org ? mx_org_name(r->mx, r->t[ti].n.org) : NULL;
+  if (r->t[ti].n.org) cJSON_AddStringToObject(o, "enterprise", r->t[ti].n.org);
   if (en) cJSON_AddStringToObject(o, "enterprise_name", en);
   cJSON_AddStringToObject(o, "role", role);
   if (p) {
@@ -645,44 +640,6 @@ static const char *why_detail(as_why w) {
   case AS_WHY_NO_GAIN: return "the remaining candidates would add nothing";
   }
   return "";
-}
-
-static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_hit *hits, int nh) {
-  int ti = res->unmatched[k].task;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", r->t[ti].id);
-  cJSON_AddStringToObject(o, "title", r->t[ti].title ? r->t[ti].title : "");
-  cJSON_AddStringToObject(o, "reason", as_why_str(res->unmatched[k].why));
-  cJSON_AddStringToObject(o, "detail", why_detail(res->unmatched[k].why));
-  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
-  for (int i = 0; i < nh && cJSON_GetArraySize(best) < 3; i++) {
-    const mx_unit *u = &r->mx->units[hits[i].unit];
-    if (u->type != MX_EXPERT) continue;
-    int ai = r->agent_of_unit[hits[i].unit];
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "expert", u->id);
-    cJSON_AddStringToObject(c, "name", u->name ? u->name : u->id);
-    cJSON_AddNumberToObject(c, "score", round(hits[i].score * 10000) / 10000);
-    char *conf = mx_conflict_reason(r->mx, u, r->t[ti].org);
-    const char *why = NULL;
-    jb_buf b = {0};
-    if (conf) why = conf;
-    else if (ai < 0) why = "not eligible (program or region filter)";
-    else if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) why = "rejected by staff (--forbid)";
-    else if (hits[i].score < r->o->min_score) {
-      jb_buf_printf(&b, "score below the minimum %.2f", r->o->min_score);
-      why = b.p;
-    } else {
-      int full = 0;
-      for (size_t a = 0; a < res->nagents_full; a++) full |= res->agents_full[a] == ai;
-      why = full ? "used to capacity on other tasks" : "not chosen: the optimum pairs it elsewhere";
-    }
-    cJSON_AddStringToObject(c, "why_not_used", why);
-    free(conf);
-    jb_buf_free(&b);
-    cJSON_AddItemToArray(best, c);
-  }
-  return o;
 }
 
 static const char *relax_hint(as_conflict_kind k) {
@@ -839,9 +796,8 @@ static void *score_worker(void *arg) {
     pthread_mutex_unlock(&p->mu);
     if (ti >= r->nt) break;
     task *t = &r->t[ti];
-    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region, NULL};
     mx_hit *hits = NULL;
-    int nh = mx_score_need(r->db, r->mx, s, tok, &r->w, &q, 1u << MX_EXPERT, task_keep(r, ti), 1, &hits);
+    int nh = mx_score_need(r->db, r->mx, s, tok, &r->w, &t->n, 1u << MX_EXPERT, task_keep(r, ti), 1, &hits);
     int bad = nh < 0 || keep_scored(r, ti, hits, nh, &p->out[ti]) || !(p->out[ti].q = mx_query_save(s));
     pthread_mutex_lock(&p->mu);
     if (bad) p->failed = 1;
@@ -933,6 +889,295 @@ static void arun_free(arun *r) {
   cJSON_Delete(r->inputs);
   free(r->fixes.v);
   free(r->forbids.v);
+  free(r->lead_score);
+  free(r->lead_agent);
+}
+
+/* Agents: every expert the run's filters allow, numbered in unit order. */
+static jb_status make_agents(arun *r, jb_error *err) {
+  const jb_assign_opts *o = r->o;
+  int nprog = 0;
+  char **prog = NULL;
+  if (o->program && !(prog = program_members(r, &nprog, err))) return JB_ERR_DB;
+  size_t nu = r->mx->nunits ? r->mx->nunits : 1;
+  r->agent_of_unit = malloc(sizeof(int) * nu);
+  r->unit_of_agent = malloc(sizeof(uint32_t) * nu);
+  r->capacity = malloc(sizeof(int) * nu);
+  jb_status rc = (!r->agent_of_unit || !r->unit_of_agent || !r->capacity) ? JB_ERR_NOMEM : JB_OK;
+  for (uint32_t ui = 0; !rc && ui < r->mx->nunits; ui++) {
+    const mx_unit *u = &r->mx->units[ui];
+    r->agent_of_unit[ui] = -1;
+    if (!eligible(r, u, (const char *const *)prog, nprog)) continue;
+    r->agent_of_unit[ui] = r->nagents;
+    r->unit_of_agent[r->nagents] = ui;
+    r->capacity[r->nagents] = o->capacity > 0 ? o->capacity : (u->capacity > 0 ? u->capacity : 0);
+    r->nagents++;
+  }
+  for (int i = 0; i < nprog; i++) free(prog[i]);
+  free(prog);
+  return rc;
+}
+
+/* The staff's decisions: capacities, fixed pairs, forbidden pairs (files or JSON). */
+static jb_status read_staff_files(arun *r, jb_error *err) {
+  const jb_assign_opts *o = r->o;
+  jb_status rc = JB_OK;
+  if (!rc && o->capacities_file) {
+    record_input(r, "capacities", o->capacities_file);
+    rc = read_rows(r, o->capacities_file, cap_row, err);
+  }
+  if (!rc && o->fix_file) {
+    record_input(r, "fix", o->fix_file);
+    rc = read_rows_as(r, o->fix_file, fix_row, 1, err);
+  }
+  if (!rc && o->forbid_file) {
+    record_input(r, "forbid", o->forbid_file);
+    rc = read_rows_as(r, o->forbid_file, forbid_row, 1, err);
+  }
+  if (!rc && o->fix) rc = staff_json(r, o->fix, "fix", 1, err);
+  if (!rc && o->forbid) rc = staff_json(r, o->forbid, "forbid", 0, err);
+  return rc;
+}
+
+/* Candidate edges: each task's best eligible experts, conflicts forbidden;
+** staff-fixed pairs outside the candidates still go in, with their score. */
+static jb_status build_edges(arun *r, const scored *sv) {
+  for (int ti = 0; ti < r->nt; ti++) {
+    const scored *sc = &sv[ti];
+    int taken = 0;
+    for (int i = 0; i < sc->n && taken < r->o->candidates; i++) {
+      int ai = r->agent_of_unit[sc->h[i].unit];
+      if (ai < 0) continue;
+      int conf = nd_excluded(r->mx, &r->t[ti].n, sc->h[i].unit, ND_CONFLICT, NULL);
+      unsigned fl = staff_flags(r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
+      if (edge_add(r, ti, ai, sc->h[i].score, fl)) return JB_ERR_NOMEM;
+      taken++;
+    }
+    for (int f = 0; f < r->fixes.n; f++) {
+      if (r->fixes.v[f].task != ti) continue;
+      double score = 0;
+      for (int i = 0; i < sc->n; i++)
+        if (r->agent_of_unit[sc->h[i].unit] == r->fixes.v[f].agent) score = sc->h[i].score;
+      int ai = r->fixes.v[f].agent;
+      /* a fixed pair with a conflict of interest stays forbidden: the solver reports it */
+      unsigned fl = staff_flags(r, ti, ai) |
+                    (nd_excluded(r->mx, &r->t[ti].n, r->unit_of_agent[ai], ND_CONFLICT, NULL) ? AS_EDGE_FORBIDDEN : 0);
+      if (edge_add(r, ti, ai, score, fl)) return JB_ERR_NOMEM;
+    }
+  }
+  return JB_OK;
+}
+
+/* The member floor of a task whose lead scores `lead`: see MEMBER_FLOOR_*. */
+static double member_floor(double lead) {
+  double rel = MEMBER_FLOOR_REL * lead;
+  return rel > MEMBER_FLOOR_ABS ? rel : MEMBER_FLOOR_ABS;
+}
+
+/* Solves, then solves again with every member edge of a challenge below its
+** member floor taken out: a member must be worth proposing on his own,
+** never a filler. The floors come from the leads of the first solution. */
+static jb_status solve(arun *r, as_problem *p, as_result **res, jb_error *err) {
+  char msg[256];
+  for (int pass = 0; pass < 2; pass++) {
+    int src = as_solve(p, res, msg, sizeof(msg));
+    if (src != AS_OK) {
+      jb_status rc = src == AS_ENOMEM ? JB_ERR_NOMEM : JB_ERR_INTERNAL;
+      jb_err_set(err, rc, "assignment: %s", msg);
+      return rc;
+    }
+    if (pass || !(*res)->feasible) return JB_OK;
+    r->lead_score = calloc((size_t)(r->nt ? r->nt : 1), sizeof(double));
+    r->lead_agent = malloc(sizeof(int) * (size_t)(r->nt ? r->nt : 1));
+    if (!r->lead_score || !r->lead_agent) return JB_ERR_NOMEM;
+    for (int t = 0; t < r->nt; t++) r->lead_agent[t] = -1;
+    for (size_t i = 0; i < (*res)->npairs; i++)
+      if ((*res)->pairs[i].role == AS_LEAD) {
+        r->lead_score[(*res)->pairs[i].task] = (*res)->pairs[i].score;
+        r->lead_agent[(*res)->pairs[i].task] = (*res)->pairs[i].agent;
+      }
+    int cut = 0;
+    for (size_t i = 0; i < r->ne; i++) {
+      as_edge *e = &r->e[i];
+      /* placement targets have a quota of people, not a lead and a team: no floor */
+      if (r->lead_agent[e->task] < 0 || e->agent == r->lead_agent[e->task] || (e->flags & AS_EDGE_FIXED) ||
+          strcmp(r->t[e->task].kind, "need"))
+        continue;
+      if (e->score < member_floor(r->lead_score[e->task]) && !(e->flags & AS_EDGE_FORBIDDEN)) {
+        e->flags |= AS_EDGE_FORBIDDEN;
+        cut = 1;
+      }
+    }
+    if (!cut) return JB_OK;
+    as_result_free(*res);
+    *res = NULL;
+  }
+  return JB_OK;
+}
+
+/* Why a scored candidate is not in the task (not used at all, or not as
+** more than it is), for unmatched tasks and open seats. */
+static char *why_not_used(arun *r, const as_result *res, int ti, const mx_hit *h) {
+  int ai = r->agent_of_unit[h->unit];
+  char *conf = NULL;
+  jb_buf b = {0};
+  if (nd_excluded(r->mx, &r->t[ti].n, h->unit, ND_CONFLICT, &conf)) return conf;
+  if (ai < 0) return jb_strdup("not eligible (program or region filter)");
+  if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) return jb_strdup("rejected by staff (--forbid)");
+  if (h->score < r->o->min_score) {
+    jb_buf_printf(&b, "score below the minimum %.2f", r->o->min_score);
+    return b.p;
+  }
+  if (r->lead_agent && r->lead_agent[ti] >= 0 && !strcmp(r->t[ti].kind, "need") &&
+      h->score < member_floor(r->lead_score[ti])) {
+    jb_buf_printf(&b, "score %.3f below the member floor %.3f (the larger of %.2f and %.0f%% of the lead's %.3f)",
+                  h->score, member_floor(r->lead_score[ti]), MEMBER_FLOOR_ABS, MEMBER_FLOOR_REL * 100,
+                  r->lead_score[ti]);
+    return b.p;
+  }
+  int full = 0;
+  for (size_t a = 0; a < res->nagents_full; a++) full |= res->agents_full[a] == ai;
+  return jb_strdup(full ? "used to capacity on other tasks" : "not chosen: the optimum pairs it elsewhere");
+}
+
+static cJSON *candidate_json(arun *r, const as_result *res, int ti, const mx_hit *h) {
+  const mx_unit *u = &r->mx->units[h->unit];
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "expert", u->id);
+  cJSON_AddStringToObject(c, "name", u->name ? u->name : u->id);
+  cJSON_AddNumberToObject(c, "score", round(h->score * 10000) / 10000);
+  char *why = why_not_used(r, res, ti, h);
+  cJSON_AddStringToObject(c, "why_not_used", why ? why : "");
+  free(why);
+  return c;
+}
+
+static cJSON *unmatched_json(arun *r, const as_result *res, size_t k, const mx_hit *hits, int nh) {
+  int ti = res->unmatched[k].task;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
+  cJSON_AddStringToObject(o, "reason", as_why_str(res->unmatched[k].why));
+  cJSON_AddStringToObject(o, "detail", why_detail(res->unmatched[k].why));
+  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
+  for (int i = 0; i < nh && cJSON_GetArraySize(best) < 3; i++)
+    if (r->mx->units[hits[i].unit].type == MX_EXPERT) cJSON_AddItemToArray(best, candidate_json(r, res, ti, &hits[i]));
+  return o;
+}
+
+/* A challenge whose team has fewer members than it wants: the seats stay
+** open, with the best candidates not used and why. */
+static cJSON *open_seats_json(arun *r, const as_result *res, int ti, int filled, const scored *sc) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "need", r->t[ti].n.id);
+  cJSON_AddStringToObject(o, "title", r->t[ti].n.title ? r->t[ti].n.title : "");
+  cJSON_AddNumberToObject(o, "members_wanted", r->t[ti].members);
+  cJSON_AddNumberToObject(o, "members_proposed", filled);
+  cJSON_AddNumberToObject(o, "open", r->t[ti].members - filled);
+  if (r->lead_agent) cJSON_AddNumberToObject(o, "member_floor", round(member_floor(r->lead_score[ti]) * 10000) / 10000);
+  cJSON *best = cJSON_AddArrayToObject(o, "best_candidates");
+  for (int i = 0; i < sc->n && cJSON_GetArraySize(best) < 3; i++) {
+    int ai = r->agent_of_unit[sc->h[i].unit], used = 0;
+    for (size_t k = 0; k < res->npairs; k++) used |= res->pairs[k].task == ti && res->pairs[k].agent == ai;
+    if (!used && r->mx->units[sc->h[i].unit].type == MX_EXPERT)
+      cJSON_AddItemToArray(best, candidate_json(r, res, ti, &sc->h[i]));
+  }
+  return o;
+}
+
+/* The pairs, unmatched tasks and open seats, each explained from the query
+** that scored its task. */
+static jb_status pairs_json(arun *r, const as_result *res, const scored *sv, cJSON *out, jb_error *err) {
+  cJSON *pairs = cJSON_AddArrayToObject(out, "pairs");
+  cJSON *unm = cJSON_AddArrayToObject(out, "unmatched");
+  cJSON *seats = cJSON_AddArrayToObject(out, "open_seats");
+  mx_scratch *s = mx_scratch_take(r->mx);
+  if (!s) return JB_ERR_NOMEM;
+  jb_status rc = JB_OK;
+  size_t pi = 0, ui = 0;
+  for (int ti = 0; ti < r->nt && res->feasible && !rc; ti++) {
+    const scored *sc = &sv[ti];
+    if (mx_query_restore(s, sc->q)) { rc = JB_ERR_NOMEM; break; }
+    int members = 0;
+    for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
+      cJSON *pj = explain_pair(r, s, sc->h, sc->rank, sc->n, ti, res->pairs[pi].agent,
+                               res->pairs[pi].role == AS_LEAD ? "lead" : "member");
+      members += res->pairs[pi].role == AS_MEMBER;
+      if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
+      if (!cJSON_GetObjectItem(pj, "score")) cJSON_AddNumberToObject(pj, "score", res->pairs[pi].score);
+      cJSON_AddItemToArray(pairs, pj);
+    }
+    int unmatched = 0;
+    for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++, unmatched = 1)
+      cJSON_AddItemToArray(unm, unmatched_json(r, res, ui, sc->h, sc->n));
+    if (!unmatched && members < r->t[ti].members && !strcmp(r->t[ti].kind, "need"))
+      cJSON_AddItemToArray(seats, open_seats_json(r, res, ti, members, sc));
+  }
+  mx_scratch_give(r->mx, s);
+  if (!rc && r->unreadable) {
+    rc = JB_ERR_DB;
+    jb_err_set(err, rc, "cannot read the evidence of a proposed pair: %s", sqlite3_errmsg(r->db->db));
+  }
+  return rc;
+}
+
+static cJSON *objective_json(arun *r, const as_problem *p, const as_result *res) {
+  cJSON *obj = cJSON_CreateObject();
+  cJSON_AddStringToObject(obj, "kind", r->o->fair ? "fair" : "total");
+  cJSON_AddNumberToObject(obj, "value", round(res->objective * 1e6) / 1e6);
+  cJSON_AddNumberToObject(obj, "upper_bound", round(res->upper_bound * 1e6) / 1e6);
+  cJSON_AddNumberToObject(obj, "gap", round(res->gap * 1e6) / 1e6);
+  cJSON_AddBoolToObject(obj, "optimal", res->optimal);
+  cJSON_AddNumberToObject(obj, "bound_without_capacities", round(res->simple_bound * 1e6) / 1e6);
+  cJSON_AddNumberToObject(obj, "tasks", r->nt);
+  cJSON_AddNumberToObject(obj, "matched", res->matched);
+  if (res->max_matched >= 0) cJSON_AddNumberToObject(obj, "max_matched", res->max_matched);
+  cJSON_AddNumberToObject(obj, "min_lead_score", round(res->min_lead_score * 1e6) / 1e6);
+  int gm = 0;
+  double g = greedy_total(p, &gm);
+  cJSON *gr = cJSON_AddObjectToObject(obj, "greedy");
+  cJSON_AddNumberToObject(gr, "value", round(g * 1e6) / 1e6);
+  cJSON_AddNumberToObject(gr, "matched", gm);
+  return obj;
+}
+
+static cJSON *conflicts_json(arun *r, const as_result *res) {
+  cJSON *conf = cJSON_CreateArray();
+  for (size_t i = 0; i < res->nconflicts; i++) {
+    const as_conflict *c = &res->conflicts[i];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "kind", as_conflict_str(c->kind));
+    if (c->task >= 0) cJSON_AddStringToObject(x, "task", r->t[c->task].n.id);
+    if (c->agent >= 0) cJSON_AddStringToObject(x, "expert", r->mx->units[r->unit_of_agent[c->agent]].id);
+    if (c->count || c->limit) {
+      cJSON_AddNumberToObject(x, "count", c->count);
+      cJSON_AddNumberToObject(x, "limit", c->limit);
+    }
+    cJSON_AddStringToObject(x, "relax", relax_hint(c->kind));
+    cJSON_AddItemToArray(conf, x);
+  }
+  return conf;
+}
+
+static jb_status result_json(arun *r, const as_problem *p, const as_result *res, const scored *sv, cJSON **ppOut,
+                             jb_error *err) {
+  cJSON *out = cJSON_CreateObject();
+  jb_status rc = pairs_json(r, res, sv, out, err);
+  cJSON_AddItemToObject(out, "objective", objective_json(r, p, res));
+  cJSON *bind = cJSON_AddObjectToObject(out, "binding");
+  cJSON *full = cJSON_AddArrayToObject(bind, "experts_at_capacity");
+  for (size_t i = 0; i < res->nagents_full; i++)
+    cJSON_AddItemToArray(full, cJSON_CreateString(r->mx->units[r->unit_of_agent[res->agents_full[i]]].id));
+  cJSON *tf = cJSON_AddArrayToObject(bind, "tasks_full");
+  for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r->t[res->tasks_full[i]].n.id));
+  cJSON_AddBoolToObject(out, "feasible", res->feasible);
+  cJSON_AddItemToObject(out, "conflicts", conflicts_json(r, res));
+  cJSON *man = rc ? NULL : manifest(r, p, err);
+  if (!rc && !man) rc = err && err->code ? err->code : JB_ERR_NOMEM;
+  cJSON_AddItemToObject(out, "manifest", man);
+  if (rc) cJSON_Delete(out);
+  else *ppOut = out;
+  return rc;
 }
 
 jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_error *err) {
@@ -955,70 +1200,11 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
   if (o.weights && mx_weights_apply(&r.w, o.weights, err)) rc = JB_ERR_USAGE;
   if (!rc) rc = mx_get(db, &r.w, &r.mx, err);
   if (!rc) rc = o.targets ? load_targets(&r, err) : load_need_tasks(&r, err);
-  int nprog = 0;
-  char **prog = NULL;
-  if (!rc && o.program) {
-    prog = program_members(&r, &nprog, err);
-    if (!prog) rc = JB_ERR_DB;
-  }
-  /* agents: every eligible expert, numbered in unit order */
-  if (!rc) {
-    r.agent_of_unit = malloc(sizeof(int) * (r.mx->nunits ? r.mx->nunits : 1));
-    r.unit_of_agent = malloc(sizeof(uint32_t) * (r.mx->nunits ? r.mx->nunits : 1));
-    r.capacity = malloc(sizeof(int) * (r.mx->nunits ? r.mx->nunits : 1));
-    if (!r.agent_of_unit || !r.unit_of_agent || !r.capacity) rc = JB_ERR_NOMEM;
-  }
-  for (uint32_t ui = 0; !rc && ui < r.mx->nunits; ui++) {
-    const mx_unit *u = &r.mx->units[ui];
-    r.agent_of_unit[ui] = -1;
-    if (!eligible(&r, u, (const char *const *)prog, nprog)) continue;
-    r.agent_of_unit[ui] = r.nagents;
-    r.unit_of_agent[r.nagents] = ui;
-    r.capacity[r.nagents] = o.capacity > 0 ? o.capacity : (u->capacity > 0 ? u->capacity : 0);
-    r.nagents++;
-  }
-  for (int i = 0; i < nprog; i++) free(prog[i]);
-  free(prog);
-  if (!rc && o.capacities_file) {
-    record_input(&r, "capacities", o.capacities_file);
-    rc = read_rows(&r, o.capacities_file, cap_row, err);
-  }
-  if (!rc && o.fix_file) {
-    record_input(&r, "fix", o.fix_file);
-    rc = read_rows_as(&r, o.fix_file, fix_row, 1, err);
-  }
-  if (!rc && o.forbid_file) {
-    record_input(&r, "forbid", o.forbid_file);
-    rc = read_rows_as(&r, o.forbid_file, forbid_row, 1, err);
-  }
-  if (!rc && o.fix) rc = staff_json(&r, o.fix, "fix", 1, err);
-  if (!rc && o.forbid) rc = staff_json(&r, o.forbid, "forbid", 0, err);
+  if (!rc) rc = make_agents(&r, err);
+  if (!rc) rc = read_staff_files(&r, err);
   scored *sv = NULL;
   if (!rc) rc = score_tasks(&r, &sv, err);
-  /* candidate edges: each task's best eligible experts, conflicts forbidden */
-  for (int ti = 0; ti < r.nt && !rc; ti++) {
-    const scored *sc = &sv[ti];
-    int taken = 0;
-    for (int i = 0; i < sc->n && taken < o.candidates; i++) {
-      int ai = r.agent_of_unit[sc->h[i].unit];
-      if (ai < 0) continue;
-      char *conf = mx_conflict_reason(r.mx, &r.mx->units[sc->h[i].unit], r.t[ti].org);
-      unsigned fl = staff_flags(&r, ti, ai) | (conf ? AS_EDGE_FORBIDDEN : 0);
-      free(conf);
-      if (edge_add(&r, ti, ai, sc->h[i].score, fl)) { rc = JB_ERR_NOMEM; break; }
-      taken++;
-    }
-    /* staff-fixed pairs outside the candidates still go in, with their score */
-    for (int f = 0; f < r.fixes.n && !rc; f++) {
-      if (r.fixes.v[f].task != ti) continue;
-      double score = 0;
-      for (int i = 0; i < sc->n; i++)
-        if (r.agent_of_unit[sc->h[i].unit] == r.fixes.v[f].agent) score = sc->h[i].score;
-      if (edge_add(&r, ti, r.fixes.v[f].agent, score, staff_flags(&r, ti, r.fixes.v[f].agent))) rc = JB_ERR_NOMEM;
-    }
-  }
-  mx_scratch *s = rc ? NULL : mx_scratch_take(r.mx);
-  if (!rc && !s) rc = JB_ERR_NOMEM;
+  if (!rc) rc = build_edges(&r, sv);
   int *members = rc ? NULL : malloc(sizeof(int) * (size_t)(r.nt ? r.nt : 1));
   if (!rc && !members) rc = JB_ERR_NOMEM;
   for (int i = 0; !rc && i < r.nt; i++) members[i] = r.t[i].members;
@@ -1034,85 +1220,12 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     p.nedges = r.ne;
     p.min_score = o.min_score;
     p.objective = o.fair ? AS_FAIR : AS_TOTAL;
-    char msg[256];
-    int src = as_solve(&p, &res, msg, sizeof(msg));
-    if (src != AS_OK) {
-      rc = src == AS_ENOMEM ? JB_ERR_NOMEM : JB_ERR_INTERNAL;
-      jb_err_set(err, rc, "assignment: %s", msg);
-    }
+    rc = solve(&r, &p, &res, err);
   }
-  if (!rc) {
-    cJSON *out = cJSON_CreateObject();
-    cJSON *pairs = cJSON_AddArrayToObject(out, "pairs");
-    cJSON *unm = cJSON_AddArrayToObject(out, "unmatched");
-    size_t pi = 0, ui = 0;
-    for (int ti = 0; ti < r.nt && res->feasible; ti++) {
-      int has = (pi < res->npairs && res->pairs[pi].task == ti) || (ui < res->nunmatched && res->unmatched[ui].task == ti);
-      if (!has) continue;
-      /* explained from the query that scored the task */
-      const scored *sc = &sv[ti];
-      if (mx_query_restore(s, sc->q)) { rc = JB_ERR_NOMEM; break; }
-      for (; pi < res->npairs && res->pairs[pi].task == ti; pi++) {
-        cJSON *pj = explain_pair(&r, s, sc->h, sc->rank, sc->n, ti, res->pairs[pi].agent,
-                                 res->pairs[pi].role == AS_LEAD ? "lead" : "member");
-        if (res->pairs[pi].fixed) cJSON_AddBoolToObject(pj, "fixed", 1);
-        if (!cJSON_GetObjectItem(pj, "score")) cJSON_AddNumberToObject(pj, "score", res->pairs[pi].score);
-        cJSON_AddItemToArray(pairs, pj);
-      }
-      for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++)
-        cJSON_AddItemToArray(unm, unmatched_json(&r, res, ui, sc->h, sc->n));
-    }
-    if (!rc && r.unreadable) {
-      rc = JB_ERR_DB;
-      jb_err_set(err, rc, "cannot read the evidence of a proposed pair: %s", sqlite3_errmsg(r.db->db));
-    }
-    cJSON *obj = cJSON_AddObjectToObject(out, "objective");
-    cJSON_AddStringToObject(obj, "kind", o.fair ? "fair" : "total");
-    cJSON_AddNumberToObject(obj, "value", round(res->objective * 1e6) / 1e6);
-    cJSON_AddNumberToObject(obj, "upper_bound", round(res->upper_bound * 1e6) / 1e6);
-    cJSON_AddNumberToObject(obj, "gap", round(res->gap * 1e6) / 1e6);
-    cJSON_AddBoolToObject(obj, "optimal", res->optimal);
-    cJSON_AddNumberToObject(obj, "bound_without_capacities", round(res->simple_bound * 1e6) / 1e6);
-    cJSON_AddNumberToObject(obj, "tasks", r.nt);
-    cJSON_AddNumberToObject(obj, "matched", res->matched);
-    if (res->max_matched >= 0) cJSON_AddNumberToObject(obj, "max_matched", res->max_matched);
-    cJSON_AddNumberToObject(obj, "min_lead_score", round(res->min_lead_score * 1e6) / 1e6);
-    int gm = 0;
-    double g = greedy_total(&p, &gm);
-    cJSON *gr = cJSON_AddObjectToObject(obj, "greedy");
-    cJSON_AddNumberToObject(gr, "value", round(g * 1e6) / 1e6);
-    cJSON_AddNumberToObject(gr, "matched", gm);
-    cJSON *bind = cJSON_AddObjectToObject(out, "binding");
-    cJSON *full = cJSON_AddArrayToObject(bind, "experts_at_capacity");
-    for (size_t i = 0; i < res->nagents_full; i++)
-      cJSON_AddItemToArray(full, cJSON_CreateString(r.mx->units[r.unit_of_agent[res->agents_full[i]]].id));
-    cJSON *tf = cJSON_AddArrayToObject(bind, "tasks_full");
-    for (size_t i = 0; i < res->ntasks_full; i++) cJSON_AddItemToArray(tf, cJSON_CreateString(r.t[res->tasks_full[i]].id));
-    cJSON_AddBoolToObject(out, "feasible", res->feasible);
-    cJSON *conf = cJSON_AddArrayToObject(out, "conflicts");
-    for (size_t i = 0; i < res->nconflicts; i++) {
-      const as_conflict *c = &res->conflicts[i];
-      cJSON *x = cJSON_CreateObject();
-      cJSON_AddStringToObject(x, "kind", as_conflict_str(c->kind));
-      if (c->task >= 0) cJSON_AddStringToObject(x, "task", r.t[c->task].id);
-      if (c->agent >= 0) cJSON_AddStringToObject(x, "expert", r.mx->units[r.unit_of_agent[c->agent]].id);
-      if (c->count || c->limit) {
-        cJSON_AddNumberToObject(x, "count", c->count);
-        cJSON_AddNumberToObject(x, "limit", c->limit);
-      }
-      cJSON_AddStringToObject(x, "relax", relax_hint(c->kind));
-      cJSON_AddItemToArray(conf, x);
-    }
-    cJSON *man = rc ? NULL : manifest(&r, &p, err);
-    if (!rc && !man) rc = err && err->code ? err->code : JB_ERR_NOMEM;
-    cJSON_AddItemToObject(out, "manifest", man);
-    if (rc) cJSON_Delete(out);
-    else *ppOut = out;
-  }
+  if (!rc) rc = result_json(&r, &p, res, sv, ppOut, err);
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory in the assignment");
   as_result_free(res);
   free(members);
-  if (r.mx) mx_scratch_give(r.mx, s);
   scored_free(sv, r.nt);
   arun_free(&r);
   return rc;

@@ -86,6 +86,25 @@ static void render_csv(const cJSON *p, jb_buf *b) {
     csv_cell(b, jb_buf_str(&why), 0, 1);
     jb_buf_free(&why);
   }
+  /* seats no candidate clears the member floor for: one row each challenge */
+  cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "open_seats")) {
+    csv_cell(b, str(x, "need"), JB_CSV_FIRST, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, "open seats", 0, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, str(x, "title"), 0, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, "", 0, 0);
+    jb_buf why = {0};
+    jb_buf_printf(&why, "%d of %d members open (floor %.3f)", (int)num(x, "open"), (int)num(x, "members_wanted"),
+                  num(x, "member_floor"));
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
+    jb_buf_printf(&why, "; %s %s %.3f: %s", str(c, "expert"), str(c, "name"), num(c, "score"), str(c, "why_not_used"));
+    csv_cell(b, jb_buf_str(&why), 0, 1);
+    jb_buf_free(&why);
+  }
 }
 
 /* Every piece of record text in Markdown goes through the one Markdown
@@ -155,6 +174,18 @@ static void render_md(const cJSON *p, jb_buf *b) {
         md_cell(b, str(c, "why_not_used"));
         jb_buf_adds(b, "\n");
       }
+    }
+  }
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(p, "open_seats"))) {
+    jb_buf_adds(b, "\n## Open seats\n\n");
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "open_seats")) {
+      jb_buf_printf(b, "- %s ", str(x, "need"));
+      md_cell(b, str(x, "title"));
+      jb_buf_printf(b, ": %d of %d members open (member floor %.3f)\n", (int)num(x, "open"),
+                    (int)num(x, "members_wanted"), num(x, "member_floor"));
+      const cJSON *c;
+      cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
+      jb_buf_printf(b, "  - %s %s %.3f: %s\n", str(c, "expert"), str(c, "name"), num(c, "score"), str(c, "why_not_used"));
     }
   }
   const cJSON *bind = cJSON_GetObjectItem(p, "binding"), *e;

@@ -9,7 +9,7 @@
 ** contact. Messages are in Chinese: they are shown to the staff and
 ** enterprises filling in the form; codes are stable English names.
 */
-#include "match_int.h"
+#include "need.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +137,40 @@ static const char *sget(const cJSON *o, const char *k) {
   return cJSON_IsString(j) && *j->valuestring ? j->valuestring : NULL;
 }
 
+/* The best three candidates the need may be offered (through need.c: its
+** owner's exclusions apply), and a flag when there is none. -1: out of memory. */
+static int top_candidates(jb_db *db, jb_match_index *mx, const mx_weights *w, const cJSON *need, cJSON *sug,
+                          cJSON *flags) {
+  mx_scratch *scr = mx_scratch_take(mx);
+  if (!scr) return 0; /* as before: no suggestion rather than a failed check */
+  nd_need q;
+  if (nd_from_json(db, mx, need, 1, &q)) {
+    nd_free(&q);
+    mx_scratch_give(mx, scr);
+    return -1;
+  }
+  mx_hit *hits = NULL;
+  int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0, 1,
+                         &hits);
+  int listed = 0;
+  cJSON *top = cJSON_AddArrayToObject(sug, "top_candidates");
+  for (int i = 0; i < nh; i++) {
+    if (nd_excluded(mx, &q, hits[i].unit, ND_ALL, NULL) || listed++ >= 3) continue;
+    const mx_unit *u = &mx->units[hits[i].unit];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "type", mx_type_name((mx_type)u->type));
+    cJSON_AddStringToObject(x, "id", u->id);
+    cJSON_AddStringToObject(x, "name", u->name ? u->name : u->id);
+    cJSON_AddNumberToObject(x, "score", round(hits[i].score * 1000) / 1000);
+    cJSON_AddItemToArray(top, x);
+  }
+  cJSON_AddNumberToObject(sug, "candidates_above_floor", listed);
+  if (!listed) flag(flags, "no_candidates", "warning", "库中没有达到最低匹配分的专家、成果或机构，请补充技术细节或扩充专家库");
+  nd_free(&q);
+  mx_scratch_give(mx, scr);
+  return 0;
+}
+
 /* Checks one need given as a record (from the database or not stored). */
 static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, const float *norms,
                             const cJSON *need, cJSON **ppOut) {
@@ -234,37 +268,10 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
   dm_vec_free(&v);
 
   /* can the matcher find anyone? */
-  mx_scratch *scr = mx_scratch_take(mx);
-  if (scr) {
-    const cJSON *ch;
-    uint64_t bits = 0;
-    cJSON_ArrayForEach(ch, chains) if (cJSON_IsString(ch)) {
-      const jb_chain *c = jb_lexicon_find_chain(db->lex, ch->valuestring);
-      for (int i = 0; c && i < jb_lexicon_nchains(db->lex) && i < 64; i++)
-        if (jb_lexicon_chain(db->lex, i) == c) bits |= 1ULL << i;
-    }
-    mx_need q = {id, title, text, keywords, bits ? bits : inferred, sget(need, "org"), NULL, NULL};
-    mx_hit *hits = NULL;
-    int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0,
-                           1, &hits);
-    int listed = 0;
-    cJSON *top = cJSON_AddArrayToObject(sug, "top_candidates");
-    for (int i = 0; i < nh; i++) {
-      char *why = mx_conflict_reason(mx, &mx->units[hits[i].unit], q.org);
-      if (why) { free(why); continue; }
-      if (listed++ < 3) {
-        const mx_unit *u = &mx->units[hits[i].unit];
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "type", mx_type_name((mx_type)u->type));
-        cJSON_AddStringToObject(x, "id", u->id);
-        cJSON_AddStringToObject(x, "name", u->name ? u->name : u->id);
-        cJSON_AddNumberToObject(x, "score", round(hits[i].score * 1000) / 1000);
-        cJSON_AddItemToArray(top, x);
-      }
-    }
-    cJSON_AddNumberToObject(sug, "candidates_above_floor", listed);
-    if (!listed) flag(flags, "no_candidates", "warning", "库中没有达到最低匹配分的专家、成果或机构，请补充技术细节或扩充专家库");
-    mx_scratch_give(mx, scr);
+  if (top_candidates(db, mx, w, need, sug, flags)) {
+    cJSON_Delete(out);
+    jb_buf_free(&all);
+    return JB_ERR_NOMEM;
   }
   int errors = 0;
   const cJSON *f;
@@ -336,11 +343,18 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
     cJSON_Delete(one);
     cJSON_Delete(rec);
     /* achievements in this open need's top ten */
-    const cJSON *kw = NULL;
-    mx_need q = {u->id, u->name, NULL, kw, u->chains, u->org, u->region, NULL};
+    /* the need by its title only, as before: a cheap, stable probe */
+    nd_need q;
+    if ((rc = nd_load(db, mx, u->id, &q, err))) break;
+    free(q.text);
+    q.text = NULL;
+    cJSON_Delete(q.keywords);
+    q.keywords = NULL;
     mx_hit *hits = NULL;
     int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_ACHIEVEMENT, 10, 1, &hits);
-    for (int i = 0; i < nh && i < 10; i++) matched[hits[i].unit] = 1;
+    for (int i = 0, n = 0; i < nh && n < 10; i++)
+      if (!nd_excluded(mx, &q, hits[i].unit, ND_ALL, NULL)) matched[hits[i].unit] = 1, n++;
+    nd_free(&q);
   }
   for (uint32_t ui = 0; ui < mx->nunits && !rc; ui++)
     if (mx->units[ui].type == MX_ACHIEVEMENT && !matched[ui])

@@ -15,7 +15,7 @@
 ** the threshold takes its unclustered neighbours, and so on — no chaining
 ** of A~B~C into one topic, and the same result on every run.
 */
-#include "match_int.h"
+#include "need.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,17 +184,12 @@ float *dm_norms(const jb_match_index *mx) {
 /* ---------------------------------------------------------------- needs */
 
 typedef struct dneed {
+  nd_need n;        /* need.c: its record and owner */
   uint32_t unit, doc;
-  char *id, *title, *org, *org_name, *deadline, *created, *status, *list;
-  double budget;
-  int has_budget;
-  cJSON *keywords, *contact;
-  uint64_t chains;
   int dup_of;       /* index of the need it duplicates, or -1 */
   int cluster;      /* common-need cluster, or -1 */
   int enterprises;  /* distinct orgs asking (cluster, duplicates) */
   cJSON *experts, *achievements; /* matcher results */
-  char *text;       /* the description, shown to readers */
   int expired;      /* its deadline has passed (listed only when asked) */
 } dneed;
 
@@ -233,25 +228,10 @@ static void report_date(const jb_demand_opts *o, char out[32]) {
   strftime(out, 32, "%Y-%m-%d", &tmv);
 }
 
-static char *col_dup(sqlite3_stmt *st, int i) {
-  const unsigned char *s = sqlite3_column_text(st, i);
-  return s ? jb_strdup((const char *)s) : NULL;
-}
-
 static void dlist_free(dlist *L) {
   for (int i = 0; i < L->n; i++) {
     dneed *d = &L->v[i];
-    free(d->id);
-    free(d->title);
-    free(d->org);
-    free(d->text);
-    free(d->org_name);
-    free(d->deadline);
-    free(d->created);
-    free(d->status);
-    free(d->list);
-    cJSON_Delete(d->keywords);
-    cJSON_Delete(d->contact);
+    nd_free(&d->n);
     cJSON_Delete(d->experts);
     cJSON_Delete(d->achievements);
   }
@@ -261,111 +241,83 @@ static void dlist_free(dlist *L) {
   free(L->norms);
 }
 
+/* The bit of the --chain filter, -1 for none, -2 for an unknown chain. */
+static int chain_filter(dlist *L) {
+  if (!L->o->chain) return -1;
+  /* 油茶产业 means 油茶: resolved as an import resolves it */
+  const char *name = jb_chain_resolve(L->db->lex, L->o->chain);
+  const jb_chain *only = name ? jb_lexicon_find_chain(L->db->lex, name) : NULL;
+  for (int i = 0; only && i < jb_lexicon_nchains(L->db->lex) && i < 64; i++)
+    if (jb_lexicon_chain(L->db->lex, i) == only) return i;
+  return -2;
+}
+
+/* The error for a --chain that names no chain, with the chains there are. */
+static jb_status unknown_chain(dlist *L, jb_error *err) {
+  const char *cands[64];
+  int n = 0;
+  jb_buf all = {0};
+  for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && n < 64; i++) {
+    cands[n++] = jb_lexicon_chain(L->db->lex, i)->name;
+    jb_buf_printf(&all, "%s%s", i ? "、" : "", cands[n - 1]);
+  }
+  const char *near = jb_did_you_mean(L->o->chain, cands, n);
+  char dym[200] = "";
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_DEMAND_UNKNOWN_CHAIN), L->o->chain, jb_buf_str(&all), dym);
+  jb_buf_free(&all);
+  return JB_ERR_USAGE;
+}
+
 static jb_status load_needs(dlist *L, jb_error *err) {
   const jb_demand_opts *o = L->o;
-  sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(L->db,
-                    "SELECT n.id, n.title, n.org, o.name, n.deadline, n.created, n.status, n.list, n.budget,"
-                    " n.keywords, n.chains, json_extract(n.doc, '$.contact'), n.text"
-                    " FROM need n LEFT JOIN org o ON o.id = n.org"
-                    " WHERE (?1 IS NULL OR ?1 = 'all' OR n.status = ?1)"
-                    " AND (?2 IS NULL OR n.created >= ?2) AND (?3 IS NULL OR n.org = ?3) ORDER BY n.id",
-                    &st, err))
-    return JB_ERR_DB;
-  sqlite3_bind_text(st, 1, o->status ? o->status : "open", -1, SQLITE_STATIC);
-  if (o->since) sqlite3_bind_text(st, 2, o->since, -1, SQLITE_STATIC);
-  if (o->org) sqlite3_bind_text(st, 3, o->org, -1, SQLITE_STATIC);
-  const jb_chain *only = NULL;
-  int only_bit = -1;
-  if (o->chain) {
-    /* 油茶产业 means 油茶: resolved as an import resolves it */
-    const char *name = jb_chain_resolve(L->db->lex, o->chain);
-    only = name ? jb_lexicon_find_chain(L->db->lex, name) : NULL;
-    for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && i < 64; i++)
-      if (jb_lexicon_chain(L->db->lex, i) == only) only_bit = i;
-    if (!only || only_bit < 0) {
-      sqlite3_finalize(st);
-      const char *cands[64];
-      int n = 0;
-      jb_buf all = {0};
-      for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && n < 64; i++) {
-        cands[n++] = jb_lexicon_chain(L->db->lex, i)->name;
-        jb_buf_printf(&all, "%s%s", i ? "、" : "", cands[n - 1]);
-      }
-      const char *near = jb_did_you_mean(o->chain, cands, n);
-      char dym[200] = "";
-      if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
-      jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_DEMAND_UNKNOWN_CHAIN), o->chain, jb_buf_str(&all), dym);
-      jb_buf_free(&all);
-      return JB_ERR_USAGE;
-    }
+  int only_bit = chain_filter(L);
+  if (only_bit == -2) return unknown_chain(L, err);
+  const char *bind[3] = {o->status ? o->status : "open", o->since, o->org};
+  nd_need *v = NULL;
+  int nv = 0;
+  jb_status rc = nd_load_where(L->db, L->mx,
+                               "WHERE (?1 IS NULL OR ?1 = 'all' OR n.status = ?1)"
+                               " AND (?2 IS NULL OR n.created >= ?2) AND (?3 IS NULL OR n.org = ?3) ORDER BY n.id",
+                               bind, 3, &v, &nv, err);
+  if (rc) return rc;
+  L->v = calloc(nz(nv), sizeof(dneed));
+  if (!L->v) {
+    nd_free_all(v, nv);
+    return JB_ERR_NOMEM;
   }
-  int cap = 0, got;
-  while ((got = jb_step(st, "the needs", err)) > 0) {
-    int ui = mx_unit_find(L->mx, MX_NEED, (const char *)sqlite3_column_text(st, 0));
-    if (ui < 0) continue; /* imported after the index was built: next run */
-    const mx_unit *u = &L->mx->units[ui];
-    uint64_t chains = mx_chains_from_json(L->db, (const char *)sqlite3_column_text(st, 10));
-    if (!chains) chains = u->chains; /* inferred from the text when the record has none */
-    if (only && !(chains >> only_bit & 1)) continue;
-    /* a need whose deadline passed is not published as open, unless asked */
-    const char *dl = (const char *)sqlite3_column_text(st, 4);
-    int expired = dl && *dl && strcmp(dl, L->today) < 0;
-    if (expired && !o->include_expired) {
-      L->expired_left_out++;
+  for (int i = 0; i < nv; i++) {
+    int ui = mx_unit_find(L->mx, MX_NEED, v[i].id);
+    int keep = ui >= 0 && (only_bit < 0 || (v[i].chains >> only_bit & 1)) && (v[i].keywords || (v[i].keywords = cJSON_CreateArray()));
+    if (!keep) { /* not in the index yet (imported after it was built): next run */
+      nd_free(&v[i]);
       continue;
     }
-    if (L->n == cap) {
-      cap = cap ? cap * 2 : 128;
-      dneed *nv = realloc(L->v, sizeof(*nv) * (size_t)cap);
-      if (!nv) {
-        sqlite3_finalize(st);
-        return JB_ERR_NOMEM;
-      }
-      L->v = nv;
+    /* a need whose deadline passed is not published as open, unless asked */
+    int expired = v[i].deadline && *v[i].deadline && strcmp(v[i].deadline, L->today) < 0;
+    if (expired && !o->include_expired) {
+      L->expired_left_out++;
+      nd_free(&v[i]);
+      continue;
     }
     dneed *d = &L->v[L->n++];
-    memset(d, 0, sizeof(*d));
+    d->n = v[i];
+    if (!o->with_contacts) {
+      cJSON_Delete(d->n.contact);
+      d->n.contact = NULL;
+    }
     d->unit = (uint32_t)ui;
-    d->doc = u->doc0;
-    d->id = col_dup(st, 0);
-    d->title = col_dup(st, 1);
-    d->org = col_dup(st, 2);
-    d->org_name = col_dup(st, 3);
-    d->deadline = col_dup(st, 4);
-    d->created = col_dup(st, 5);
-    d->status = col_dup(st, 6);
-    d->list = col_dup(st, 7);
-    d->has_budget = sqlite3_column_type(st, 8) != SQLITE_NULL;
-    d->budget = sqlite3_column_double(st, 8);
-    const char *kw = (const char *)sqlite3_column_text(st, 9);
-    d->keywords = kw ? cJSON_Parse(kw) : cJSON_CreateArray();
-    const char *ct = (const char *)sqlite3_column_text(st, 11);
-    d->contact = ct && o->with_contacts ? cJSON_Parse(ct) : NULL;
-    d->chains = chains;
+    d->doc = L->mx->units[ui].doc0;
     d->dup_of = -1;
     d->cluster = -1;
     d->enterprises = 1;
-    d->text = col_dup(st, 12);
     d->expired = expired;
   }
-  sqlite3_finalize(st);
-  /* a read error is not the end of the needs: a shorter list is wrong */
-  return got < 0 ? (jb_status)-got : JB_OK;
+  free(v);
+  return JB_OK;
 }
 
 /* ------------------------------------------------------ neighbours, groups */
-
-static jb_status need_text(dlist *L, const dneed *d, char **text) {
-  sqlite3_stmt *st = NULL;
-  *text = NULL;
-  if (jb_db_prepare(L->db, "SELECT text FROM need WHERE id=?1", &st, L->err)) return JB_ERR_DB;
-  sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
-  int got = jb_step(st, "a need's text", L->err);
-  if (got > 0) *text = col_dup(st, 0);
-  sqlite3_finalize(st);
-  return got < 0 ? (jb_status)-got : JB_OK;
-}
 
 typedef struct nb {
   int j;
@@ -385,17 +337,13 @@ static jb_status supply_vectors(dlist *L, supply_vec *sv) {
   if (!s) return JB_ERR_NOMEM;
   for (int i = 0; i < L->n; i++) {
     dneed *d = &L->v[i];
-    char *text = NULL;
-    jb_status rc = need_text(L, d, &text);
-    if (rc) {
-      mx_scratch_give(L->mx, s);
-      return rc;
-    }
-    mx_need q = {d->id, d->title, text, d->keywords, d->chains, NULL, NULL, NULL};
+    /* who could answer it, whoever may be offered: this compares problems */
+    nd_need q = d->n;
+    q.nowners = 0;
+    q.region = NULL;
     mx_hit *h = NULL;
     int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT,
                            DM_SUPPLY_K, 1, &h);
-    free(text);
     double norm = 0;
     sv[i].n = 0;
     for (int k = 0; k < nh && sv[i].n < DM_SUPPLY_K; k++) {
@@ -552,9 +500,9 @@ static void mark_duplicates(dlist *L, nb **l, int *c, double t) {
 static int distinct_orgs(dlist *L, const int *m, int n) {
   int count = 0;
   for (int i = 0; i < n; i++) {
-    const char *o = L->v[m[i]].org ? L->v[m[i]].org : "";
+    const char *o = L->v[m[i]].n.org ? L->v[m[i]].n.org : "";
     int seen = 0;
-    for (int k = 0; k < i && !seen; k++) seen = !strcmp(L->v[m[k]].org ? L->v[m[k]].org : "", o);
+    for (int k = 0; k < i && !seen; k++) seen = !strcmp(L->v[m[k]].n.org ? L->v[m[k]].n.org : "", o);
     count += !seen;
   }
   return count;
@@ -607,14 +555,13 @@ static jb_status cluster(dlist *L, nb **l, int *c) {
 
 /* ------------------------------------------------------------- matching */
 
-static cJSON *hits_json(dlist *L, mx_hit *h, int nh, mx_type type, int k, const char *need_org) {
+static cJSON *hits_json(dlist *L, mx_hit *h, int nh, mx_type type, int k, const nd_need *q) {
   cJSON *a = cJSON_CreateArray();
   int n = 0;
   for (int i = 0; i < nh && n < k; i++) {
     const mx_unit *u = &L->mx->units[h[i].unit];
     if (u->type != type) continue;
-    char *why = mx_conflict_reason(L->mx, u, need_org);
-    if (why) { free(why); continue; }
+    if (nd_excluded(L->mx, q, h[i].unit, ND_ALL, NULL)) continue;
     /* a recommendation a person would accept, not merely the best there is */
     if (h[i].score < (L->o->min_score > 0 ? L->o->min_score : JB_DEMAND_MIN_SCORE)) continue;
     cJSON *r = cJSON_CreateObject();
@@ -633,14 +580,14 @@ static cJSON *hits_json(dlist *L, mx_hit *h, int nh, mx_type type, int k, const 
 }
 
 /* Experts and achievements for a need (or a cluster's merged text). */
-static jb_status match_one(dlist *L, mx_scratch *s, const mx_need *q, cJSON **experts, cJSON **achievements) {
+static jb_status match_one(dlist *L, mx_scratch *s, const nd_need *q, cJSON **experts, cJSON **achievements) {
   mx_hit *h = NULL;
   int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT, 64, 1, &h);
   if (nh < 0) return JB_ERR_NOMEM;
   int k = L->o->k > 0 ? L->o->k : 3;
-  *experts = hits_json(L, h, nh, MX_EXPERT, k, q->org);
+  *experts = hits_json(L, h, nh, MX_EXPERT, k, q);
   /* achievements: keep more, they feed the achievements section */
-  *achievements = hits_json(L, h, nh, MX_ACHIEVEMENT, k > 10 ? k : 10, q->org);
+  *achievements = hits_json(L, h, nh, MX_ACHIEVEMENT, k > 10 ? k : 10, q);
   return JB_OK;
 }
 
@@ -652,11 +599,10 @@ static jb_status match_all(dlist *L) {
   for (int i = 0; i < L->n && !rc; i++) {
     dneed *d = &L->v[i];
     if (d->dup_of >= 0) continue;
-    char *text = NULL;
-    if ((rc = need_text(L, d, &text))) break;
-    mx_need q = {d->id, d->title, text, d->keywords, d->chains, d->org, NULL, NULL};
-    rc = match_one(L, s, &q, &d->experts, &d->achievements);
-    free(text);
+    /* the listed need stands for its duplicates too: their owners' exclusions apply */
+    for (int j = 0; j < L->n && !rc; j++)
+      if (L->v[j].dup_of == i && nd_add_owner(&d->n, L->v[j].n.org)) rc = JB_ERR_NOMEM;
+    if (!rc) rc = match_one(L, s, &d->n, &d->experts, &d->achievements);
   }
   mx_scratch_give(L->mx, s);
   return rc;
@@ -667,12 +613,12 @@ static jb_status match_all(dlist *L) {
 static int cmp_need_priority(const dlist *L, int a, int b) {
   const dneed *x = &L->v[a], *y = &L->v[b];
   if (x->enterprises != y->enterprises) return x->enterprises > y->enterprises ? -1 : 1;
-  const char *dx = x->deadline ? x->deadline : "9999", *dy = y->deadline ? y->deadline : "9999";
+  const char *dx = x->n.deadline ? x->n.deadline : "9999", *dy = y->n.deadline ? y->n.deadline : "9999";
   int c = strcmp(dx, dy);
   if (c) return c;
-  double bx = x->has_budget ? x->budget : -1, by = y->has_budget ? y->budget : -1;
+  double bx = x->n.has_budget ? x->n.budget : -1, by = y->n.has_budget ? y->n.budget : -1;
   if (bx != by) return bx > by ? -1 : 1;
-  return strcmp(x->id, y->id);
+  return strcmp(x->n.id, y->n.id);
 }
 
 static void add_str(cJSON *o, const char *k, const char *v) {
@@ -683,18 +629,18 @@ static cJSON *need_json(dlist *L, int i, int rank) {
   dneed *d = &L->v[i];
   cJSON *o = cJSON_CreateObject();
   cJSON_AddNumberToObject(o, "rank", rank);
-  add_str(o, "id", d->id);
-  add_str(o, "title", d->title);
-  add_str(o, "org", d->org);
-  add_str(o, "org_name", d->org_name);
-  add_str(o, "deadline", d->deadline);
+  add_str(o, "id", d->n.id);
+  add_str(o, "title", d->n.title);
+  add_str(o, "org", d->n.org);
+  add_str(o, "org_name", d->n.org_name);
+  add_str(o, "deadline", d->n.deadline);
   if (d->expired) cJSON_AddTrueToObject(o, "expired");
-  add_str(o, "text", d->text);
-  if (d->has_budget) cJSON_AddNumberToObject(o, "budget", d->budget);
-  add_str(o, "created", d->created);
-  add_str(o, "status", d->status);
-  add_str(o, "list", d->list);
-  cJSON_AddItemToObject(o, "keywords", cJSON_Duplicate(d->keywords, 1));
+  add_str(o, "text", d->n.text);
+  if (d->n.has_budget) cJSON_AddNumberToObject(o, "budget", d->n.budget);
+  add_str(o, "created", d->n.created);
+  add_str(o, "status", d->n.status);
+  add_str(o, "list", d->n.list);
+  cJSON_AddItemToObject(o, "keywords", cJSON_Duplicate(d->n.keywords, 1));
   cJSON_AddNumberToObject(o, "enterprises", d->enterprises);
   if (d->cluster >= 0) {
     char cid[32];
@@ -705,13 +651,13 @@ static cJSON *need_json(dlist *L, int i, int rank) {
   for (int j = 0; j < L->n; j++) {
     if (L->v[j].dup_of != i) continue;
     cJSON *x = cJSON_CreateObject();
-    add_str(x, "id", L->v[j].id);
-    add_str(x, "title", L->v[j].title);
-    add_str(x, "org", L->v[j].org);
-    add_str(x, "org_name", L->v[j].org_name);
+    add_str(x, "id", L->v[j].n.id);
+    add_str(x, "title", L->v[j].n.title);
+    add_str(x, "org", L->v[j].n.org);
+    add_str(x, "org_name", L->v[j].n.org_name);
     cJSON_AddItemToArray(dups, x);
   }
-  if (d->contact) cJSON_AddItemToObject(o, "contact", cJSON_Duplicate(d->contact, 1));
+  if (d->n.contact) cJSON_AddItemToObject(o, "contact", cJSON_Duplicate(d->n.contact, 1));
   cJSON_AddItemToObject(o, "experts", d->experts ? cJSON_Duplicate(d->experts, 1) : cJSON_CreateArray());
   cJSON *ach = d->achievements ? cJSON_Duplicate(d->achievements, 1) : cJSON_CreateArray();
   while (cJSON_GetArraySize(ach) > (L->o->k > 0 ? L->o->k : 3)) cJSON_DeleteItemFromArray(ach, cJSON_GetArraySize(ach) - 1);
@@ -727,7 +673,7 @@ static cJSON *cluster_keywords(dlist *L, const dcluster *cl) {
   int nv = 0;
   for (int i = 0; i < cl->n; i++) {
     const cJSON *e;
-    cJSON_ArrayForEach(e, L->v[cl->members[i]].keywords) {
+    cJSON_ArrayForEach(e, L->v[cl->members[i]].n.keywords) {
       if (!cJSON_IsString(e)) continue;
       int k = 0;
       while (k < nv && strcmp(v[k].k, e->valuestring)) k++;
@@ -758,7 +704,7 @@ static cJSON *cluster_json(dlist *L, int ci, mx_scratch *s) {
   snprintf(cid, sizeof(cid), "common-%02d", ci + 1);
   cJSON_AddStringToObject(o, "id", cid);
   /* the title of the member closest to all others reads as the problem */
-  add_str(o, "title", center->title);
+  add_str(o, "title", center->n.title);
   cJSON *kw = cluster_keywords(L, cl);
   cJSON_AddItemToObject(o, "keywords", kw);
   cJSON *orgs = cJSON_AddArrayToObject(o, "orgs");
@@ -766,26 +712,38 @@ static cJSON *cluster_json(dlist *L, int ci, mx_scratch *s) {
   jb_buf text = {0};
   for (int i = 0; i < cl->n; i++) {
     dneed *d = &L->v[cl->members[i]];
-    cJSON_AddItemToArray(needs, cJSON_CreateString(d->id));
-    jb_buf_printf(&text, "%s。", d->title ? d->title : "");
+    cJSON_AddItemToArray(needs, cJSON_CreateString(d->n.id));
+    jb_buf_printf(&text, "%s。", d->n.title ? d->n.title : "");
     int seen = 0;
     for (int k = 0; k < i && !seen; k++)
-      seen = !strcmp(L->v[cl->members[k]].org ? L->v[cl->members[k]].org : "", d->org ? d->org : "");
+      seen = !strcmp(L->v[cl->members[k]].n.org ? L->v[cl->members[k]].n.org : "", d->n.org ? d->n.org : "");
     if (!seen) {
       cJSON *x = cJSON_CreateObject();
-      add_str(x, "id", d->org ? d->org : "");
-      add_str(x, "name", d->org_name ? d->org_name : (d->org ? d->org : ""));
+      add_str(x, "id", d->n.org ? d->n.org : "");
+      add_str(x, "name", d->n.org_name ? d->n.org_name : (d->n.org ? d->n.org : ""));
       cJSON_AddItemToArray(orgs, x);
     }
   }
-  /* matched as one need: the members' titles, the shared keywords */
-  mx_need q = {NULL, center->title, jb_buf_str(&text), kw, center->chains, NULL, NULL, NULL};
+  /* matched as one need: the members' titles, the shared keywords; what
+  ** any member's owner may not be offered, this need may not either */
+  nd_need q;
+  memset(&q, 0, sizeof(q));
+  q.title = jb_strdup(center->n.title);
+  q.text = jb_strdup(jb_buf_str(&text));
+  q.keywords = cJSON_Duplicate(kw, 1);
+  q.chains = center->n.chains;
+  int oom = !q.title || !q.text;
+  for (int i = 0; i < cl->n; i++) {
+    const nd_need *m = &L->v[cl->members[i]].n;
+    for (int j = 0; j < m->nowners; j++) oom |= nd_add_owner(&q, m->owners[j]) != 0;
+  }
   cJSON *ex = NULL, *ac = NULL;
-  if (match_one(L, s, &q, &ex, &ac) == JB_OK) {
+  if (!oom && match_one(L, s, &q, &ex, &ac) == JB_OK) {
     while (cJSON_GetArraySize(ac) > (L->o->k > 0 ? L->o->k : 3)) cJSON_DeleteItemFromArray(ac, cJSON_GetArraySize(ac) - 1);
     cJSON_AddItemToObject(o, "experts", ex);
     cJSON_AddItemToObject(o, "achievements", ac);
   }
+  nd_free(&q);
   jb_buf_free(&text);
   return o;
 }
@@ -824,9 +782,9 @@ static cJSON *achievements_json(dlist *L) {
     for (int k = 0; k < nsv && k < 5; k++) {
       const dneed *d = &L->v[sv[k].need];
       cJSON *x = cJSON_CreateObject();
-      add_str(x, "id", d->id);
-      add_str(x, "title", d->title);
-      add_str(x, "org_name", d->org_name);
+      add_str(x, "id", d->n.id);
+      add_str(x, "title", d->n.title);
+      add_str(x, "org_name", d->n.org_name);
       cJSON_AddNumberToObject(x, "score", sv[k].score);
       cJSON_AddItemToArray(needs, x);
     }
@@ -911,7 +869,7 @@ static cJSON *build_json(dlist *L) {
     int n = 0;
     for (int i = 0; i < L->n; i++) {
       if (L->v[i].dup_of >= 0) continue;
-      if (bit >= 0 ? (L->v[i].chains >> bit & 1) : !L->v[i].chains) members[n++] = i;
+      if (bit >= 0 ? (L->v[i].n.chains >> bit & 1) : !L->v[i].n.chains) members[n++] = i;
     }
     if (!n) continue;
     for (int i = 1; i < n; i++)
@@ -928,7 +886,7 @@ static cJSON *build_json(dlist *L) {
       int in = 0;
       for (int m = 0; m < L->cl[k].n && !in; m++) {
         const dneed *d = &L->v[L->cl[k].members[m]];
-        in = bit >= 0 ? (d->chains >> bit & 1) : !d->chains;
+        in = bit >= 0 ? (d->n.chains >> bit & 1) : !d->n.chains;
       }
       if (in && s) cJSON_AddItemToArray(cn, cluster_json(L, k, s));
     }
@@ -992,7 +950,7 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
     for (int i = 0; i < L.n && !rc; i++) {
       if (L.v[i].dup_of < 0 || L.v[i].cluster >= 0) continue;
       dneed *k = &L.v[L.v[i].dup_of];
-      if (k->cluster < 0 && strcmp(k->org ? k->org : "", L.v[i].org ? L.v[i].org : "")) k->enterprises++;
+      if (k->cluster < 0 && strcmp(k->n.org ? k->n.org : "", L.v[i].n.org ? L.v[i].n.org : "")) k->enterprises++;
     }
     free_nb(l, c, L.n);
   }

@@ -206,9 +206,34 @@ const jb_chain *jb_lexicon_find_chain(const jb_lexicon *lex, const char *name);
 ** "油茶产业链", "油茶行业" -> 油茶; other case or spaces. NULL when not certain. */
 const char *jb_chain_resolve(const jb_lexicon *lex, const char *name);
 int jb_lexicon_nterms(const jb_lexicon *lex);
-/* The programs of programs.tsv (科技特派员, 三区人才 ...), in file order. */
+/* The programs of programs.tsv (科技特派员, 三区人才 ...), in file order; the
+** names are the closed set an expert's "programs" are checked against. */
 int jb_lexicon_nprograms(const jb_lexicon *lex);
-const char *jb_lexicon_program(const jb_lexicon *lex, int i);
+const char *jb_lexicon_program_name(const jb_lexicon *lex, int i);
+/* The kind of a program named in programs.tsv, 0 when it is not there. */
+#define JB_PROGRAM_SERVES_COUNTIES 1 /* 派驻: 科技特派员, 三区人才 */
+#define JB_PROGRAM_TALENT 2          /* 人才: talent programs */
+int jb_lexicon_program_kind(const jb_lexicon *lex, const char *name);
+
+/**************************************************************************
+** Interface to code in text_words.c
+*/
+/* A word segmenter: friso's dictionary with the lexicon's terms as user
+** words. jb_lexicon_words() gives the lexicon's (loaded on first use). */
+typedef struct jb_words jb_words;
+typedef int (*jb_word_cb)(void *ctx, int start, int end);
+/* Creates *slot on first use (thread-safe); NULL when out of memory. */
+const jb_words *jb_words_get(jb_words **slot, const char *lexdir);
+void jb_words_free(jb_words *w);
+/* 1 when friso's own dictionary is there (not only the lexicon's terms). */
+int jb_words_have_dictionary(const jb_words *w);
+/* Calls cb with the byte range of each word of text[0..n) (Latin words and
+** numbers too; a CJK run friso does not know comes one character at a
+** time). Nonzero from cb stops and is returned; -1 when out of memory. */
+int jb_words_split(const jb_words *w, const char *text, int n, void *ctx, jb_word_cb cb);
+/* 1 when s[0..n) is one of the lexicon's terms (Latin letters folded). */
+int jb_words_is_lexicon(const jb_words *w, const char *s, int n);
+const jb_words *jb_lexicon_words(const jb_lexicon *lex);
 
 /**************************************************************************
 ** Interface to code in store_db.c

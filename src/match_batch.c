@@ -11,7 +11,7 @@
 ** concatenating the outputs of shards 1..N in order gives exactly the
 ** output of one run (a CSV header is written by shard 1 only).
 */
-#include "match_int.h"
+#include "need.h"
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -19,20 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct batch_need {
-  char *id, *title, *text, *org, *region;
-  char *file_text;       /* the stored text of its attached file, or NULL */
-  cJSON *keywords;
-  uint64_t chains;
-} batch_need;
-
 typedef struct batch {
   jb_db *db;
   jb_match_index *mx;
   const jb_batch_opts *o;
   mx_weights w;
   unsigned types;
-  batch_need *needs;
+  nd_need *needs;
   long nneeds;
   long first, end;       /* this shard's slice */
   char **out;            /* formatted output per need, NULL until done */
@@ -43,23 +36,10 @@ typedef struct batch {
   pthread_cond_t cv;
 } batch;
 
-static void needs_free(batch_need *v, long n) {
-  for (long i = 0; i < n; i++) {
-    free(v[i].id);
-    free(v[i].title);
-    free(v[i].text);
-    free(v[i].org);
-    free(v[i].region);
-    free(v[i].file_text);
-    cJSON_Delete(v[i].keywords);
-  }
-  free(v);
-}
-
-static int push_need(batch_need **v, long *n, long *cap, batch_need *x) {
+static int push_need(nd_need **v, long *n, long *cap, nd_need *x) {
   if (*n == *cap) {
     long c = *cap ? *cap * 2 : 256;
-    batch_need *nv = realloc(*v, sizeof(*nv) * (size_t)c);
+    nd_need *nv = realloc(*v, sizeof(*nv) * (size_t)c);
     if (!nv) return -1;
     *v = nv;
     *cap = c;
@@ -68,20 +48,10 @@ static int push_need(batch_need **v, long *n, long *cap, batch_need *x) {
   return 0;
 }
 
-static char *jstr(const cJSON *o, const char *k) {
-  const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-  if (cJSON_IsString(j)) return jb_strdup(j->valuestring);
-  if (cJSON_IsNumber(j)) {
-    char num[64];
-    snprintf(num, sizeof(num), "%.0f", j->valuedouble);
-    return jb_strdup(num);
-  }
-  return NULL;
-}
-
 /* Needs from a JSON Lines file (the need record format; only id, title,
 ** text, keywords, chains, org and region are used). */
-static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, long *n, jb_error *err) {
+static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char *path, nd_need **v, long *n,
+                                 jb_error *err) {
   FILE *f = jb_input_open(path, err);
   if (!f) return err && err->code ? err->code : JB_ERR_IO;
   long cap = 0, lineno = 0;
@@ -113,30 +83,25 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
       rc = JB_ERR_PARSE;
       break;
     }
-    batch_need x;
-    memset(&x, 0, sizeof(x));
-    x.id = jstr(o, "id");
-    x.title = jstr(o, "title");
-    x.text = jstr(o, "text");
-    x.org = jstr(o, "org");
-    x.region = jstr(o, "region");
-    cJSON *kw = cJSON_GetObjectItemCaseSensitive(o, "keywords");
-    if (cJSON_IsArray(kw)) x.keywords = cJSON_Duplicate(kw, 1);
-    cJSON *ch = cJSON_GetObjectItemCaseSensitive(o, "chains");
-    char *chs = cJSON_IsArray(ch) ? cJSON_PrintUnformatted(ch) : NULL;
-    x.chains = mx_chains_from_json(db, chs);
-    free(chs);
+    nd_need x;
+    int bad = nd_from_json(db, mx, o, 0, &x);
     cJSON_Delete(o);
+    if (bad) {
+      nd_free(&x);
+      rc = JB_ERR_NOMEM;
+      jb_err_set(err, rc, "out of memory");
+      break;
+    }
     if (x.id && jb_id_problem(x.id)) {
       /* the id is written into every output line (a TREC run splits on spaces) */
       jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "%s: '%s'", jb_id_problem(x.id), x.id);
-      free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
+      nd_free(&x);
       rc = JB_ERR_INVALID;
       break;
     }
     if (!x.id) {
       jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "missing required field");
-      free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
+      nd_free(&x);
       rc = JB_ERR_INVALID;
       break;
     }
@@ -144,6 +109,7 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
     ** needs file is not read here: batch is read-only, extraction is not */
     x.file_text = jb_attach_text(db, "need", x.id, "");
     if (push_need(v, n, &cap, &x)) {
+      nd_free(&x);
       rc = JB_ERR_NOMEM;
       jb_err_set(err, rc, "out of memory");
       break;
@@ -154,46 +120,8 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
   return rc ? rc : rrc;
 }
 
-static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *err) {
-  sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db,
-                    "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org,"
-                    " coalesce(json_extract(n.doc, '$.region'), o.region)"
-                    " FROM need n LEFT JOIN org o ON o.id = n.org WHERE n.status = 'open' ORDER BY n.id",
-                    &st, err))
-    return JB_ERR_DB;
-  long cap = 0;
-  int got;
-  while ((got = jb_step(st, "the open needs", err)) > 0) {
-    batch_need x;
-    memset(&x, 0, sizeof(x));
-#define COL(i) (sqlite3_column_text(st, i) ? jb_strdup((const char *)sqlite3_column_text(st, i)) : NULL)
-    x.id = COL(0);
-    x.title = COL(1);
-    x.text = COL(2);
-    const char *kw = (const char *)sqlite3_column_text(st, 3);
-    x.keywords = kw ? cJSON_Parse(kw) : NULL;
-    x.chains = mx_chains_from_json(db, (const char *)sqlite3_column_text(st, 4));
-    x.org = COL(5);
-    x.region = COL(6);
-#undef COL
-    /* a need's attached file as stored by its import; a "file" named in a
-    ** needs file is not read here: batch is read-only, extraction is not */
-    x.file_text = jb_attach_text(db, "need", x.id, "");
-    if (push_need(v, n, &cap, &x)) {
-      sqlite3_finalize(st);
-      jb_err_set(err, JB_ERR_NOMEM, "out of memory");
-      return JB_ERR_NOMEM;
-    }
-  }
-  sqlite3_finalize(st);
-  /* a read error is not the end of the needs: fewer lines would look whole */
-  return got < 0 ? (jb_status)-got : JB_OK;
-}
-
-
 /* Formats one need's results in the requested format. */
-static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, int nh) {
+static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int nh) {
   jb_buf b = {0};
   const jb_match_index *mx = bt->mx;
   const char *tag = bt->o->run_tag ? bt->o->run_tag : "jiebang";
@@ -253,23 +181,16 @@ static void *worker(void *arg) {
     if (!ok) bt->failed = 1;
     pthread_mutex_unlock(&bt->mu);
     if (i >= bt->end) break;
-    const batch_need *nd = &bt->needs[i];
-    mx_need q = {nd->id, nd->title, nd->text, nd->keywords, nd->chains, nd->org, nd->region, nd->file_text};
+    const nd_need *nd = &bt->needs[i];
     mx_hit *hits = NULL;
     /* k = 0 means every candidate, also those scoring 0 (e.g. for rap) */
-    int nh = mx_score_need(bt->db, bt->mx, s, tok, &bt->w, &q, bt->types, k > 0 ? k + 64 : -1, k > 0, &hits);
+    int nh = mx_score_need(bt->db, bt->mx, s, tok, &bt->w, nd, bt->types, k > 0 ? k + 64 : -1, k > 0, &hits);
     char *text = NULL;
     if (nh >= 0) {
-      /* drop conflicts of interest, then keep k */
+      /* drop what the need may not be offered, then keep k */
       int n = 0;
-      for (int h = 0; h < nh && (k <= 0 || n < k); h++) {
-        char *why = mx_conflict_reason(bt->mx, &bt->mx->units[hits[h].unit], nd->org);
-        if (why) {
-          free(why);
-          continue;
-        }
-        hits[n++] = hits[h];
-      }
+      for (int h = 0; h < nh && (k <= 0 || n < k); h++)
+        if (!nd_excluded(bt->mx, nd, hits[h].unit, ND_ALL, NULL)) hits[n++] = hits[h];
       text = format_need(bt, nd, hits, n);
     }
     pthread_mutex_lock(&bt->mu);
@@ -319,10 +240,15 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   }
   jb_status rc = mx_get(db, &bt.w, &bt.mx, err);
   if (rc) return rc;
-  rc = o->needs_file ? load_needs_file(db, o->needs_file, &bt.needs, &bt.nneeds, err)
-                     : load_open_needs(db, &bt.needs, &bt.nneeds, err);
+  if (o->needs_file) {
+    rc = load_needs_file(db, bt.mx, o->needs_file, &bt.needs, &bt.nneeds, err);
+  } else {
+    int nv = 0;
+    rc = nd_load_where(db, bt.mx, "WHERE n.status = 'open' ORDER BY n.id", NULL, 0, &bt.needs, &nv, err);
+    bt.nneeds = nv;
+  }
   if (rc) {
-    needs_free(bt.needs, bt.nneeds);
+    nd_free_all(bt.needs, (int)bt.nneeds);
     return rc;
   }
   bt.first = bt.nneeds * (si - 1) / sc;
@@ -330,7 +256,7 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   bt.next = bt.first;
   bt.out = calloc((size_t)(bt.end - bt.first + 1), sizeof(char *));
   if (!bt.out) {
-    needs_free(bt.needs, bt.nneeds);
+    nd_free_all(bt.needs, (int)bt.nneeds);
     return JB_ERR_NOMEM;
   }
   if (o->format == JB_BATCH_CSV && si == 1) fputs("\xEF\xBB\xBFneed,rank,type,id,name,score\r\n", out);
@@ -377,7 +303,7 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   free(bt.out);
   pthread_mutex_destroy(&bt.mu);
   pthread_cond_destroy(&bt.cv);
-  needs_free(bt.needs, bt.nneeds);
+  nd_free_all(bt.needs, (int)bt.nneeds);
   if (!started) {
     jb_err_set(err, JB_ERR_INTERNAL, "cannot start worker threads");
     return JB_ERR_INTERNAL;

@@ -500,11 +500,17 @@ uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text) {
   return bits;
 }
 
-static uint8_t programs_of(const char *json) {
+/* An expert's programs (a JSON list of names) by their kind in programs.tsv. */
+static uint8_t programs_of(jb_db *db, const char *json) {
   uint8_t p = 0;
-  if (strstr(json, "科技特派员") || strstr(json, "三区人才")) p |= MX_PROG_COMMISSIONER;
-  if (strstr(json, "湖湘青年英才") || strstr(json, "五溪英才") || strstr(json, "靶向引才"))
-    p |= MX_PROG_TALENT;
+  cJSON *a = json && *json ? cJSON_Parse(json) : NULL;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) {
+    int k = jb_lexicon_program_kind(db->lex, e->valuestring);
+    if (k == JB_PROGRAM_SERVES_COUNTIES) p |= MX_PROG_COMMISSIONER;
+    else if (k == JB_PROGRAM_TALENT) p |= MX_PROG_TALENT;
+  }
+  cJSON_Delete(a);
   return p;
 }
 
@@ -543,7 +549,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     u->name = col_dup(st, 1);
     u->org = col_dup(st, 2);
     u->region = col_dup(st, 3);
-    u->programs = programs_of(col(st, 4));
+    u->programs = programs_of(db, col(st, 4));
     u->capacity = (int16_t)sqlite3_column_int(st, 5);
     u->doc0 = mx->supply.ndocs;
     jb_buf_reset(&text);
@@ -782,7 +788,7 @@ void mx_region_keys(const char *region, uint32_t key[3]) {
   }
 }
 
-void mx_prepare(jb_db *db, jb_match_index *mx) {
+jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
   uint32_t u = 0;
   for (int t = 0; t <= MX_NTYPES; t++) {
     while (u < mx->nunits && (int)mx->units[u].type < t) u++;
@@ -795,7 +801,19 @@ void mx_prepare(jb_db *db, jb_match_index *mx) {
     mx_region_keys(un->region, un->region_key);
     int oi = un->type == MX_EXPERT && un->org ? mx_unit_find(mx, MX_ORG, un->org) : -1;
     un->org_unit = oi < 0 ? UINT32_MAX : (uint32_t)oi;
+    un->inventor = UINT32_MAX;
   }
+  /* each achievement's inventor: an achievement is excluded with him */
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
+  int got;
+  while ((got = jb_step(st, "achievements' inventors", err)) > 0) {
+    int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
+    int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
+    if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
+  }
+  sqlite3_finalize(st);
+  return got < 0 ? (jb_status)-got : JB_OK;
 }
 
 const char *mx_type_name(mx_type t) {
@@ -890,7 +908,13 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
     loaded = NULL;
   }
   if (loaded) {
-    mx_prepare(db, loaded);
+    jb_status prc = mx_prepare(db, loaded, err);
+    if (prc) {
+      jb_match_index_free(loaded);
+      jb_match_index_free(mx);
+      free(gen);
+      return prc;
+    }
     jb_match_index_free(mx);
     free(gen);
     db->mx = loaded;
@@ -904,6 +928,7 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   mx->fw[1] = w->w_keywords;
   mx->fw[2] = w->w_body;
   mx->fw[3] = w->unigram > 0;
+  if (!rc) rc = mx_prepare(db, mx, err); /* inside the snapshot: inventors of these achievements */
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   if (rc) {
     free(gen);
@@ -912,7 +937,6 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   }
   mx->generation = gen ? gen : jb_strdup("0");
   mx->lexhash = lh;
-  mx_prepare(db, mx);
   mx_save(db, mx); /* best effort: a read-only directory just means no file */
   db->mx = mx;
   *ppMx = mx;

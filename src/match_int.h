@@ -72,6 +72,7 @@ typedef struct mx_unit {
   uint64_t chains;     /* bit i = lexicon chain i */
   uint64_t family;     /* chains and their parent chains (derived on load) */
   uint32_t org_unit;   /* experts: the unit of their institution, or UINT32_MAX (derived) */
+  uint32_t inventor;   /* achievements: the unit of their inventor, or UINT32_MAX (derived) */
   uint32_t region_key[3]; /* hashes of the region's first 1, 2, 3 levels, 0 = none (derived) */
   uint32_t doc0, ndocs;/* documents in its collection */
 } mx_unit;
@@ -162,8 +163,8 @@ uint64_t mx_chains_in_text(jb_db *db, jb_tokenizer *tok, const char *text);
 uint64_t mx_chains_from_json(jb_db *db, const char *json);
 int mx_unit_find(const jb_match_index *mx, mx_type type, const char *id);
 /* Derives what lookups need (type ranges, each expert's institution unit,
-** chain families) after a build or a load. */
-void mx_prepare(jb_db *db, jb_match_index *mx);
+** each achievement's inventor, chain families) after a build or a load. */
+jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err);
 uint64_t mx_family_bits(jb_db *db, uint64_t chains);
 /* Hashes of a region path's first 1, 2 and 3 levels (湖南省 / 湖南省/怀化市 / …),
 ** 0 where the path is shorter: comparing regions is then comparing integers. */
@@ -200,15 +201,8 @@ void mx_weights_default(mx_weights *w);
 jb_status mx_weights_apply(mx_weights *w, const cJSON *overrides, jb_error *err);
 cJSON *mx_weights_json(const mx_weights *w);
 
-/* A need as a query. */
-typedef struct mx_need {
-  const char *id;          /* NULL for ad-hoc text */
-  const char *title, *text;
-  const cJSON *keywords;   /* list of strings or NULL */
-  uint64_t chains;
-  const char *org, *region;
-  const char *file_text;   /* its attached file's text, or NULL */
-} mx_need;
+/* A need as a query: see need.h. */
+struct nd_need;
 
 typedef struct mx_hit {
   uint32_t unit;
@@ -233,10 +227,22 @@ void mx_scratch_free(mx_scratch *s);
 ** most the best `keep` with positive text relevance; keep == 0, all of
 ** those; keep < 0, every unit of the types, also those scoring 0. With
 ** apply_floor, hits below the floor are dropped. The array is owned by the
-** scratch space and valid until the next call. */
+** scratch space and valid until the next call. Hits may include candidates
+** the need excludes (callers ask nd_excluded() and say why); an institution
+** is lifted only by experts the need does not exclude. */
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
-                  const mx_weights *w, const mx_need *need, unsigned types, int keep,
+                  const mx_weights *w, const struct nd_need *need, unsigned types, int keep,
                   int apply_floor, mx_hit **hits);
+
+/* What scoring one need on one thread takes, travelling together: the
+** database, its index, a scratch space, a tokenizer and the weights. */
+typedef struct mx_ctx {
+  jb_db *db;
+  jb_match_index *mx;
+  mx_scratch *s;
+  jb_tokenizer *tok;
+  mx_weights w;
+} mx_ctx;
 
 /* A hit as JSON with its explanation (components, terms, evidence), from the
 ** query left in s by the mx_score_need() that produced it (caller owns).
@@ -244,9 +250,6 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
 ** memory: callers fail rather than show a hit without its reasons. */
 cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_weights *w,
                    const mx_hit *h, int rank, const char *need_org, int explain, const mx_coll *c);
-
-/* Why candidate u must not serve a need of need_org, or NULL (caller frees). */
-char *mx_conflict_reason(const jb_match_index *mx, const mx_unit *u, const char *need_org);
 
 /* The query left in the scratch space by the last mx_score_need(). */
 int mx_query_terms(const mx_scratch *s);

@@ -374,7 +374,7 @@ static jb_status known_program(vctx *v, cJSON *e, const char *fname) {
   const char *cands[64];
   jb_buf all = {0};
   for (int i = 0; i < n && i < 64; i++) {
-    cands[i] = jb_lexicon_program(lex, i);
+    cands[i] = jb_lexicon_program_name(lex, i);
     if (!strcmp(cands[i], e->valuestring)) {
       jb_buf_free(&all);
       return JB_OK;

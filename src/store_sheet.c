@@ -66,7 +66,7 @@ static const char **field_choices(jb_db *db, const jb_field_info *f) {
     int m = jb_lexicon_nprograms(db->lex);
     if (!m) return NULL;
     c = calloc((size_t)m + 2, sizeof(char *));
-    for (int i = 0; c && i < m; i++) c[n++] = jb_lexicon_program(db->lex, i);
+    for (int i = 0; c && i < m; i++) c[n++] = jb_lexicon_program_name(db->lex, i);
     return c;
   }
   return NULL;

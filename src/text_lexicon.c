@@ -7,8 +7,9 @@
 **   synonyms.txt   one group per line: "3D打印 | 增材制造 | additive manufacturing"
 **   terms.txt      one term per line: 稻花鱼, 揭榜挂帅 ...
 **   chains.tsv     chain<TAB>parent<TAB>priority<TAB>kw1;kw2;...
-**   programs.tsv   program<TAB>description<TAB>eligibility (the names are the
-**                  closed set an expert's "programs" are checked against)
+**   programs.tsv   program<TAB>description<TAB>eligibility<TAB>kind, kind 派驻
+**                  (sends people to serve counties: program boost 1) or 人才
+**                  (a talent program: 0.5); see match_score.c
 **
 ** Every entry is keyed by its normalized form (the query-mode tokens joined
 ** by spaces), so "３Ｄ打印", "3d打印" and "3D打印" are one key.
@@ -40,10 +41,29 @@ struct jb_lexicon {
   int max_toks;         /* longest entry in tokens, bounds the longest-match scan */
   jb_chain *chains;
   int nchains;
-  char **programs;
+  uint64_t hash;
+  jb_words *words;      /* its word segmenter, made on first use */
+  char **programs;      /* programs.tsv: names and their kinds (JB_PROGRAM_*) */
+  int *program_kind;
   int nprograms;
-  uint64_t hash;        /* of what the index depends on (not the programs) */
 };
+
+int jb_lexicon_nprograms(const jb_lexicon *lex) { return lex ? lex->nprograms : 0; }
+
+const char *jb_lexicon_program_name(const jb_lexicon *lex, int i) {
+  return lex && i >= 0 && i < lex->nprograms ? lex->programs[i] : NULL;
+}
+
+int jb_lexicon_program_kind(const jb_lexicon *lex, const char *name) {
+  for (int i = 0; lex && name && i < lex->nprograms; i++)
+    if (!strcmp(lex->programs[i], name)) return lex->program_kind[i];
+  return 0;
+}
+
+const jb_words *jb_lexicon_words(const jb_lexicon *lex) {
+  /* the slot is filled once under a lock: logically const */
+  return lex ? jb_words_get(&((jb_lexicon *)lex)->words, lex->dir) : NULL;
+}
 
 static uint32_t str_hash(const char *s) {
   return (uint32_t)jb_hash64(s, strlen(s), 0);
@@ -258,17 +278,32 @@ static jb_status on_chain(jb_lexicon *lex, jb_tokenizer *tok, char *line,
   return JB_OK;
 }
 
-static jb_status on_program(jb_lexicon *lex, jb_tokenizer *tok, char *line,
-                            const char *path, long lineno, jb_error *err) {
-  char *tab = strchr(line, '\t');
-  if (tab) *tab = 0;
-  char *name = trim(line);
-  if (!*name || !strcmp(name, "program")) return JB_OK; /* header */
-  char **ps = realloc(lex->programs, sizeof(char *) * (size_t)(lex->nprograms + 1));
-  if (!ps) return nomem(err);
-  lex->programs = ps;
-  if (!(lex->programs[lex->nprograms] = jb_strdup(name))) return nomem(err);
-  lex->nprograms++;
+static jb_status on_program(jb_lexicon *lex, jb_tokenizer *tok, char *line, const char *path, long lineno,
+                            jb_error *err) {
+  char *col[4] = {0};
+  int nc = 0;
+  for (char *p = line; nc < 4 && p; nc++) {
+    col[nc] = p;
+    char *t = strchr(p, '\t');
+    if (t) *t = 0;
+    p = t ? t + 1 : NULL;
+  }
+  if (!strcmp(trim(col[0]), "program")) return JB_OK; /* header */
+  const char *kind = nc > 3 ? trim(col[3]) : "";
+  int k = !strcmp(kind, "派驻") ? JB_PROGRAM_SERVES_COUNTIES : !strcmp(kind, "人才") ? JB_PROGRAM_TALENT : 0;
+  if (!*trim(col[0]) || !k) {
+    jb_err_at(err, JB_ERR_PARSE, path, lineno, "kind", "expected program<TAB>description<TAB>eligibility<TAB>派驻|人才");
+    return JB_ERR_PARSE;
+  }
+  char **pv = realloc(lex->programs, sizeof(char *) * (size_t)(lex->nprograms + 1));
+  if (pv) lex->programs = pv;
+  int *kv = pv ? realloc(lex->program_kind, sizeof(int) * (size_t)(lex->nprograms + 1)) : NULL;
+  if (!kv) return nomem(err);
+  lex->program_kind = kv;
+  if (!(lex->programs[lex->nprograms] = jb_strdup(trim(col[0])))) return nomem(err);
+  lex->program_kind[lex->nprograms++] = k;
+  lex->hash = jb_hash64(col[0], strlen(col[0]), lex->hash ^ 0x70726fULL) + (uint64_t)k;
+  (void)tok;
   return JB_OK;
 }
 
@@ -295,6 +330,7 @@ jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok, jb_lexicon **ppLex
 
 void jb_lexicon_free(jb_lexicon *lex) {
   if (!lex) return;
+  jb_words_free(lex->words);
   for (int i = 0; i < lex->cap; i++) free(lex->entries[i].norm);
   free(lex->entries);
   for (int i = 0; i < lex->ngroups; i++) {
@@ -311,6 +347,7 @@ void jb_lexicon_free(jb_lexicon *lex) {
   free(lex->chains);
   for (int i = 0; i < lex->nprograms; i++) free(lex->programs[i]);
   free(lex->programs);
+  free(lex->program_kind);
   free(lex->dir);
   free(lex);
 }
@@ -319,11 +356,6 @@ uint64_t jb_lexicon_hash(const jb_lexicon *lex) { return lex ? lex->hash : 0; }
 const char *jb_lexicon_dir(const jb_lexicon *lex) { return lex ? lex->dir : ""; }
 int jb_lexicon_nchains(const jb_lexicon *lex) { return lex ? lex->nchains : 0; }
 int jb_lexicon_nterms(const jb_lexicon *lex) { return lex ? lex->nterms + lex->ngroups : 0; }
-
-int jb_lexicon_nprograms(const jb_lexicon *lex) { return lex ? lex->nprograms : 0; }
-const char *jb_lexicon_program(const jb_lexicon *lex, int i) {
-  return (lex && i >= 0 && i < lex->nprograms) ? lex->programs[i] : NULL;
-}
 
 const jb_chain *jb_lexicon_chain(const jb_lexicon *lex, int i) {
   return (lex && i >= 0 && i < lex->nchains) ? &lex->chains[i] : NULL;

@@ -202,6 +202,43 @@ TEST(staff_decisions) {
         "bad staff file line named: %s", err.message);
 }
 
+/* Issue 11: a member clears the member floor (0.15 and 0.45 of the lead);
+** a seat nobody clears is reported open, with its best candidates and why.
+** On the 2021 list need-0058 had a medicinal-plant breeder as member (0.39
+** of the lead) and need-0074 a forest-economy expert (0.39). */
+TEST(members_worth_proposing_open_seats_reported) {
+  jb_assign_opts o = {0};
+  o.list = "2021揭榜挂帅";
+  o.min_score = -1;
+  jb_status rc;
+  cJSON *p = assign(&o, &rc);
+  CHECK(rc == JB_OK, "2021 list");
+  double lead[512] = {0};
+  const cJSON *x;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "pairs")) {
+    int n = atoi(sget(x, "need") + 5) % 512;
+    double sc = cJSON_GetObjectItem(x, "score")->valuedouble;
+    if (!strcmp(sget(x, "role"), "lead")) lead[n] = sc;
+    else {
+      CHECK(sc >= 0.15 - 1e-9 && sc >= 0.45 * lead[n] - 1e-9, "%s member %s scores %.4f, lead %.4f", sget(x, "need"),
+            sget(x, "expert"), sc, lead[n]);
+      CHECK(strcmp(sget(x, "expert"), "exp-0102") || strcmp(sget(x, "need"), "need-0058"), "need-0058 filler exp-0102");
+      CHECK(strcmp(sget(x, "expert"), "exp-0010") || strcmp(sget(x, "need"), "need-0074"), "need-0074 filler exp-0010");
+    }
+  }
+  int open = 0;
+  cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "open_seats")) {
+    open += cJSON_GetObjectItem(x, "open")->valueint;
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(x, "best_candidates")) > 0, "%s: open seats with candidates",
+          sget(x, "need"));
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
+    CHECK(*sget(c, "why_not_used"), "%s: %s has a reason", sget(x, "need"), sget(c, "expert"));
+  }
+  CHECK(open > 0, "seats that stay open are reported (%d)", open);
+  cJSON_Delete(p);
+}
+
 TEST(commissioner_dispatch_covers_every_enterprise) {
   /* every enterprise of the county gets one 科技特派员 */
   const char *targets = tmp_path("targets.csv");
@@ -251,6 +288,7 @@ int main(void) {
   RUN(capacity_override_and_fair);
   RUN(weak_matches_not_forced);
   RUN(staff_decisions);
+  RUN(members_worth_proposing_open_seats_reported);
   RUN(commissioner_dispatch_covers_every_enterprise);
   jb_db_close(db);
   return test_report();

@@ -83,6 +83,42 @@ TEST(chains_duplicates_common_needs) {
   cJSON_Delete(d);
 }
 
+/* Issue 11: a common need is matched with the union of its members'
+** exclusions. 九鼎 + 蓝伯: not exp-0167 (holds shares in 九鼎), not 九鼎's staff
+** (exp-0170) nor its platform's (exp-0169, exp-0180), not exp-0167's patent
+** ach-0085. 贝尔 + 乾隆山: not their staff (exp-0217, exp-0210, exp-0125) nor
+** exp-0125's ach-0065. */
+static void common_need_excludes(const cJSON *list, const char *org, const char *const *bad) {
+  const cJSON *g, *c, *x;
+  int found = 0;
+  cJSON_ArrayForEach(g, cJSON_GetObjectItem(list, "chains"))
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(g, "common_needs")) {
+    int has = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(c, "orgs")) has |= !strcmp(cJSON_GetObjectItem(x, "id")->valuestring, org);
+    if (!has) continue;
+    found++;
+    const char *kinds[] = {"experts", "achievements"};
+    for (int k = 0; k < 2; k++)
+      cJSON_ArrayForEach(x, cJSON_GetObjectItem(c, kinds[k]))
+      for (int b = 0; bad[b]; b++)
+        CHECK(strcmp(cJSON_GetObjectItem(x, "id")->valuestring, bad[b]), "%s (with %s) proposes %s",
+              cJSON_GetObjectItem(c, "id")->valuestring, org, bad[b]);
+  }
+  CHECK(found, "a common need with %s", org);
+}
+
+TEST(common_needs_union_of_exclusions) {
+  jb_demand_opts o = {0};
+  o.date = "2021-06-01";
+  o.k = 10;
+  cJSON *d = demands(&o);
+  static const char *const jiuding[] = {"exp-0167", "exp-0170", "exp-0169", "exp-0180", "ach-0085", NULL};
+  static const char *const beier[] = {"exp-0217", "exp-0210", "exp-0125", "ach-0065", NULL};
+  common_need_excludes(d, "org-jiuding", jiuding);
+  common_need_excludes(d, "org-beier", beier);
+  cJSON_Delete(d);
+}
+
 TEST(filters) {
   jb_demand_opts o = {0};
   o.chain = "柑桔";
@@ -189,6 +225,7 @@ int main(void) {
   jb_import_stats st = {0};
   if (import_corpus(db, &st)) return 2;
   RUN(chains_duplicates_common_needs);
+  RUN(common_needs_union_of_exclusions);
   RUN(filters);
   RUN(intake_check);
   jb_db_close(db);

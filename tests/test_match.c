@@ -3,7 +3,7 @@
 ** of interest, why-not, reverse matching, batch determinism and shards.
 */
 #include "util.h"
-#include "match_int.h" /* top-k pruning is checked against the full ranking */
+#include "need.h" /* top-k pruning is checked against the full ranking */
 
 static jb_db *db;
 
@@ -63,6 +63,39 @@ TEST(need_gets_explained_candidates) {
   *w = 0;
   CHECK(strstr(s, "稻花鱼") || strstr(s, "禾花鲤") || strstr(s, "稻田鲤"), "top candidate is about 稻花鱼: %s", s);
   free(s);
+  cJSON_Delete(out);
+}
+
+/* Issue 11: need-0067 (org-chenyou) excludes exp-0003 (declared conflict);
+** his university was ranked first "via" him and his patent second. */
+TEST(conflicts_do_not_leak_through_institutions_or_inventions) {
+  jb_match_opts o = {0};
+  o.need_id = "need-0067";
+  o.k = 30;
+  jb_status rc;
+  cJSON *out = match(&o, &rc);
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "results")) {
+    const char *id = cJSON_GetObjectItem(r, "id")->valuestring;
+    const cJSON *via = cJSON_GetObjectItem(r, "via");
+    CHECK(strcmp(id, "exp-0003") && strcmp(id, "ach-0001"), "need-0067 lists %s", id);
+    CHECK(!via || strcmp(cJSON_GetObjectItem(via, "expert")->valuestring, "exp-0003"),
+          "need-0067 lists %s via exp-0003", id);
+  }
+  int inventor = 0;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "excluded"))
+  inventor |= !strcmp(cJSON_GetObjectItem(r, "id")->valuestring, "ach-0001") &&
+              strstr(cJSON_GetObjectItem(r, "reason")->valuestring, "inventor exp-0003") != NULL;
+  CHECK(inventor, "ach-0001 is reported as excluded for its inventor");
+  cJSON_Delete(out);
+  /* the reverse: exp-0003 is not offered to org-chenyou's needs */
+  memset(&o, 0, sizeof(o));
+  o.expert_id = "exp-0003";
+  o.k = 30;
+  out = match(&o, &rc);
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(out, "results"))
+  CHECK(strcmp(cJSON_GetObjectItem(r, "org") ? cJSON_GetObjectItem(r, "org")->valuestring : "", "org-chenyou"),
+        "exp-0003 offered %s of org-chenyou", cJSON_GetObjectItem(r, "id")->valuestring);
   cJSON_Delete(out);
 }
 
@@ -307,44 +340,37 @@ TEST(top_k_pruning_is_exact) {
   if (!mx) return;
   mx_scratch *s = mx_scratch_new(mx);
   CHECK(s != NULL, "out of memory");
-  sqlite3_stmt *st = NULL;
-  CHECK(sqlite3_prepare_v2(db->db,
-                           "SELECT n.id, n.title, n.text, n.keywords, n.chains, n.org, o.region"
-                           " FROM need n LEFT JOIN org o ON o.id = n.org ORDER BY n.id",
-                           -1, &st, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(db->db));
+  nd_need *nv = NULL;
+  int nneeds = 0;
+  CHECK(nd_load_where(db, mx, "ORDER BY n.id", NULL, 0, &nv, &nneeds, &err) == JB_OK, "%s", err.message);
   const unsigned typesets[] = {1u << MX_EXPERT, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG};
   const int ks[] = {1, 3, 10};
   int needs = 0, pruned = 0, compared = 0;
   mx_hit *full = malloc(sizeof(mx_hit) * mx->nunits);
-  while (s && full && sqlite3_step(st) == SQLITE_ROW) {
-    cJSON *kw = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
-    mx_need q = {(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-                 (const char *)sqlite3_column_text(st, 2), kw,
-                 mx_chains_from_json(db, (const char *)sqlite3_column_text(st, 4)),
-                 (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6), NULL};
+  for (int ni = 0; s && full && ni < nneeds; ni++) {
+    const nd_need *q = &nv[ni];
     needs++;
     for (int t = 0; t < 2; t++) {
       mx_hit *h = NULL;
-      int nfull = mx_score_need(db, mx, s, db->tok, &w, &q, typesets[t], 0, 1, &h);
-      CHECK(nfull >= 0, "%s", q.id);
+      int nfull = mx_score_need(db, mx, s, db->tok, &w, q, typesets[t], 0, 1, &h);
+      CHECK(nfull >= 0, "%s", q->id);
       memcpy(full, h, sizeof(mx_hit) * (size_t)(nfull > 0 ? nfull : 0));
       for (int ki = 0; ki < 3; ki++) {
-        int n = mx_score_need(db, mx, s, db->tok, &w, &q, typesets[t], ks[ki], 1, &h);
+        int n = mx_score_need(db, mx, s, db->tok, &w, q, typesets[t], ks[ki], 1, &h);
         if (mx_last_cut(s) > 0) pruned++;
-        CHECK(n == (nfull < ks[ki] ? nfull : ks[ki]), "%s k=%d: %d hits of %d", q.id, ks[ki], n, nfull);
+        CHECK(n == (nfull < ks[ki] ? nfull : ks[ki]), "%s k=%d: %d hits of %d", q->id, ks[ki], n, nfull);
         for (int i = 0; i < n && i < nfull; i++) {
           compared++;
           if (h[i].unit != full[i].unit || h[i].score != full[i].score || h[i].best_doc != full[i].best_doc) {
-            CHECK(0, "%s k=%d rank %d: unit %u score %.9g, full ranking unit %u score %.9g", q.id, ks[ki], i,
+            CHECK(0, "%s k=%d rank %d: unit %u score %.9g, full ranking unit %u score %.9g", q->id, ks[ki], i,
                   h[i].unit, h[i].score, full[i].unit, full[i].score);
             break;
           }
         }
       }
     }
-    cJSON_Delete(kw);
   }
-  sqlite3_finalize(st);
+  nd_free_all(nv, nneeds);
   free(full);
   mx_scratch_free(s);
   CHECK(needs >= 100, "%d needs", needs);
@@ -358,6 +384,7 @@ int main(void) {
   if (import_corpus(db, &st)) return 2;
   RUN(need_gets_explained_candidates);
   RUN(conflicts_are_never_listed);
+  RUN(conflicts_do_not_leak_through_institutions_or_inventions);
   RUN(why_not_reasons);
   RUN(ad_hoc_text_and_reverse);
   RUN(batch_deterministic_and_sharded);

@@ -80,8 +80,8 @@ static void print_text(const cJSON *out) {
     printf(jb_msg(JB_MSG_MATCH_ROW), cJSON_GetObjectItem(r, "rank")->valueint,
            jb_value_label(cJSON_GetObjectItem(r, "type")->valuestring), cJSON_GetObjectItem(r, "id")->valuestring,
            cJSON_GetObjectItem(r, "name")->valuestring, cJSON_GetObjectItem(r, "score")->valuedouble);
-    const cJSON *org = cJSON_GetObjectItem(r, "org");
-    if (org) printf("  (%s)", org->valuestring);
+    const cJSON *org = cJSON_GetObjectItem(r, "org"), *orgn = cJSON_GetObjectItem(r, "org_name");
+    if (org) printf("  (%s)", orgn ? orgn->valuestring : org->valuestring);
     const cJSON *rfn = cJSON_GetObjectItem(r, "rank_for_need");
     if (rfn) printf(jb_msg(JB_MSG_MATCH_RANK_FOR_NEED), rfn->valueint);
     printf("\n");
