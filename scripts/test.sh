@@ -10,8 +10,8 @@ scripts/build.sh -DJIEBANG_WERROR=ON
 log=$(mktemp)
 (cd build && ctest --output-on-failure) | tee "$log" 
 BUILD_DIR=build-asan scripts/build.sh -DJIEBANG_SANITIZE=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
-# The quality and crash suites measure processes, not new code paths: once is enough.
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash") | tee -a "$log" 
+# The quality, crash and live-index suites measure processes, not new code paths: once is enough.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash|index_live") | tee -a "$log" 
 # ThreadSanitizer on the suites that run batches on several threads.
 BUILD_DIR=build-tsan scripts/build.sh -DJIEBANG_TSAN=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R "^(match|assign|cli)$") | tee -a "$log"

@@ -233,10 +233,14 @@ static long seen_add(seen_ids *s, const char *key, long line) {
 }
 
 /* The identity of a record within a file: type and id (or expert/org). */
+static jb_kind record_kind(const cJSON *rec, jb_kind deflt) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  return cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
+}
+
 static void record_key(const cJSON *rec, jb_kind deflt, jb_buf *key) {
   jb_buf_reset(key);
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
-  jb_kind k = cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
+  jb_kind k = record_kind(rec, deflt);
   jb_buf_adds(key, jb_kind_name(k));
   static const char *const parts[] = {"expert", "org", "id"};
   for (int i = 0; i < 3; i++) {
@@ -259,6 +263,7 @@ typedef struct importer {
   seen_ids seen;
   jb_buf key;
   long changes;
+  long supply_changes;  /* of records other than needs (see jb_db_touch_needs) */
   jb_status first;   /* first error, kept while skipping */
   jb_error first_err;
 } importer;
@@ -303,6 +308,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     else im->stats->unchanged++;
   }
   if (changed) im->changes++;
+  if (changed && record_kind(rec, im->deflt) != JB_KIND_NEED) im->supply_changes++;
   return rc;
 }
 
@@ -511,7 +517,7 @@ static jb_status importer_finish(importer *im, jb_status rc) {
   jb_error *err = im->err;
   if (!rc) rc = jb_fts_flush(db, err);
   jb_fts_end(db);
-  if (!rc && im->changes) rc = jb_db_touch(db, err);
+  if (!rc && im->changes) rc = im->supply_changes ? jb_db_touch(db, err) : jb_db_touch_needs(db, err);
   if (!rc) {
     int src_rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
     if (src_rc != SQLITE_OK) rc = jb_err_db(err, db->db, src_rc, "committing the import");
