@@ -225,10 +225,7 @@ typedef struct doc_builder {
   int unigrams;
 } doc_builder;
 
-static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int e) {
-  doc_builder *b = ctx;
-  uint32_t id = term_add(&b->mx->terms, tok, ntok);
-  if (id == UINT32_MAX) { b->oom = 1; return 1; }
+static int push_pair(doc_builder *b, uint32_t id, float w) {
   if (b->n == b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 256;
     tf_pair *v = realloc(b->v, sizeof(*v) * cap);
@@ -237,8 +234,16 @@ static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int
     b->cap = cap;
   }
   b->v[b->n].term = id;
-  b->v[b->n].w = b->weight;
+  b->v[b->n].w = w;
   b->n++;
+  return 0;
+}
+
+static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int e) {
+  doc_builder *b = ctx;
+  uint32_t id = term_add(&b->mx->terms, tok, ntok);
+  if (id == UINT32_MAX) { b->oom = 1; return 1; }
+  if (push_pair(b, id, b->weight)) return 1;
   if (!phrase) b->len += b->weight; /* length counts words and bigrams, as plain BM25 does */
   return 0;
 }
@@ -435,50 +440,62 @@ void jb_match_index_free(jb_match_index *mx) {
   free(mx);
 }
 
-void mx_drop_needs(jb_match_index *mx, int keep_terms) {
+/* The needs part being replaced: kept (with its file mapped) while the new
+** one is built, which reuses the documents of needs that did not change. */
+typedef struct old_needs {
+  mx_unit *units;      /* sorted by id, as built */
+  uint32_t n;
+  mx_coll coll;
+  void *map;
+  size_t maplen;
+  int owned;
+} old_needs;
+
+static int detach_needs(jb_match_index *mx, old_needs *o) {
+  memset(o, 0, sizeof(*o));
   uint32_t lo = 0;
   while (lo < mx->nunits && mx->units[lo].type != MX_NEED) lo++;
-  for (uint32_t i = lo; i < mx->nunits; i++) {
-    mx_unit *u = &mx->units[i];
-    str_free(mx, u->id);
-    str_free(mx, u->name);
-    str_free(mx, u->org);
-    str_free(mx, u->region);
-    str_free(mx, u->list);
-  }
+  o->n = mx->nunits - lo;
+  o->units = malloc(sizeof(mx_unit) * (o->n ? o->n : 1));
+  if (!o->units) return -1;
+  memcpy(o->units, mx->units + lo, sizeof(mx_unit) * o->n);
   mx->nunits = lo;
-  if (!keep_terms) {
-    for (uint32_t i = mx->nterms_supply; i < mx->terms.n; i++) str_free(mx, mx->terms.text[i]);
-    if (mx->terms.n > mx->nterms_supply) {
-      mx->terms.n = mx->nterms_supply;
-      if (mx->terms.slots) { /* the lookup table names dropped terms */
-        free(mx->terms.slots);
-        mx->terms.slots = NULL;
-        mx->terms.nslots = 0;
-        mx_rebuild_term_hash(&mx->terms);
-      }
-    }
-  }
-  else {
-    /* kept: copied out of the needs part's file before it is unmapped */
-    for (uint32_t i = mx->nterms_supply; i < mx->terms.n; i++)
-      if (mx_in_map(mx, mx->terms.text[i])) {
-        char *c = jb_strdup(mx->terms.text[i]);
-        if (!c) { /* out of memory: forget them instead (the caller sees no term table) */
-          mx_drop_needs(mx, 0);
-          return;
-        }
-        mx->terms.text[i] = c;
-      }
-  }
-  coll_free(&mx->demand);
+  o->coll = mx->demand;
   memset(&mx->demand, 0, sizeof(mx->demand));
-  if (mx->map[MX_PART_NEEDS] && mx->map_owned[MX_PART_NEEDS])
-    munmap(mx->map[MX_PART_NEEDS], mx->maplen[MX_PART_NEEDS]);
-  mx->map[MX_PART_NEEDS] = NULL;
-  mx->maplen[MX_PART_NEEDS] = 0;
+  o->map = mx->map[MX_PART_NEEDS];
+  o->maplen = mx->maplen[MX_PART_NEEDS];
+  o->owned = mx->map_owned[MX_PART_NEEDS];
   mx_scratch_free(mx->spare); /* sized for the old documents */
   mx->spare = NULL;
+  return 0;
+}
+
+/* Frees what the old needs part owned; the terms it brought are kept (term
+** ids stay valid: the new part's documents may use them), copied out of its
+** file before the file is unmapped. -1: out of memory (then mx is unusable). */
+static int release_needs(jb_match_index *mx, old_needs *o) {
+  int rc = 0;
+  for (uint32_t i = 0; i < o->n; i++) {
+    str_free(mx, o->units[i].id);
+    str_free(mx, o->units[i].name);
+    str_free(mx, o->units[i].org);
+    str_free(mx, o->units[i].region);
+    str_free(mx, o->units[i].list);
+  }
+  free(o->units);
+  coll_free(&o->coll);
+  if (o->map) {
+    for (uint32_t i = mx->nterms_supply; i < mx->terms.n; i++)
+      if (mx_in_map(mx, mx->terms.text[i]) && !(mx->terms.text[i] = jb_strdup(mx->terms.text[i]))) rc = -1;
+    if (o->owned) munmap(o->map, o->maplen);
+    if (mx->map[MX_PART_NEEDS] == o->map) {
+      mx->map[MX_PART_NEEDS] = NULL;
+      mx->maplen[MX_PART_NEEDS] = 0;
+      mx->map_owned[MX_PART_NEEDS] = 0;
+    }
+  }
+  memset(o, 0, sizeof(*o));
+  return rc;
 }
 
 static mx_unit *unit_add(jb_match_index *mx, mx_type type, sqlite3_stmt *st, int idcol) {
@@ -770,8 +787,34 @@ static int finish_coll(mx_coll *co) {
 
 /* The needs part: need units (after every other unit) and the demand
 ** collection. Alone it costs time in the number of needs, not of items. */
-static jb_status build_needs(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
+/* What a need's unit and document are built from: columns 1..8 of the
+** query below (not the rowid, taken afresh). */
+static uint64_t row_content(sqlite3_stmt *st) {
+  uint64_t h = 0x6a62;
+  for (int i = 1; i <= 8; i++) {
+    const void *p = sqlite3_column_blob(st, i);
+    int n = sqlite3_column_bytes(st, i);
+    uint64_t head[2] = {(uint64_t)sqlite3_column_type(st, i), (uint64_t)n};
+    h = jb_hash64(head, sizeof(head), h);
+    if (p && n > 0) h = jb_hash64(p, (size_t)n, h);
+  }
+  return h;
+}
+
+/* The old unit of need `id` when its row is unchanged, or NULL; *j walks
+** the old units (sorted by id, as the rows come). */
+static const mx_unit *unchanged(const old_needs *o, uint32_t *j, const char *id, uint64_t content) {
+  if (!o) return NULL;
+  while (*j < o->n && strcmp(o->units[*j].id, id) < 0) (*j)++;
+  if (*j >= o->n || strcmp(o->units[*j].id, id) || o->units[*j].content != content) return NULL;
+  const mx_unit *u = &o->units[*j];
+  return u->ndocs == 1 && u->doc0 < o->coll.ndocs ? u : NULL;
+}
+
+static jb_status build_needs(jb_db *db, jb_match_index *mx, const mx_weights *w, const old_needs *old,
+                             jb_error *err) {
   jb_tokenizer *tok = db->tok;
+  uint32_t j = 0;
   doc_builder b = {0};
   b.mx = mx;
   b.unigrams = w->unigram > 0;
@@ -797,14 +840,25 @@ static jb_status build_needs(jb_db *db, jb_match_index *mx, const mx_weights *w,
     u->region = col_dup(st, 3);
     u->open = !strcmp(col(st, 7), "open");
     u->list = col_dup(st, 8);
-    jb_buf_reset(&text);
-    jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
-    u->chains = mx_chains_from_json(db, col(st, 4));
-    if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
+    u->content = row_content(st);
     u->doc0 = mx->demand.ndocs;
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    const mx_unit *ou = unchanged(old, &j, u->id, u->content);
+    if (ou) {
+      /* the same text, lexicon and weights: the same terms and weights */
+      const mx_doc *od = &old->coll.docs[ou->doc0];
+      u->chains = ou->chains;
+      for (uint32_t k = 0; k < od->nfwd && !b.oom; k++)
+        push_pair(&b, old->coll.fwd[od->fwd + k].term, old->coll.fwd[od->fwd + k].tf);
+      b.len = od->len;
+    } else {
+      jb_buf_reset(&text);
+      jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
+      u->chains = mx_chains_from_json(db, col(st, 4));
+      if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    }
     if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
     u->ndocs = 1;
   }
@@ -932,12 +986,21 @@ static int same_build(const jb_match_index *mx, uint64_t lexhash, const mx_weigh
 ** number of experts and achievements), and exactly what a full build gives
 ** (the two collections keep separate statistics). */
 static jb_status refresh_needs(jb_db *db, jb_match_index *mx, const mx_weights *w, char *gen, jb_error *err) {
-  mx_drop_needs(mx, 1);
+  old_needs old;
   free(mx->generation);
   mx->generation = NULL;
+  if (detach_needs(mx, &old)) {
+    free(gen);
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+    return JB_ERR_NOMEM;
+  }
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
-  jb_status rc = build_needs(db, mx, w, err);
+  jb_status rc = build_needs(db, mx, w, &old, err);
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+  if (release_needs(mx, &old) && !rc) {
+    rc = JB_ERR_NOMEM;
+    jb_err_set(err, rc, "out of memory");
+  }
   if (rc) {
     free(gen);
     return rc;
@@ -1015,7 +1078,7 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   /* one read transaction: a consistent snapshot while imports go on */
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
   jb_status rc = build(db, mx, w, err);
-  if (!rc) rc = build_needs(db, mx, w, err);
+  if (!rc) rc = build_needs(db, mx, w, NULL, err);
   mx->fw[0] = w->w_title;
   mx->fw[1] = w->w_keywords;
   mx->fw[2] = w->w_body;

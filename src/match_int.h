@@ -74,6 +74,8 @@ typedef struct mx_unit {
   uint32_t org_unit;   /* experts: the unit of their institution, or UINT32_MAX (derived) */
   uint32_t region_key[3]; /* hashes of the region's first 1, 2, 3 levels, 0 = none (derived) */
   uint32_t doc0, ndocs;/* documents in its collection */
+  uint64_t content;    /* needs: hash of the row it was built from (a needs-part
+                       ** rebuild reuses the document of an unchanged need) */
 } mx_unit;
 
 #define MX_PROG_COMMISSIONER 1  /* 科技特派员, 三区人才: serve counties */
@@ -161,7 +163,7 @@ int mx_save(jb_db *db, const jb_match_index *mx, int part);
 jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
                           const double fw[4], const char **why, int *stale);
 /* The needs part from the bytes of its file, onto an index holding the
-** supply part only (see mx_drop_needs); -1 with *why or *stale as above,
+** supply part only; -1 with *why or *stale as above,
 ** the index then as it was. generation NULL: any state will do. */
 int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
                     int *stale);
@@ -174,9 +176,6 @@ void mx_report_damage(const char *path, const char *why);
 int mx_rebuild_term_hash(mx_terms *t);
 /* 1 when p is inside one of the index files' mappings (not to be freed). */
 int mx_in_map(const jb_match_index *mx, const void *p);
-/* Forgets the needs part (need units, the demand collection and, unless
-** keep_terms, the terms after nterms_supply), unmapping its file. */
-void mx_drop_needs(jb_match_index *mx, int keep_terms);
 /* Term id of a normalized token, or UINT32_MAX. */
 uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);
 /* 1 when a normalized token carries no topic: stopword, number, lone CJK char. */

@@ -10,7 +10,7 @@
 ** generation, the lexicon's hash, the tokenizer version and the document
 ** field weights — and is ignored (then rewritten) when any differs.
 **
-** Layout (format JBMX0003): a fixed header, then sections, each 8-byte
+** Layout (format JBMX0004): a fixed header, then sections, each 8-byte
 ** aligned, found through the header's section table (offset, length,
 ** CRC-32). The large arrays (documents, forward lists, posting offsets and
 ** postings) are stored exactly as the scorer reads them and are used in
@@ -33,6 +33,8 @@
 ** of one. A writer killed before its rename leaves DB.mx.tmp-PID-XXXXXX:
 ** the next save removes those whose process is gone.
 */
+/* madvise(MADV_DONTNEED): glibc's posix_madvise ignores POSIX_MADV_DONTNEED */
+#define _DEFAULT_SOURCE
 #include "match_int.h"
 #include <dirent.h>
 #include <errno.h>
@@ -48,7 +50,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define MX_MAGIC "JBMX0003"
+#define MX_MAGIC "JBMX0004"
 #define MX_NOSTR UINT64_MAX
 
 /* Sections, in file order. Per collection (supply, demand): documents,
@@ -90,6 +92,7 @@ typedef struct disk_unit {
   uint32_t doc0, ndocs;
   uint32_t pad3;
   uint64_t chains;
+  uint64_t content;
   uint64_t str[5];     /* id, name, org, region, list */
 } disk_unit;
 
@@ -227,6 +230,7 @@ static void write_body(wr *w, const jb_match_index *mx, int part, uint32_t lo) {
     d.doc0 = u->doc0;
     d.ndocs = u->ndocs;
     d.chains = u->chains;
+    d.content = u->content;
     const char *s[5] = {u->id, u->name, u->org, u->region, u->list};
     for (int k = 0; k < 5; k++) d.str[k] = str_ref(w, s[k]);
     put(w, &d, sizeof(d));
@@ -370,7 +374,33 @@ typedef struct rd {
   const char *why;     /* the first check that failed */
   const char *str;     /* the string blob */
   uint64_t nstr;
+  int drop;            /* a mapped file: pages read by the checks are let go */
 } rd;
+
+/* The forward lists and postings are most of the file. Their checksums are
+** computed in the same pass as their checks, a chunk at a time, and in a
+** mapped file each chunk is then dropped from the process (it stays in the
+** page cache): the checks' peak memory is a chunk, not the file. */
+#define MX_CHUNK ((uint64_t)16 << 20)
+
+static int big_section(int s) {
+  return s >= S_COLL0 && s < S_STRINGS && ((s - S_COLL0) % S_PER_COLL == S_FWD || (s - S_COLL0) % S_PER_COLL == S_POST);
+}
+
+static void drop_pages(const rd *r, const void *p, uint64_t n) {
+  if (!r->drop || !n) return;
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t a = (uintptr_t)p & ~(page - 1), e = (uintptr_t)p + n;
+  madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* CRC of bytes [from, to) of section s, continued from *crc; the pages
+** dropped after. */
+static void chunk_crc(const rd *r, int s, uint64_t from, uint64_t to, uLong *crc) {
+  const unsigned char *p = r->p + r->h->sec[s].off;
+  *crc = crc32_z(*crc, p + from, (z_size_t)(to - from));
+  drop_pages(r, p + from, to - from);
+}
 
 #define FAIL(r, msg) ((r)->why ? 0 : ((r)->why = (msg), 0))
 
@@ -425,19 +455,32 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
     if (!finite_in(x->len, 0, 1e12) || !finite_in(x->vnorm, 0, 1e12) || x->profile > 1)
       return FAIL(r, "document values"), -1;
   }
-  for (uint64_t i = 0; i < nf; i++)
+  uLong crc = crc32_z(0, Z_NULL, 0);
+  uint64_t fper = MX_CHUNK / sizeof(mx_fwd);
+  for (uint64_t i = 0; i < nf; i++) {
     if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
+    if ((i + 1) % fper == 0 || i + 1 == nf)
+      chunk_crc(r, s0 + S_FWD, (i - i % fper) * sizeof(mx_fwd), (i + 1) * sizeof(mx_fwd), &crc);
+  }
+  if ((uint32_t)crc != r->h->sec[s0 + S_FWD].crc) return FAIL(r, "section checksum"), -1;
   if (noff && (off[0] != 0 || off[nnp] != npo)) return FAIL(r, "posting offsets"), -1;
   if (!noff && npo) return FAIL(r, "posting offsets"), -1;
   for (uint64_t t = 0; t < nnp; t++) {
     if (off[t + 1] < off[t] || off[t + 1] - off[t] != npost[t]) return FAIL(r, "posting offsets"), -1;
     if (npost[t] && t >= mx->terms.n) return FAIL(r, "postings of an unknown term"), -1;
-    for (uint64_t i = off[t]; i < off[t + 1]; i++) {
-      /* documents in increasing order: the scorer walks them that way */
-      if (post[i].doc >= nd || (i > off[t] && post[i].doc <= post[i - 1].doc)) return FAIL(r, "posting"), -1;
-      if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
-    }
   }
+  /* the postings in one pass, t the term of posting i */
+  crc = crc32_z(0, Z_NULL, 0);
+  uint64_t t = 0, per = MX_CHUNK / sizeof(mx_posting);
+  for (uint64_t i = 0; i < npo; i++) {
+    while (t < nnp && off[t + 1] <= i) t++;
+    /* documents in increasing order within a term: the scorer walks them that way */
+    if (post[i].doc >= nd || (i > off[t] && post[i].doc <= post[i - 1].doc)) return FAIL(r, "posting"), -1;
+    if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
+    if ((i + 1) % per == 0 || i + 1 == npo)
+      chunk_crc(r, s0 + S_POST, (i - i % per) * sizeof(mx_posting), (i + 1) * sizeof(mx_posting), &crc);
+  }
+  if ((uint32_t)crc != r->h->sec[s0 + S_POST].crc) return FAIL(r, "section checksum"), -1;
   /* in place, read-only: the mapping outlives them (see mx->map) */
   co->docs = (mx_doc *)docs;
   co->ndocs = co->capdocs = (uint32_t)nd;
@@ -477,6 +520,7 @@ static int decode_units(rd *r, jb_match_index *mx, int part) {
     u->doc0 = d->doc0;
     u->ndocs = d->ndocs;
     u->chains = d->chains;
+    u->content = d->content;
     u->id = (char *)string_at(r, d->str[0], &ok);
     u->name = (char *)string_at(r, d->str[1], &ok);
     u->org = (char *)string_at(r, d->str[2], &ok);
@@ -586,6 +630,7 @@ static int check_file(rd *r, mx_header *want, int any_state, int *stale) {
     uint64_t n;
     const void *p = section(r, s, 1, &n);
     if (r->why) return -1;
+    if (big_section(s)) continue; /* with its checks (decode_coll) */
     if (crc_of(p, n) != h->sec[s].crc) return FAIL(r, "section checksum"), -1;
   }
   return 0;
@@ -602,12 +647,13 @@ void mx_fix_checksums(void *buf, size_t n) {
   h->crc = crc_of(h, offsetof(mx_header, crc));
 }
 
-jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
-                          const double fw[4], const char **why, int *stale) {
+static jb_match_index *decode_supply(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
+                                     const double fw[4], const char **why, int *stale, int drop) {
   rd r;
   memset(&r, 0, sizeof(r));
   r.p = buf;
   r.n = n;
+  r.drop = drop;
   static const double nofw[4];
   mx_header want;
   fill_header(&want, MX_PART_SUPPLY, supply_state ? supply_state : "", lexhash, fw ? fw : nofw);
@@ -640,12 +686,18 @@ jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, u
   return mx;
 }
 
-int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
-                    int *stale) {
+jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
+                          const double fw[4], const char **why, int *stale) {
+  return decode_supply(buf, n, supply_state, lexhash, fw, why, stale, 0);
+}
+
+static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
+                        int *stale, int drop) {
   rd r;
   memset(&r, 0, sizeof(r));
   r.p = buf;
   r.n = n;
+  r.drop = drop;
   mx_header want;
   fill_header(&want, MX_PART_NEEDS, generation ? generation : "", mx->lexhash, mx->fw);
   snprintf(want.base, sizeof(want.base), "%s", mx->supply_state ? mx->supply_state : "");
@@ -672,6 +724,11 @@ int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *g
   if (why) *why = r.why;
   if (stale) *stale = st;
   return r.why ? -1 : 0;
+}
+
+int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
+                    int *stale) {
+  return decode_needs(mx, buf, n, generation, why, stale, 0);
 }
 
 /* Maps a part's file: never through a symlink, never waiting on a FIFO or
@@ -714,7 +771,7 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
   void *map = path ? map_file(path, &len, &why) : NULL;
   if (map) {
     double fw[4] = {w->w_title, w->w_keywords, w->w_body, w->unigram > 0};
-    mx = mx_decode(map, len, supply_state, jb_lexicon_hash(db->lex), fw, &why, &stale);
+    mx = decode_supply(map, len, supply_state, jb_lexicon_hash(db->lex), fw, &why, &stale, 1);
     if (mx) {
       mx->map_owned[MX_PART_SUPPLY] = 1;
       map = NULL;
@@ -724,13 +781,18 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
   void *map2 = mx && path2 ? map_file(path2, &len2, &why) : NULL;
   stale = 0;
   if (map2) {
-    if (mx_decode_needs(mx, map2, len2, generation, &why, &stale) == 0) {
+    if (decode_needs(mx, map2, len2, generation, &why, &stale, 1) == 0) {
       mx->map_owned[MX_PART_NEEDS] = 1;
       map2 = NULL;
       *needs_ok = 1;
     }
   }
   if (mx) refused(path2, why, stale, map2, len2);
+  /* The checks read every page; a match needs few of them again. Dropped
+  ** from this process (they stay in the page cache, a touch maps one back),
+  ** its memory is what it uses, not the size of the index. */
+  for (int p = 0; mx && p < 2; p++)
+    if (mx->map[p]) madvise(mx->map[p], mx->maplen[p], MADV_DONTNEED);
   if (mx && mx_rebuild_term_hash(&mx->terms)) {
     jb_match_index_free(mx);
     mx = NULL;
