@@ -70,6 +70,13 @@ static const char *const migrations[] = {
     /* 4: an evidence item's title and abstract were stored three times (these
     ** columns, the record's JSON, the search document): read from the JSON. */
     "ALTER TABLE evidence DROP COLUMN title; ALTER TABLE evidence DROP COLUMN abstract;",
+    /* 5: the web workbench's accounts (Argon2id hashes, encoded with their
+    ** salt and cost) and the audit trail of changes made through it: who,
+    ** when, which op, and what it touched. */
+    "CREATE TABLE account(name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK(role IN ('admin','staff','viewer')),"
+    "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, op TEXT NOT NULL,"
+    "  detail TEXT);",
 };
 
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {

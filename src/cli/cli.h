@@ -43,6 +43,8 @@ int cmd_batch(cli_ctx *c, int argc, char **argv);
 int cmd_demands(cli_ctx *c, int argc, char **argv);
 int cmd_check(cli_ctx *c, int argc, char **argv);
 int cmd_assign(cli_ctx *c, int argc, char **argv);
+int cmd_web(cli_ctx *c, int argc, char **argv);
+int cmd_user(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. */
