@@ -145,8 +145,9 @@ int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, i
 /* The index kept beside the database so that a process need not rebuild it
 ** (match_store.c): DB.mx holds the supply part, DB.mx.needs the needs part.
 ** Load returns NULL when the supply part's file is absent, damaged or built
-** from another state; *needs_ok tells whether the needs part came with it
-** (else the caller rebuilds that part alone). Save writes a part atomically
+** from another state; *needs_ok tells whether the needs part came with it,
+** current (else the caller rebuilds that part alone, reusing what
+** an older needs part, if one was loaded, holds). Save writes a part atomically
 ** (MX_PART_SUPPLY, MX_PART_NEEDS). */
 #define MX_PART_SUPPLY 0
 #define MX_PART_NEEDS 1

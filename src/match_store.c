@@ -456,11 +456,11 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
       return FAIL(r, "document values"), -1;
   }
   uLong crc = crc32_z(0, Z_NULL, 0);
-  uint64_t fper = MX_CHUNK / sizeof(mx_fwd);
-  for (uint64_t i = 0; i < nf; i++) {
-    if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
-    if ((i + 1) % fper == 0 || i + 1 == nf)
-      chunk_crc(r, s0 + S_FWD, (i - i % fper) * sizeof(mx_fwd), (i + 1) * sizeof(mx_fwd), &crc);
+  for (uint64_t c0 = 0, per = MX_CHUNK / sizeof(mx_fwd); c0 < nf; c0 += per) {
+    uint64_t c1 = nf - c0 < per ? nf : c0 + per;
+    for (uint64_t i = c0; i < c1; i++)
+      if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
+    chunk_crc(r, s0 + S_FWD, c0 * sizeof(mx_fwd), c1 * sizeof(mx_fwd), &crc);
   }
   if ((uint32_t)crc != r->h->sec[s0 + S_FWD].crc) return FAIL(r, "section checksum"), -1;
   if (noff && (off[0] != 0 || off[nnp] != npo)) return FAIL(r, "posting offsets"), -1;
@@ -469,16 +469,25 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
     if (off[t + 1] < off[t] || off[t + 1] - off[t] != npost[t]) return FAIL(r, "posting offsets"), -1;
     if (npost[t] && t >= mx->terms.n) return FAIL(r, "postings of an unknown term"), -1;
   }
-  /* the postings in one pass, t the term of posting i */
+  /* the postings in one pass, term by term, a chunk at a time */
   crc = crc32_z(0, Z_NULL, 0);
-  uint64_t t = 0, per = MX_CHUNK / sizeof(mx_posting);
-  for (uint64_t i = 0; i < npo; i++) {
-    while (t < nnp && off[t + 1] <= i) t++;
-    /* documents in increasing order within a term: the scorer walks them that way */
-    if (post[i].doc >= nd || (i > off[t] && post[i].doc <= post[i - 1].doc)) return FAIL(r, "posting"), -1;
-    if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
-    if ((i + 1) % per == 0 || i + 1 == npo)
-      chunk_crc(r, s0 + S_POST, (i - i % per) * sizeof(mx_posting), (i + 1) * sizeof(mx_posting), &crc);
+  uint64_t t = 0;
+  for (uint64_t c0 = 0, per = MX_CHUNK / sizeof(mx_posting); c0 < npo; c0 += per) {
+    uint64_t c1 = npo - c0 < per ? npo : c0 + per;
+    for (uint64_t i = c0; i < c1;) {
+      while (off[t + 1] <= i) t++; /* the term of posting i (off[nnp] == npo > i) */
+      uint64_t end = off[t + 1] < c1 ? off[t + 1] : c1;
+      /* documents in increasing order within a term: the scorer walks them that way */
+      uint32_t prev = i > off[t] ? post[i - 1].doc : 0;
+      int first = i == off[t];
+      for (; i < end; i++) {
+        if (post[i].doc >= nd || (!first && post[i].doc <= prev)) return FAIL(r, "posting"), -1;
+        if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
+        prev = post[i].doc;
+        first = 0;
+      }
+    }
+    chunk_crc(r, s0 + S_POST, c0 * sizeof(mx_posting), c1 * sizeof(mx_posting), &crc);
   }
   if ((uint32_t)crc != r->h->sec[s0 + S_POST].crc) return FAIL(r, "section checksum"), -1;
   /* in place, read-only: the mapping outlives them (see mx->map) */
@@ -603,9 +612,10 @@ static int decode_orgs(rd *r, jb_match_index *mx) {
 /* Checks the header (its CRC, the sizes, the section table and every
 ** section's CRC) against want. *stale is set when the file is intact but
 ** was built from another state (then it is simply rebuilt, not reported).
-** any_state: the generation, lexicon hash and weights may be anything (the
-** fuzz harness); the part and what it extends must still be right. */
-static int check_file(rd *r, mx_header *want, int any_state, int *stale) {
+** loose 1: any generation (a needs part built before the last write of
+** needs, whose unchanged documents are reused); loose 2: any state (the
+** fuzz harness) — the part and the counts it extends must still be right. */
+static int check_file(rd *r, mx_header *want, int loose, int *stale) {
   *stale = 0;
   if (r->n < sizeof(mx_header)) return FAIL(r, "shorter than its header"), -1;
   const mx_header *h = r->h = (const mx_header *)r->p;
@@ -616,8 +626,8 @@ static int check_file(rd *r, mx_header *want, int any_state, int *stale) {
   }
   if (h->crc != crc_of(h, offsetof(mx_header, crc))) return FAIL(r, "header checksum"), -1;
   if (h->file_size != r->n) return FAIL(r, "file size differs from its header"), -1;
-  if (any_state) {
-    memcpy(want->generation, h->generation, sizeof(want->generation));
+  if (loose) memcpy(want->generation, h->generation, sizeof(want->generation));
+  if (loose > 1) {
     memcpy(want->base, h->base, sizeof(want->base));
     want->lexhash = h->lexhash;
     memcpy(want->fw, h->fw, sizeof(want->fw));
@@ -659,7 +669,7 @@ static jb_match_index *decode_supply(const void *buf, size_t n, const char *supp
   fill_header(&want, MX_PART_SUPPLY, supply_state ? supply_state : "", lexhash, fw ? fw : nofw);
   int st = 0;
   jb_match_index *mx = NULL;
-  if (check_file(&r, &want, !supply_state, &st) == 0) {
+  if (check_file(&r, &want, supply_state ? 0 : 2, &st) == 0) {
     mx = calloc(1, sizeof(*mx));
     if (!mx) FAIL(&r, "out of memory");
   }
@@ -691,8 +701,8 @@ jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, u
   return decode_supply(buf, n, supply_state, lexhash, fw, why, stale, 0);
 }
 
-static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
-                        int *stale, int drop) {
+static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, int loose,
+                        const char **why, int *stale, int drop) {
   rd r;
   memset(&r, 0, sizeof(r));
   r.p = buf;
@@ -706,7 +716,7 @@ static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const cha
   int st = 0;
   uint32_t units0 = mx->nunits, terms0 = mx->terms.n;
   if (mx->demand.ndocs || mx->map[MX_PART_NEEDS]) FAIL(&r, "needs part present");
-  if (!r.why && check_file(&r, &want, !generation, &st) == 0) {
+  if (!r.why && check_file(&r, &want, generation ? loose : 2, &st) == 0) {
     mx->map[MX_PART_NEEDS] = (void *)buf;
     mx->maplen[MX_PART_NEEDS] = n;
     if (!decode_strings(&r, mx) && !decode_units(&r, mx, MX_PART_NEEDS) && !decode_coll(&r, mx, 1) &&
@@ -728,7 +738,7 @@ static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const cha
 
 int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
                     int *stale) {
-  return decode_needs(mx, buf, n, generation, why, stale, 0);
+  return decode_needs(mx, buf, n, generation, 0, why, stale, 0);
 }
 
 /* Maps a part's file: never through a symlink, never waiting on a FIFO or
@@ -781,10 +791,12 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
   void *map2 = mx && path2 ? map_file(path2, &len2, &why) : NULL;
   stale = 0;
   if (map2) {
-    if (decode_needs(mx, map2, len2, generation, &why, &stale, 1) == 0) {
+    /* built before the last write of needs, it still serves the rebuild
+    ** of the needs part: the documents of needs that did not change */
+    if (decode_needs(mx, map2, len2, generation, 1, &why, &stale, 1) == 0) {
       mx->map_owned[MX_PART_NEEDS] = 1;
       map2 = NULL;
-      *needs_ok = 1;
+      *needs_ok = mx->generation && !strcmp(mx->generation, generation);
     }
   }
   if (mx) refused(path2, why, stale, map2, len2);
