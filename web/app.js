@@ -316,6 +316,22 @@ function flagList(flags) {
     h('strong', {}, (SEVERITY[f.severity] || f.severity) + '：'), f.message)));
 }
 
+// Outcome of a pairing, where the engine records them (the `outcome` op):
+// buttons under each candidate; absent when the op is not there.
+const OUTCOMES = [['contacted', '已联系'], ['accepted', '已接受'], ['declined', '已拒绝'], ['signed', '已签约']];
+function outcomeButtons(needId, r) {
+  if (!state.ops.outcome || !canWrite()) return null;
+  const note = h('span', {class: 'small muted'});
+  return h('div', {class: 'row no-print'}, OUTCOMES.map(([st, label]) => h('button', {class: 'small secondary',
+    'data-outcome': st, on: {click: async () => {
+      note.textContent = '';
+      try {
+        await api('outcome', {need: needId, [r.type]: r.id, state: st}, '正在记录');
+        note.textContent = `已记录：${label}`;
+      } catch (e) { note.textContent = errorText(e); }
+    }}}, label)), note);
+}
+
 function matchItem(r, need) {
   const kind = r.type;
   const route = kind === 'org' ? null : kind + '/' + r.id;
@@ -328,7 +344,8 @@ function matchItem(r, need) {
     terms.length ? h('div', {class: 'why'}, '匹配词：', terms) : null,
     r.evidence ? h('div', {class: 'evidence'}, h('strong', {}, marked(r.evidence.title)), r.evidence.year ? ` （${r.evidence.year}）` : '',
       h('div', {}, marked(r.evidence.snippet))) : null,
-    r.note ? h('div', {class: 'why'}, r.note) : null);
+    r.note ? h('div', {class: 'why'}, r.note) : null,
+    need ? outcomeButtons(need.id, r) : null);
 }
 
 pages.need = async (main, id) => {

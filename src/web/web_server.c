@@ -302,6 +302,10 @@ static enum MHD_Result do_api(struct MHD_Connection *c, request *rq, const web_s
   /* enterprises' and experts' phone numbers are for the people who call
   ** them: a viewer reads records without contacts, whatever it asks */
   if (s->role < 2) cJSON_DeleteItemFromObjectCaseSensitive(req, "with_contacts");
+  /* the person behind the request is the session's, never the client's say:
+  ** ops that keep a history record it with what they change */
+  cJSON_DeleteItemFromObjectCaseSensitive(req, "user");
+  cJSON_AddStringToObject(req, "user", s->user);
   cJSON_AddStringToObject(req, "op", op);
   int i = pool_take();
   if (i < 0) {
