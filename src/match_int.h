@@ -2,9 +2,11 @@
 ** match_int.h — the match index shared by match_index.c (building),
 ** match_score.c (scoring one need) and match_batch.c (many needs, threads).
 **
-** The index is built in memory from the tables, once per process and again
-** when the data generation or the lexicon changes. It holds two collections
-** of documents, each with its own term statistics:
+** The index is built from the tables, or mapped from its files beside the
+** database (match_store.c), and kept current by mx_get(): a write of needs
+** only rebuilds the needs part, any other change both parts (see struct
+** jb_match_index). It holds two collections of documents, each with its
+** own term statistics:
 **   supply: expert evidence (papers, patents, projects), expert profiles,
 **           achievements, and institution profiles;
 **   demand: needs (for matching an expert or achievement to needs).
