@@ -600,8 +600,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
                     " FROM expert e LEFT JOIN org o ON o.id = e.org ORDER BY e.id",
                     &st, err) ||
       jb_db_prepare(db,
-                    "SELECT expert, rowid, doc ->> '$.title', doc ->> '$.abstract', year FROM evidence"
-                    " ORDER BY expert, rowid",
+                    "SELECT e.expert, e.rowid, e.doc ->> '$.title', e.doc ->> '$.abstract', e.year, f.text"
+                    " FROM evidence e LEFT JOIN attachment f ON f.kind = 'evidence' AND f.ref = e.expert"
+                    " AND f.sub = e.id ORDER BY e.expert, e.rowid",
                     &ev, err)) {
     rc = JB_ERR_DB;
     goto done;
@@ -631,6 +632,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     while (evrc > 0 && !strcmp(col(ev, 0), u->id)) {
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 2), wt);
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 3), wb);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 5), wb); /* attached file */
       if (b.oom) goto oom;
       if (add_doc(&mx->supply, &b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
         goto oom;
@@ -646,8 +648,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
 
   if (jb_db_prepare(db,
                     "SELECT a.id, a.title, coalesce(a.org, x.org), coalesce(o.region, xo.region),"
-                    " a.chains, a.keywords, a.text, a.year, a.rowid"
+                    " a.chains, a.keywords, a.text, a.year, a.rowid, f.text"
                     " FROM achievement a LEFT JOIN expert x ON x.id = a.expert"
+                    " LEFT JOIN attachment f ON f.kind = 'achievement' AND f.ref = a.id AND f.sub = ''"
                     " LEFT JOIN org xo ON xo.id = x.org"
                     " LEFT JOIN org o ON o.id = a.org ORDER BY a.id",
                     &st, err)) {
@@ -669,6 +672,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 9), wb); /* attached file */
     if (b.oom || add_doc(&mx->supply, &b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
       goto oom;
     u->ndocs = 1;
@@ -799,11 +803,13 @@ static int finish_coll(mx_coll *co) {
 
 /* The needs part: need units (after every other unit) and the demand
 ** collection. Alone it costs time in the number of needs, not of items. */
-/* What a need's unit and document are built from: columns 1..8 of the
-** query below (not the rowid, taken afresh). */
+/* What a need's unit and document are built from: columns 1..8 and 10
+** (the attached file's text) of the query below (not the rowid, 9, taken
+** afresh). */
 static uint64_t row_content(sqlite3_stmt *st) {
   uint64_t h = 0x6a62;
-  for (int i = 1; i <= 8; i++) {
+  for (int i = 1; i <= 10; i++) {
+    if (i == 9) continue;
     const void *p = sqlite3_column_blob(st, i);
     int n = sqlite3_column_bytes(st, i);
     uint64_t head[2] = {(uint64_t)sqlite3_column_type(st, i), (uint64_t)n};
@@ -838,8 +844,9 @@ static jb_status build_needs(jb_db *db, jb_match_index *mx, const mx_weights *w,
 
   if (jb_db_prepare(db,
                     "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
-                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid"
-                    " FROM need n LEFT JOIN org o ON o.id = n.org ORDER BY n.id",
+                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid, f.text"
+                    " FROM need n LEFT JOIN org o ON o.id = n.org"
+                    " LEFT JOIN attachment f ON f.kind = 'need' AND f.ref = n.id AND f.sub = '' ORDER BY n.id",
                     &st, err)) {
     rc = JB_ERR_DB;
     goto done;
@@ -871,6 +878,7 @@ static jb_status build_needs(jb_db *db, jb_match_index *mx, const mx_weights *w,
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 10), wb); /* attached file */
     }
     if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
     u->ndocs = 1;
