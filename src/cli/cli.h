@@ -15,12 +15,15 @@ enum {
   EXIT_DATA = 3,       /* bad input data: parse errors, invalid records */
   EXIT_NOTFOUND = 4,   /* the named record does not exist */
   EXIT_DB = 5,         /* database or I/O failure, busy, corrupt */
-  EXIT_LIMIT = 6       /* a limit was exceeded */
+  EXIT_LIMIT = 6,      /* a limit was exceeded */
+  EXIT_INTERRUPTED = 130 /* stopped by SIGINT/SIGTERM (the shell's 128+2) */
 };
 
 typedef struct cli_ctx {
   const char *db_path;     /* --db, JIEBANG_DB, or ./jiebang.db */
   const char *lexicon_dir; /* --lexicon or NULL */
+  const char *db_from;     /* where db_path came from: "--db", "JIEBANG_DB" or NULL (default) */
+  int no_lexicon;          /* --no-lexicon: run without the domain lexicon */
   const char *prog;
 } cli_ctx;
 
@@ -43,13 +46,19 @@ int cmd_batch(cli_ctx *c, int argc, char **argv);
 int cmd_demands(cli_ctx *c, int argc, char **argv);
 int cmd_check(cli_ctx *c, int argc, char **argv);
 int cmd_assign(cli_ctx *c, int argc, char **argv);
+int cmd_template(cli_ctx *c, int argc, char **argv);
+int cmd_publish(cli_ctx *c, int argc, char **argv);
 int cmd_web(cli_ctx *c, int argc, char **argv);
 int cmd_user(cli_ctx *c, int argc, char **argv);
 int cmd_attach(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
-** exit code on failure, 0 on success. */
-int cli_open(cli_ctx *c, int readonly, jb_db **ppDb);
+** exit code on failure, 0 on success. Only CLI_OPEN_CREATE may create a new
+** database file: a command that reads says where it looked instead. */
+#define CLI_OPEN_WRITE 0
+#define CLI_OPEN_READONLY 1
+#define CLI_OPEN_CREATE 2
+int cli_open(cli_ctx *c, int mode, jb_db **ppDb);
 /* Prints "jiebang: message" to stderr and returns the exit code for rc. */
 int cli_fail(const jb_error *err, jb_status rc);
 int cli_exit_code(jb_status rc);
@@ -61,9 +70,22 @@ int cli_print_json(const cJSON *o, int pretty);
 int cli_finish(int code);
 /* Handles --set NAME=VALUE (ch 'S') and --weights FILE (ch 'W') into w. */
 int cli_weight_option(cJSON *w, int ch, const char *arg);
+/* fmt (one %ld) formatted with n, in a static buffer (four in rotation). */
+const char *cli_count(const char *fmt, long n) __attribute__((format(printf, 1, 0)));
 /* jb_import_opts.on_file for the CLI: one line on stderr per attached file
 ** (ctx: an int, nonzero = only files whose text could not be used). */
 void cli_file_report(void *ctx, const jb_file_report *r);
+/* Progress on stderr: on a terminal, one line rewritten in place; otherwise
+** (a log, a pipe) a line every few seconds. `what` is a catalogue format
+** taking done and total (%ld %ld). */
+void cli_progress(const char *what, long done, long total);
+/* 1 (after saying so) when stdout is a terminal: binary output (xlsx) needs
+** -o FILE or a redirection. */
+int cli_binary_to_tty(void);
+/* Ends a progress line left open on a terminal. */
+void cli_progress_end(void);
+/* --progress: lines every second even on a terminal's behalf in a log. */
+void cli_progress_always(void);
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 
@@ -92,9 +114,11 @@ typedef struct cli_out {
 /* Opens the output (path NULL or "-" = stdout); prints the error and
 ** returns an exit code on failure, 0 on success. */
 int cli_out_open(cli_out *o, const char *path, int flags);
-/* Finishes the output: with `code` 0 the file is committed (an error then
-** is printed and its exit code returned), otherwise it is dropped and the
-** target left as it was. Returns the command's exit code. */
-int cli_out_close(cli_out *o, int code);
+/* Finishes the output after the command wrote it with result `rc` (err
+** says why when not JB_OK). A write error is reported once as "NAME: write
+** error: reason" with exit 1, the same for every command; with rc, err is
+** reported; either way a file is dropped and its target left as it was.
+** Otherwise the file is committed. Returns the command's exit code. */
+int cli_out_close(cli_out *o, jb_status rc, const jb_error *err);
 
 #endif

@@ -6,11 +6,18 @@
 #include "cli.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* errno of the first failed write through a filter: by the time the
+** stream is flushed or closed, errno says something else */
+static int write_errno;
 
 int cli_exit_code(jb_status rc) {
   switch (rc) {
@@ -25,6 +32,7 @@ int cli_exit_code(jb_status rc) {
   case JB_ERR_BUSY:
   case JB_ERR_STALE:
   case JB_ERR_CORRUPT: return EXIT_DB;
+  case JB_ERR_INTERRUPTED: return EXIT_INTERRUPTED;
   default: return EXIT_FAILURE_;
   }
 }
@@ -48,13 +56,25 @@ int cli_usage(const char *usage, const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-int cli_open(cli_ctx *c, int readonly, jb_db **ppDb) {
+int cli_open(cli_ctx *c, int mode, jb_db **ppDb) {
   jb_open_opts o = {0};
-  o.readonly = readonly;
-  o.lexicon_dir = c->lexicon_dir;
+  o.readonly = mode == CLI_OPEN_READONLY;
+  o.no_create = mode != CLI_OPEN_CREATE;
+  o.lexicon_dir = c->no_lexicon ? "" : c->lexicon_dir;
+  o.require_lexicon = !c->no_lexicon;
   jb_error err;
   jb_error_clear(&err);
   jb_status rc = jb_db_open(c->db_path, &o, ppDb, &err);
+  if (rc == JB_ERR_NOTFOUND) {
+    /* say where we looked and why there, and how to make one */
+    char abs[4096];
+    if (!getcwd(abs, sizeof(abs))) snprintf(abs, sizeof(abs), ".");
+    fprintf(stderr, "jiebang: %s\n", err.message);
+    fprintf(stderr, jb_msg(c->db_from ? JB_MSG_DB_LOOKED_OPT : JB_MSG_DB_LOOKED_DEFAULT),
+            c->db_from ? c->db_from : abs);
+    fputc('\n', stderr);
+    return cli_exit_code(rc);
+  }
   if (rc) return cli_fail(&err, rc);
   return 0;
 }
@@ -73,10 +93,63 @@ int cli_print_json(const cJSON *o, int pretty) {
 
 int cli_finish(int code) {
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "jiebang: error writing output: %s\n", strerror(errno));
+    fprintf(stderr, "jiebang: standard output: write error: %s\n", strerror(write_errno ? write_errno : errno));
     return code ? code : EXIT_FAILURE_;
   }
   return code;
+}
+
+int cli_binary_to_tty(void) {
+  if (!isatty(1)) return 0;
+  fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_XLSX_TO_TERMINAL));
+  return 1;
+}
+
+static int progress_always, open_line;
+
+void cli_progress_end(void) {
+  if (open_line) fputc('\n', stderr);
+  open_line = 0;
+}
+void cli_progress_always(void) { progress_always = 1; }
+
+/* Seconds between progress lines when stderr is not a terminal: often
+** enough to show a long import is alive, rare enough for a log. */
+#define PROGRESS_EVERY 5.0
+
+void cli_progress(const char *what, long done, long total) {
+  static struct timespec last;
+  static int started, printed;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!started) {
+    started = 1;
+    last = now;
+  }
+  if (isatty(2) && !progress_always) {
+    fputs("\rjiebang: ", stderr);
+    fprintf(stderr, what, done, total);
+    open_line = done != total;
+    if (!open_line) fputc('\n', stderr);
+    return;
+  }
+  double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+  if (since < (progress_always ? 1.0 : PROGRESS_EVERY) && done != total) return;
+  if (done == total && !printed) return; /* a short run needs no line */
+  last = now;
+  printed = 1;
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, what, done, total);
+  fputc('\n', stderr);
+}
+
+const char *cli_count(const char *fmt, long n) {
+  /* a few rotating buffers: one printf may use several */
+  static char buf[4][160];
+  static int slot;
+  slot = (slot + 1) % 4;
+  snprintf(buf[slot], sizeof(buf[slot]), fmt, n);
+  return buf[slot];
 }
 
 int cli_parse_int(const char *s, int lo, int hi) {
@@ -98,6 +171,12 @@ typedef struct safe_cookie {
   int owned;       /* allocated for a file (freed on close), not static */
 } safe_cookie;
 
+
+static int failed_write(void) {
+  if (!write_errno) write_errno = errno ? errno : EIO;
+  return -1;
+}
+
 static ssize_t safe_write(void *ctx, const char *buf, size_t n) {
   safe_cookie *c = ctx;
   size_t i = 0;
@@ -105,18 +184,18 @@ static ssize_t safe_write(void *ctx, const char *buf, size_t n) {
     c->carry[c->ncarry++] = buf[i++];
     /* four bytes are a whole sequence or none: then they go out as they are */
     size_t used = jb_text_safe_fwrite(c->under, c->carry, c->ncarry, c->ncarry == sizeof(c->carry));
-    if (ferror(c->under)) return -1;
+    if (ferror(c->under)) return failed_write();
     memmove(c->carry, c->carry + used, c->ncarry - used);
     c->ncarry -= used;
   }
   size_t used = jb_text_safe_fwrite(c->under, buf + i, n - i, 0);
-  if (ferror(c->under)) return -1;
+  if (ferror(c->under)) return failed_write();
   if (used < n - i) {
-    if (n - i - used > 3) return -1; /* only a cut sequence may wait */
+    if (n - i - used > 3) return failed_write(); /* only a cut sequence may wait */
     memcpy(c->carry, buf + i + used, n - i - used);
     c->ncarry = n - i - used;
   }
-  if (fflush(c->under) != 0 || ferror(c->under)) return -1;
+  if (fflush(c->under) != 0 || ferror(c->under)) return failed_write();
   return (ssize_t)n;
 }
 
@@ -145,7 +224,18 @@ static safe_cookie out_cookie, err_cookie;
 
 static FILE *real_stdout;
 
+/* The first SIGINT/SIGTERM/SIGHUP asks the engine to stop at its next safe
+** point (jb_interrupt): the command then says what was done and what was
+** not, and cli_out_close drops an unfinished -o file. A second one ends the
+** process at once, removing unfinished output files first. */
+static volatile sig_atomic_t signalled;
+
 static void on_signal(int sig) {
+  if (!signalled) {
+    signalled = 1;
+    jb_interrupt();
+    return;
+  }
   jb_outfile_abort_all();
   signal(sig, SIG_DFL);
   raise(sig);
@@ -193,7 +283,10 @@ int cli_out_open(cli_out *o, const char *path, int flags) {
   jb_error err;
   jb_error_clear(&err);
   jb_status rc = jb_outfile_open(path, &o->file, &err);
-  if (rc) return cli_fail(&err, rc);
+  if (rc) {
+    cli_fail(&err, rc);
+    return rc == JB_ERR_USAGE ? EXIT_USAGE : EXIT_FAILURE_; /* cannot write the output */
+  }
   o->f = jb_outfile_stream(o->file);
   if (!(flags & CLI_OUT_RAW)) {
     if (!(o->filter = safe_stream(o->f, NULL))) {
@@ -208,26 +301,48 @@ int cli_out_open(cli_out *o, const char *path, int flags) {
   return 0;
 }
 
-int cli_out_close(cli_out *o, int code) {
-  if (!o->file) {
-    if (o->f == real_stdout && real_stdout) fflush(real_stdout);
-    return code;
+int cli_out_close(cli_out *o, jb_status rc, const jb_error *err) {
+  /* A write error is reported once, the same way for every command and
+  ** output: "NAME: write error: reason", exit 1. The engine's own message
+  ** about it (it saw its writes fail) would only repeat it. */
+  /* interrupted, even if the work ran to its end: nothing is committed */
+  if (!rc && jb_interrupted()) rc = JB_ERR_INTERRUPTED;
+  int werr = 0;
+  if (o->filter) {
+    if (fclose(o->filter) != 0) werr = write_errno ? write_errno : EIO;
+    o->filter = NULL;
   }
-  int bad = o->filter && fclose(o->filter) != 0;
-  o->filter = NULL;
-  if (code || bad) {
-    int e = errno;
+  FILE *f = o->file ? jb_outfile_stream(o->file) : o->f;
+  if (!werr && f && (fflush(f) != 0 || ferror(f))) werr = write_errno ? write_errno : errno ? errno : EIO;
+  if (!o->file) {
+    /* stdout: cli_finish() reports its write error when the command returns */
+    if (werr) return EXIT_FAILURE_;
+    return rc ? cli_fail(err, rc) : 0;
+  }
+  int code = 0;
+  if (werr) {
+    fprintf(stderr, "jiebang: %s: write error: %s\n", o->path, strerror(werr));
+    code = EXIT_FAILURE_;
+  } else if (rc) {
+    code = cli_fail(err, rc);
+  }
+  if (code) {
     jb_outfile_abort(o->file);
     o->file = NULL;
-    if (bad && !code) fprintf(stderr, "jiebang: %s: write error: %s\n", o->path, strerror(e));
-    fprintf(stderr, "jiebang: %s: not written; what it held before is unchanged\n", o->path);
-    return code ? code : EXIT_DB;
+    struct stat st;
+    if (stat(o->path, &st) != 0 || S_ISREG(st.st_mode)) /* a device or pipe was written directly */
+      fprintf(stderr, "jiebang: %s: not written; what it held before is unchanged\n", o->path);
+    return code;
   }
-  jb_error err;
-  jb_error_clear(&err);
-  jb_status rc = jb_outfile_commit(o->file, &err);
+  jb_error cerr;
+  jb_error_clear(&cerr);
+  jb_status crc = jb_outfile_commit(o->file, &cerr);
   o->file = NULL;
-  return rc ? cli_fail(&err, rc) : 0;
+  if (crc) {
+    cli_fail(&cerr, crc);
+    return EXIT_FAILURE_;
+  }
+  return 0;
 }
 
 char *cli_read_file(const char *path, size_t max, int *code) {

@@ -16,8 +16,7 @@ static const char usage[] =
 
 
 static void progress(void *ctx, long done, long total) {
-  if (isatty(2)) fprintf(stderr, "\rjiebang: %ld/%ld needs", done, total);
-  if (done == total && isatty(2)) fputc('\n', stderr);
+  cli_progress(jb_msg(JB_MSG_BATCH_PROGRESS), done, total);
 }
 
 int cmd_batch(cli_ctx *c, int argc, char **argv) {
@@ -74,11 +73,13 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
   o.weights = w;
   o.on_progress = progress;
   jb_db *db = NULL;
-  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  if ((code = cli_open(c, CLI_OPEN_READONLY, &db))) { cJSON_Delete(w); return code; }
   jb_error err;
   jb_error_clear(&err);
-  jb_status rc = jb_batch(db, &o, stdout, &err);
+  cli_out out;
+  cli_out_open(&out, NULL, 0); /* stdout: cannot fail */
+  jb_status rc = jb_batch(db, &o, out.f, &err);
   jb_db_close(db);
   cJSON_Delete(w);
-  return rc ? cli_fail(&err, rc) : 0;
+  return cli_out_close(&out, rc, &err);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+
+
 static const cli_cmd commands[] = {
     {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
     {"export", cmd_export, "write every record as JSON Lines"},
@@ -18,6 +20,8 @@ static const cli_cmd commands[] = {
     {"demands", cmd_demands, "demand list for technology transfer (JSON, CSV, Markdown, HTML)"},
     {"check", cmd_check, "intake quality of a need, or of the whole database"},
     {"get", cmd_get, "show one record"},
+    {"publish", cmd_publish, "documents to send: 揭榜挂帅榜单, 推荐函 to an expert, one page per enterprise (A4 HTML)"},
+    {"template", cmd_template, "blank import template (need, expert, achievement, org) for Excel or CSV"},
     {"stats", cmd_stats, "counts and index state"},
     {"web", cmd_web, "the staff workbench in a browser (工作台): jiebang web --listen 127.0.0.1:8080"},
     {"user", cmd_user, "workbench accounts: user add NAME --role admin|staff|viewer, passwd, disable, list"},
@@ -44,7 +48,11 @@ int main(int argc, char **argv) {
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
-  if (!c.db_path || !*c.db_path) c.db_path = "jiebang.db";
+  c.db_from = "JIEBANG_DB";
+  if (!c.db_path || !*c.db_path) {
+    c.db_path = "jiebang.db";
+    c.db_from = NULL;
+  }
   /* Global options may stand anywhere before "--"; remove them. */
   int n = 1;
   for (int i = 1; i < argc; i++) {
@@ -54,8 +62,18 @@ int main(int argc, char **argv) {
     }
     const char **slot = NULL;
     const char *val = NULL;
-    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) slot = &c.db_path;
-    else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
+    if (!strcmp(argv[i], "--no-lexicon")) {
+      c.no_lexicon = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--progress")) {
+      cli_progress_always();
+      continue;
+    }
+    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) {
+      slot = &c.db_path;
+      c.db_from = "--db";
+    } else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
       slot = &c.lexicon_dir;
     else if (!strncmp(argv[i], "--lang", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
       slot = &lang;
