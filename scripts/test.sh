@@ -10,9 +10,9 @@ scripts/build.sh -DJIEBANG_WERROR=ON
 log=$(mktemp)
 (cd build && ctest --output-on-failure) | tee "$log" 
 BUILD_DIR=build-asan scripts/build.sh -DJIEBANG_SANITIZE=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
-# The quality and crash suites measure processes, not new code paths: once is enough; so
-# do the eligibility suites (a thousand processes over paths the unit suites run here).
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/../tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash|eligibility") | tee -a "$log" 
+# The quality, crash, live-index and eligibility suites measure processes (a thousand of them
+# over paths the unit suites run here), not new code paths: once is enough.
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/../tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash|index_live|eligibility") | tee -a "$log" 
 # ThreadSanitizer on the suites that run batches on several threads, and on
 # the web server (a thread per connection over a pool of database connections).
 BUILD_DIR=build-tsan scripts/build.sh -DJIEBANG_TSAN=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug

@@ -289,6 +289,9 @@ jb_status jb_fts_flush(jb_db *db, jb_error *err);
 void jb_fts_end(jb_db *db);
 /* Bumps the data generation; the match index compares against it. */
 jb_status jb_db_touch(jb_db *db, jb_error *err);
+/* The same for a write that changed needs only (the match index then
+** re-indexes the needs alone). */
+jb_status jb_db_touch_needs(jb_db *db, jb_error *err);
 /* Makes sure the FTS index was built by this tokenizer; rebuilds otherwise
 ** (writers must call this before changing indexed rows). */
 jb_status jb_db_ensure_fts(jb_db *db, jb_error *err);

@@ -225,10 +225,7 @@ typedef struct doc_builder {
   int unigrams;
 } doc_builder;
 
-static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int e) {
-  doc_builder *b = ctx;
-  uint32_t id = term_add(&b->mx->terms, tok, ntok);
-  if (id == UINT32_MAX) { b->oom = 1; return 1; }
+static int push_pair(doc_builder *b, uint32_t id, float w) {
   if (b->n == b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 256;
     tf_pair *v = realloc(b->v, sizeof(*v) * cap);
@@ -237,8 +234,16 @@ static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int
     b->cap = cap;
   }
   b->v[b->n].term = id;
-  b->v[b->n].w = b->weight;
+  b->v[b->n].w = w;
   b->n++;
+  return 0;
+}
+
+static int build_cb(void *ctx, const char *tok, int ntok, int phrase, int s, int e) {
+  doc_builder *b = ctx;
+  uint32_t id = term_add(&b->mx->terms, tok, ntok);
+  if (id == UINT32_MAX) { b->oom = 1; return 1; }
+  if (push_pair(b, id, b->weight)) return 1;
   if (!phrase) b->len += b->weight; /* length counts words and bigrams, as plain BM25 does */
   return 0;
 }
@@ -277,6 +282,7 @@ static int add_doc(mx_coll *c, doc_builder *b, uint32_t unit, int year, int prof
   }
   if (c->nfwd + b->n > UINT32_MAX) return -1; /* mx_doc.fwd is 32-bit: ~4G (term, doc) pairs */
   mx_doc *d = &c->docs[c->ndocs];
+  memset(d, 0, sizeof(*d)); /* padding too: the index file holds these bytes as they are */
   d->unit = unit;
   d->fwd = (uint32_t)c->nfwd;
   d->nfwd = 0;
@@ -366,8 +372,11 @@ static void coll_free(mx_coll *c) {
 }
 
 int mx_in_map(const jb_match_index *mx, const void *p) {
-  const char *m = mx->map, *q = p;
-  return m && q >= m && q < m + mx->maplen;
+  for (int i = 0; i < 2; i++) {
+    const char *m = mx->map[i], *q = p;
+    if (m && q >= m && q < m + mx->maplen[i]) return 1;
+  }
+  return 0;
 }
 
 /* A string of the index: in the file's mapping, or our own. */
@@ -425,8 +434,68 @@ void jb_match_index_free(jb_match_index *mx) {
   free(mx->stop);
   free(mx->generation);
   mx_scratch_free(mx->spare);
-  if (mx->map && mx->map_owned) munmap(mx->map, mx->maplen);
+  free(mx->supply_state);
+  for (int i = 0; i < 2; i++)
+    if (mx->map[i] && mx->map_owned[i]) munmap(mx->map[i], mx->maplen[i]);
   free(mx);
+}
+
+/* The needs part being replaced: kept (with its file mapped) while the new
+** one is built, which reuses the documents of needs that did not change. */
+typedef struct old_needs {
+  mx_unit *units;      /* sorted by id, as built */
+  uint32_t n;
+  mx_coll coll;
+  void *map;
+  size_t maplen;
+  int owned;
+} old_needs;
+
+static int detach_needs(jb_match_index *mx, old_needs *o) {
+  memset(o, 0, sizeof(*o));
+  uint32_t lo = 0;
+  while (lo < mx->nunits && mx->units[lo].type != MX_NEED) lo++;
+  o->n = mx->nunits - lo;
+  o->units = malloc(sizeof(mx_unit) * (o->n ? o->n : 1));
+  if (!o->units) return -1;
+  memcpy(o->units, mx->units + lo, sizeof(mx_unit) * o->n);
+  mx->nunits = lo;
+  o->coll = mx->demand;
+  memset(&mx->demand, 0, sizeof(mx->demand));
+  o->map = mx->map[MX_PART_NEEDS];
+  o->maplen = mx->maplen[MX_PART_NEEDS];
+  o->owned = mx->map_owned[MX_PART_NEEDS];
+  mx_scratch_free(mx->spare); /* sized for the old documents */
+  mx->spare = NULL;
+  return 0;
+}
+
+/* Frees what the old needs part owned; the terms it brought are kept (term
+** ids stay valid: the new part's documents may use them), copied out of its
+** file before the file is unmapped. -1: out of memory (then mx is unusable). */
+static int release_needs(jb_match_index *mx, old_needs *o) {
+  int rc = 0;
+  for (uint32_t i = 0; i < o->n; i++) {
+    str_free(mx, o->units[i].id);
+    str_free(mx, o->units[i].name);
+    str_free(mx, o->units[i].org);
+    str_free(mx, o->units[i].region);
+    str_free(mx, o->units[i].list);
+  }
+  free(o->units);
+  coll_free(&o->coll);
+  if (o->map) {
+    for (uint32_t i = mx->nterms_supply; i < mx->terms.n; i++)
+      if (mx_in_map(mx, mx->terms.text[i]) && !(mx->terms.text[i] = jb_strdup(mx->terms.text[i]))) rc = -1;
+    if (o->owned) munmap(o->map, o->maplen);
+    if (mx->map[MX_PART_NEEDS] == o->map) {
+      mx->map[MX_PART_NEEDS] = NULL;
+      mx->maplen[MX_PART_NEEDS] = 0;
+      mx->map_owned[MX_PART_NEEDS] = 0;
+    }
+  }
+  memset(o, 0, sizeof(*o));
+  return rc;
 }
 
 static mx_unit *unit_add(jb_match_index *mx, mx_type type, sqlite3_stmt *st, int idcol) {
@@ -514,6 +583,9 @@ static uint8_t programs_of(jb_db *db, const char *json) {
   return p;
 }
 
+static int finish_coll(mx_coll *co);
+
+/* The supply part: every unit but needs, their documents, relations, orgs. */
 static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_error *err) {
   jb_tokenizer *tok = db->tok;
   doc_builder b = {0};
@@ -643,40 +715,6 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   sqlite3_finalize(st);
   st = NULL;
 
-  if (jb_db_prepare(db,
-                    "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
-                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid, f.text"
-                    " FROM need n LEFT JOIN org o ON o.id = n.org"
-                    " LEFT JOIN attachment f ON f.kind = 'need' AND f.ref = n.id AND f.sub = '' ORDER BY n.id",
-                    &st, err)) {
-    rc = JB_ERR_DB;
-    goto done;
-  }
-  while ((got = jb_step(st, "the needs", err)) > 0) {
-    uint32_t ui = mx->nunits;
-    mx_unit *u = unit_add(mx, MX_NEED, st, 0);
-    if (!u) goto oom;
-    u->name = col_dup(st, 1);
-    u->org = col_dup(st, 2);
-    u->region = col_dup(st, 3);
-    u->open = !strcmp(col(st, 7), "open");
-    u->list = col_dup(st, 8);
-    jb_buf_reset(&text);
-    jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
-    u->chains = mx_chains_from_json(db, col(st, 4));
-    if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
-    u->doc0 = mx->demand.ndocs;
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
-    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 10), wb); /* attached file */
-    if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
-    u->ndocs = 1;
-  }
-  if (got < 0) goto readerr;
-  sqlite3_finalize(st);
-  st = NULL;
-
   /* relations and org parents, for conflicts of interest */
   for (int collab = 0; collab < 2; collab++) {
     if (jb_db_prepare(db,
@@ -729,26 +767,8 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   sqlite3_finalize(st);
   st = NULL;
 
-  for (int c = 0; c < 2; c++) {
-    mx_coll *co = c ? &mx->demand : &mx->supply;
-    if (flatten(co)) goto oom;
-    for (uint32_t i = 0; i < co->ndocs; i++) {
-      mx_doc *d = &co->docs[i];
-      if (d->year > co->maxyear) co->maxyear = d->year;
-      double v = 0;
-      for (uint32_t j = 0; j < d->nfwd; j++) {
-        const mx_fwd *f = &co->fwd[d->fwd + j];
-        double df = co->npost[f->term];
-        double x = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
-        v += x * x;
-      }
-      d->vnorm = (float)(v > 0 ? sqrt(v) : 1);
-    }
-    double sum = 0;
-    for (uint32_t i = 0; i < co->ndocs; i++) sum += co->docs[i].len;
-    co->avglen = co->ndocs ? sum / co->ndocs : 1;
-    if (co->avglen <= 0) co->avglen = 1;
-  }
+  mx->nterms_supply = mx->terms.n; /* the needs' own terms come after */
+  if (finish_coll(&mx->supply)) goto oom;
   goto done;
 readerr:
   rc = (jb_status)-got; /* err already names what could not be read */
@@ -759,6 +779,129 @@ oom:
 done:
   sqlite3_finalize(st);
   sqlite3_finalize(ev);
+  free(b.v);
+  jb_buf_free(&text);
+  return rc;
+}
+
+/* Postings, document norms and the collection's averages, once every
+** document is in. */
+static int finish_coll(mx_coll *co) {
+  if (flatten(co)) return -1;
+  for (uint32_t i = 0; i < co->ndocs; i++) {
+    mx_doc *d = &co->docs[i];
+    if (d->year > co->maxyear) co->maxyear = d->year;
+    double v = 0;
+    for (uint32_t j = 0; j < d->nfwd; j++) {
+      const mx_fwd *f = &co->fwd[d->fwd + j];
+      double df = co->npost[f->term];
+      double x = (1 + log(f->tf)) * log(1.0 + (co->ndocs - df + 0.5) / (df + 0.5));
+      v += x * x;
+    }
+    d->vnorm = (float)(v > 0 ? sqrt(v) : 1);
+  }
+  double sum = 0;
+  for (uint32_t i = 0; i < co->ndocs; i++) sum += co->docs[i].len;
+  co->avglen = co->ndocs ? sum / co->ndocs : 1;
+  if (co->avglen <= 0) co->avglen = 1;
+  return 0;
+}
+
+/* The needs part: need units (after every other unit) and the demand
+** collection. Alone it costs time in the number of needs, not of items. */
+/* What a need's unit and document are built from: columns 1..8 and 10
+** (the attached file's text) of the query below (not the rowid, 9, taken
+** afresh). */
+static uint64_t row_content(sqlite3_stmt *st) {
+  uint64_t h = 0x6a62;
+  for (int i = 1; i <= 10; i++) {
+    if (i == 9) continue;
+    const void *p = sqlite3_column_blob(st, i);
+    int n = sqlite3_column_bytes(st, i);
+    uint64_t head[2] = {(uint64_t)sqlite3_column_type(st, i), (uint64_t)n};
+    h = jb_hash64(head, sizeof(head), h);
+    if (p && n > 0) h = jb_hash64(p, (size_t)n, h);
+  }
+  return h;
+}
+
+/* The old unit of need `id` when its row is unchanged, or NULL; *j walks
+** the old units (sorted by id, as the rows come). */
+static const mx_unit *unchanged(const old_needs *o, uint32_t *j, const char *id, uint64_t content) {
+  if (!o) return NULL;
+  while (*j < o->n && strcmp(o->units[*j].id, id) < 0) (*j)++;
+  if (*j >= o->n || strcmp(o->units[*j].id, id) || o->units[*j].content != content) return NULL;
+  const mx_unit *u = &o->units[*j];
+  return u->ndocs == 1 && u->doc0 < o->coll.ndocs ? u : NULL;
+}
+
+static jb_status build_needs(jb_db *db, jb_match_index *mx, const mx_weights *w, const old_needs *old,
+                             jb_error *err) {
+  jb_tokenizer *tok = db->tok;
+  uint32_t j = 0;
+  doc_builder b = {0};
+  b.mx = mx;
+  b.unigrams = w->unigram > 0;
+  sqlite3_stmt *st = NULL;
+  jb_status rc = JB_OK;
+  float wt = (float)w->w_title, wk = (float)w->w_keywords, wb = (float)w->w_body;
+  jb_buf text = {0};
+  int got = 0; /* jb_step's result, as in build() */
+
+  if (jb_db_prepare(db,
+                    "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
+                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid, f.text"
+                    " FROM need n LEFT JOIN org o ON o.id = n.org"
+                    " LEFT JOIN attachment f ON f.kind = 'need' AND f.ref = n.id AND f.sub = '' ORDER BY n.id",
+                    &st, err)) {
+    rc = JB_ERR_DB;
+    goto done;
+  }
+  while ((got = jb_step(st, "the needs", err)) > 0) {
+    uint32_t ui = mx->nunits;
+    mx_unit *u = unit_add(mx, MX_NEED, st, 0);
+    if (!u) goto oom;
+    u->name = col_dup(st, 1);
+    u->org = col_dup(st, 2);
+    u->region = col_dup(st, 3);
+    u->open = !strcmp(col(st, 7), "open");
+    u->list = col_dup(st, 8);
+    u->content = row_content(st);
+    u->doc0 = mx->demand.ndocs;
+    const mx_unit *ou = unchanged(old, &j, u->id, u->content);
+    if (ou) {
+      /* the same text, lexicon and weights: the same terms and weights */
+      const mx_doc *od = &old->coll.docs[ou->doc0];
+      u->chains = ou->chains;
+      for (uint32_t k = 0; k < od->nfwd && !b.oom; k++)
+        push_pair(&b, old->coll.fwd[od->fwd + k].term, old->coll.fwd[od->fwd + k].tf);
+      b.len = od->len;
+    } else {
+      jb_buf_reset(&text);
+      jb_buf_printf(&text, "%s %s %s", col(st, 1), col(st, 5), col(st, 6));
+      u->chains = mx_chains_from_json(db, col(st, 4));
+      if (!u->chains) u->chains = mx_chains_in_text(db, tok, text.p);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 10), wb); /* attached file */
+    }
+    if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
+    u->ndocs = 1;
+  }
+  if (got < 0) {
+    rc = (jb_status)-got; /* err already names what could not be read */
+    goto done;
+  }
+  sqlite3_finalize(st);
+  st = NULL;
+  if (finish_coll(&mx->demand)) goto oom;
+  goto done;
+oom:
+  rc = JB_ERR_NOMEM;
+  jb_err_set(err, rc, "out of memory building the match index");
+done:
+  sqlite3_finalize(st);
   free(b.v);
   jb_buf_free(&text);
   return rc;
@@ -876,54 +1019,113 @@ const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *exp
   return found;
 }
 
+static int same_build(const jb_match_index *mx, uint64_t lexhash, const mx_weights *w) {
+  return mx->lexhash == lexhash && mx->fw[0] == w->w_title && mx->fw[1] == w->w_keywords &&
+         mx->fw[2] == w->w_body && mx->fw[3] == (w->unigram > 0);
+}
+
+/* An index with its supply part current gets its needs part rebuilt: time
+** in the number of needs (a new need is matchable at once, whatever the
+** number of experts and achievements), and exactly what a full build gives
+** (the two collections keep separate statistics). */
+static jb_status refresh_needs(jb_db *db, jb_match_index *mx, const mx_weights *w, char *gen, jb_error *err) {
+  old_needs old;
+  free(mx->generation);
+  mx->generation = NULL;
+  if (detach_needs(mx, &old)) {
+    free(gen);
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+    return JB_ERR_NOMEM;
+  }
+  sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
+  jb_status rc = build_needs(db, mx, w, &old, err);
+  sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+  if (release_needs(mx, &old) && !rc) {
+    rc = JB_ERR_NOMEM;
+    jb_err_set(err, rc, "out of memory");
+  }
+  if (rc) {
+    free(gen);
+    return rc;
+  }
+  mx->generation = gen;
+  if ((rc = mx_prepare(db, mx, err))) return rc;
+  mx_save(db, mx, MX_PART_NEEDS); /* best effort, as below */
+  return JB_OK;
+}
+
 jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
-  /* the state: this database's identity and its data generation */
+  /* the states: this database's identity and its data generation; and the
+  ** identity of its data other than needs (see jb_db_touch_needs) */
   char *g = jb_meta_get(db, "generation"), *inst = jb_meta_get(db, "instance");
+  char *sup = jb_meta_get(db, "supply_instance");
   jb_buf state = {0};
   jb_buf_printf(&state, "%s:%s", inst ? inst : "", g ? g : "0");
   free(g);
   free(inst);
   char *gen = state.p;
+  if (!gen) {
+    free(sup);
+    jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+    return JB_ERR_NOMEM;
+  }
+  /* a database without one (read-only and older): every write counts */
+  if (!sup) sup = jb_strdup(gen);
   uint64_t lh = jb_lexicon_hash(db->lex);
-  if (db->mx && gen && db->mx->generation && !strcmp(gen, db->mx->generation) && db->mx->lexhash == lh &&
-      db->mx->fw[0] == w->w_title && db->mx->fw[1] == w->w_keywords && db->mx->fw[2] == w->w_body &&
-      db->mx->fw[3] == (w->unigram > 0)) {
+  jb_match_index *mx = db->mx;
+  db->mx = NULL;
+  if (mx && (!same_build(mx, lh, w) || !sup || !mx->supply_state || strcmp(sup, mx->supply_state))) {
+    jb_match_index_free(mx);
+    mx = NULL;
+  }
+  if (mx && mx->generation && !strcmp(gen, mx->generation)) {
     free(gen);
-    *ppMx = db->mx;
+    free(sup);
+    *ppMx = db->mx = mx;
     return JB_OK;
   }
-  jb_match_index_free(db->mx);
-  db->mx = NULL;
-  jb_match_index *mx = calloc(1, sizeof(*mx));
-  if (!mx || load_stopwords(mx, db->tok)) {
+  if (!mx && sup) {
+    /* the index files, when built from this very state */
+    int needs_ok = 0;
+    mx = mx_load(db, w, sup, gen, &needs_ok);
+    if (mx && load_stopwords(mx, db->tok)) {
+      jb_match_index_free(mx);
+      mx = NULL;
+    }
+    if (mx && needs_ok) {
+      jb_status prc = mx_prepare(db, mx, err);
+      free(gen);
+      free(sup);
+      if (prc) {
+        jb_match_index_free(mx);
+        return prc;
+      }
+      *ppMx = db->mx = mx;
+      return JB_OK;
+    }
+  }
+  if (mx) {
+    free(sup);
+    jb_status rc = refresh_needs(db, mx, w, gen, err);
+    if (rc) {
+      jb_match_index_free(mx);
+      return rc;
+    }
+    *ppMx = db->mx = mx;
+    return JB_OK;
+  }
+  mx = calloc(1, sizeof(*mx));
+  if (!mx || !sup || load_stopwords(mx, db->tok)) {
     free(gen);
+    free(sup);
     jb_match_index_free(mx);
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
-  /* the index file, when it was built from this very state */
-  jb_match_index *loaded = mx_load(db, w, gen ? gen : "0");
-  if (loaded && load_stopwords(loaded, db->tok)) {
-    jb_match_index_free(loaded);
-    loaded = NULL;
-  }
-  if (loaded) {
-    jb_status prc = mx_prepare(db, loaded, err);
-    if (prc) {
-      jb_match_index_free(loaded);
-      jb_match_index_free(mx);
-      free(gen);
-      return prc;
-    }
-    jb_match_index_free(mx);
-    free(gen);
-    db->mx = loaded;
-    *ppMx = loaded;
-    return JB_OK;
-  }
   /* one read transaction: a consistent snapshot while imports go on */
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
   jb_status rc = build(db, mx, w, err);
+  if (!rc) rc = build_needs(db, mx, w, NULL, err);
   mx->fw[0] = w->w_title;
   mx->fw[1] = w->w_keywords;
   mx->fw[2] = w->w_body;
@@ -932,13 +1134,16 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   if (rc) {
     free(gen);
+    free(sup);
     jb_match_index_free(mx);
     return rc;
   }
-  mx->generation = gen ? gen : jb_strdup("0");
+  mx->generation = gen;
+  mx->supply_state = sup;
   mx->lexhash = lh;
-  mx_save(db, mx); /* best effort: a read-only directory just means no file */
-  db->mx = mx;
-  *ppMx = mx;
+  /* best effort: a read-only directory just means no file; the supply part
+  ** first (a needs part names the supply part it goes with) */
+  if (mx_save(db, mx, MX_PART_SUPPLY) == 0) mx_save(db, mx, MX_PART_NEEDS);
+  *ppMx = db->mx = mx;
   return JB_OK;
 }

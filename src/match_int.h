@@ -2,9 +2,11 @@
 ** match_int.h — the match index shared by match_index.c (building),
 ** match_score.c (scoring one need) and match_batch.c (many needs, threads).
 **
-** The index is built in memory from the tables, once per process and again
-** when the data generation or the lexicon changes. It holds two collections
-** of documents, each with its own term statistics:
+** The index is built from the tables, or mapped from its files beside the
+** database (match_store.c), and kept current by mx_get(): a write of needs
+** only rebuilds the needs part, any other change both parts (see struct
+** jb_match_index). It holds two collections of documents, each with its
+** own term statistics:
 **   supply: expert evidence (papers, patents, projects), expert profiles,
 **           achievements, and institution profiles;
 **   demand: needs (for matching an expert or achievement to needs).
@@ -75,6 +77,8 @@ typedef struct mx_unit {
   uint32_t inventor;   /* achievements: the unit of their inventor, or UINT32_MAX (derived) */
   uint32_t region_key[3]; /* hashes of the region's first 1, 2, 3 levels, 0 = none (derived) */
   uint32_t doc0, ndocs;/* documents in its collection */
+  uint64_t content;    /* needs: hash of the row it was built from (a needs-part
+                       ** rebuild reuses the document of an unchanged need) */
 } mx_unit;
 
 #define MX_PROG_COMMISSIONER 1  /* 科技特派员, 三区人才: serve counties */
@@ -114,11 +118,20 @@ struct jb_match_index {
   char **stop;          /* stemmed English stopwords, sorted */
   int nstop;
   struct mx_scratch *spare; /* see mx_scratch_take() */
-  /* the index file when loaded from it (match_store.c): the collections'
-  ** arrays and every string point into it, read-only */
-  void *map;
-  size_t maplen;
-  int map_owned;        /* munmap on free (0: a caller's buffer, see mx_decode) */
+  /* Two parts, each with its own state and its own file (match_store.c):
+  ** supply — every unit but needs, terms [0, nterms_supply), relations,
+  ** orgs, the supply collection — built from the data named by
+  ** supply_state; and needs — the need units (last, after type_lo[MX_NEED])
+  ** and the terms after nterms_supply, the demand collection — built from
+  ** the data named by generation. A write that changed needs only leaves
+  ** supply_state as it was: then only the needs part is rebuilt. */
+  uint32_t nterms_supply;
+  char *supply_state;
+  /* the parts' files when loaded from them: their collections' arrays and
+  ** strings point into these mappings, read-only */
+  void *map[2];
+  size_t maplen[2];
+  int map_owned[2];     /* munmap on free (0: a caller's buffer, see mx_decode) */
 };
 typedef struct jb_match_index jb_match_index;
 
@@ -132,27 +145,40 @@ jb_status mx_get(jb_db *db, const struct mx_weights *w, jb_match_index **ppMx, j
 typedef int (*mx_feature_cb)(void *ctx, const char *f, int n, int kind, int start, int end);
 int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, int unigrams,
                 void *ctx, mx_feature_cb cb);
-/* The index kept beside the database (DB.mx) so that a process need not
-** rebuild it (match_store.c). Load returns NULL when the file is absent or
-** was built from another state; save writes atomically (temp + rename). */
-jb_match_index *mx_load(jb_db *db, const struct mx_weights *w, const char *generation);
-int mx_save(jb_db *db, const jb_match_index *mx);
-/* The index in the bytes of an index file, checked (checksums, and every
-** offset against what it points into) and used in place: buf must outlive
-** the index. NULL with *why set when damaged (or *stale set when intact but
-** built from another state). The loader's core, also for the fuzz harness,
-** which passes generation NULL (any state will do) and may first make the
-** checksums of its bytes right with mx_fix_checksums (to reach the checks
-** behind them). */
-jb_match_index *mx_decode(const void *buf, size_t n, const char *generation, uint64_t lexhash,
+/* The index kept beside the database so that a process need not rebuild it
+** (match_store.c): DB.mx holds the supply part, DB.mx.needs the needs part.
+** Load returns NULL when the supply part's file is absent, damaged or built
+** from another state; *needs_ok tells whether the needs part came with it,
+** current (else the caller rebuilds that part alone, reusing what
+** an older needs part, if one was loaded, holds). Save writes a part atomically
+** (MX_PART_SUPPLY, MX_PART_NEEDS). */
+#define MX_PART_SUPPLY 0
+#define MX_PART_NEEDS 1
+jb_match_index *mx_load(jb_db *db, const struct mx_weights *w, const char *supply_state, const char *generation,
+                        int *needs_ok);
+int mx_save(jb_db *db, const jb_match_index *mx, int part);
+/* The index in the bytes of a supply part's file, checked (checksums, and
+** every offset against what it points into) and used in place: buf must
+** outlive the index. NULL with *why set when damaged (or *stale set when
+** intact but built from another state). The loader's core, also for the
+** fuzz harness, which passes state NULL (any state will do) and may first
+** make the checksums of its bytes right with mx_fix_checksums (to reach
+** the checks behind them). */
+jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
                           const double fw[4], const char **why, int *stale);
+/* The needs part from the bytes of its file, onto an index holding the
+** supply part only; -1 with *why or *stale as above,
+** the index then as it was. generation NULL: any state will do. */
+int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
+                    int *stale);
 void mx_fix_checksums(void *buf, size_t n);
-/* DB.mx beside the database (caller frees), or NULL for an in-memory one. */
-char *mx_index_path(const jb_db *db);
+/* The file of a part beside the database (caller frees), or NULL for an
+** in-memory database. */
+char *mx_index_path(const jb_db *db, int part);
 void mx_report_damage(const char *path, const char *why);
 /* The term lookup table, from the term texts (after a load). */
 int mx_rebuild_term_hash(mx_terms *t);
-/* 1 when p is inside the index file's mapping (not to be freed). */
+/* 1 when p is inside one of the index files' mappings (not to be freed). */
 int mx_in_map(const jb_match_index *mx, const void *p);
 /* Term id of a normalized token, or UINT32_MAX. */
 uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);

@@ -10,7 +10,7 @@
 ** generation, the lexicon's hash, the tokenizer version and the document
 ** field weights — and is ignored (then rewritten) when any differs.
 **
-** Layout (format JBMX0003): a fixed header, then sections, each 8-byte
+** Layout (format JBMX0004): a fixed header, then sections, each 8-byte
 ** aligned, found through the header's section table (offset, length,
 ** CRC-32). The large arrays (documents, forward lists, posting offsets and
 ** postings) are stored exactly as the scorer reads them and are used in
@@ -33,6 +33,8 @@
 ** of one. A writer killed before its rename leaves DB.mx.tmp-PID-XXXXXX:
 ** the next save removes those whose process is gone.
 */
+/* madvise(MADV_DONTNEED): glibc's posix_madvise ignores POSIX_MADV_DONTNEED */
+#define _DEFAULT_SOURCE
 #include "match_int.h"
 #include <dirent.h>
 #include <errno.h>
@@ -48,7 +50,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define MX_MAGIC "JBMX0003"
+#define MX_MAGIC "JBMX0004"
 #define MX_NOSTR UINT64_MAX
 
 /* Sections, in file order. Per collection (supply, demand): documents,
@@ -73,6 +75,10 @@ typedef struct mx_header {
   uint64_t lexhash;
   double fw[4];
   uint32_t sizes[4];   /* sizeof mx_posting, mx_fwd, mx_doc, mx_header: layout check */
+  /* the part (MX_PART_*); for the needs part, the supply part it extends:
+  ** its state, its number of units and of terms */
+  uint32_t part, base_units, base_terms, pad0;
+  char base[64];
   uint64_t file_size;
   mx_section sec[MX_NSEC];
   uint32_t crc;        /* of the header up to here */
@@ -86,6 +92,7 @@ typedef struct disk_unit {
   uint32_t doc0, ndocs;
   uint32_t pad3;
   uint64_t chains;
+  uint64_t content;
   uint64_t str[5];     /* id, name, org, region, list */
 } disk_unit;
 
@@ -104,15 +111,16 @@ typedef struct disk_cstat {
   uint64_t nterms_alloc;
 } disk_cstat;
 
-char *mx_index_path(const jb_db *db) {
+char *mx_index_path(const jb_db *db, int part) {
   if (!db->path || !*db->path || !strcmp(db->path, ":memory:")) return NULL;
   jb_buf b = {0};
-  jb_buf_printf(&b, "%s.mx", db->path);
+  jb_buf_printf(&b, "%s.mx%s", db->path, part == MX_PART_NEEDS ? ".needs" : "");
   return b.p;
 }
 
-static void fill_header(mx_header *h, const char *generation, uint64_t lexhash, const double fw[4]) {
+static void fill_header(mx_header *h, int part, const char *generation, uint64_t lexhash, const double fw[4]) {
   memset(h, 0, sizeof(*h));
+  h->part = (uint32_t)part;
   memcpy(h->magic, MX_MAGIC, 8);
   snprintf(h->tokenizer, sizeof(h->tokenizer), "%s", JB_TOKENIZER_VERSION);
   snprintf(h->generation, sizeof(h->generation), "%s", generation);
@@ -131,8 +139,8 @@ static uint32_t crc_of(const void *p, uint64_t n) {
 void mx_report_damage(const char *path, const char *why) {
   /* a cache that went bad is not the user's error, but it is worth a line:
   ** a disk that damages this file may damage the database next */
-  fprintf(stderr, "jiebang: %s: damaged match index (%s); discarded, rebuilding\n", path ? path : "DB.mx",
-          why);
+  fprintf(stderr, jb_msg(JB_MSG_MX_DAMAGED), path ? path : "DB.mx", why);
+  fputc('\n', stderr);
 }
 
 /* ---------------------------------------------------------------- write */
@@ -207,9 +215,11 @@ static void put_coll(wr *w, int c, const mx_coll *co, uint32_t nterms) {
   sec_end(w);
 }
 
-static void write_body(wr *w, const jb_match_index *mx) {
+/* The sections of one part; the other part's are written empty. */
+static void write_body(wr *w, const jb_match_index *mx, int part, uint32_t lo) {
+  int needs = part == MX_PART_NEEDS;
   sec_begin(w, S_UNITS);
-  for (uint32_t i = 0; i < mx->nunits; i++) {
+  for (uint32_t i = needs ? lo : 0; i < (needs ? mx->nunits : lo); i++) {
     const mx_unit *u = &mx->units[i];
     disk_unit d;
     memset(&d, 0, sizeof(d));
@@ -220,27 +230,29 @@ static void write_body(wr *w, const jb_match_index *mx) {
     d.doc0 = u->doc0;
     d.ndocs = u->ndocs;
     d.chains = u->chains;
+    d.content = u->content;
     const char *s[5] = {u->id, u->name, u->org, u->region, u->list};
     for (int k = 0; k < 5; k++) d.str[k] = str_ref(w, s[k]);
     put(w, &d, sizeof(d));
   }
   sec_end(w);
   sec_begin(w, S_TERMS);
-  for (uint32_t i = 0; i < mx->terms.n; i++) {
+  for (uint32_t i = needs ? mx->nterms_supply : 0; i < (needs ? mx->terms.n : mx->nterms_supply); i++) {
     uint64_t r = str_ref(w, mx->terms.text[i]);
     put(w, &r, sizeof(r));
   }
   sec_end(w);
-  put_pairs(w, S_CONFLICTS, mx->conflicts, mx->nconflicts);
-  put_pairs(w, S_COLLABS, mx->collabs, mx->ncollabs);
+  put_pairs(w, S_CONFLICTS, mx->conflicts, needs ? 0 : mx->nconflicts);
+  put_pairs(w, S_COLLABS, mx->collabs, needs ? 0 : mx->ncollabs);
   sec_begin(w, S_ORGS);
-  for (uint32_t i = 0; i < mx->norgs; i++) {
+  for (uint32_t i = 0; !needs && i < mx->norgs; i++) {
     disk_org o = {str_ref(w, mx->orgs[i].id), str_ref(w, mx->orgs[i].parent), str_ref(w, mx->orgs[i].name)};
     put(w, &o, sizeof(o));
   }
   sec_end(w);
-  put_coll(w, 0, &mx->supply, mx->terms.n);
-  put_coll(w, 1, &mx->demand, mx->terms.n);
+  static const mx_coll none;
+  put_coll(w, 0, needs ? &none : &mx->supply, mx->nterms_supply);
+  put_coll(w, 1, needs ? &mx->demand : &none, mx->terms.n);
   sec_begin(w, S_STRINGS);
   put(w, w->strings.p, w->strings.n);
   sec_end(w);
@@ -303,10 +315,17 @@ static void fsync_dir(const char *path) {
   jb_buf_free(&dir);
 }
 
-int mx_save(jb_db *db, const jb_match_index *mx) {
-  char *path = mx_index_path(db);
-  if (!path) return -1;
-  remove_orphans(path);
+int mx_save(jb_db *db, const jb_match_index *mx, int part) {
+  char *path = mx_index_path(db, part);
+  if (!path || !mx->generation || !mx->supply_state) {
+    free(path);
+    return -1;
+  }
+  for (int p = 0; p < 2; p++) { /* both parts' */
+    char *pp = mx_index_path(db, p);
+    if (pp) remove_orphans(pp);
+    free(pp);
+  }
   jb_buf tmp = {0};
   int fd = create_temp(path, db->path, &tmp);
   wr w;
@@ -321,9 +340,16 @@ int mx_save(jb_db *db, const jb_match_index *mx) {
     jb_buf_free(&tmp);
     return -1;
   }
-  fill_header(&w.h, mx->generation, mx->lexhash, mx->fw);
+  uint32_t lo = 0; /* the first need unit */
+  while (lo < mx->nunits && mx->units[lo].type != MX_NEED) lo++;
+  fill_header(&w.h, part, part == MX_PART_NEEDS ? mx->generation : mx->supply_state, mx->lexhash, mx->fw);
+  if (part == MX_PART_NEEDS) {
+    snprintf(w.h.base, sizeof(w.h.base), "%s", mx->supply_state);
+    w.h.base_units = lo;
+    w.h.base_terms = mx->nterms_supply;
+  }
   put(&w, &w.h, sizeof(w.h)); /* a placeholder: rewritten with the section table */
-  write_body(&w, mx);
+  write_body(&w, mx, part, lo);
   w.bad |= w.strings.oom;
   w.h.file_size = w.pos;
   w.h.crc = crc_of(&w.h, offsetof(mx_header, crc));
@@ -348,7 +374,33 @@ typedef struct rd {
   const char *why;     /* the first check that failed */
   const char *str;     /* the string blob */
   uint64_t nstr;
+  int drop;            /* a mapped file: pages read by the checks are let go */
 } rd;
+
+/* The forward lists and postings are most of the file. Their checksums are
+** computed in the same pass as their checks, a chunk at a time, and in a
+** mapped file each chunk is then dropped from the process (it stays in the
+** page cache): the checks' peak memory is a chunk, not the file. */
+#define MX_CHUNK ((uint64_t)16 << 20)
+
+static int big_section(int s) {
+  return s >= S_COLL0 && s < S_STRINGS && ((s - S_COLL0) % S_PER_COLL == S_FWD || (s - S_COLL0) % S_PER_COLL == S_POST);
+}
+
+static void drop_pages(const rd *r, const void *p, uint64_t n) {
+  if (!r->drop || !n) return;
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t a = (uintptr_t)p & ~(page - 1), e = (uintptr_t)p + n;
+  madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* CRC of bytes [from, to) of section s, continued from *crc; the pages
+** dropped after. */
+static void chunk_crc(const rd *r, int s, uint64_t from, uint64_t to, uLong *crc) {
+  const unsigned char *p = r->p + r->h->sec[s].off;
+  *crc = crc32_z(*crc, p + from, (z_size_t)(to - from));
+  drop_pages(r, p + from, to - from);
+}
 
 #define FAIL(r, msg) ((r)->why ? 0 : ((r)->why = (msg), 0))
 
@@ -403,19 +455,41 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
     if (!finite_in(x->len, 0, 1e12) || !finite_in(x->vnorm, 0, 1e12) || x->profile > 1)
       return FAIL(r, "document values"), -1;
   }
-  for (uint64_t i = 0; i < nf; i++)
-    if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
+  uLong crc = crc32_z(0, Z_NULL, 0);
+  for (uint64_t c0 = 0, per = MX_CHUNK / sizeof(mx_fwd); c0 < nf; c0 += per) {
+    uint64_t c1 = nf - c0 < per ? nf : c0 + per;
+    for (uint64_t i = c0; i < c1; i++)
+      if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
+    chunk_crc(r, s0 + S_FWD, c0 * sizeof(mx_fwd), c1 * sizeof(mx_fwd), &crc);
+  }
+  if ((uint32_t)crc != r->h->sec[s0 + S_FWD].crc) return FAIL(r, "section checksum"), -1;
   if (noff && (off[0] != 0 || off[nnp] != npo)) return FAIL(r, "posting offsets"), -1;
   if (!noff && npo) return FAIL(r, "posting offsets"), -1;
   for (uint64_t t = 0; t < nnp; t++) {
     if (off[t + 1] < off[t] || off[t + 1] - off[t] != npost[t]) return FAIL(r, "posting offsets"), -1;
     if (npost[t] && t >= mx->terms.n) return FAIL(r, "postings of an unknown term"), -1;
-    for (uint64_t i = off[t]; i < off[t + 1]; i++) {
-      /* documents in increasing order: the scorer walks them that way */
-      if (post[i].doc >= nd || (i > off[t] && post[i].doc <= post[i - 1].doc)) return FAIL(r, "posting"), -1;
-      if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
-    }
   }
+  /* the postings in one pass, term by term, a chunk at a time */
+  crc = crc32_z(0, Z_NULL, 0);
+  uint64_t t = 0;
+  for (uint64_t c0 = 0, per = MX_CHUNK / sizeof(mx_posting); c0 < npo; c0 += per) {
+    uint64_t c1 = npo - c0 < per ? npo : c0 + per;
+    for (uint64_t i = c0; i < c1;) {
+      while (off[t + 1] <= i) t++; /* the term of posting i (off[nnp] == npo > i) */
+      uint64_t end = off[t + 1] < c1 ? off[t + 1] : c1;
+      /* documents in increasing order within a term: the scorer walks them that way */
+      uint32_t prev = i > off[t] ? post[i - 1].doc : 0;
+      int first = i == off[t];
+      for (; i < end; i++) {
+        if (post[i].doc >= nd || (!first && post[i].doc <= prev)) return FAIL(r, "posting"), -1;
+        if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
+        prev = post[i].doc;
+        first = 0;
+      }
+    }
+    chunk_crc(r, s0 + S_POST, c0 * sizeof(mx_posting), c1 * sizeof(mx_posting), &crc);
+  }
+  if ((uint32_t)crc != r->h->sec[s0 + S_POST].crc) return FAIL(r, "section checksum"), -1;
   /* in place, read-only: the mapping outlives them (see mx->map) */
   co->docs = (mx_doc *)docs;
   co->ndocs = co->capdocs = (uint32_t)nd;
@@ -431,17 +505,22 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
   return 0;
 }
 
-static int decode_units(rd *r, jb_match_index *mx) {
+/* The part's units, after those already in mx (the supply part's, when
+** this is the needs part). */
+static int decode_units(rd *r, jb_match_index *mx, int part) {
   uint64_t n;
   const disk_unit *du = section(r, S_UNITS, sizeof(disk_unit), &n);
   if (r->why) return -1;
-  if (n >= UINT32_MAX) return FAIL(r, "unit count"), -1;
-  mx->units = calloc(n ? n : 1, sizeof(mx_unit));
-  if (!mx->units) return FAIL(r, "out of memory"), -1;
-  mx->capunits = (uint32_t)n;
+  uint32_t base = mx->nunits;
+  if (n >= UINT32_MAX - base) return FAIL(r, "unit count"), -1;
+  mx_unit *units = realloc(mx->units, sizeof(mx_unit) * (base + n ? base + n : 1));
+  if (!units) return FAIL(r, "out of memory"), -1;
+  mx->units = units;
+  mx->capunits = (uint32_t)(base + n);
   for (uint64_t i = 0; i < n; i++) {
     const disk_unit *d = &du[i];
-    mx_unit *u = &mx->units[mx->nunits++];
+    mx_unit *u = &mx->units[mx->nunits];
+    memset(u, 0, sizeof(*u));
     int ok = 1;
     u->type = d->type;
     u->programs = d->programs;
@@ -450,29 +529,28 @@ static int decode_units(rd *r, jb_match_index *mx) {
     u->doc0 = d->doc0;
     u->ndocs = d->ndocs;
     u->chains = d->chains;
+    u->content = d->content;
     u->id = (char *)string_at(r, d->str[0], &ok);
     u->name = (char *)string_at(r, d->str[1], &ok);
     u->org = (char *)string_at(r, d->str[2], &ok);
     u->region = (char *)string_at(r, d->str[3], &ok);
     u->list = (char *)string_at(r, d->str[4], &ok);
     if (!ok || !u->id) return FAIL(r, "unit string"), -1;
-    if (d->type >= MX_NTYPES || d->open > 1) return FAIL(r, "unit type"), -1;
+    if (d->type >= MX_NTYPES || d->open > 1 || (d->type == MX_NEED) != (part == MX_PART_NEEDS))
+      return FAIL(r, "unit type"), -1;
     /* units by type, then by id: the lookups binary-search them */
-    if (i && (u->type < u[-1].type || (u->type == u[-1].type && strcmp(u[-1].id, u->id) >= 0)))
+    if (mx->nunits && (u->type < u[-1].type || (u->type == u[-1].type && strcmp(u[-1].id, u->id) >= 0)))
       return FAIL(r, "unit order"), -1;
+    /* each unit's documents inside its collection */
+    uint64_t nd;
+    section(r, S_COLL0 + (part == MX_PART_NEEDS) * S_PER_COLL + S_DOCS, sizeof(mx_doc), &nd);
+    if (r->why || u->doc0 > nd || u->ndocs > nd - u->doc0) return FAIL(r, "unit documents"), -1;
+    mx->nunits++;
   }
-  /* each unit's documents inside its collection */
-  uint64_t nd[2];
-  section(r, S_COLL0 + S_DOCS, sizeof(mx_doc), &nd[0]);
-  section(r, S_COLL0 + S_PER_COLL + S_DOCS, sizeof(mx_doc), &nd[1]);
-  for (uint32_t i = 0; i < mx->nunits && !r->why; i++) {
-    const mx_unit *u = &mx->units[i];
-    uint64_t lim = nd[u->type == MX_NEED];
-    if (u->doc0 > lim || u->ndocs > lim - u->doc0) return FAIL(r, "unit documents"), -1;
-  }
-  return r->why ? -1 : 0;
+  return 0;
 }
 
+/* The string blob and the part's terms, after those already in mx. */
 static int decode_strings(rd *r, jb_match_index *mx) {
   uint64_t n;
   r->str = section(r, S_STRINGS, 1, &r->nstr);
@@ -480,10 +558,12 @@ static int decode_strings(rd *r, jb_match_index *mx) {
   if (r->nstr && r->str[r->nstr - 1]) return FAIL(r, "string blob"), -1; /* every string ends inside */
   const uint64_t *tr = section(r, S_TERMS, sizeof(uint64_t), &n);
   if (r->why) return -1;
-  if (n >= UINT32_MAX / 2) return FAIL(r, "term count"), -1;
-  mx->terms.text = calloc(n ? n : 1, sizeof(char *));
-  if (!mx->terms.text) return FAIL(r, "out of memory"), -1;
-  mx->terms.cap = (uint32_t)n;
+  uint32_t base = mx->terms.n;
+  if (n >= UINT32_MAX / 4 - base) return FAIL(r, "term count"), -1;
+  char **text = realloc(mx->terms.text, sizeof(char *) * (base + n ? base + n : 1));
+  if (!text) return FAIL(r, "out of memory"), -1;
+  mx->terms.text = text;
+  mx->terms.cap = (uint32_t)(base + n);
   for (uint64_t i = 0; i < n; i++) {
     int ok = 1;
     const char *s = string_at(r, tr[i], &ok);
@@ -530,10 +610,12 @@ static int decode_orgs(rd *r, jb_match_index *mx) {
 }
 
 /* Checks the header (its CRC, the sizes, the section table and every
-** section's CRC). *stale is set when the file is intact but was built from
-** another state (then it is simply rebuilt, not reported). want == NULL:
-** any state will do (the fuzz harness). */
-static int check_file(rd *r, const mx_header *want, int *stale) {
+** section's CRC) against want. *stale is set when the file is intact but
+** was built from another state (then it is simply rebuilt, not reported).
+** loose 1: any generation (a needs part built before the last write of
+** needs, whose unchanged documents are reused); loose 2: any state (the
+** fuzz harness) — the part and the counts it extends must still be right. */
+static int check_file(rd *r, mx_header *want, int loose, int *stale) {
   *stale = 0;
   if (r->n < sizeof(mx_header)) return FAIL(r, "shorter than its header"), -1;
   const mx_header *h = r->h = (const mx_header *)r->p;
@@ -544,12 +626,11 @@ static int check_file(rd *r, const mx_header *want, int *stale) {
   }
   if (h->crc != crc_of(h, offsetof(mx_header, crc))) return FAIL(r, "header checksum"), -1;
   if (h->file_size != r->n) return FAIL(r, "file size differs from its header"), -1;
-  mx_header any;
-  if (!want) {
-    fill_header(&any, "", 0, h->fw);
-    memcpy(any.generation, h->generation, sizeof(any.generation));
-    any.lexhash = h->lexhash;
-    want = &any;
+  if (loose) memcpy(want->generation, h->generation, sizeof(want->generation));
+  if (loose > 1) {
+    memcpy(want->base, h->base, sizeof(want->base));
+    want->lexhash = h->lexhash;
+    memcpy(want->fw, h->fw, sizeof(want->fw));
   }
   if (memcmp(h, want, offsetof(mx_header, file_size))) {
     *stale = 1;
@@ -559,6 +640,7 @@ static int check_file(rd *r, const mx_header *want, int *stale) {
     uint64_t n;
     const void *p = section(r, s, 1, &n);
     if (r->why) return -1;
+    if (big_section(s)) continue; /* with its checks (decode_coll) */
     if (crc_of(p, n) != h->sec[s].crc) return FAIL(r, "section checksum"), -1;
   }
   return 0;
@@ -575,86 +657,160 @@ void mx_fix_checksums(void *buf, size_t n) {
   h->crc = crc_of(h, offsetof(mx_header, crc));
 }
 
-jb_match_index *mx_decode(const void *buf, size_t n, const char *generation, uint64_t lexhash,
-                          const double fw[4], const char **why, int *stale) {
+static jb_match_index *decode_supply(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
+                                     const double fw[4], const char **why, int *stale, int drop) {
   rd r;
   memset(&r, 0, sizeof(r));
   r.p = buf;
   r.n = n;
+  r.drop = drop;
+  static const double nofw[4];
   mx_header want;
-  if (generation) fill_header(&want, generation, lexhash, fw);
+  fill_header(&want, MX_PART_SUPPLY, supply_state ? supply_state : "", lexhash, fw ? fw : nofw);
   int st = 0;
   jb_match_index *mx = NULL;
-  if (check_file(&r, generation ? &want : NULL, &st) == 0) {
+  if (check_file(&r, &want, supply_state ? 0 : 2, &st) == 0) {
     mx = calloc(1, sizeof(*mx));
     if (!mx) FAIL(&r, "out of memory");
   }
-  if (mx && (decode_strings(&r, mx) || decode_units(&r, mx) || decode_pairs(&r, S_CONFLICTS, &mx->conflicts, &mx->nconflicts) ||
-             decode_pairs(&r, S_COLLABS, &mx->collabs, &mx->ncollabs) || decode_orgs(&r, mx) ||
-             decode_coll(&r, mx, 0) || decode_coll(&r, mx, 1) || mx_rebuild_term_hash(&mx->terms)))
-    FAIL(&r, "out of memory");
-  if (r.why && mx) {
-    mx->map = (void *)buf; /* borrowed strings and arrays: not to be freed */
-    mx->maplen = n;
-    mx->map_owned = 0;
-    jb_match_index_free(mx);
-    mx = NULL;
+  if (mx) {
+    /* borrowed strings and arrays: never freed, whatever happens below */
+    mx->map[MX_PART_SUPPLY] = (void *)buf;
+    mx->maplen[MX_PART_SUPPLY] = n;
+    if (decode_strings(&r, mx) || decode_units(&r, mx, MX_PART_SUPPLY) ||
+        decode_pairs(&r, S_CONFLICTS, &mx->conflicts, &mx->nconflicts) ||
+        decode_pairs(&r, S_COLLABS, &mx->collabs, &mx->ncollabs) || decode_orgs(&r, mx) || decode_coll(&r, mx, 0))
+      FAIL(&r, "out of memory");
+    mx->nterms_supply = mx->terms.n;
+    mx->supply_state = jb_strndup(r.h->generation, sizeof(r.h->generation) - 1);
+    mx->lexhash = r.h->lexhash;
+    memcpy(mx->fw, r.h->fw, sizeof(mx->fw));
+    if (!r.why && !mx->supply_state) FAIL(&r, "out of memory");
   }
   if (why) *why = r.why;
   if (stale) *stale = st;
-  if (!mx) return NULL;
-  mx->map = (void *)buf;
-  mx->maplen = n;
-  if (generation) {
-    mx->generation = jb_strdup(generation);
-    mx->lexhash = lexhash;
-    memcpy(mx->fw, fw, sizeof(mx->fw));
-  } else {
-    mx->generation = jb_strndup(r.h->generation, sizeof(r.h->generation) - 1);
-    mx->lexhash = r.h->lexhash;
-    memcpy(mx->fw, r.h->fw, sizeof(mx->fw));
-  }
-  if (!mx->generation) {
-    mx->map_owned = 0;
+  if (r.why) {
     jb_match_index_free(mx);
     return NULL;
   }
   return mx;
 }
 
-jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *generation) {
-  char *path = mx_index_path(db);
-  if (!path) return NULL;
-  /* never through a symlink, never waiting on a FIFO or a device */
+jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
+                          const double fw[4], const char **why, int *stale) {
+  return decode_supply(buf, n, supply_state, lexhash, fw, why, stale, 0);
+}
+
+static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, int loose,
+                        const char **why, int *stale, int drop) {
+  rd r;
+  memset(&r, 0, sizeof(r));
+  r.p = buf;
+  r.n = n;
+  r.drop = drop;
+  mx_header want;
+  fill_header(&want, MX_PART_NEEDS, generation ? generation : "", mx->lexhash, mx->fw);
+  snprintf(want.base, sizeof(want.base), "%s", mx->supply_state ? mx->supply_state : "");
+  want.base_units = mx->nunits;
+  want.base_terms = mx->terms.n;
+  int st = 0;
+  uint32_t units0 = mx->nunits, terms0 = mx->terms.n;
+  if (mx->demand.ndocs || mx->map[MX_PART_NEEDS]) FAIL(&r, "needs part present");
+  if (!r.why && check_file(&r, &want, generation ? loose : 2, &st) == 0) {
+    mx->map[MX_PART_NEEDS] = (void *)buf;
+    mx->maplen[MX_PART_NEEDS] = n;
+    if (!decode_strings(&r, mx) && !decode_units(&r, mx, MX_PART_NEEDS) && !decode_coll(&r, mx, 1) &&
+        !(mx->generation = jb_strndup(r.h->generation, sizeof(r.h->generation) - 1)))
+      FAIL(&r, "out of memory");
+    if (r.why) {
+      /* back to the supply part alone: nothing may point into buf */
+      mx->nunits = units0;
+      mx->terms.n = terms0;
+      memset(&mx->demand, 0, sizeof(mx->demand));
+      mx->map[MX_PART_NEEDS] = NULL;
+      mx->maplen[MX_PART_NEEDS] = 0;
+    }
+  }
+  if (why) *why = r.why;
+  if (stale) *stale = st;
+  return r.why ? -1 : 0;
+}
+
+int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
+                    int *stale) {
+  return decode_needs(mx, buf, n, generation, 0, why, stale, 0);
+}
+
+/* Maps a part's file: never through a symlink, never waiting on a FIFO or
+** a device. NULL when absent; NULL with *why when it cannot be one. */
+static void *map_file(const char *path, size_t *len, const char **why) {
+  *why = NULL;
   int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ELOOP) mx_report_damage(path, "a symlink, not a file");
-    free(path);
+    if (errno == ELOOP) *why = "a symlink, not a file";
     return NULL;
   }
   struct stat st;
-  void *map = MAP_FAILED;
-  const char *why = NULL;
-  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) why = "not a regular file";
-  else if (st.st_size < (off_t)sizeof(mx_header)) why = "shorter than its header";
-  else map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  void *map = NULL;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) *why = "not a regular file";
+  else if (st.st_size < (off_t)sizeof(mx_header)) *why = "shorter than its header";
+  else if ((map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) map = NULL;
+  else *len = (size_t)st.st_size;
   close(fd);
+  return map;
+}
+
+/* A part's file that failed its checks: said, and removed when it is a
+** damaged index (what is not a regular file is left alone: the next save's
+** rename replaces the name, never what it points to). */
+static void refused(const char *path, const char *why, int stale, void *map, size_t len) {
+  if (map) munmap(map, len);
+  if (!why || stale) return; /* built from another state: rebuilt quietly */
+  mx_report_damage(path, why);
+  if (map) unlink(path);
+}
+
+jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state, const char *generation,
+                        int *needs_ok) {
+  *needs_ok = 0;
+  char *path = mx_index_path(db, MX_PART_SUPPLY), *path2 = mx_index_path(db, MX_PART_NEEDS);
   jb_match_index *mx = NULL;
-  if (map != MAP_FAILED) {
+  size_t len = 0, len2 = 0;
+  const char *why = NULL;
+  int stale = 0;
+  void *map = path ? map_file(path, &len, &why) : NULL;
+  if (map) {
     double fw[4] = {w->w_title, w->w_keywords, w->w_body, w->unigram > 0};
-    int stale = 0;
-    mx = mx_decode(map, (size_t)st.st_size, generation, jb_lexicon_hash(db->lex), fw, &why, &stale);
-    if (mx) mx->map_owned = 1;
-    else munmap(map, (size_t)st.st_size);
-    if (stale) why = NULL; /* built from another state: rebuilt quietly */
+    mx = decode_supply(map, len, supply_state, jb_lexicon_hash(db->lex), fw, &why, &stale, 1);
+    if (mx) {
+      mx->map_owned[MX_PART_SUPPLY] = 1;
+      map = NULL;
+    }
   }
-  if (why) {
-    mx_report_damage(path, why);
-    /* not a regular file: leave it alone (and never write over it: the
-    ** rename replaces the name, not what it points to) */
-    if (map != MAP_FAILED) unlink(path);
+  refused(path, why, stale, map, len);
+  void *map2 = mx && path2 ? map_file(path2, &len2, &why) : NULL;
+  stale = 0;
+  if (map2) {
+    /* built before the last write of needs, it still serves the rebuild
+    ** of the needs part: the documents of needs that did not change */
+    if (decode_needs(mx, map2, len2, generation, 1, &why, &stale, 1) == 0) {
+      mx->map_owned[MX_PART_NEEDS] = 1;
+      map2 = NULL;
+      *needs_ok = mx->generation && !strcmp(mx->generation, generation);
+    }
+  }
+  if (mx) refused(path2, why, stale, map2, len2);
+  /* The checks read every page; a match needs few of them again. Dropped
+  ** from this process (they stay in the page cache, a touch maps one back),
+  ** its memory is what it uses, not the size of the index. */
+  for (int p = 0; mx && p < 2; p++)
+    if (mx->map[p]) madvise(mx->map[p], mx->maplen[p], MADV_DONTNEED);
+  if (mx && mx_rebuild_term_hash(&mx->terms)) {
+    jb_match_index_free(mx);
+    mx = NULL;
   }
   free(path);
+  free(path2);
   return mx;
 }
 
@@ -665,7 +821,9 @@ void jb_mx_release(jb_db *db) {
 
 void jb_mx_discard(jb_db *db) {
   jb_mx_release(db);
-  char *path = mx_index_path(db);
-  if (path) unlink(path);
-  free(path);
+  for (int part = 0; part < 2; part++) {
+    char *path = mx_index_path(db, part);
+    if (path) unlink(path);
+    free(path);
+  }
 }

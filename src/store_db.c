@@ -158,7 +158,12 @@ jb_status jb_meta_set(jb_db *db, const char *key, const char *value, jb_error *e
   return JB_OK;
 }
 
-jb_status jb_db_touch(jb_db *db, jb_error *err) {
+/* Every write draws a new instance (and counts the generation); a write
+** that may change what needs are matched against (experts, evidence,
+** achievements, orgs, relations: anything but needs) also draws a new
+** supply_instance. The match index keeps those two parts apart, so that a
+** new need re-indexes the needs only (match_index.c). */
+static jb_status touch(jb_db *db, int supply, jb_error *err) {
   /* The match index file (DB.mx) is named by instance:generation. The
   ** counter repeats when an older copy of the database is restored and
   ** written to again, so every write also draws a new instance: no two data
@@ -167,9 +172,16 @@ jb_status jb_db_touch(jb_db *db, jb_error *err) {
                         "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation';"
                         "UPDATE meta SET value = lower(hex(randomblob(8))) WHERE key='instance'",
                         NULL, NULL, NULL);
+  if (rc == SQLITE_OK && supply)
+    rc = sqlite3_exec(db->db, "UPDATE meta SET value = lower(hex(randomblob(8))) WHERE key='supply_instance'",
+                      NULL, NULL, NULL);
   if (rc != SQLITE_OK) return jb_err_db(err, db->db, rc, "updating the data generation");
   return JB_OK;
 }
+
+jb_status jb_db_touch(jb_db *db, jb_error *err) { return touch(db, 1, err); }
+
+jb_status jb_db_touch_needs(jb_db *db, jb_error *err) { return touch(db, 0, err); }
 
 /* A read-only open of a WAL database needs DB-shm, which SQLite cannot
 ** create in a read-only directory. When there is no DB-wal (the database
@@ -392,18 +404,26 @@ jb_status jb_db_ensure_fts(jb_db *db, jb_error *err) {
 ** data generation: a database deleted and imported again, or restored from a
 ** backup, restarts its generation count, but never has the same identity. */
 static jb_status ensure_instance(jb_db *db, jb_error *err) {
-  char *v = jb_meta_get(db, "instance");
-  if (v) {
-    free(v);
-    return JB_OK;
+  /* supply_instance: the same for the part of the data needs are matched
+  ** against (see touch()); made here for databases older than it */
+  static const char *const keys[] = {"instance", "supply_instance"};
+  for (int k = 0; k < 2; k++) {
+    char *v = jb_meta_get(db, keys[k]);
+    if (v) {
+      free(v);
+      continue;
+    }
+    uint64_t r = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&r, sizeof(r), 1, f) != 1)
+      r = jb_hash64(db->path, strlen(db->path), (uint64_t)time(NULL) ^ (uint64_t)getpid() ^ (uint64_t)k);
+    if (f) fclose(f);
+    char hex[32];
+    snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)r);
+    jb_status rc = jb_meta_set(db, keys[k], hex, err);
+    if (rc) return rc;
   }
-  uint64_t r = 0;
-  FILE *f = fopen("/dev/urandom", "rb");
-  if (!f || fread(&r, sizeof(r), 1, f) != 1) r = jb_hash64(db->path, strlen(db->path), (uint64_t)time(NULL) ^ (uint64_t)getpid());
-  if (f) fclose(f);
-  char hex[32];
-  snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)r);
-  return jb_meta_set(db, "instance", hex, err);
+  return JB_OK;
 }
 
 static const char *lexicon_dir(const jb_open_opts *opts) {

@@ -302,10 +302,14 @@ static long seen_add(seen_ids *s, const char *key, long line) {
 }
 
 /* The identity of a record within a file: type and id (or expert/org). */
+static jb_kind record_kind(const cJSON *rec, jb_kind deflt) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  return cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
+}
+
 static void record_key(const cJSON *rec, jb_kind deflt, jb_buf *key) {
   jb_buf_reset(key);
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
-  jb_kind k = cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
+  jb_kind k = record_kind(rec, deflt);
   jb_buf_adds(key, jb_kind_name(k));
   static const char *const parts[] = {"expert", "org", "id"};
   for (int i = 0; i < 3; i++) {
@@ -357,6 +361,7 @@ typedef struct importer {
   seen_ids seen;
   jb_buf key;
   long changes;
+  long supply_changes;  /* of records other than needs (see jb_db_touch_needs) */
   jb_status first;   /* first error, kept while skipping */
   jb_error first_err;
   jb_import_stats before; /* the counts when this file began, to undo its share on rollback */
@@ -436,6 +441,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     else im->stats->unchanged++;
   }
   if (changed) im->changes++;
+  if (changed && record_kind(rec, im->deflt) != JB_KIND_NEED) im->supply_changes++;
   if (!rc && im->opts && im->opts->on_record && cJSON_IsObject(rec)) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
@@ -796,7 +802,7 @@ static jb_status importer_finish(importer *im, jb_status rc) {
   jb_error *err = im->err;
   if (!rc) rc = jb_fts_flush(db, err);
   jb_fts_end(db);
-  if (!rc && im->changes) rc = jb_db_touch(db, err);
+  if (!rc && im->changes) rc = im->supply_changes ? jb_db_touch(db, err) : jb_db_touch_needs(db, err);
   /* a dry run validated and stored everything: now it is undone */
   if (!rc && im->opts && im->opts->dry_run) {
     sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);

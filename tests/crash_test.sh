@@ -4,6 +4,8 @@
 #    each, PRAGMA integrity_check and FTS5 integrity-check pass and the file's
 #    records are all there or none are;
 #  - kill -9 during batch and assign runs: the database stays intact;
+#  - kill -9 while the match index is built and saved, fully or its needs
+#    part alone: the next match answers as with a fresh index;
 #  - searches and matches from other processes keep answering while an
 #    import writes; two imports at once both land, nothing lost.
 set -u
@@ -82,6 +84,31 @@ got=$(count "$tmp/c.db" needs)
 [ "$got" = $((base_needs + 40000 + 12)) ] && ok || no "concurrent imports: $got needs, want $((base_needs + 40012))"
 out=$("$jb" --db "$tmp/c.db" integrity 2>&1)
 [ "$out" = ok ] && ok || no "integrity after concurrent imports: $out"
+
+# kill -9 while the match index is built and saved (both parts), and while
+# a needs-only write has its part rebuilt: the next match answers exactly as
+# with an index built from nothing, and no temp file outlives the next save
+cp "$tmp/base.db" "$tmp/x.db"
+rm -f "$tmp/x.db.mx" "$tmp/x.db.mx.needs"
+"$jb" --db "$tmp/x.db" match need need-0058 -k 10 --json > "$tmp/x.want" 2>/dev/null
+for r in $(seq 1 8); do
+  if [ $((r % 2)) = 1 ]; then
+    rm -f "$tmp/x.db.mx" "$tmp/x.db.mx.needs"     # a full build and both saves
+  else                                             # a needs part rebuilt alone
+    printf '{"type":"need","id":"kill-%d","org":"org-yunjian","title":"油茶压榨","text":"油茶籽压榨工艺"}\n' "$r" \
+      > "$tmp/one.jsonl"
+    "$jb" --db "$tmp/x.db" import -q "$tmp/one.jsonl" 2>/dev/null
+  fi
+  "$jb" --db "$tmp/x.db" match need need-0058 -k 10 --json > /dev/null 2>&1 &
+  pid=$!
+  sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  got=$("$jb" --db "$tmp/x.db" match need need-0058 -k 10 --json 2>"$tmp/x.err")
+  [ "$got" = "$(cat "$tmp/x.want")" ] && ok || no "round $r: match after kill -9 during an index save differs"
+  grep -q "damaged\|已损坏" "$tmp/x.err" && no "round $r: a torn index file was found: $(cat "$tmp/x.err")" || ok
+done
+left=$(find "$tmp" -name 'x.db.mx*tmp-*' | wc -l)
+[ "$left" = 0 ] && ok || no "$left index temp files left after the next saves"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # index_file_test.sh JIEBANG [ROUNDS] — the match index file (DB.mx) is a
 # cache that is never trusted:
-#  - a 4 KiB block of random bytes anywhere inside it (size unchanged) never
+#  - a 4 KiB block of random bytes anywhere inside either part (DB.mx, the
+#    supply part, or DB.mx.needs; size unchanged) never
 #    crashes match, batch, assign, demands or check: the damage is reported,
 #    the file discarded and rebuilt, and every output is the undamaged one;
 #  - a FIFO, a directory or a symlink at DB.mx neither hangs a command nor
@@ -40,34 +41,39 @@ run_all() { # OUTDIR
   done
 }
 run_all "$tmp/want"
-[ -s "$db.mx" ] && ok || no "no index file after a match"
-size=$(stat -c %s "$db.mx")
+[ -s "$db.mx" ] && [ -s "$db.mx.needs" ] && ok || no "no index files after a match"
 cp "$db.mx" "$tmp/good.mx"
+cp "$db.mx.needs" "$tmp/good.mx.needs"
 
 # --------------------------------------------------- random damage, any place
 for r in $(seq 1 "$rounds"); do
   cp "$tmp/good.mx" "$db.mx"
+  cp "$tmp/good.mx.needs" "$db.mx.needs"
+  # the supply part (DB.mx) and the needs part (DB.mx.needs) in turn
+  part=.mx
+  [ $((r % 2)) = 0 ] && part=.mx.needs
+  size=$(stat -c %s "$db$part")
   # the first rounds hit the header and the start, the others anywhere
-  if [ "$r" -le 2 ]; then off=$(( (r - 1) * 2048 ))
+  if [ "$r" -le 4 ]; then off=$(( (r - 1) / 2 * 2048 ))
   else off=$(( (RANDOM * 32768 + RANDOM) % (size > 4096 ? size - 4096 : 1) )); fi
-  head -c 4096 /dev/urandom | dd of="$db.mx" bs=1 seek="$off" conv=notrunc status=none
-  [ "$(stat -c %s "$db.mx")" = "$size" ] || no "round $r: size changed"
+  head -c 4096 /dev/urandom | dd of="$db$part" bs=1 seek="$off" conv=notrunc status=none
+  [ "$(stat -c %s "$db$part")" = "$size" ] || no "round $r: size changed"
   rm -rf "$tmp/got"
   run_all "$tmp/got"
   for i in "${!cmds[@]}"; do
     rc=$(cat "$tmp/got/$i.rc")
     if [ "$rc" -ge 124 ]; then no "round $r (offset $off): '${cmds[$i]}' died (exit $rc)"; continue; fi
     if cmp -s "$tmp/want/$i.out" "$tmp/got/$i.out" && [ "$rc" = "$(cat "$tmp/want/$i.rc")" ]; then ok
-    else no "round $r (offset $off): '${cmds[$i]}' output differs from the undamaged index's"; fi
+    else no "round $r ($part at $off): '${cmds[$i]}' output differs from the undamaged index's"; fi
   done
-  grep -q "damaged match index" "$tmp/got/0.err" && ok ||
-    no "round $r (offset $off): the damage was not reported: $(head -c 300 "$tmp/got/0.err")"
-  cmp -s "$db.mx" "$tmp/good.mx" && ok || no "round $r: the damaged file was not rebuilt"
+  grep -q "damaged match index\|匹配索引文件已损坏" "$tmp/got/0.err" && ok ||
+    no "round $r ($part at $off): the damage was not reported: $(head -c 300 "$tmp/got/0.err")"
+  cmp -s "$db$part" "$tmp/good$part" && ok || no "round $r: the damaged $part file was not rebuilt as it was"
 done
 
 # ------------------------------------------------------- not a regular file
 for kind in fifo dir symlink; do
-  rm -rf "$db.mx"
+  rm -rf "$db.mx" "$db.mx.needs"
   echo precious > "$tmp/victim"
   case $kind in
     fifo) mkfifo "$db.mx" ;;
@@ -79,8 +85,21 @@ for kind in fifo dir symlink; do
   [ "$rc" = 0 ] && ok || no "$kind at DB.mx: match exit $rc ($(head -c 200 "$tmp/err"))"
   [ "$out" = "$(cat "$tmp/want/0.out")" ] && ok || no "$kind at DB.mx: match output differs"
   [ "$(cat "$tmp/victim")" = precious ] && ok || no "$kind at DB.mx: the symlink's target was written"
+  # the same at the needs part's name, the supply part in place
+  rm -rf "$db.mx.needs"
+  case $kind in
+    fifo) mkfifo "$db.mx.needs" ;;
+    dir) mkdir "$db.mx.needs" ;;
+    symlink) ln -s "$tmp/victim" "$db.mx.needs" ;;
+  esac
+  out=$(timeout 20 "$jb" --db "$db" match need "$need" -k 10 2>"$tmp/err")
+  rc=$?
+  [ "$rc" = 0 ] && ok || no "$kind at DB.mx.needs: match exit $rc ($(head -c 200 "$tmp/err"))"
+  [ "$out" = "$(cat "$tmp/want/0.out")" ] && ok || no "$kind at DB.mx.needs: match output differs"
+  [ "$(cat "$tmp/victim")" = precious ] && ok || no "$kind at DB.mx.needs: the symlink's target was written"
+  rm -rf "$db.mx.needs"
 done
-rm -rf "$db.mx"
+rm -rf "$db.mx" "$db.mx.needs"
 
 # ------------------------------------------------------------ temp files
 # a planted symlink at any predictable temp name is never followed; a dead

@@ -9,10 +9,13 @@
 ** them made right, an accepted file may hold invalid UTF-8 there.)
 **
 ** The first byte of the input picks the mode; the rest is the file:
-**   even: as is — the checksums guard (random damage must be refused);
-**   odd:  with its checksums made right first (mx_fix_checksums), so that
-**         the fuzzer gets past them to the bounds and structure checks
-**         behind, which must hold on their own.
+**   bit 0 clear: as is — the checksums guard (random damage must be refused);
+**   bit 0 set:   with its checksums made right first (mx_fix_checksums), so
+**                that the fuzzer gets past them to the bounds and structure
+**                checks behind, which must hold on their own;
+**   bit 1 clear: the file is a supply part (DB.mx);
+**   bit 1 set:   the file is a needs part (DB.mx.needs), loaded on top of
+**                the fixture database's own supply part.
 ** Seeds (tests/fuzz/seeds/index/) are real index files of small databases.
 */
 #include "fuzz_common.h"
@@ -22,6 +25,8 @@
 
 static jb_db *db;
 static mx_weights w;
+static void *supply;     /* the fixture's supply part, for needs-part inputs */
+static size_t nsupply;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,6 +34,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   db = jbf_db_open(JBF_DB_FIXTURE);
   mx_weights_default(&w);
+  jb_match_index *mx = NULL;
+  jb_error err;
+  jb_error_clear(&err);
+  JBF_CHECK(mx_get(db, &w, &mx, &err) == JB_OK, "building the fixture's index: %s", err.message);
+  char *path = mx_index_path(db, MX_PART_SUPPLY);
+  FILE *f = fopen(path, "rb");
+  JBF_CHECK(f != NULL, "the fixture's index file %s", path);
+  fseek(f, 0, SEEK_END);
+  nsupply = (size_t)ftell(f);
+  rewind(f);
+  supply = malloc(nsupply);
+  JBF_CHECK(supply && fread(supply, 1, nsupply, f) == nsupply, "reading %s", path);
+  fclose(f);
+  free(path);
   return 0;
 }
 
@@ -89,10 +108,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (data[0] & 1) mx_fix_checksums(buf, n);
   const char *why = NULL;
   int stale = 0;
-  jb_match_index *mx = mx_decode(buf, n, NULL, 0, NULL, &why, &stale);
-  if (!mx) {
-    JBF_CHECK(why != NULL && *why, "mx_decode refused a file without saying why");
+  jb_match_index *mx = NULL;
+  if (data[0] & 2) {
+    mx = mx_decode(supply, nsupply, NULL, 0, NULL, &why, &stale);
+    JBF_CHECK(mx != NULL, "the fixture's supply part was refused: %s", why);
+    if (mx_decode_needs(mx, buf, n, NULL, &why, &stale)) {
+      JBF_CHECK(why != NULL && *why, "mx_decode_needs refused a file without saying why");
+      JBF_CHECK(mx->demand.ndocs == 0 && !mx->map[MX_PART_NEEDS], "a refused needs part left traces");
+    }
   } else {
+    mx = mx_decode(buf, n, NULL, 0, NULL, &why, &stale);
+    if (!mx) JBF_CHECK(why != NULL && *why, "mx_decode refused a file without saying why");
+  }
+  if (mx && mx_rebuild_term_hash(&mx->terms)) {
+    jb_match_index_free(mx);
+    mx = NULL;
+  }
+  if (mx) {
     mx_prepare(db, mx);
     score_and_explain(mx);
     similar_needs(mx);
