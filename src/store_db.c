@@ -79,6 +79,15 @@ static const char *const migrations[] = {
     "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, op TEXT NOT NULL,"
     "  detail TEXT);",
+    /* 6: attached files (store_attach.c): one per need, achievement or
+    ** evidence item (kind, ref = its id or its expert's, sub = the evidence
+    ** id); the extracted text with the file's hash, size and name, and the
+    ** bytes only when kept (--keep-files). */
+    "CREATE TABLE attachment(kind TEXT NOT NULL, ref TEXT NOT NULL, sub TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL, source TEXT, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  format TEXT NOT NULL, status TEXT NOT NULL, pages INTEGER, chars INTEGER, dropped INTEGER,"
+    "  truncated INTEGER, text TEXT, data BLOB, extractor TEXT, extracted TEXT,"
+    "  PRIMARY KEY(kind, ref, sub));",
 };
 
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {
@@ -499,6 +508,8 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
       {"conflicts", "SELECT count(*) FROM relation WHERE kind='conflict'"},
       {"collaborations", "SELECT count(*) FROM relation WHERE kind='collaboration'"},
       {"search_documents", "SELECT count(*) FROM sdoc"},
+      {"attachments", "SELECT count(*) FROM attachment"},
+      {"attachments_unusable", "SELECT count(*) FROM attachment WHERE status IN ('garbage','no_text')"},
   };
   cJSON *o = cJSON_CreateObject();
   if (!o) return JB_ERR_NOMEM;
