@@ -162,6 +162,9 @@ typedef struct jb_import_opts {
   void (*on_record)(void *ctx, const char *type, const char *id, long line, int change);
   void *ctx;
   int dry_run;               /* validate and count, then roll everything back */
+  /* Called for each file not imported because an earlier one failed (a
+  ** failed file stops the run: later files may refer to its records). */
+  void (*on_skipped)(void *ctx, const char *path);
 } jb_import_opts;
 
 typedef struct jb_import_stats {
@@ -171,6 +174,9 @@ typedef struct jb_import_stats {
   long unchanged;   /* existing records identical to the input */
   long invalid;     /* bad records (skipped or fatal) */
   long files_failed;/* files rolled back */
+  long rolled_back; /* records stored, then undone with their file: not in inserted/updated */
+  long errors;      /* records that met a database or I/O error (not "invalid") */
+  long files_skipped;/* files not imported because an earlier file failed */
 } jb_import_stats;
 
 /* Imports JSON Lines and CSV files. Each file is one transaction: on a bad
