@@ -100,6 +100,12 @@ jb_status jb_db_check(jb_db *db, jb_error *err);
 
 typedef struct jb_import_opts {
   int skip_invalid;          /* store good records, report every bad one */
+  int replace;               /* a record replaces the stored one whole; else it
+                             ** is a patch: only its fields change, null clears */
+  int force;                 /* allow outcome transitions that skip or go back */
+  int dry_run;               /* store nothing; fill `changes` with what would change */
+  cJSON *changes;            /* dry run: a caller's array, appended
+                             ** {"kind","key","op","changes":[{"field","old","new"}]} */
   const char *encoding;      /* CSV input encoding (e.g. "GB18030"); NULL = UTF-8 */
   const char *type;          /* record type when neither record nor file name says */
   /* Called for every bad record when skip_invalid is set (and for the first
@@ -115,6 +121,8 @@ typedef struct jb_import_stats {
   long unchanged;   /* existing records identical to the input */
   long invalid;     /* bad records (skipped or fatal) */
   long files_failed;/* files rolled back */
+  long history;     /* change set and history lines restored */
+  long long first_change, last_change; /* change set ids made (0: none), for undo */
 } jb_import_stats;
 
 /* Imports JSON Lines and CSV files. Each file is one transaction: on a bad
@@ -132,9 +140,52 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source,
                          const jb_import_opts *opts, jb_import_stats *stats,
                          jb_error *err);
 
+/* Changes one record from "field=value" texts, typed as CSV cells are (list
+** fields split on ';', numbers parsed, "null" clears the field): the same
+** validation and patch as import, one transaction. `kind` is a record type
+** ("need", "outcome", ...); the assignments include the key fields ("id=…",
+** or "need=…" and "expert=…"). */
+jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n,
+                 const jb_import_opts *opts, jb_import_stats *stats, jb_error *err);
+
+/* ----------------------------------------------------------------- history */
+
+/* Who changes the data and by which command line: recorded with every change
+** set (store_change.c). Without it: user "unknown". */
+jb_status jb_db_set_actor(jb_db *db, const char *user, const char *command);
+
+/* A record's history key from its parts: an id; for conflict/collaboration
+** expert and org; for an outcome need and candidate (with its type first when
+** ids are ambiguous: need, "expert", id). Caller frees; NULL when the parts do
+** not name a key (the error says why). */
+char *jb_history_key(jb_db *db, const char *kind, const char *const *parts, int n, jb_error *err);
+
+/* Every version of a record, oldest first (caller owns): {"kind","key",
+** "versions":[{"version","change","at","user","command","input","sha256",
+** "op","record" (or null: absent),"diff":[{"field","old","new"}]}],
+** "retention":{...}}. */
+jb_status jb_history(jb_db *db, const char *kind, const char *key, cJSON **ppOut, jb_error *err);
+/* Makes version `version` of a record current again, as a new version (a
+** version where it did not exist deletes it). Result: {"change","op"}. */
+jb_status jb_revert(jb_db *db, const char *kind, const char *key, long version, cJSON **ppOut,
+                    jb_error *err);
+/* Deletes a record (reversible: revert or undo). Refuses while other records
+** refer to it. Result: {"change"}. */
+jb_status jb_delete(jb_db *db, const char *kind, const char *key, cJSON **ppOut, jb_error *err);
+/* Reverses a whole change set (an import, a set, a delete ...) as a new one;
+** refuses when a record it changed was changed again later (undo that first).
+** Result: {"change","undoes","records"}. */
+jb_status jb_undo(jb_db *db, long long change, cJSON **ppOut, jb_error *err);
+/* The latest change sets, newest first (caller owns): [{"id","at","user",
+** "command","input","sha256","records","undoes","undone_by"}]. */
+jb_status jb_changes(jb_db *db, int limit, cJSON **ppOut, jb_error *err);
+/* History retention in days (0: kept for ever, the default). */
+jb_status jb_history_retention(jb_db *db, int days, jb_error *err);
+
 /* ------------------------------------------------------------------ export */
 
 #define JB_EXPORT_WITH_CONTACTS 1
+#define JB_EXPORT_WITH_HISTORY 2  /* also change sets and history lines (restorable) */
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
 

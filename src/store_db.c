@@ -70,6 +70,20 @@ static const char *const migrations[] = {
     /* 4: an evidence item's title and abstract were stored three times (these
     ** columns, the record's JSON, the search document): read from the JSON. */
     "ALTER TABLE evidence DROP COLUMN title; ALTER TABLE evidence DROP COLUMN abstract;",
+    /* 5: change sets, the history of every record, and outcomes of pairings
+    ** (store_change.c, store_outcome.c). history.before is the record's
+    ** whole previous version; before_rowid its row, so that a deleted record
+    ** restored comes back where export listed it. */
+    "CREATE TABLE changeset(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL,"
+    "  command TEXT NOT NULL, input TEXT, sha256 TEXT, undoes INTEGER, undone_by INTEGER);"
+    "CREATE TABLE history(seq INTEGER PRIMARY KEY, change INTEGER NOT NULL REFERENCES changeset(id),"
+    "  kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, op TEXT NOT NULL,"
+    "  before TEXT, before_rowid INTEGER, UNIQUE(kind, key, version));"
+    "CREATE INDEX history_change ON history(change);"
+    "CREATE TABLE outcome(need TEXT NOT NULL REFERENCES need(id), ctype TEXT NOT NULL,"
+    "  cand TEXT NOT NULL, state TEXT NOT NULL, date TEXT, signed TEXT, value REAL,"
+    "  doc TEXT NOT NULL, PRIMARY KEY(need, ctype, cand));"
+    "CREATE INDEX outcome_cand ON outcome(ctype, cand, state);",
 };
 
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {
@@ -355,6 +369,10 @@ void jb_db_close(jb_db *db) {
   jb_match_index_free(db->mx);
   jb_lexicon_free(db->lex);
   jb_tokenizer_free(db->tok);
+  free(db->user);
+  free(db->command);
+  free(db->chg.input);
+  free(db->chg.sha);
   if (db->db) sqlite3_close_v2(db->db);
   free(db->path);
   free(db);
@@ -379,6 +397,8 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
       {"achievements", "SELECT count(*) FROM achievement"},
       {"conflicts", "SELECT count(*) FROM relation WHERE kind='conflict'"},
       {"collaborations", "SELECT count(*) FROM relation WHERE kind='collaboration'"},
+      {"outcomes", "SELECT count(*) FROM outcome"},
+      {"changes", "SELECT count(*) FROM changeset"},
       {"search_documents", "SELECT count(*) FROM sdoc"},
   };
   cJSON *o = cJSON_CreateObject();

@@ -273,7 +273,8 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   jb_loc loc = {im->file, line};
   jb_status rc = JB_OK;
   int changed = 0;
-  if (cJSON_IsObject(rec)) {
+  int hline = cJSON_IsObject(rec) && jb_history_line(rec);
+  if (cJSON_IsObject(rec) && !hline) {
     record_key(rec, im->deflt, &im->key);
     long first = seen_add(&im->seen, jb_buf_str(&im->key), line);
     if (first < 0) {
@@ -288,14 +289,17 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     }
   }
   int skip = im->opts && im->opts->skip_invalid;
+  int flags = (im->opts && im->opts->replace ? JB_STORE_REPLACE : 0) | (im->opts && im->opts->force ? JB_STORE_FORCE : 0);
   if (!rc && skip) sqlite3_exec(im->db->db, "SAVEPOINT rec", NULL, NULL, NULL);
-  if (!rc) rc = jb_record_store(im->db, rec, im->deflt, &loc, &changed, e);
+  if (!rc && hline) rc = jb_history_restore(im->db, rec, &loc, e);
+  else if (!rc) rc = jb_record_store(im->db, rec, im->deflt, flags, &loc, &changed, e);
   if (skip && !rc) sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
   if (skip && rc && rc != JB_ERR_INVALID) {
     sqlite3_exec(im->db->db, "ROLLBACK TO rec", NULL, NULL, NULL);
     sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
   }
-  if (im->stats) {
+  if (im->stats && hline && !rc) im->stats->history++;
+  else if (im->stats) {
     im->stats->read++;
     if (rc) im->stats->invalid++;
     else if (changed == 1) im->stats->inserted++;
@@ -481,8 +485,8 @@ static jb_status import_csv(importer *im, source *src) {
 }
 
 /* Opens the transaction one file (or one request's records) is stored in. */
-static jb_status importer_start(importer *im, jb_db *db, const char *file, const jb_import_opts *opts,
-                                jb_import_stats *stats, jb_error *err) {
+static jb_status importer_start(importer *im, jb_db *db, const char *file, const char *sha,
+                                const jb_import_opts *opts, jb_import_stats *stats, jb_error *err) {
   memset(im, 0, sizeof(*im));
   im->db = db;
   im->opts = opts;
@@ -494,12 +498,7 @@ static jb_status importer_start(importer *im, jb_db *db, const char *file, const
     jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s'", opts->type);
     return JB_ERR_USAGE;
   }
-  jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
-  if (rc) return rc;
-  rc = jb_db_ensure_fts(db, err);
-  if (!rc) rc = jb_fts_begin(db, err);
-  if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-  return rc;
+  return jb_write_begin(db, file, sha, err);
 }
 
 /* Commits what was stored, or rolls all of it back when rc (the first bad
@@ -509,16 +508,13 @@ static jb_status importer_start(importer *im, jb_db *db, const char *file, const
 static jb_status importer_finish(importer *im, jb_status rc) {
   jb_db *db = im->db;
   jb_error *err = im->err;
-  if (!rc) rc = jb_fts_flush(db, err);
-  jb_fts_end(db);
-  if (!rc && im->changes) rc = jb_db_touch(db, err);
-  if (!rc) {
-    int src_rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
-    if (src_rc != SQLITE_OK) rc = jb_err_db(err, db->db, src_rc, "committing the import");
-  }
-  if (rc) {
-    sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-    if (im->stats) im->stats->files_failed++;
+  const jb_import_opts *o = im->opts;
+  sqlite3_int64 change = jb_change_current(db);
+  rc = jb_write_end(db, rc, o && o->dry_run, o ? o->changes : NULL, err);
+  if (rc && im->stats) im->stats->files_failed++;
+  if (!rc && change && im->stats && !(o && o->dry_run)) {
+    if (!im->stats->first_change) im->stats->first_change = change;
+    im->stats->last_change = change;
   }
   if (im->first && err) *err = im->first_err;
   seen_free(&im->seen);
@@ -526,13 +522,41 @@ static jb_status importer_finish(importer *im, jb_status rc) {
   return rc ? rc : im->first;
 }
 
+/* The input file's SHA-256, recorded with its change set: which file made
+** a change, even after it was edited or renamed. */
+static jb_status file_sha256(const char *path, char out[65], jb_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+    return JB_ERR_IO;
+  }
+  jb_sha256 c;
+  jb_sha256_init(&c);
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) jb_sha256_update(&c, chunk, got);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    jb_err_set(err, JB_ERR_IO, "%s: read error", path);
+    return JB_ERR_IO;
+  }
+  jb_sha256_final(&c, out);
+  return JB_OK;
+}
+
 static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
                             jb_import_stats *stats, jb_error *err) {
   source src;
   jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
   if (rc) return rc;
+  char sha[65] = "";
+  if (strcmp(path, "-") && (rc = file_sha256(path, sha, err))) {
+    source_close(&src);
+    return rc;
+  }
   importer im;
-  if ((rc = importer_start(&im, db, path, opts, stats, err))) {
+  if ((rc = importer_start(&im, db, path, *sha ? sha : NULL, opts, stats, err))) {
     source_close(&src);
     return rc;
   }
@@ -599,7 +623,7 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
     return JB_ERR_USAGE;
   }
   importer im;
-  jb_status rc = importer_start(&im, db, source_name ? source_name : "records", opts, stats, err);
+  jb_status rc = importer_start(&im, db, source_name ? source_name : "records", NULL, opts, stats, err);
   if (rc) return rc;
   long i = 0;
   const cJSON *r;
@@ -615,4 +639,66 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
     }
   }
   return importer_finish(&im, rc);
+}
+
+jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n, const jb_import_opts *opts,
+                 jb_import_stats *stats, jb_error *err) {
+  jb_kind k = jb_kind_parse(kind ? kind : "");
+  if (k == JB_KIND_UNKNOWN || k == JB_KIND_EVIDENCE) {
+    jb_err_set(err, JB_ERR_USAGE, "unknown type '%s' (org, need, expert, achievement, conflict, collaboration, outcome)",
+               kind ? kind : "");
+    return JB_ERR_USAGE;
+  }
+  /* a one-row table: the same typing of values as a CSV import */
+  char **hdr = calloc((size_t)n + 1, sizeof(char *)), **vals = calloc((size_t)n + 1, sizeof(char *));
+  jb_status rc = hdr && vals ? JB_OK : JB_ERR_NOMEM;
+  int m = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    const char *eq = strchr(assign[i], '=');
+    if (!eq || eq == assign[i]) {
+      jb_err_set(err, JB_ERR_USAGE, "'%s': expected field=value", assign[i]);
+      rc = JB_ERR_USAGE;
+      break;
+    }
+    hdr[m] = jb_strndup(assign[i], (size_t)(eq - assign[i]));
+    vals[m] = jb_strdup(eq + 1);
+    if (!hdr[m++] || !vals[m - 1]) rc = JB_ERR_NOMEM;
+    else if (!*vals[m - 1]) {
+      jb_err_set(err, JB_ERR_USAGE, "%s: empty value (to clear a field write %s=null)", hdr[m - 1], hdr[m - 1]);
+      rc = JB_ERR_USAGE;
+    }
+  }
+  cJSON *rec = rc ? NULL : jb_record_from_row(k, hdr, vals, m);
+  cJSON *arr = rec ? cJSON_CreateArray() : NULL;
+  if (!rc && !arr) rc = JB_ERR_NOMEM;
+  if (!rc && k != JB_KIND_OUTCOME) {
+    /* set changes a record; import creates them */
+    jb_buf key = {0};
+    jb_kind hk;
+    char *doc = jb_record_hkey(k, rec, &hk, &key) ? NULL : jb_record_stored_doc(db, k, jb_buf_str(&key));
+    if (!doc) {
+      jb_err_set(err, JB_ERR_NOTFOUND, "no %s '%s' (set changes a stored record; import adds new ones)",
+                 jb_kind_name(k), key.n ? jb_buf_str(&key) : "");
+      rc = JB_ERR_NOTFOUND;
+    }
+    free(doc);
+    jb_buf_free(&key);
+  }
+  if (!rc) {
+    cJSON_AddItemToArray(arr, rec);
+    rec = NULL;
+    jb_import_opts o = opts ? *opts : (jb_import_opts){0};
+    o.type = jb_kind_name(k);
+    rc = jb_import_json(db, arr, "set", &o, stats, err);
+  }
+  for (int i = 0; i < m; i++) {
+    free(hdr[i]);
+    free(vals[i]);
+  }
+  free(hdr);
+  free(vals);
+  cJSON_Delete(rec);
+  cJSON_Delete(arr);
+  if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory");
+  return rc;
 }

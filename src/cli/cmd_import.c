@@ -6,8 +6,11 @@
 #include <stdio.h>
 
 static const char usage[] =
-    "jiebang import [--skip-invalid] [--encoding GB18030] [--type TYPE] FILE...\n"
+    "jiebang import [--skip-invalid] [--encoding GB18030] [--type TYPE] [--replace] [--dry-run] [--force] FILE...\n"
     "  FILE: .jsonl (JSON Lines) or .csv; '-' reads JSON Lines from stdin.\n"
+    "  A record that exists is patched: only the fields given change; null (a CSV cell 'null')\n"
+    "  clears one. --replace: records replace the stored ones whole. --dry-run: print, per\n"
+    "  record, field: old → new, and store nothing. --force: allow outcome corrections.\n"
     "  Each file is one transaction: a bad record stops it with FILE:LINE: field: problem\n"
     "  and nothing from that file is stored, unless --skip-invalid.";
 
@@ -22,6 +25,9 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
                                      {"encoding", required_argument, 0, 'e'},
                                      {"type", required_argument, 0, 't'},
                                      {"quiet", no_argument, 0, 'q'},
+                                     {"replace", no_argument, 0, 'r'},
+                                     {"dry-run", no_argument, 0, 'n'},
+                                     {"force", no_argument, 0, 'f'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   jb_import_opts o = {0};
@@ -34,6 +40,9 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
     case 'e': o.encoding = optarg; break;
     case 't': o.type = optarg; break;
     case 'q': quiet = 1; break;
+    case 'r': o.replace = 1; break;
+    case 'n': o.dry_run = 1; break;
+    case 'f': o.force = 1; break;
     case 'h': printf("usage: %s\n", usage); return 0;
     default: return cli_usage(usage, NULL);
     }
@@ -47,13 +56,16 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   jb_import_stats st = {0};
   jb_error err;
   jb_error_clear(&err);
+  if (o.dry_run && !(o.changes = cJSON_CreateArray())) {
+    jb_db_close(db);
+    return EXIT_FAILURE_;
+  }
   jb_status rc = jb_import_files(db, (const char *const *)argv + optind, argc - optind, &o, &st, &err);
   jb_db_close(db);
+  if (o.dry_run) cli_print_changes(o.changes);
+  cJSON_Delete(o.changes);
   if (rc && !nerr) fprintf(stderr, "jiebang: %s\n", err.message);
-  if (!quiet || rc)
-    fprintf(stderr, "jiebang: %ld read, %ld inserted, %ld updated, %ld unchanged, %ld invalid%s\n",
-            st.read, st.inserted, st.updated, st.unchanged, st.invalid,
-            st.files_failed ? "; failed files were rolled back, nothing from them was stored" : "");
+  if (!quiet || rc) cli_print_stats(&st, o.dry_run);
   /* With --skip-invalid, skipped records are reported but the run succeeded. */
   if (rc && o.skip_invalid && !st.files_failed && (rc == JB_ERR_INVALID || rc == JB_ERR_PARSE || rc == JB_ERR_LIMIT))
     return 0;

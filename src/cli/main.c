@@ -17,6 +17,13 @@ static const cli_cmd commands[] = {
     {"demands", cmd_demands, "demand list for technology transfer (JSON, CSV, Markdown, HTML)"},
     {"check", cmd_check, "intake quality of a need, or of the whole database"},
     {"get", cmd_get, "show one record"},
+    {"set", cmd_set, "change fields of a record: set need ID status=paired deadline=2025-06-30"},
+    {"outcome", cmd_outcome, "record how a pairing went: outcome NEED CANDIDATE STATE [field=value ...]"},
+    {"history", cmd_history, "every version of a record, with who changed what"},
+    {"revert", cmd_revert, "make an earlier version of a record current again"},
+    {"undo", cmd_undo, "reverse a whole change set (an import, a set, a delete ...)"},
+    {"delete", cmd_delete, "delete a record (reversible with undo or revert)"},
+    {"changes", cmd_changes, "the latest change sets: who, when, which command and file"},
     {"stats", cmd_stats, "counts and index state"},
     {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
     {"reindex", cmd_reindex, "rebuild the full-text and match indexes"},
@@ -25,7 +32,7 @@ static const cli_cmd commands[] = {
 
 static void help(FILE *f) {
   fprintf(f, "jiebang %s — match technical needs with experts, achievements and institutions\n\n"
-             "usage: jiebang [--db PATH] [--lexicon DIR] COMMAND [ARGS]\n\ncommands:\n",
+             "usage: jiebang [--db PATH] [--lexicon DIR] [--user NAME] COMMAND [ARGS]\n\ncommands:\n",
           JIEBANG_VERSION);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -50,6 +57,8 @@ int main(int argc, char **argv) {
     if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) slot = &c.db_path;
     else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
       slot = &c.lexicon_dir;
+    else if (!strncmp(argv[i], "--user", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
+      slot = &c.user;
     if (!slot) {
       argv[n++] = argv[i];
       continue;
@@ -62,6 +71,9 @@ int main(int argc, char **argv) {
   }
   argc = n;
   argv[argc] = NULL;
+  if (!c.user || !*c.user) c.user = getenv("JIEBANG_USER");
+  if (!c.user || !*c.user) c.user = cli_os_user();
+  c.command = cli_join_args(argc - 1, argv + 1);
   if (argc < 2) {
     help(stderr);
     return EXIT_USAGE;
@@ -75,7 +87,11 @@ int main(int argc, char **argv) {
     return cli_finish(0);
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (!strcmp(argv[1], commands[i].name)) return cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+    if (!strcmp(argv[1], commands[i].name)) {
+      int code = cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+      free(c.command);
+      return code;
+    }
   fprintf(stderr, "jiebang: unknown command '%s'\n\n", argv[1]);
   help(stderr);
   return EXIT_USAGE;
