@@ -151,7 +151,8 @@ jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n,
 /* ----------------------------------------------------------------- history */
 
 /* Who changes the data and by which command line: recorded with every change
-** set (store_change.c). Without it: user "unknown". */
+** set (store_change.c). Without it: user "unknown"; a NULL user keeps the one
+** set before. */
 jb_status jb_db_set_actor(jb_db *db, const char *user, const char *command);
 
 /* A record's history key from its parts: an id; for conflict/collaboration

@@ -201,7 +201,7 @@ jb_status jb_write_end(jb_db *db, jb_status rc, int dry_run, cJSON *changes, jb_
 }
 
 jb_status jb_db_set_actor(jb_db *db, const char *user, const char *command) {
-  char *u = jb_strdup(user && *user ? user : "unknown"), *c = jb_strdup(command ? command : "");
+  char *u = jb_strdup(user && *user ? user : db->user ? db->user : "unknown"), *c = jb_strdup(command ? command : "");
   if (!u || !c) {
     free(u);
     free(c);

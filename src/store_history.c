@@ -301,9 +301,13 @@ static jb_status undo_rows(jb_db *db, sqlite3_int64 change, hrow **out, int *n, 
   sqlite3_stmt *st = NULL;
   *out = NULL;
   *n = 0;
+  /* the version the change set made, and what the record was left as: the
+  ** `before` of the next version (later changes may have been undone, so
+  ** the record is compared, not the version numbers) */
   if (jb_db_prepare(db,
                     "SELECT h.kind, h.key, h.before, h.version, h.before_rowid,"
-                    " (SELECT max(l.change) FROM history l WHERE l.kind=h.kind AND l.key=h.key AND l.version>h.version)"
+                    " (SELECT max(l.change) FROM history l WHERE l.kind=h.kind AND l.key=h.key AND l.version>h.version),"
+                    " (SELECT n.before FROM history n WHERE n.kind=h.kind AND n.key=h.key AND n.version=h.version+1)"
                     " FROM history h WHERE h.change=?1 ORDER BY h.seq DESC",
                     &st, err))
     return JB_ERR_DB;
@@ -312,11 +316,18 @@ static jb_status undo_rows(jb_db *db, sqlite3_int64 change, hrow **out, int *n, 
   int src, cap = 0;
   while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
     if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-      jb_err_set(err, JB_ERR_INVALID, "%s '%s' was changed again by change %lld after change %lld: undo that first, "
-                 "or revert the record (jiebang history)", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-                 (long long)sqlite3_column_int64(st, 5), (long long)change);
-      rc = JB_ERR_INVALID;
-      break;
+      const char *left = (const char *)sqlite3_column_text(st, 6);
+      char *cur = jb_record_snapshot(db, jb_kind_parse((const char *)sqlite3_column_text(st, 0)),
+                                     (const char *)sqlite3_column_text(st, 1));
+      int same = (!left && !cur) || (left && cur && !strcmp(left, cur));
+      free(cur);
+      if (!same) {
+        jb_err_set(err, JB_ERR_INVALID, "%s '%s' was changed again by change %lld after change %lld: undo that "
+                   "first, or revert the record (jiebang history)", sqlite3_column_text(st, 0),
+                   sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 5), (long long)change);
+        rc = JB_ERR_INVALID;
+        break;
+      }
     }
     if (*n == cap) {
       cap = cap ? cap * 2 : 64;

@@ -232,21 +232,21 @@ static long seen_add(seen_ids *s, const char *key, long line) {
   return 0;
 }
 
-/* The identity of a record within a file: type and id (or expert/org). */
+/* The identity of a record within a file: its kind and key (the history
+** key: id, expert+org, need+candidate; evidence by expert and id). */
 static void record_key(const cJSON *rec, jb_kind deflt, jb_buf *key) {
-  jb_buf_reset(key);
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
-  jb_kind k = cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
-  jb_buf_adds(key, jb_kind_name(k));
-  static const char *const parts[] = {"expert", "org", "id"};
-  for (int i = 0; i < 3; i++) {
-    if ((k == JB_KIND_EXPERT || k == JB_KIND_ORG || k == JB_KIND_NEED || k == JB_KIND_ACHIEVEMENT) && i < 2)
-      continue; /* these are keyed by id alone */
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(rec, parts[i]);
-    jb_buf_addc(key, '\t');
-    if (cJSON_IsString(j)) jb_buf_adds(key, j->valuestring);
-    else if (cJSON_IsNumber(j)) jb_buf_printf(key, "%.0f", j->valuedouble);
+  jb_kind k = cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt, hk;
+  jb_buf part = {0};
+  jb_record_hkey(k, rec, &hk, &part);
+  jb_buf_reset(key);
+  jb_buf_printf(key, "%s\t%s", jb_kind_name(k), part.n ? jb_buf_str(&part) : "");
+  if (k == JB_KIND_EVIDENCE) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    if (cJSON_IsString(id)) jb_buf_printf(key, "\t%s", id->valuestring);
+    else if (cJSON_IsNumber(id)) jb_buf_printf(key, "\t%.0f", id->valuedouble);
   }
+  jb_buf_free(&part);
 }
 
 typedef struct importer {
@@ -624,6 +624,9 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
   }
   importer im;
   jb_status rc = importer_start(&im, db, source_name ? source_name : "records", NULL, opts, stats, err);
+  /* records from a request have no input file to record */
+  free(db->chg.input);
+  db->chg.input = NULL;
   if (rc) return rc;
   long i = 0;
   const cJSON *r;

@@ -461,7 +461,12 @@ static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const
                 fname, "unknown field");
       return JB_ERR_INVALID;
     }
-    if (cJSON_IsNull(j) && !f->required) continue;
+    if (cJSON_IsNull(j) && !f->required) continue; /* a cleared field */
+    if (cJSON_IsNull(j)) {
+      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0, fname,
+                "missing required field (null cannot clear it)");
+      return JB_ERR_INVALID;
+    }
     jb_status rc = check_value(v, j, f, fname);
     if (rc) return rc;
   }
