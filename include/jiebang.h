@@ -48,10 +48,38 @@ typedef enum jb_status {
   JB_ERR_INTERNAL = 12
 } jb_status;
 
-/* Static English text for a status ("invalid record"); never NULL. */
+/* Static text for a status ("invalid record"), in the current language;
+** never NULL. */
 const char *jb_status_str(jb_status rc);
 /* Stable machine name for a status ("invalid"), used in JSON errors. */
 const char *jb_status_name(jb_status rc);
+
+/* ---------------------------------------------------------------- messages */
+
+/* Every text a person reads comes from one catalogue (jiebang_msgs.def), in
+** Chinese by default or English. JSON keys and error codes never change
+** with the language. */
+typedef enum jb_msg_id {
+#define JB_MSG(id, zh, en) JB_MSG_##id,
+#include "jiebang_msgs.def"
+#undef JB_MSG
+  JB_MSG_COUNT
+} jb_msg_id;
+
+typedef enum jb_lang { JB_LANG_ZH = 0, JB_LANG_EN = 1 } jb_lang;
+
+/* The language of messages for the whole process: set once at start (the
+** CLI's --lang); until then the environment's JIEBANG_LANG, else Chinese. */
+void jb_lang_set(jb_lang lang);
+jb_lang jb_lang_get(void);
+/* Reads "zh", "zh_CN.UTF-8", "cn", "en", "en_US" ... into *lang; JB_ERR_USAGE
+** for anything else. */
+jb_status jb_lang_parse(const char *s, jb_lang *lang);
+/* A message in the current language (a printf format where the catalogue
+** says so); never NULL. */
+const char *jb_msg(jb_msg_id id);
+/* The same in a given language. */
+const char *jb_msg_in(jb_msg_id id, jb_lang lang);
 
 /* Detailed error. `message` is complete on its own ("needs.jsonl:37: title:
 ** missing required field"); file/line/field repeat the location for callers

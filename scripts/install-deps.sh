@@ -5,9 +5,15 @@
 #   libsqlite3-dev   SQLite with FTS5: storage, transactions, full-text index
 #   libstemmer-dev   Snowball stemmers: English stemming (printing -> print)
 #   libcjson-dev     JSON Lines import/export and the JSON protocol
+#   libzip-dev       opens .xlsx/.docx packages (zip), with size and ratio bounds
+#   libexpat1-dev    parses the XML inside them as a stream (no DOCTYPE, no entities)
+#   libxlsxwriter-dev  writes .xlsx: proposals, demand lists, templates with drop-downs
+#   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
+#   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
 #   python3          runs ../shared/eval/score.py in the quality benchmark
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev"
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libzip-dev libexpat1-dev
+      libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -5,28 +5,30 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Stable machine names (the protocol's error codes, never translated) and
+** the catalogue's text for each status. */
 static const struct {
   const char *name;
-  const char *text;
+  jb_msg_id text;
 } status_table[] = {
-  [JB_OK] = {"ok", "success"},
-  [JB_ERR_USAGE] = {"usage", "bad arguments or request"},
-  [JB_ERR_IO] = {"io", "input/output error"},
-  [JB_ERR_PARSE] = {"parse", "malformed input"},
-  [JB_ERR_INVALID] = {"invalid", "invalid record"},
-  [JB_ERR_NOTFOUND] = {"not_found", "not found"},
-  [JB_ERR_DB] = {"db", "database error"},
-  [JB_ERR_NOMEM] = {"nomem", "out of memory"},
-  [JB_ERR_LIMIT] = {"limit", "limit exceeded"},
-  [JB_ERR_BUSY] = {"busy", "database is busy"},
-  [JB_ERR_STALE] = {"stale", "index is out of date"},
-  [JB_ERR_CORRUPT] = {"corrupt", "integrity check failed"},
-  [JB_ERR_INTERNAL] = {"internal", "internal error"},
+  [JB_OK] = {"ok", JB_MSG_STATUS_OK},
+  [JB_ERR_USAGE] = {"usage", JB_MSG_STATUS_USAGE},
+  [JB_ERR_IO] = {"io", JB_MSG_STATUS_IO},
+  [JB_ERR_PARSE] = {"parse", JB_MSG_STATUS_PARSE},
+  [JB_ERR_INVALID] = {"invalid", JB_MSG_STATUS_INVALID},
+  [JB_ERR_NOTFOUND] = {"not_found", JB_MSG_STATUS_NOTFOUND},
+  [JB_ERR_DB] = {"db", JB_MSG_STATUS_DB},
+  [JB_ERR_NOMEM] = {"nomem", JB_MSG_STATUS_NOMEM},
+  [JB_ERR_LIMIT] = {"limit", JB_MSG_STATUS_LIMIT},
+  [JB_ERR_BUSY] = {"busy", JB_MSG_STATUS_BUSY},
+  [JB_ERR_STALE] = {"stale", JB_MSG_STATUS_STALE},
+  [JB_ERR_CORRUPT] = {"corrupt", JB_MSG_STATUS_CORRUPT},
+  [JB_ERR_INTERNAL] = {"internal", JB_MSG_STATUS_INTERNAL},
 };
 
 const char *jb_status_str(jb_status rc) {
-  if ((int)rc < 0 || (int)rc >= JB_ARRAY_LEN(status_table)) return "unknown error";
-  return status_table[rc].text;
+  if ((int)rc < 0 || (int)rc >= JB_ARRAY_LEN(status_table)) return jb_msg(JB_MSG_STATUS_INTERNAL);
+  return jb_msg(status_table[rc].text);
 }
 
 const char *jb_status_name(jb_status rc) {

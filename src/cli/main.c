@@ -30,6 +30,8 @@ static const cli_cmd commands[] = {
     {"integrity", cmd_integrity, "check the database and its full-text index"},
 };
 
+#define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] [--user NAME] COMMAND"
+
 static void help(FILE *f) {
   fprintf(f, "jiebang %s — match technical needs with experts, achievements and institutions\n\n"
              "usage: jiebang [--db PATH] [--lexicon DIR] [--user NAME] COMMAND [ARGS]\n\ncommands:\n",
@@ -42,6 +44,7 @@ static void help(FILE *f) {
 
 int main(int argc, char **argv) {
   cli_ctx c = {0};
+  const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
   if (!c.db_path || !*c.db_path) c.db_path = "jiebang.db";
@@ -59,6 +62,8 @@ int main(int argc, char **argv) {
       slot = &c.lexicon_dir;
     else if (!strncmp(argv[i], "--user", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
       slot = &c.user;
+    else if (!strncmp(argv[i], "--lang", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
+      slot = &lang;
     if (!slot) {
       argv[n++] = argv[i];
       continue;
@@ -66,7 +71,7 @@ int main(int argc, char **argv) {
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];
-    if (!val || !*val) return cli_usage("jiebang [--db PATH] [--lexicon DIR] COMMAND", "%s needs a value", argv[i]);
+    if (!val || !*val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_NEEDS_VALUE), argv[i]);
     *slot = val;
   }
   argc = n;
@@ -74,6 +79,12 @@ int main(int argc, char **argv) {
   if (!c.user || !*c.user) c.user = getenv("JIEBANG_USER");
   if (!c.user || !*c.user) c.user = cli_os_user();
   c.command = cli_join_args(argc - 1, argv + 1);
+  /* The language of every message: --lang, else JIEBANG_LANG, else Chinese. */
+  if (lang && *lang) {
+    jb_lang l;
+    if (jb_lang_parse(lang, &l)) return cli_usage(USAGE, jb_msg(JB_MSG_LANG_UNKNOWN), lang);
+    jb_lang_set(l);
+  }
   if (argc < 2) {
     help(stderr);
     return EXIT_USAGE;
