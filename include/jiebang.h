@@ -312,6 +312,24 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
 ** "html" (self-contained, printable). */
 jb_status jb_demand_render(const cJSON *list, const char *format, FILE *out, jb_error *err);
 
+/* ---------------------------------------------------------------- progress */
+
+typedef struct jb_progress_opts {
+  int year;                 /* 0: this year */
+  const char *targets_file; /* NULL: the bundled corpora/chenxi/targets.tsv */
+  const char *as_of;        /* YYYY-MM-DD; NULL: the year's end, or today while it runs */
+  int stale_days;           /* open needs without contact after this many days; 0 = 60 */
+} jb_progress_opts;
+
+/* Progress against the year's targets (caller owns): {"year","as_of",
+** "targets":[{"metric","label","unit","target","actual","share","source"}],
+** "by_chain":[...], "by_month":[...], "funnel":[...], "repeated_declines":[...],
+** "no_contact":{"days","needs":[...]}}. What each metric counts: README. */
+jb_status jb_progress(jb_db *db, const jb_progress_opts *o, cJSON **ppOut, jb_error *err);
+/* Writes a progress report as "json", "csv", "md" or "html" (self-contained,
+** A4, inline SVG charts). */
+jb_status jb_progress_render(const cJSON *report, const char *format, FILE *out, jb_error *err);
+
 /* ------------------------------------------------------------------ assign */
 
 typedef struct jb_assign_opts {

@@ -325,6 +325,9 @@ void jb_csv_free(jb_csv *c);
 ** (-JB_ERR_LIMIT for an over-long row, -JB_ERR_INVALID for a NUL byte,
 ** -JB_ERR_PARSE for an unterminated quote). `line` is the row's first line. */
 int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line);
+/* Appends one CSV field (quoted as needed, formula-like text defused) to b,
+** preceded by a comma unless `first`. NULL is an empty field. */
+void jb_csv_put(jb_buf *b, const char *s, int first);
 
 /**************************************************************************
 ** Interface to code in search.c

@@ -173,6 +173,21 @@ cmp -s "$tmp/with-history.jsonl" "$tmp/again.jsonl" && ok || no "history did not
 expect 3 "history into a database with its own" -- "$jb" import "$tmp/with-history.jsonl"
 contains "$err" "history can be restored only" "restoring history over history is refused"
 
+# --- progress against the work plan, on the bundled 2021 outcomes
+rm -f "$tmp/p.db"*
+JIEBANG_DB=$tmp/p.db "$jb" import -q "$src"/corpora/chenxi/*.jsonl "$src"/corpora/chenxi/outcomes-2021/outcomes.jsonl 2>"$tmp/err" || no "import outcomes: $(cat "$tmp/err")"
+for f in md html json csv; do
+  JIEBANG_DB=$tmp/p.db "$jb" report progress --year 2021 --format $f > "$tmp/progress.$f" 2>"$tmp/err" || no "report progress --format $f: $(cat "$tmp/err")"
+done
+contains "$(cat "$tmp/progress.md")" "| 技术合同成交额 | 8000 | 5433 | 万元 | 68% | 记录统计 |" "contract value against its target"
+contains "$(cat "$tmp/progress.html")" "<svg" "html has inline charts"
+grep -q 'src=\|href=' "$tmp/progress.html" && no "html refers to external assets" || ok
+sum=$(grep -o '"value":[0-9.]*' "$src/corpora/chenxi/outcomes-2021/outcomes.jsonl" | wc -l)
+[ "$sum" -gt 30 ] && ok || no "too few contracts in the 2021 outcomes"
+printf '2021\tbogus\t1\t个\tx\n' > "$tmp/targets.tsv"
+expect 3 "unknown metric" -- env JIEBANG_DB=$tmp/p.db "$jb" report progress --year 2021 --targets "$tmp/targets.tsv"
+contains "$err" "targets.tsv:1: metric: unknown metric 'bogus'" "a bad targets line is named"
+
 # --- retention is a setting, and history says what it removed
 expect 0 "retention" -- "$jb" history --retention 0
 echo "$pass passed, $fail failed"
