@@ -330,6 +330,23 @@ jb_status jb_progress(jb_db *db, const jb_progress_opts *o, cJSON **ppOut, jb_er
 ** A4, inline SVG charts). */
 jb_status jb_progress_render(const cJSON *report, const char *format, FILE *out, jb_error *err);
 
+/* ------------------------------------------------------------------- learn */
+
+typedef struct jb_learn_opts {
+  const char *since;        /* only outcomes dated on or after (YYYY-MM-DD) */
+  int folds;                /* cross-validation folds; 0 = 5 */
+  const cJSON *weights;     /* the weights in force (overrides of the defaults), or NULL */
+} jb_learn_opts;
+
+/* Fits the score's boosts (chain, region, program) to the recorded outcomes
+** (accepted/signed/completed good, declined bad) and compares them with the
+** weights in force on held-out outcomes. Result (caller owns): {"outcomes",
+** "good","declined","not_scored","default":{...},"learned":{...},
+** "held_out":{"folds","auc_default","auc_learned","logloss_default",
+** "logloss_learned"},"better", "weights" (only when better: the file for
+** `match --weights`), "reason" (when not)}. */
+jb_status jb_learn(jb_db *db, const jb_learn_opts *o, cJSON **ppOut, jb_error *err);
+
 /* ------------------------------------------------------------------ assign */
 
 typedef struct jb_assign_opts {

@@ -166,6 +166,7 @@ struct jb_db {
     char *input, *sha;      /* the input file and its SHA-256, or NULL */
     int restoring;          /* history lines of a backup are being restored */
   } chg;
+  int learning;             /* scoring for `learn`: outcomes are not consulted */
 };
 
 /* Prepares (cached by SQLite's statement cache is not available, so callers
@@ -311,8 +312,46 @@ jb_status jb_history_export(jb_db *db, FILE *out, jb_error *err);
 ** order unless JB_STORE_FORCE. Errors name the field. Fills the derived
 ** fields: date (today, when the state moved without one), signed (= date). */
 jb_status jb_outcome_check(cJSON *rec, const cJSON *old, int flags, const jb_loc *loc, jb_error *err);
+/* Is a need with this status and deadline open past its deadline? */
+int jb_need_expired(const char *status, const char *deadline);
+/* Adds to a `check --all` result: "repeated_declines" (experts who declined
+** two or more pairings, with the needs and reasons) and "expired_needs"
+** (open past their deadline), and their counts to its "summary". */
+jb_status jb_outcome_audit(jb_db *db, cJSON *out, jb_error *err);
 /* Today's date (UTC) as YYYY-MM-DD; $JIEBANG_TODAY overrides it for tests. */
 void jb_today(char out[11]);
+
+/**************************************************************************
+** Interface to code in learn_fit.c
+*/
+/* One recorded outcome as the matcher saw it: the text relevance and the
+** structured components (each in [0,1]); label 1 good (accepted, signed,
+** completed), 0 declined. */
+typedef struct jb_learn_sample {
+  double text, chain, region, program;
+  int label;
+} jb_learn_sample;
+
+typedef struct jb_learn_result {
+  double w[3];               /* chain, region, program fitted on every sample */
+  double auc_default, auc_learned; /* mean over the held-out folds */
+  double loss_default, loss_learned; /* held-out log-loss, summed over folds (nats) */
+  int folds;
+} jb_learn_result;
+
+/* Held-out log-loss the learned boosts must gain: 3 nats, one per boost. */
+#define JB_LEARN_MARGIN 3.0
+/* Do the learned boosts beat the defaults on held-out outcomes? */
+int jb_learn_better(const jb_learn_result *r);
+
+/* The boosts (chain, region, program) that make the labels most likely,
+** searched from start (see learn_fit.c). */
+void jb_learn_fit(const jb_learn_sample *s, const int *idx, int n, const double start[3], double out[3]);
+/* AUC of the score under boosts w over the samples idx[0..n). */
+double jb_learn_auc(const jb_learn_sample *s, const int *idx, int n, const double w[3]);
+/* k-fold cross-validated AUC of dflt vs learned boosts, and the boosts
+** fitted on all samples. -1 on out of memory. */
+int jb_learn_cv(const jb_learn_sample *s, int n, const double dflt[3], int folds, unsigned seed, jb_learn_result *out);
 
 /**************************************************************************
 ** Interface to code in store_csv.c

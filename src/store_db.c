@@ -381,7 +381,11 @@ void jb_db_close(jb_db *db) {
 static long count_of(jb_db *db, const char *sql) {
   sqlite3_stmt *st = NULL;
   long n = -1;
-  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+  char today[11];
+  jb_today(today);
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK &&
+      (sqlite3_bind_parameter_count(st) == 0 || sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT) == SQLITE_OK) &&
+      sqlite3_step(st) == SQLITE_ROW)
     n = (long)sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return n;
@@ -397,6 +401,8 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
       {"achievements", "SELECT count(*) FROM achievement"},
       {"conflicts", "SELECT count(*) FROM relation WHERE kind='conflict'"},
       {"collaborations", "SELECT count(*) FROM relation WHERE kind='collaboration'"},
+      {"expired_needs", "SELECT count(*) FROM need WHERE status='open' AND deadline IS NOT NULL"
+                        " AND deadline < substr(?1, 1, length(deadline))"},
       {"outcomes", "SELECT count(*) FROM outcome"},
       {"changes", "SELECT count(*) FROM changeset"},
       {"search_documents", "SELECT count(*) FROM sdoc"},
@@ -508,6 +514,13 @@ jb_status jb_db_get(jb_db *db, const char *kind, const char *id, int with_contac
   cJSON *o = jb_record_public((const char *)sqlite3_column_text(st, 0), with_contacts);
   sqlite3_finalize(st);
   if (!o) return JB_ERR_NOMEM;
+  if (k == JB_KIND_NEED) {
+    /* derived, not stored: a need open past its deadline is never shown as
+    ** plainly open */
+    const cJSON *s = cJSON_GetObjectItem(o, "status"), *d = cJSON_GetObjectItem(o, "deadline");
+    if (jb_need_expired(cJSON_IsString(s) ? s->valuestring : "open", cJSON_IsString(d) ? d->valuestring : NULL))
+      cJSON_AddTrueToObject(o, "expired");
+  }
   if (k == JB_KIND_EXPERT) {
     cJSON *papers = cJSON_AddArrayToObject(o, "papers");
     if (jb_db_prepare(db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", &st, err)) {

@@ -124,3 +124,58 @@ jb_status jb_outcome_check(cJSON *rec, const cJSON *old, int flags, const jb_loc
   }
   return JB_OK;
 }
+
+/* Needs still open after their deadline: derived, never stored, so that no
+** list silently shows them as open. A partial deadline (2022-06) lasts to
+** the end of its month or year. */
+#define EXPIRED_SQL "n.status='open' AND n.deadline IS NOT NULL AND n.deadline < substr(?1, 1, length(n.deadline))"
+
+int jb_need_expired(const char *status, const char *deadline) {
+  if (!deadline || !*deadline || (status && strcmp(status, "open"))) return 0;
+  char today[11];
+  jb_today(today);
+  size_t n = strlen(deadline);
+  return strncmp(deadline, today, n < 10 ? n : 10) < 0;
+}
+
+static jb_status audit_rows(jb_db *db, const char *sql, cJSON *arr, const char *const *names, int n, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  char today[11];
+  jb_today(today);
+  if (jb_db_prepare(db, sql, &st, err)) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < n; i++) {
+      if (names[i][0] == '#') cJSON_AddNumberToObject(o, names[i] + 1, sqlite3_column_double(st, i));
+      else if (names[i][0] == '[') cJSON_AddItemToObject(o, names[i] + 1, cJSON_Parse((const char *)sqlite3_column_text(st, i)));
+      else cJSON_AddStringToObject(o, names[i], sqlite3_column_text(st, i) ? (const char *)sqlite3_column_text(st, i) : "");
+    }
+    cJSON_AddItemToArray(arr, o);
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? JB_OK : jb_err_db(err, db->db, rc, "checking outcomes");
+}
+
+jb_status jb_outcome_audit(jb_db *db, cJSON *out, jb_error *err) {
+  static const char *const dcols[] = {"expert", "name", "#count", "[needs", "[reasons"};
+  static const char *const ecols[] = {"id", "title", "deadline"};
+  cJSON *dec = cJSON_AddArrayToObject(out, "repeated_declines"), *exp = cJSON_AddArrayToObject(out, "expired_needs");
+  /* an expert who declined two or more pairings: ask before proposing again */
+  jb_status rc = audit_rows(db,
+                            "SELECT o.cand, coalesce(e.name,''), count(*), json_group_array(o.need),"
+                            " json_group_array(coalesce(json_extract(o.doc,'$.reason'),'')) FROM outcome o"
+                            " LEFT JOIN expert e ON e.id=o.cand WHERE o.ctype='expert' AND o.state='declined'"
+                            " AND ?1 IS NOT NULL GROUP BY o.cand HAVING count(*) >= 2 ORDER BY 3 DESC, 1",
+                            dec, dcols, 5, err);
+  if (!rc)
+    rc = audit_rows(db, "SELECT n.id, n.title, n.deadline FROM need n WHERE " EXPIRED_SQL " ORDER BY n.deadline, n.id",
+                    exp, ecols, 3, err);
+  cJSON *sum = cJSON_GetObjectItem(out, "summary");
+  if (!rc && sum) {
+    cJSON_AddNumberToObject(sum, "repeated_declines", cJSON_GetArraySize(dec));
+    cJSON_AddNumberToObject(sum, "expired_needs", cJSON_GetArraySize(exp));
+  }
+  return rc;
+}

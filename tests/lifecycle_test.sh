@@ -188,6 +188,15 @@ printf '2021\tbogus\t1\t个\tx\n' > "$tmp/targets.tsv"
 expect 3 "unknown metric" -- env JIEBANG_DB=$tmp/p.db "$jb" report progress --year 2021 --targets "$tmp/targets.tsv"
 contains "$err" "targets.tsv:1: metric: unknown metric 'bogus'" "a bad targets line is named"
 
+# --- check --all: repeated declines and expired needs; learn refuses on too little
+JIEBANG_DB=$tmp/p.db "$jb" check --all --format json > "$tmp/all.json" 2>/dev/null
+grep -q '"repeated_declines":\[{"expert"' "$tmp/all.json" && ok || no "check --all lists no repeated declines"
+grep -q '"expired_needs":\[{"id"' "$tmp/all.json" && ok || no "check --all lists no expired needs"
+JIEBANG_DB=$tmp/p.db "$jb" get need need-0009 | grep -q '"expired":' && ok || no "get does not mark an expired need"
+expect 3 "learn on 69 outcomes" -- env JIEBANG_DB=$tmp/p.db "$jb" learn -o "$tmp/w.json"
+contains "$err" "nothing written" "learn refuses weights that do not win"
+[ -e "$tmp/w.json" ] && no "learn wrote weights that did not win" || ok
+
 # --- retention is a setting, and history says what it removed
 expect 0 "retention" -- "$jb" history --retention 0
 echo "$pass passed, $fail failed"

@@ -24,6 +24,7 @@ static const cli_cmd commands[] = {
     {"undo", cmd_undo, "reverse a whole change set (an import, a set, a delete ...)"},
     {"delete", cmd_delete, "delete a record (reversible with undo or revert)"},
     {"report", cmd_report, "progress against the work plan's targets: report progress --year 2021 --format html"},
+    {"learn", cmd_learn, "fit the score's chain/region/program boosts to recorded outcomes (cross-validated)"},
     {"changes", cmd_changes, "the latest change sets: who, when, which command and file"},
     {"stats", cmd_stats, "counts and index state"},
     {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
