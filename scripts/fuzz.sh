@@ -9,7 +9,7 @@
 #
 # Environment:
 #   FUZZ_JOBS=N        harnesses fuzzed at the same time (default: number of cores)
-#   FUZZ_HARNESSES="tokenize query"   a subset (default: all five)
+#   FUZZ_HARNESSES="tokenize query"   a subset (default: all six)
 #   FUZZ_BUILD=cmake   build through CMake (-DJIEBANG_FUZZ=ON) instead of calling
 #                      clang directly; needs tests/fuzz wired into CMakeLists.txt
 #   JBFUZZ_STRICT=1    the import harnesses also check counters and idempotency
@@ -27,7 +27,7 @@ root=$PWD
 seconds=${1:-60}
 case $seconds in (*[!0-9]*|'') echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2;; esac
 out=$root/build-fuzz
-harnesses=${FUZZ_HARNESSES:-"tokenize query serve import_jsonl import_csv"}
+harnesses=${FUZZ_HARNESSES:-"tokenize query serve import_jsonl import_csv index"}
 jobs=${FUZZ_JOBS:-$(nproc)}
 
 # ----------------------------------------------------------------- toolchain
@@ -88,7 +88,7 @@ else
     wrap=()
     [ "$h" = serve ] && wrap=(-Wl,--wrap=fopen)
     clang "${cflags[@]}" "${hflags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_$h.c "${objs[@]}" \
-      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lpthread -lm -o "$out/fuzz_$h"
+      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lz -lpthread -lm -o "$out/fuzz_$h"
   done
 fi
 echo "built:$(for h in $harnesses; do printf ' fuzz_%s' "$h"; done) in build-fuzz/" >&2
@@ -99,12 +99,13 @@ export JBFUZZ_FIXTURE=$root/tests/fuzz/fixture.jsonl
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-max_len() {  # bytes per input: a query is at most 8 KiB, a file 64 KiB
+max_len() {  # bytes per input: a query is at most 8 KiB, a file 64 KiB, an index 128 KiB
   case $1 in
     tokenize) echo 4096 ;;
     query) echo 9000 ;;
     serve) echo 16384 ;;
     import_*) echo 65536 ;;
+    index) echo 131072 ;;  # the fixture's index file is 124 KiB
   esac
 }
 dict() {

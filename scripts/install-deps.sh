@@ -10,9 +10,10 @@
 #   libxlsxwriter-dev  writes .xlsx: proposals, demand lists, templates with drop-downs
 #   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
 #   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
+#   zlib1g-dev       CRC-32 of the match index file's sections (damage is detected)
 #   python3          runs ../shared/eval/score.py in the quality benchmark
 set -euo pipefail
-pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libzip-dev libexpat1-dev
+pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev zlib1g-dev libzip-dev libexpat1-dev
       libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl"
 missing=""
 for p in $pkgs; do

@@ -392,5 +392,9 @@ int jb_query_fts(const jb_query *q, int any, jb_buf *out);
 */
 struct jb_match_index;
 void jb_match_index_free(struct jb_match_index *mx);
+/* The connection's match index: forget it (in memory), or forget it and
+** remove its file so the next match rebuilds it (match_store.c owns it). */
+void jb_mx_release(jb_db *db);
+void jb_mx_discard(jb_db *db);
 
 #endif /* JB_INT_H */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* English function words, stemmed at load time so they match the tokens. */
 static const char *const stopwords[] = {
@@ -81,7 +82,7 @@ int mx_is_noise(const jb_match_index *mx, const char *tok, int n) {
   memcpy(key, tok, (size_t)n);
   key[n] = 0;
   const char *k = key;
-  return bsearch(&k, mx->stop, (size_t)mx->nstop, sizeof(char *), cmp_str) != NULL;
+  return mx->nstop && bsearch(&k, mx->stop, (size_t)mx->nstop, sizeof(char *), cmp_str) != NULL;
 }
 
 /* ----------------------------------------------------------------- terms */
@@ -356,6 +357,7 @@ static int flatten(mx_coll *c) {
 }
 
 static void coll_free(mx_coll *c) {
+  if (c->mapped) return;
   free(c->post);
   free(c->off);
   free(c->npost);
@@ -363,35 +365,67 @@ static void coll_free(mx_coll *c) {
   free(c->fwd);
 }
 
+int mx_in_map(const jb_match_index *mx, const void *p) {
+  const char *m = mx->map, *q = p;
+  return m && q >= m && q < m + mx->maplen;
+}
+
+/* A string of the index: in the file's mapping, or our own. */
+static void str_free(const jb_match_index *mx, char *s) {
+  if (!mx_in_map(mx, s)) free(s);
+}
+
+int mx_rebuild_term_hash(mx_terms *t) {
+  uint32_t ns = 4096;
+  while (ns < t->n * 2 + 1) ns *= 2;
+  t->slots = calloc(ns, sizeof(uint32_t));
+  if (!t->slots) return -1;
+  t->nslots = ns;
+  for (uint32_t i = 0; i < t->n; i++) {
+    const char *s = t->text[i];
+    uint32_t h = term_hash(s, (int)strlen(s)) & (ns - 1);
+    while (t->slots[h]) h = (h + 1) & (ns - 1);
+    t->slots[h] = i + 1;
+  }
+  return 0;
+}
+
 void jb_match_index_free(jb_match_index *mx) {
   if (!mx) return;
-  for (uint32_t i = 0; i < mx->terms.n; i++) free(mx->terms.text[i]);
+  for (uint32_t i = 0; i < mx->terms.n; i++) str_free(mx, mx->terms.text[i]);
   free(mx->terms.text);
   free(mx->terms.slots);
   coll_free(&mx->supply);
   coll_free(&mx->demand);
   for (uint32_t i = 0; i < mx->nunits; i++) {
-    free(mx->units[i].id);
-    free(mx->units[i].name);
-    free(mx->units[i].org);
-    free(mx->units[i].region);
-    free(mx->units[i].list);
+    str_free(mx, mx->units[i].id);
+    str_free(mx, mx->units[i].name);
+    str_free(mx, mx->units[i].org);
+    str_free(mx, mx->units[i].region);
+    str_free(mx, mx->units[i].list);
   }
   free(mx->units);
-  for (uint32_t i = 0; i < mx->nconflicts; i++) { free(mx->conflicts[i].key); free(mx->conflicts[i].note); }
-  for (uint32_t i = 0; i < mx->ncollabs; i++) { free(mx->collabs[i].key); free(mx->collabs[i].note); }
+  for (uint32_t i = 0; i < mx->nconflicts; i++) {
+    str_free(mx, mx->conflicts[i].key);
+    str_free(mx, mx->conflicts[i].note);
+  }
+  for (uint32_t i = 0; i < mx->ncollabs; i++) {
+    str_free(mx, mx->collabs[i].key);
+    str_free(mx, mx->collabs[i].note);
+  }
   free(mx->conflicts);
   free(mx->collabs);
   for (uint32_t i = 0; i < mx->norgs; i++) {
-    free(mx->orgs[i].id);
-    free(mx->orgs[i].parent);
-    free(mx->orgs[i].name);
+    str_free(mx, mx->orgs[i].id);
+    str_free(mx, mx->orgs[i].parent);
+    str_free(mx, mx->orgs[i].name);
   }
   free(mx->orgs);
   for (int i = 0; i < mx->nstop; i++) free(mx->stop[i]);
   free(mx->stop);
   free(mx->generation);
   mx_scratch_free(mx->spare);
+  if (mx->map && mx->map_owned) munmap(mx->map, mx->maplen);
   free(mx);
 }
 

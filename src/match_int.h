@@ -54,6 +54,7 @@ typedef struct mx_coll {
   uint32_t nterms_alloc;
   double avglen;
   int maxyear;         /* newest dated document: recency is relative to it */
+  int mapped;          /* the arrays are in the index file's mapping (read-only) */
 } mx_coll;
 
 static inline const mx_posting *mx_postings(const mx_coll *c, uint32_t t) { return c->post + c->off[t]; }
@@ -112,6 +113,11 @@ struct jb_match_index {
   char **stop;          /* stemmed English stopwords, sorted */
   int nstop;
   struct mx_scratch *spare; /* see mx_scratch_take() */
+  /* the index file when loaded from it (match_store.c): the collections'
+  ** arrays and every string point into it, read-only */
+  void *map;
+  size_t maplen;
+  int map_owned;        /* munmap on free (0: a caller's buffer, see mx_decode) */
 };
 typedef struct jb_match_index jb_match_index;
 
@@ -130,6 +136,23 @@ int mx_features(const jb_match_index *mx, jb_tokenizer *tok, const char *text, i
 ** was built from another state; save writes atomically (temp + rename). */
 jb_match_index *mx_load(jb_db *db, const struct mx_weights *w, const char *generation);
 int mx_save(jb_db *db, const jb_match_index *mx);
+/* The index in the bytes of an index file, checked (checksums, and every
+** offset against what it points into) and used in place: buf must outlive
+** the index. NULL with *why set when damaged (or *stale set when intact but
+** built from another state). The loader's core, also for the fuzz harness,
+** which passes generation NULL (any state will do) and may first make the
+** checksums of its bytes right with mx_fix_checksums (to reach the checks
+** behind them). */
+jb_match_index *mx_decode(const void *buf, size_t n, const char *generation, uint64_t lexhash,
+                          const double fw[4], const char **why, int *stale);
+void mx_fix_checksums(void *buf, size_t n);
+/* DB.mx beside the database (caller frees), or NULL for an in-memory one. */
+char *mx_index_path(const jb_db *db);
+void mx_report_damage(const char *path, const char *why);
+/* The term lookup table, from the term texts (after a load). */
+int mx_rebuild_term_hash(mx_terms *t);
+/* 1 when p is inside the index file's mapping (not to be freed). */
+int mx_in_map(const jb_match_index *mx, const void *p);
 /* Term id of a normalized token, or UINT32_MAX. */
 uint32_t mx_term_find(const jb_match_index *mx, const char *tok, int n);
 /* 1 when a normalized token carries no topic: stopword, number, lone CJK char. */

@@ -1,27 +1,70 @@
 /*
 ** match_store.c — the match index on disk, beside the database (DB.mx).
+** This module owns that file: its name, writing, reading, checking, and
+** forgetting it (store_db.c only asks for it to be released or discarded).
 **
 ** Building the index tokenizes every document: seconds for a county, a
 ** minute for 100,000 experts and achievements. Every process that matches
 ** would pay that; instead the first one writes the index here and the next
-** ones read it back in a fraction of the time. The file names the state it
-** was built from — the data generation, the lexicon's hash, the tokenizer
-** version and the document field weights — and is ignored (then rewritten)
-** when any differs. It is written to a temporary name and renamed, so a
-** reader never sees half a file and two writers do not mix.
+** ones map it. The file names the state it was built from — the data
+** generation, the lexicon's hash, the tokenizer version and the document
+** field weights — and is ignored (then rewritten) when any differs.
 **
-** Layout: a fixed header, then sections in a fixed order, each array
-** preceded by its length. Native byte order and struct layout: the file is
-** a cache for this machine, not an exchange format (the header's sizes
-** catch a mismatch).
+** Layout (format JBMX0003): a fixed header, then sections, each 8-byte
+** aligned, found through the header's section table (offset, length,
+** CRC-32). The large arrays (documents, forward lists, posting offsets and
+** postings) are stored exactly as the scorer reads them and are used in
+** place from the mapping, not copied. Strings live in one blob of
+** NUL-terminated strings and are referred to by offset. Native byte order
+** and struct layout: the file is a cache for this machine, not an exchange
+** format (the header's sizes catch a mismatch).
+**
+** Nothing read from the file is trusted: the header and every section carry
+** a CRC-32 (zlib), every count comes from a section's length, and every
+** offset and index is checked against what it points into before the index
+** is used (mx_decode). A file that fails any check is reported on stderr,
+** removed and rebuilt — never used. The file is opened without following
+** symlinks and without blocking, and must be a regular file (a FIFO at
+** DB.mx must not hang a command).
+**
+** Writing: a new file with an unpredictable name, created exclusively
+** (O_CREAT|O_EXCL|O_NOFOLLOW), written, fsynced, renamed over DB.mx, and the
+** directory fsynced; a reader sees the old file or the new one, never half
+** of one. A writer killed before its rename leaves DB.mx.tmp-PID-XXXXXX:
+** the next save removes those whose process is gone.
 */
 #include "match_int.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
-#define MX_MAGIC "JBMX0001"
+#define MX_MAGIC "JBMX0003"
+#define MX_NOSTR UINT64_MAX
+
+/* Sections, in file order. Per collection (supply, demand): documents,
+** forward list, posting offsets, posting counts, postings, statistics. */
+enum {
+  S_UNITS, S_TERMS, S_CONFLICTS, S_COLLABS, S_ORGS,
+  S_COLL0, /* S_COLL0 + c * S_PER_COLL + S_DOCS ... */
+  S_STRINGS = S_COLL0 + 2 * 6,
+  MX_NSEC
+};
+enum { S_DOCS, S_FWD, S_OFF, S_NPOST, S_POST, S_CSTAT, S_PER_COLL };
+
+typedef struct mx_section {
+  uint64_t off, len;
+  uint32_t crc, pad;
+} mx_section;
 
 typedef struct mx_header {
   char magic[8];
@@ -29,119 +72,268 @@ typedef struct mx_header {
   char generation[64]; /* instance:generation */
   uint64_t lexhash;
   double fw[4];
-  uint32_t sizes[4];   /* sizeof mx_posting, mx_fwd, mx_doc, mx_unit: layout check */
+  uint32_t sizes[4];   /* sizeof mx_posting, mx_fwd, mx_doc, mx_header: layout check */
+  uint64_t file_size;
+  mx_section sec[MX_NSEC];
+  uint32_t crc;        /* of the header up to here */
+  uint32_t pad;
 } mx_header;
 
-static char *index_path(const jb_db *db) {
+/* On-disk records for what holds strings: offsets into the string blob. */
+typedef struct disk_unit {
+  uint8_t type, programs, open, pad;
+  int16_t capacity, pad2;
+  uint32_t doc0, ndocs;
+  uint32_t pad3;
+  uint64_t chains;
+  uint64_t str[5];     /* id, name, org, region, list */
+} disk_unit;
+
+typedef struct disk_pair {
+  uint64_t key, note;
+  int32_t year, pad;
+} disk_pair;
+
+typedef struct disk_org {
+  uint64_t id, parent, name;
+} disk_org;
+
+typedef struct disk_cstat {
+  double avglen;
+  int32_t maxyear, pad;
+  uint64_t nterms_alloc;
+} disk_cstat;
+
+char *mx_index_path(const jb_db *db) {
   if (!db->path || !*db->path || !strcmp(db->path, ":memory:")) return NULL;
   jb_buf b = {0};
   jb_buf_printf(&b, "%s.mx", db->path);
   return b.p;
 }
 
-static void fill_header(mx_header *h, const char *generation, uint64_t lexhash, const mx_weights *w) {
+static void fill_header(mx_header *h, const char *generation, uint64_t lexhash, const double fw[4]) {
   memset(h, 0, sizeof(*h));
   memcpy(h->magic, MX_MAGIC, 8);
   snprintf(h->tokenizer, sizeof(h->tokenizer), "%s", JB_TOKENIZER_VERSION);
   snprintf(h->generation, sizeof(h->generation), "%s", generation);
   h->lexhash = lexhash;
-  h->fw[0] = w->w_title;
-  h->fw[1] = w->w_keywords;
-  h->fw[2] = w->w_body;
-  h->fw[3] = w->unigram > 0;
+  memcpy(h->fw, fw, sizeof(h->fw));
   h->sizes[0] = sizeof(mx_posting);
   h->sizes[1] = sizeof(mx_fwd);
   h->sizes[2] = sizeof(mx_doc);
-  h->sizes[3] = sizeof(mx_unit);
+  h->sizes[3] = sizeof(mx_header);
+}
+
+static uint32_t crc_of(const void *p, uint64_t n) {
+  return (uint32_t)crc32_z(crc32_z(0, Z_NULL, 0), (const Bytef *)p, (z_size_t)n);
+}
+
+void mx_report_damage(const char *path, const char *why) {
+  /* a cache that went bad is not the user's error, but it is worth a line:
+  ** a disk that damages this file may damage the database next */
+  fprintf(stderr, "jiebang: %s: damaged match index (%s); discarded, rebuilding\n", path ? path : "DB.mx",
+          why);
 }
 
 /* ---------------------------------------------------------------- write */
 
 typedef struct wr {
   FILE *f;
+  uint64_t pos;
   int bad;
+  jb_buf strings;      /* the string blob, written last */
+  mx_header h;
+  int cur;             /* section being written */
+  uLong crc;
 } wr;
 
 static void put(wr *w, const void *p, size_t n) {
-  if (!w->bad && n && fwrite(p, 1, n, w->f) != n) w->bad = 1;
+  if (w->bad || !n) return;
+  if (fwrite(p, 1, n, w->f) != n) w->bad = 1;
+  w->crc = crc32_z(w->crc, p, n);
+  w->pos += n;
 }
 
-static void put_u64(wr *w, uint64_t v) { put(w, &v, sizeof(v)); }
-
-static void put_str(wr *w, const char *s) {
-  uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-  put(w, &n, sizeof(n));
-  if (s) put(w, s, n);
-}
-
-static void put_coll(wr *w, const mx_coll *c) {
-  put_u64(w, c->ndocs);
-  put(w, c->docs, sizeof(mx_doc) * c->ndocs);
-  put_u64(w, c->nfwd);
-  put(w, c->fwd, sizeof(mx_fwd) * c->nfwd);
-  put_u64(w, c->nterms_alloc);
-  put(w, c->off, sizeof(uint64_t) * ((size_t)c->nterms_alloc + 1));
-  put(w, c->npost, sizeof(uint32_t) * c->nterms_alloc);
-  put(w, c->post, sizeof(mx_posting) * (c->off ? c->off[c->nterms_alloc] : 0));
-  put(w, &c->avglen, sizeof(c->avglen));
-  put(w, &c->maxyear, sizeof(c->maxyear));
-}
-
-static void put_pairs(wr *w, const mx_pair *v, uint32_t n) {
-  put_u64(w, n);
-  for (uint32_t i = 0; i < n; i++) {
-    put_str(w, v[i].key);
-    put_str(w, v[i].note);
-    put(w, &v[i].year, sizeof(v[i].year));
+static void sec_begin(wr *w, int s) {
+  static const char zero[8] = {0};
+  if (w->pos % 8) {
+    size_t pad = 8 - w->pos % 8;
+    if (!w->bad && fwrite(zero, 1, pad, w->f) != pad) w->bad = 1;
+    w->pos += pad;
   }
+  w->cur = s;
+  w->h.sec[s].off = w->pos;
+  w->crc = crc32_z(0, Z_NULL, 0);
+}
+
+static void sec_end(wr *w) {
+  w->h.sec[w->cur].len = w->pos - w->h.sec[w->cur].off;
+  w->h.sec[w->cur].crc = (uint32_t)w->crc;
+}
+
+static uint64_t str_ref(wr *w, const char *s) {
+  if (!s) return MX_NOSTR;
+  uint64_t at = w->strings.n;
+  if (jb_buf_add(&w->strings, s, strlen(s) + 1)) w->bad = 1;
+  return at;
+}
+
+static void put_pairs(wr *w, int s, const mx_pair *v, uint32_t n) {
+  sec_begin(w, s);
+  for (uint32_t i = 0; i < n; i++) {
+    disk_pair p = {str_ref(w, v[i].key), str_ref(w, v[i].note), v[i].year, 0};
+    put(w, &p, sizeof(p));
+  }
+  sec_end(w);
+}
+
+/* The posting table is cut to the terms that exist (the builder's is a
+** power of two): readers check a term against nterms_alloc anyway. */
+static void put_coll(wr *w, int c, const mx_coll *co, uint32_t nterms) {
+  int s0 = S_COLL0 + c * S_PER_COLL;
+  uint32_t nt = co->off ? (co->nterms_alloc < nterms ? co->nterms_alloc : nterms) : 0;
+  const void *arr[S_PER_COLL - 1] = {co->docs, co->fwd, co->off, co->npost, co->post};
+  size_t len[S_PER_COLL - 1] = {sizeof(mx_doc) * co->ndocs, sizeof(mx_fwd) * co->nfwd,
+                                nt ? sizeof(uint64_t) * ((size_t)nt + 1) : 0, sizeof(uint32_t) * nt,
+                                sizeof(mx_posting) * (nt ? co->off[nt] : 0)};
+  for (int i = 0; i < S_PER_COLL - 1; i++) {
+    sec_begin(w, s0 + i);
+    put(w, arr[i], len[i]);
+    sec_end(w);
+  }
+  disk_cstat st = {co->avglen, co->maxyear, 0, nt};
+  sec_begin(w, s0 + S_CSTAT);
+  put(w, &st, sizeof(st));
+  sec_end(w);
+}
+
+static void write_body(wr *w, const jb_match_index *mx) {
+  sec_begin(w, S_UNITS);
+  for (uint32_t i = 0; i < mx->nunits; i++) {
+    const mx_unit *u = &mx->units[i];
+    disk_unit d;
+    memset(&d, 0, sizeof(d));
+    d.type = u->type;
+    d.programs = u->programs;
+    d.open = u->open;
+    d.capacity = u->capacity;
+    d.doc0 = u->doc0;
+    d.ndocs = u->ndocs;
+    d.chains = u->chains;
+    const char *s[5] = {u->id, u->name, u->org, u->region, u->list};
+    for (int k = 0; k < 5; k++) d.str[k] = str_ref(w, s[k]);
+    put(w, &d, sizeof(d));
+  }
+  sec_end(w);
+  sec_begin(w, S_TERMS);
+  for (uint32_t i = 0; i < mx->terms.n; i++) {
+    uint64_t r = str_ref(w, mx->terms.text[i]);
+    put(w, &r, sizeof(r));
+  }
+  sec_end(w);
+  put_pairs(w, S_CONFLICTS, mx->conflicts, mx->nconflicts);
+  put_pairs(w, S_COLLABS, mx->collabs, mx->ncollabs);
+  sec_begin(w, S_ORGS);
+  for (uint32_t i = 0; i < mx->norgs; i++) {
+    disk_org o = {str_ref(w, mx->orgs[i].id), str_ref(w, mx->orgs[i].parent), str_ref(w, mx->orgs[i].name)};
+    put(w, &o, sizeof(o));
+  }
+  sec_end(w);
+  put_coll(w, 0, &mx->supply, mx->terms.n);
+  put_coll(w, 1, &mx->demand, mx->terms.n);
+  sec_begin(w, S_STRINGS);
+  put(w, w->strings.p, w->strings.n);
+  sec_end(w);
+}
+
+/* Temp files of writers that died before their rename: DB.mx.tmp-PID-XXXXXX
+** whose PID no longer runs. Best effort; another host's writer on a shared
+** directory would keep its file only until its pid is reused here. */
+static void remove_orphans(const char *path) {
+  const char *slash = strrchr(path, '/');
+  jb_buf dir = {0}, prefix = {0}, victim = {0};
+  if (slash) jb_buf_add(&dir, path, (size_t)(slash - path) + 1);
+  else jb_buf_adds(&dir, "./");
+  jb_buf_printf(&prefix, "%s.tmp-", slash ? slash + 1 : path);
+  DIR *d = opendir(jb_buf_str(&dir));
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (strncmp(e->d_name, prefix.p, prefix.n)) continue;
+    char *end = NULL;
+    long pid = strtol(e->d_name + prefix.n, &end, 10);
+    if (pid <= 0 || !end || *end != '-' || pid == (long)getpid()) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to know */
+    jb_buf_reset(&victim);
+    jb_buf_printf(&victim, "%s%s", dir.p, e->d_name);
+    unlink(jb_buf_str(&victim));
+  }
+  if (d) closedir(d);
+  jb_buf_free(&dir);
+  jb_buf_free(&prefix);
+  jb_buf_free(&victim);
+}
+
+/* Creates DB.mx.tmp-PID-XXXXXX exclusively (never through a symlink, never
+** an existing file), with the database file's permissions. */
+static int create_temp(const char *path, const char *dbpath, jb_buf *tmp) {
+  static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char rnd[12];
+  int ur = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  ssize_t got = ur >= 0 ? read(ur, rnd, sizeof(rnd)) : -1;
+  if (ur >= 0) close(ur);
+  if (got != (ssize_t)sizeof(rnd)) return -1;
+  jb_buf_reset(tmp);
+  jb_buf_printf(tmp, "%s.tmp-%ld-", path, (long)getpid());
+  for (size_t i = 0; i < sizeof(rnd); i++) jb_buf_addc(tmp, abc[rnd[i] % 36]);
+  struct stat st;
+  mode_t mode = stat(dbpath, &st) == 0 ? (st.st_mode & 0666) : 0600;
+  return open(jb_buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+static void fsync_dir(const char *path) {
+  jb_buf dir = {0};
+  const char *slash = strrchr(path, '/');
+  if (slash) jb_buf_add(&dir, path, (size_t)(slash - path) + 1);
+  else jb_buf_adds(&dir, ".");
+  int fd = open(jb_buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  jb_buf_free(&dir);
 }
 
 int mx_save(jb_db *db, const jb_match_index *mx) {
-  char *path = index_path(db);
+  char *path = mx_index_path(db);
   if (!path) return -1;
+  remove_orphans(path);
   jb_buf tmp = {0};
-  jb_buf_printf(&tmp, "%s.%ld.tmp", path, (long)getpid());
-  wr w = {fopen(jb_buf_str(&tmp), "wb"), 0};
+  int fd = create_temp(path, db->path, &tmp);
+  wr w;
+  memset(&w, 0, sizeof(w));
+  w.f = fd >= 0 ? fdopen(fd, "wb") : NULL;
   if (!w.f) {
+    if (fd >= 0) {
+      close(fd);
+      unlink(tmp.p);
+    }
     free(path);
     jb_buf_free(&tmp);
     return -1;
   }
-  mx_weights fw;
-  mx_weights_default(&fw);
-  fw.w_title = mx->fw[0];
-  fw.w_keywords = mx->fw[1];
-  fw.w_body = mx->fw[2];
-  fw.unigram = mx->fw[3];
-  mx_header h;
-  fill_header(&h, mx->generation, mx->lexhash, &fw);
-  put(&w, &h, sizeof(h));
-  put_u64(&w, mx->terms.n);
-  for (uint32_t i = 0; i < mx->terms.n; i++) put_str(&w, mx->terms.text[i]);
-  put_u64(&w, mx->nunits);
-  for (uint32_t i = 0; i < mx->nunits; i++) {
-    const mx_unit *u = &mx->units[i];
-    put(&w, u, sizeof(*u)); /* the pointers in it are rewritten on load */
-    put_str(&w, u->id);
-    put_str(&w, u->name);
-    put_str(&w, u->org);
-    put_str(&w, u->region);
-    put_str(&w, u->list);
-  }
-  put_pairs(&w, mx->conflicts, mx->nconflicts);
-  put_pairs(&w, mx->collabs, mx->ncollabs);
-  put_u64(&w, mx->norgs);
-  for (uint32_t i = 0; i < mx->norgs; i++) {
-    put_str(&w, mx->orgs[i].id);
-    put_str(&w, mx->orgs[i].parent);
-    put_str(&w, mx->orgs[i].name);
-  }
-  put_coll(&w, &mx->supply);
-  put_coll(&w, &mx->demand);
-  put(&w, MX_MAGIC, 8); /* the end: a cut file is rejected */
+  fill_header(&w.h, mx->generation, mx->lexhash, mx->fw);
+  put(&w, &w.h, sizeof(w.h)); /* a placeholder: rewritten with the section table */
+  write_body(&w, mx);
+  w.bad |= w.strings.oom;
+  w.h.file_size = w.pos;
+  w.h.crc = crc_of(&w.h, offsetof(mx_header, crc));
+  if (!w.bad && (fflush(w.f) || pwrite(fd, &w.h, sizeof(w.h), 0) != (ssize_t)sizeof(w.h))) w.bad = 1;
+  if (!w.bad && fsync(fd)) w.bad = 1;
   int bad = w.bad | (fclose(w.f) != 0);
   if (!bad) bad = rename(tmp.p, path) != 0;
   if (bad) unlink(tmp.p);
+  else fsync_dir(path);
+  jb_buf_free(&w.strings);
   free(path);
   jb_buf_free(&tmp);
   return bad ? -1 : 0;
@@ -150,167 +342,330 @@ int mx_save(jb_db *db, const jb_match_index *mx) {
 /* ----------------------------------------------------------------- read */
 
 typedef struct rd {
-  FILE *f;
-  int bad;
+  const unsigned char *p;
+  uint64_t n;
+  const mx_header *h;
+  const char *why;     /* the first check that failed */
+  const char *str;     /* the string blob */
+  uint64_t nstr;
 } rd;
 
-static void get(rd *r, void *p, size_t n) {
-  if (!r->bad && n && fread(p, 1, n, r->f) != n) r->bad = 1;
+#define FAIL(r, msg) ((r)->why ? 0 : ((r)->why = (msg), 0))
+
+/* Section s as an array of n elements of `size` bytes, or NULL (r->why). */
+static const void *section(rd *r, int s, size_t size, uint64_t *n) {
+  const mx_section *x = &r->h->sec[s];
+  *n = 0;
+  if (x->off > r->n || x->len > r->n - x->off || x->off % 8) return FAIL(r, "section out of the file"), NULL;
+  if (x->len % size) return FAIL(r, "section length"), NULL;
+  *n = x->len / size;
+  return r->p + x->off;
 }
 
-static uint64_t get_u64(rd *r) {
-  uint64_t v = 0;
-  get(r, &v, sizeof(v));
-  return v;
-}
-
-/* Sizes read from the file are bounded before use: a damaged file must not
-** make us allocate without limit. */
-#define MX_SANE(n) ((n) < ((uint64_t)1 << 40))
-
-static char *get_str(rd *r) {
-  uint32_t n = 0;
-  get(r, &n, sizeof(n));
-  if (r->bad || n == UINT32_MAX) return NULL;
-  if (n > (1u << 26)) { r->bad = 1; return NULL; }
-  char *s = malloc((size_t)n + 1);
-  if (!s) { r->bad = 1; return NULL; }
-  get(r, s, n);
-  s[n] = 0;
-  return s;
-}
-
-static void *get_array(rd *r, uint64_t n, size_t size) {
-  if (r->bad || !MX_SANE(n)) { r->bad = 1; return NULL; }
-  void *p = malloc(n ? n * size : 1);
-  if (!p) { r->bad = 1; return NULL; }
-  get(r, p, n * size);
-  return p;
-}
-
-static void get_coll(rd *r, mx_coll *c) {
-  uint64_t n = get_u64(r);
-  c->docs = get_array(r, n, sizeof(mx_doc));
-  c->ndocs = c->capdocs = (uint32_t)n;
-  n = get_u64(r);
-  c->fwd = get_array(r, n, sizeof(mx_fwd));
-  c->nfwd = c->capfwd = n;
-  n = get_u64(r);
-  c->nterms_alloc = (uint32_t)n;
-  c->off = get_array(r, n + 1, sizeof(uint64_t));
-  c->npost = get_array(r, n, sizeof(uint32_t));
-  c->post = get_array(r, c->off && !r->bad ? c->off[n] : 0, sizeof(mx_posting));
-  get(r, &c->avglen, sizeof(c->avglen));
-  get(r, &c->maxyear, sizeof(c->maxyear));
-}
-
-static mx_pair *get_pairs(rd *r, uint32_t *n) {
-  uint64_t k = get_u64(r);
-  if (!MX_SANE(k)) { r->bad = 1; return NULL; }
-  mx_pair *v = calloc(k ? k : 1, sizeof(mx_pair));
-  if (!v) { r->bad = 1; return NULL; }
-  *n = (uint32_t)k;
-  for (uint64_t i = 0; i < k && !r->bad; i++) {
-    v[i].key = get_str(r);
-    v[i].note = get_str(r);
-    get(r, &v[i].year, sizeof(v[i].year));
+/* A string of the blob; *ok cleared when the reference is bad. */
+static const char *string_at(rd *r, uint64_t ref, int *ok) {
+  if (ref == MX_NOSTR) return NULL;
+  if (ref >= r->nstr) {
+    *ok = 0;
+    return NULL;
   }
-  return v;
+  return r->str + ref;
 }
 
-static int rebuild_term_hash(mx_terms *t) {
-  uint32_t ns = 4096;
-  while (ns < t->n * 2 + 1) ns *= 2;
-  t->slots = calloc(ns, sizeof(uint32_t));
-  if (!t->slots) return -1;
-  t->nslots = ns;
-  for (uint32_t i = 0; i < t->n; i++) {
-    const char *s = t->text[i];
-    uint32_t h = (uint32_t)jb_hash64(s, strlen(s), 7) & (ns - 1);
-    while (t->slots[h]) h = (h + 1) & (ns - 1);
-    t->slots[h] = i + 1;
+static int finite_in(double x, double lo, double hi) { return isfinite(x) && x >= lo && x <= hi; }
+
+/* The collection's arrays, used in place, and the checks that make every
+** index the scorer follows safe: documents -> units and forward lists,
+** forward lists -> terms, offsets -> postings, postings -> documents. */
+static int decode_coll(rd *r, jb_match_index *mx, int c) {
+  mx_coll *co = c ? &mx->demand : &mx->supply;
+  int s0 = S_COLL0 + c * S_PER_COLL;
+  uint64_t nd, nf, noff, nnp, npo, ns;
+  const mx_doc *docs = section(r, s0 + S_DOCS, sizeof(mx_doc), &nd);
+  const mx_fwd *fwd = section(r, s0 + S_FWD, sizeof(mx_fwd), &nf);
+  const uint64_t *off = section(r, s0 + S_OFF, sizeof(uint64_t), &noff);
+  const uint32_t *npost = section(r, s0 + S_NPOST, sizeof(uint32_t), &nnp);
+  const mx_posting *post = section(r, s0 + S_POST, sizeof(mx_posting), &npo);
+  const disk_cstat *st = section(r, s0 + S_CSTAT, sizeof(disk_cstat), &ns);
+  if (r->why) return -1;
+  if (ns != 1 || nd >= UINT32_MAX || nf > UINT32_MAX || st->nterms_alloc >= UINT32_MAX)
+    return FAIL(r, "collection sizes"), -1;
+  if (nnp != st->nterms_alloc || noff != (st->nterms_alloc ? nnp + 1 : 0))
+    return FAIL(r, "posting table size"), -1;
+  if (!finite_in(st->avglen, 1e-9, 1e12) || st->maxyear < 0 || st->maxyear > 32767)
+    return FAIL(r, "collection statistics"), -1;
+  for (uint64_t d = 0; d < nd; d++) {
+    const mx_doc *x = &docs[d];
+    if (x->unit >= mx->nunits || x->fwd > nf || x->nfwd > nf - x->fwd) return FAIL(r, "document bounds"), -1;
+    const mx_unit *u = &mx->units[x->unit];
+    if ((u->type == MX_NEED) != c || d < u->doc0 || d - u->doc0 >= u->ndocs)
+      return FAIL(r, "document owner"), -1;
+    if (!finite_in(x->len, 0, 1e12) || !finite_in(x->vnorm, 0, 1e12) || x->profile > 1)
+      return FAIL(r, "document values"), -1;
+  }
+  for (uint64_t i = 0; i < nf; i++)
+    if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
+  if (noff && (off[0] != 0 || off[nnp] != npo)) return FAIL(r, "posting offsets"), -1;
+  if (!noff && npo) return FAIL(r, "posting offsets"), -1;
+  for (uint64_t t = 0; t < nnp; t++) {
+    if (off[t + 1] < off[t] || off[t + 1] - off[t] != npost[t]) return FAIL(r, "posting offsets"), -1;
+    if (npost[t] && t >= mx->terms.n) return FAIL(r, "postings of an unknown term"), -1;
+    for (uint64_t i = off[t]; i < off[t + 1]; i++) {
+      /* documents in increasing order: the scorer walks them that way */
+      if (post[i].doc >= nd || (i > off[t] && post[i].doc <= post[i - 1].doc)) return FAIL(r, "posting"), -1;
+      if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
+    }
+  }
+  /* in place, read-only: the mapping outlives them (see mx->map) */
+  co->docs = (mx_doc *)docs;
+  co->ndocs = co->capdocs = (uint32_t)nd;
+  co->fwd = (mx_fwd *)fwd;
+  co->nfwd = co->capfwd = nf;
+  co->off = noff ? (uint64_t *)off : NULL;
+  co->npost = (uint32_t *)npost;
+  co->post = (mx_posting *)post;
+  co->nterms_alloc = (uint32_t)st->nterms_alloc;
+  co->avglen = st->avglen;
+  co->maxyear = st->maxyear;
+  co->mapped = 1;
+  return 0;
+}
+
+static int decode_units(rd *r, jb_match_index *mx) {
+  uint64_t n;
+  const disk_unit *du = section(r, S_UNITS, sizeof(disk_unit), &n);
+  if (r->why) return -1;
+  if (n >= UINT32_MAX) return FAIL(r, "unit count"), -1;
+  mx->units = calloc(n ? n : 1, sizeof(mx_unit));
+  if (!mx->units) return FAIL(r, "out of memory"), -1;
+  mx->capunits = (uint32_t)n;
+  for (uint64_t i = 0; i < n; i++) {
+    const disk_unit *d = &du[i];
+    mx_unit *u = &mx->units[mx->nunits++];
+    int ok = 1;
+    u->type = d->type;
+    u->programs = d->programs;
+    u->open = d->open;
+    u->capacity = d->capacity;
+    u->doc0 = d->doc0;
+    u->ndocs = d->ndocs;
+    u->chains = d->chains;
+    u->id = (char *)string_at(r, d->str[0], &ok);
+    u->name = (char *)string_at(r, d->str[1], &ok);
+    u->org = (char *)string_at(r, d->str[2], &ok);
+    u->region = (char *)string_at(r, d->str[3], &ok);
+    u->list = (char *)string_at(r, d->str[4], &ok);
+    if (!ok || !u->id) return FAIL(r, "unit string"), -1;
+    if (d->type >= MX_NTYPES || d->open > 1) return FAIL(r, "unit type"), -1;
+    /* units by type, then by id: the lookups binary-search them */
+    if (i && (u->type < u[-1].type || (u->type == u[-1].type && strcmp(u[-1].id, u->id) >= 0)))
+      return FAIL(r, "unit order"), -1;
+  }
+  /* each unit's documents inside its collection */
+  uint64_t nd[2];
+  section(r, S_COLL0 + S_DOCS, sizeof(mx_doc), &nd[0]);
+  section(r, S_COLL0 + S_PER_COLL + S_DOCS, sizeof(mx_doc), &nd[1]);
+  for (uint32_t i = 0; i < mx->nunits && !r->why; i++) {
+    const mx_unit *u = &mx->units[i];
+    uint64_t lim = nd[u->type == MX_NEED];
+    if (u->doc0 > lim || u->ndocs > lim - u->doc0) return FAIL(r, "unit documents"), -1;
+  }
+  return r->why ? -1 : 0;
+}
+
+static int decode_strings(rd *r, jb_match_index *mx) {
+  uint64_t n;
+  r->str = section(r, S_STRINGS, 1, &r->nstr);
+  if (r->why) return -1;
+  if (r->nstr && r->str[r->nstr - 1]) return FAIL(r, "string blob"), -1; /* every string ends inside */
+  const uint64_t *tr = section(r, S_TERMS, sizeof(uint64_t), &n);
+  if (r->why) return -1;
+  if (n >= UINT32_MAX / 2) return FAIL(r, "term count"), -1;
+  mx->terms.text = calloc(n ? n : 1, sizeof(char *));
+  if (!mx->terms.text) return FAIL(r, "out of memory"), -1;
+  mx->terms.cap = (uint32_t)n;
+  for (uint64_t i = 0; i < n; i++) {
+    int ok = 1;
+    const char *s = string_at(r, tr[i], &ok);
+    if (!ok || !s) return FAIL(r, "term string"), -1;
+    mx->terms.text[mx->terms.n++] = (char *)s;
   }
   return 0;
 }
 
-jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *generation) {
-  char *path = index_path(db);
-  if (!path) return NULL;
-  rd r = {fopen(path, "rb"), 0};
-  free(path);
-  if (!r.f) return NULL;
-  mx_header want, have;
-  fill_header(&want, generation, jb_lexicon_hash(db->lex), w);
-  get(&r, &have, sizeof(have));
-  if (r.bad || memcmp(&want, &have, sizeof(want))) {
-    fclose(r.f);
-    return NULL; /* built from another state: the caller rebuilds */
+static int decode_pairs(rd *r, int s, mx_pair **pv, uint32_t *pn) {
+  uint64_t n;
+  const disk_pair *dp = section(r, s, sizeof(disk_pair), &n);
+  if (r->why) return -1;
+  if (n >= UINT32_MAX) return FAIL(r, "relation count"), -1;
+  *pv = calloc(n ? n : 1, sizeof(mx_pair));
+  if (!*pv) return FAIL(r, "out of memory"), -1;
+  for (uint64_t i = 0; i < n; i++) {
+    int ok = 1;
+    (*pv)[i].key = (char *)string_at(r, dp[i].key, &ok);
+    (*pv)[i].note = (char *)string_at(r, dp[i].note, &ok);
+    (*pv)[i].year = dp[i].year;
+    if (!ok || !(*pv)[i].key) return FAIL(r, "relation string"), -1;
   }
-  jb_match_index *mx = calloc(1, sizeof(*mx));
-  if (!mx) {
-    fclose(r.f);
-    return NULL;
-  }
-  uint64_t n = get_u64(&r);
-  if (!MX_SANE(n)) r.bad = 1;
-  if (!r.bad) {
-    mx->terms.text = calloc(n ? n : 1, sizeof(char *));
-    mx->terms.cap = (uint32_t)n;
-    if (!mx->terms.text) r.bad = 1;
-  }
-  for (uint64_t i = 0; i < n && !r.bad; i++) {
-    mx->terms.text[i] = get_str(&r);
-    if (!mx->terms.text[i]) r.bad = 1;
-    else mx->terms.n++;
-  }
-  n = get_u64(&r);
-  if (!r.bad && MX_SANE(n)) {
-    mx->units = calloc(n ? n : 1, sizeof(mx_unit));
-    mx->capunits = (uint32_t)n;
-    if (!mx->units) r.bad = 1;
-  } else {
-    r.bad = 1;
-  }
-  for (uint64_t i = 0; i < n && !r.bad; i++) {
-    mx_unit *u = &mx->units[i];
-    get(&r, u, sizeof(*u));
-    u->id = u->name = u->org = u->region = u->list = NULL;
-    mx->nunits++;
-    u->id = get_str(&r);
-    u->name = get_str(&r);
-    u->org = get_str(&r);
-    u->region = get_str(&r);
-    u->list = get_str(&r);
-    if (!u->id) r.bad = 1;
-  }
-  if (!r.bad) mx->conflicts = get_pairs(&r, &mx->nconflicts);
-  if (!r.bad) mx->collabs = get_pairs(&r, &mx->ncollabs);
-  n = get_u64(&r);
-  if (!r.bad && MX_SANE(n)) {
-    mx->orgs = calloc(n ? n : 1, sizeof(mx_orgref));
-    if (!mx->orgs) r.bad = 1;
-  } else {
-    r.bad = 1;
-  }
-  for (uint64_t i = 0; i < n && !r.bad; i++) {
-    mx->orgs[i].id = get_str(&r);
-    mx->orgs[i].parent = get_str(&r);
-    mx->orgs[i].name = get_str(&r);
+  *pn = (uint32_t)n;
+  return 0;
+}
+
+static int decode_orgs(rd *r, jb_match_index *mx) {
+  uint64_t n;
+  const disk_org *o = section(r, S_ORGS, sizeof(disk_org), &n);
+  if (r->why) return -1;
+  if (n >= UINT32_MAX) return FAIL(r, "org count"), -1;
+  mx->orgs = calloc(n ? n : 1, sizeof(mx_orgref));
+  if (!mx->orgs) return FAIL(r, "out of memory"), -1;
+  for (uint64_t i = 0; i < n; i++) {
+    int ok = 1;
+    mx->orgs[i].id = (char *)string_at(r, o[i].id, &ok);
+    mx->orgs[i].parent = (char *)string_at(r, o[i].parent, &ok);
+    mx->orgs[i].name = (char *)string_at(r, o[i].name, &ok);
+    if (!ok || !mx->orgs[i].id) return FAIL(r, "org string"), -1;
     mx->norgs++;
   }
-  if (!r.bad) get_coll(&r, &mx->supply);
-  if (!r.bad) get_coll(&r, &mx->demand);
-  char end[8] = {0};
-  get(&r, end, 8);
-  if (memcmp(end, MX_MAGIC, 8)) r.bad = 1;
-  fclose(r.f);
-  if (!r.bad && rebuild_term_hash(&mx->terms)) r.bad = 1;
-  if (r.bad) {
+  return 0;
+}
+
+/* Checks the header (its CRC, the sizes, the section table and every
+** section's CRC). *stale is set when the file is intact but was built from
+** another state (then it is simply rebuilt, not reported). want == NULL:
+** any state will do (the fuzz harness). */
+static int check_file(rd *r, const mx_header *want, int *stale) {
+  *stale = 0;
+  if (r->n < sizeof(mx_header)) return FAIL(r, "shorter than its header"), -1;
+  const mx_header *h = r->h = (const mx_header *)r->p;
+  if (memcmp(h->magic, MX_MAGIC, 8)) {
+    /* an older format, or not an index at all: rebuilt either way */
+    *stale = !memcmp(h->magic, "JBMX", 4);
+    return FAIL(r, "not a match index file"), -1;
+  }
+  if (h->crc != crc_of(h, offsetof(mx_header, crc))) return FAIL(r, "header checksum"), -1;
+  if (h->file_size != r->n) return FAIL(r, "file size differs from its header"), -1;
+  mx_header any;
+  if (!want) {
+    fill_header(&any, "", 0, h->fw);
+    memcpy(any.generation, h->generation, sizeof(any.generation));
+    any.lexhash = h->lexhash;
+    want = &any;
+  }
+  if (memcmp(h, want, offsetof(mx_header, file_size))) {
+    *stale = 1;
+    return FAIL(r, "built from another state"), -1;
+  }
+  for (int s = 0; s < MX_NSEC; s++) {
+    uint64_t n;
+    const void *p = section(r, s, 1, &n);
+    if (r->why) return -1;
+    if (crc_of(p, n) != h->sec[s].crc) return FAIL(r, "section checksum"), -1;
+  }
+  return 0;
+}
+
+void mx_fix_checksums(void *buf, size_t n) {
+  if (n < sizeof(mx_header)) return;
+  mx_header *h = buf;
+  h->file_size = n;
+  for (int s = 0; s < MX_NSEC; s++) {
+    const mx_section *x = &h->sec[s];
+    if (x->off <= n && x->len <= n - x->off) h->sec[s].crc = crc_of((const char *)buf + x->off, x->len);
+  }
+  h->crc = crc_of(h, offsetof(mx_header, crc));
+}
+
+jb_match_index *mx_decode(const void *buf, size_t n, const char *generation, uint64_t lexhash,
+                          const double fw[4], const char **why, int *stale) {
+  rd r;
+  memset(&r, 0, sizeof(r));
+  r.p = buf;
+  r.n = n;
+  mx_header want;
+  if (generation) fill_header(&want, generation, lexhash, fw);
+  int st = 0;
+  jb_match_index *mx = NULL;
+  if (check_file(&r, generation ? &want : NULL, &st) == 0) {
+    mx = calloc(1, sizeof(*mx));
+    if (!mx) FAIL(&r, "out of memory");
+  }
+  if (mx && (decode_strings(&r, mx) || decode_units(&r, mx) || decode_pairs(&r, S_CONFLICTS, &mx->conflicts, &mx->nconflicts) ||
+             decode_pairs(&r, S_COLLABS, &mx->collabs, &mx->ncollabs) || decode_orgs(&r, mx) ||
+             decode_coll(&r, mx, 0) || decode_coll(&r, mx, 1) || mx_rebuild_term_hash(&mx->terms)))
+    FAIL(&r, "out of memory");
+  if (r.why && mx) {
+    mx->map = (void *)buf; /* borrowed strings and arrays: not to be freed */
+    mx->maplen = n;
+    mx->map_owned = 0;
+    jb_match_index_free(mx);
+    mx = NULL;
+  }
+  if (why) *why = r.why;
+  if (stale) *stale = st;
+  if (!mx) return NULL;
+  mx->map = (void *)buf;
+  mx->maplen = n;
+  if (generation) {
+    mx->generation = jb_strdup(generation);
+    mx->lexhash = lexhash;
+    memcpy(mx->fw, fw, sizeof(mx->fw));
+  } else {
+    mx->generation = jb_strndup(r.h->generation, sizeof(r.h->generation) - 1);
+    mx->lexhash = r.h->lexhash;
+    memcpy(mx->fw, r.h->fw, sizeof(mx->fw));
+  }
+  if (!mx->generation) {
+    mx->map_owned = 0;
     jb_match_index_free(mx);
     return NULL;
   }
-  mx->generation = jb_strdup(generation);
-  mx->lexhash = jb_lexicon_hash(db->lex);
-  memcpy(mx->fw, want.fw, sizeof(mx->fw));
   return mx;
+}
+
+jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *generation) {
+  char *path = mx_index_path(db);
+  if (!path) return NULL;
+  /* never through a symlink, never waiting on a FIFO or a device */
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) mx_report_damage(path, "a symlink, not a file");
+    free(path);
+    return NULL;
+  }
+  struct stat st;
+  void *map = MAP_FAILED;
+  const char *why = NULL;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) why = "not a regular file";
+  else if (st.st_size < (off_t)sizeof(mx_header)) why = "shorter than its header";
+  else map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  jb_match_index *mx = NULL;
+  if (map != MAP_FAILED) {
+    double fw[4] = {w->w_title, w->w_keywords, w->w_body, w->unigram > 0};
+    int stale = 0;
+    mx = mx_decode(map, (size_t)st.st_size, generation, jb_lexicon_hash(db->lex), fw, &why, &stale);
+    if (mx) mx->map_owned = 1;
+    else munmap(map, (size_t)st.st_size);
+    if (stale) why = NULL; /* built from another state: rebuilt quietly */
+  }
+  if (why) {
+    mx_report_damage(path, why);
+    /* not a regular file: leave it alone (and never write over it: the
+    ** rename replaces the name, not what it points to) */
+    if (map != MAP_FAILED) unlink(path);
+  }
+  free(path);
+  return mx;
+}
+
+void jb_mx_release(jb_db *db) {
+  jb_match_index_free(db->mx);
+  db->mx = NULL;
+}
+
+void jb_mx_discard(jb_db *db) {
+  jb_mx_release(db);
+  char *path = mx_index_path(db);
+  if (path) unlink(path);
+  free(path);
 }

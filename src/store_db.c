@@ -366,7 +366,7 @@ done:
 void jb_db_close(jb_db *db) {
   if (!db) return;
   for (int i = 0; i < db->ncache; i++) sqlite3_finalize(db->cache[i].st);
-  jb_match_index_free(db->mx);
+  jb_mx_release(db);
   jb_lexicon_free(db->lex);
   jb_tokenizer_free(db->tok);
   free(db->user);
@@ -451,12 +451,7 @@ jb_status jb_db_reindex(jb_db *db, jb_error *err) {
   if (!rc) rc = jb_db_exec(db, "COMMIT", err);
   if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
   /* forget the match index, in memory and on disk: the next match rebuilds it */
-  jb_match_index_free(db->mx);
-  db->mx = NULL;
-  jb_buf mxp = {0};
-  jb_buf_printf(&mxp, "%s.mx", db->path);
-  unlink(jb_buf_str(&mxp));
-  jb_buf_free(&mxp);
+  jb_mx_discard(db);
   return rc;
 }
 
