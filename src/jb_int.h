@@ -283,6 +283,9 @@ jb_status jb_write_begin(jb_db *db, const char *input, const char *input_sha, jb
 jb_status jb_write_end(jb_db *db, jb_status rc, int dry_run, cJSON *changes, jb_error *err);
 /* The id of the change set under way (0 while nothing changed yet). */
 sqlite3_int64 jb_change_current(jb_db *db);
+/* After a ROLLBACK TO a savepoint: forgets the change set's row when the
+** rollback took it (it is made again by the next change). */
+void jb_change_rolled_back(jb_db *db);
 /* Notes that a record is about to change: op "insert", "update", "delete";
 ** `before` is its whole previous version (NULL when it did not exist). */
 jb_status jb_history_note(jb_db *db, jb_kind hkind, const char *key, const char *op,

@@ -40,6 +40,18 @@ jb_status jb_write_begin(jb_db *db, const char *input, const char *input_sha, jb
 
 sqlite3_int64 jb_change_current(jb_db *db) { return db->chg.active ? db->chg.id : 0; }
 
+void jb_change_rolled_back(jb_db *db) {
+  if (!db->chg.id) return;
+  sqlite3_stmt *st = NULL;
+  int gone = 1;
+  if (sqlite3_prepare_v2(db->db, "SELECT 1 FROM changeset WHERE id=?1", -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, db->chg.id);
+    gone = sqlite3_step(st) != SQLITE_ROW;
+  }
+  sqlite3_finalize(st);
+  if (gone) db->chg.id = 0;
+}
+
 /* The change set's row, made when its first record changes: a command that
 ** changes nothing leaves no trace. */
 static jb_status change_row(jb_db *db, jb_error *err) {

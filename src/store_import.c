@@ -297,6 +297,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   if (skip && rc && rc != JB_ERR_INVALID) {
     sqlite3_exec(im->db->db, "ROLLBACK TO rec", NULL, NULL, NULL);
     sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
+    jb_change_rolled_back(im->db);
   }
   if (im->stats && hline && !rc) im->stats->history++;
   else if (im->stats) {

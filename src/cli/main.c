@@ -80,7 +80,6 @@ int main(int argc, char **argv) {
   argv[argc] = NULL;
   if (!c.user || !*c.user) c.user = getenv("JIEBANG_USER");
   if (!c.user || !*c.user) c.user = cli_os_user();
-  c.command = cli_join_args(argc - 1, argv + 1);
   /* The language of every message: --lang, else JIEBANG_LANG, else Chinese. */
   if (lang && *lang) {
     jb_lang l;
@@ -101,6 +100,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     if (!strcmp(argv[1], commands[i].name)) {
+      c.command = cli_join_args(argc - 1, argv + 1); /* recorded with the changes it makes */
       int code = cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
       free(c.command);
       return code;
