@@ -131,7 +131,8 @@ typedef struct jb_import_opts {
   int replace;               /* a record replaces the stored one whole; else it
                              ** is a patch: only its fields change, null clears */
   int force;                 /* allow outcome transitions that skip or go back */
-  int dry_run;               /* store nothing; fill `changes` with what would change */
+  int dry_run;               /* validate, count and roll everything back; fill
+                             ** `changes` (when given) with what would change */
   cJSON *changes;            /* dry run: a caller's array, appended
                              ** {"kind","key","op","changes":[{"field","old","new"}]} */
   const char *encoding;      /* CSV input encoding (e.g. "GB18030"); NULL = UTF-8 */
@@ -139,6 +140,9 @@ typedef struct jb_import_opts {
   /* Called for every bad record when skip_invalid is set (and for the first
   ** when it is not). May be NULL. */
   void (*on_error)(void *ctx, const jb_error *e);
+  /* Called for every stored record: its type, id, line and what changed
+  ** (0 nothing, 1 inserted, 2 updated). May be NULL. */
+  void (*on_record)(void *ctx, const char *type, const char *id, long line, int change);
   void *ctx;
 } jb_import_opts;
 
@@ -210,6 +214,11 @@ jb_status jb_undo(jb_db *db, long long change, cJSON **ppOut, jb_error *err);
 jb_status jb_changes(jb_db *db, int limit, cJSON **ppOut, jb_error *err);
 /* History retention in days (0: kept for ever, the default). */
 jb_status jb_history_retention(jb_db *db, int days, jb_error *err);
+/* Imports one file's contents already in memory (an upload): `name` is its
+** file name, which decides CSV or JSON Lines and the default type, as a path
+** would. One transaction, as for a file. */
+jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n,
+                         const jb_import_opts *opts, jb_import_stats *stats, jb_error *err);
 
 /* ------------------------------------------------------------------ export */
 
@@ -363,6 +372,8 @@ typedef struct jb_assign_opts {
   const char *capacities_file; /* CSV expert,capacity overrides */
   const char *fix_file;      /* CSV need,expert[,role][,accept]: pairs that must stay */
   const char *forbid_file;   /* CSV need,expert: pairs never to make */
+  const cJSON *fix;          /* the same decisions as JSON (the protocol's): */
+  const cJSON *forbid;       /* [{"need","expert","role"?}], or NULL */
   int candidates;            /* per task; 0 = 50 */
   double min_score;          /* <0: default 0.1; pairs below are never made */
   int fair;                  /* max-min first (most tasks led, weakest lead best), then total */
@@ -396,11 +407,68 @@ typedef struct jb_check_opts {
 ** evidence, achievements never matched, duplicate groups. */
 jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *err);
 
+/* ----------------------------------------------------------- need lists */
+
+typedef struct jb_need_list_opts {
+  const char *query;         /* full-text query: only matching needs, best first */
+  const char *status;        /* "open", "paired", "closed"; NULL or "all" = every */
+  const char *chain;         /* only needs of this industry chain */
+  const char *org;           /* only this enterprise's needs */
+  const char *list;          /* only this challenge list (e.g. 2021揭榜挂帅) */
+  const char *deadline_from; /* deadline on or after (YYYY-MM-DD) */
+  const char *deadline_to;   /* deadline on or before */
+} jb_need_list_opts;
+
+/* Needs with filters, newest first (or best first with a query); at most
+** 1000 rows. Result (caller owns): {"total","count","needs":[{"id","title",
+** "org","org_name","chains","status","deadline","list","created",
+** "has_contact"}]}. */
+jb_status jb_need_list(jb_db *db, const jb_need_list_opts *o, cJSON **ppOut, jb_error *err);
+/* The values the need filters can take: {"chains","lists","statuses","orgs"}. */
+jb_status jb_need_facets(jb_db *db, cJSON **ppOut, jb_error *err);
+/* What needs attention on `as_of` (YYYY-MM-DD; NULL = today, UTC): open
+** needs, open needs without a contact, challenges without a lead, deadlines
+** in the next 30 days, overdue needs, experts taking no more work; each
+** {"count", "needs"|"experts": the first 20} (caller owns). */
+jb_status jb_dashboard(jb_db *db, const char *as_of, cJSON **ppOut, jb_error *err);
+
+/* ------------------------------------------------------- accounts, audit */
+
+/* 1 viewer, 2 staff, 3 admin; 0 for anything else. */
+int jb_role_level(const char *role);
+/* Accounts of the web workbench. Passwords are hashed with Argon2id; a
+** password has 8..256 characters. A name exists once (JB_ERR_INVALID). */
+jb_status jb_user_add(jb_db *db, const char *name, const char *role, const char *password, jb_error *err);
+/* New password; it also re-enables a disabled account. */
+jb_status jb_user_passwd(jb_db *db, const char *name, const char *password, jb_error *err);
+jb_status jb_user_disable(jb_db *db, const char *name, jb_error *err);
+/* [{"name","role","disabled","created","updated"}] (caller owns). */
+jb_status jb_user_list(jb_db *db, cJSON **ppOut, jb_error *err);
+/* JB_OK and the role (e.g. "staff") when name and password are right and the
+** account is enabled; JB_ERR_NOTFOUND otherwise, whichever was wrong, in the
+** same time. */
+jb_status jb_user_verify(jb_db *db, const char *name, const char *password, char role[16], jb_error *err);
+/* The role of an enabled account (JB_ERR_NOTFOUND when missing or disabled):
+** checked on every web request, so that disabling takes effect at once. */
+jb_status jb_user_role(jb_db *db, const char *name, char role[16], jb_error *err);
+/* Records a change made by `user` through op `op`; `detail` says what (the
+** records' ids and what happened to them), may be NULL. */
+jb_status jb_audit_add(jb_db *db, const char *user, const char *op, const cJSON *detail, jb_error *err);
+/* The last `limit` entries, newest first: [{"at","user","op","detail"}]. */
+jb_status jb_audit_list(jb_db *db, int limit, cJSON **ppOut, jb_error *err);
+
 /* ------------------------------------------------------------------- serve */
 
 /* Handles one protocol request line; returns the response object (caller
 ** owns). Never NULL except on out-of-memory. */
 cJSON *jb_serve_line(jb_db *db, const char *line, size_t n);
+/* Handles one parsed request ({"id"?, "op", ...}): the dispatcher behind
+** jb_serve_line and behind the web workbench's /api/<op>, so both run the
+** same operations. Returns the response object (caller owns). */
+cJSON *jb_serve_request(jb_db *db, const cJSON *req);
+/* Whether an op changes data: 1 yes, 0 no, -1 no such op. The web
+** workbench refuses changing ops to viewers by this. */
+int jb_serve_op_writes(const char *op);
 
 /* ---------------------------------------------------------------- tokenizer */
 

@@ -88,7 +88,7 @@ else
     wrap=()
     [ "$h" = serve ] && wrap=(-Wl,--wrap=fopen)
     clang "${cflags[@]}" "${hflags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_$h.c "${objs[@]}" \
-      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lz -lpthread -lm -o "$out/fuzz_$h"
+      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lz -largon2 -lpthread -lm -o "$out/fuzz_$h"
   done
 fi
 echo "built:$(for h in $harnesses; do printf ' fuzz_%s' "$h"; done) in build-fuzz/" >&2

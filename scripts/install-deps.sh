@@ -11,19 +11,35 @@
 #   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
 #   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
 #   zlib1g-dev       CRC-32 of the match index file's sections (damage is detected)
-#   python3          runs ../shared/eval/score.py in the quality benchmark
+#   python3          runs ../shared/eval/score.py in the quality benchmark, the web security tests
+#   libmicrohttpd-dev  GNU libmicrohttpd: the HTTP server of `jiebang web`
+#   libargon2-dev    Argon2id password hashing for the workbench's accounts
+#   chromium, nodejs, npm, fonts-noto-cjk  the workbench's browser tests (headless
+#                    chromium driven by puppeteer-core from npm, pinned in
+#                    tests/web/package-lock.json; CJK fonts for the screenshots)
 set -euo pipefail
 pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev zlib1g-dev libzip-dev libexpat1-dev
-      libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl"
+      libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium
+      fonts-noto-cjk"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 command -v python3 >/dev/null || missing="$missing python3"
+# node and npm by command: a NodeSource nodejs (which carries its own npm)
+# conflicts with Debian's npm package
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
 if [ -n "$missing" ]; then
   echo "installing:$missing" >&2
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+fi
+# puppeteer-core for the browser tests, at the version the lock file pins
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$here/tests/web/node_modules/puppeteer-core" ]; then
+  echo "installing puppeteer-core into tests/web/node_modules" >&2
+  (cd "$here/tests/web" && npm ci --no-audit --no-fund --loglevel=error) >&2
 fi

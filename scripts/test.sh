@@ -12,9 +12,10 @@ log=$(mktemp)
 BUILD_DIR=build-asan scripts/build.sh -DJIEBANG_SANITIZE=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
 # The quality and crash suites measure processes, not new code paths: once is enough.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash") | tee -a "$log" 
-# ThreadSanitizer on the suites that run batches on several threads.
+# ThreadSanitizer on the suites that run batches on several threads, and on
+# the web server (a thread per connection over a pool of database connections).
 BUILD_DIR=build-tsan scripts/build.sh -DJIEBANG_TSAN=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R "^(match|assign|cli)$") | tee -a "$log"
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R "^(match|assign|cli|web)$") | tee -a "$log"
 # Fuzzing (libFuzzer, clang): every saved reproducer and seed through every
 # harness must pass; then 60 s of exploration per harness. A new finding in
 # that short, random run is reported (build-fuzz/artifacts/) but does not

@@ -408,6 +408,31 @@ static int forbid_row(arun *r, char **f, int n, long line, const char *path, jb_
   return staff_row(r, f, n, line, path, err, 0);
 }
 
+/* Staff decisions given as JSON ([{"need","expert","role"?}]) go through the
+** same rules as the CSV rows: entry i is "line" i+1 of `what`. */
+static jb_status staff_json(arun *r, const cJSON *arr, const char *what, int fix, jb_error *err) {
+  if (!cJSON_IsArray(arr)) {
+    jb_err_set(err, JB_ERR_USAGE, "%s: a list of {\"need\", \"expert\", \"role\"?}", what);
+    return JB_ERR_USAGE;
+  }
+  long line = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, arr) {
+    line++;
+    const cJSON *nd = cJSON_GetObjectItemCaseSensitive(it, "need");
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(it, "expert");
+    const cJSON *ro = cJSON_GetObjectItemCaseSensitive(it, "role");
+    if (!cJSON_IsString(nd) || !cJSON_IsString(ex) || (ro && !cJSON_IsString(ro))) {
+      jb_err_at(err, JB_ERR_USAGE, what, line, NULL, "expected {\"need\", \"expert\", \"role\"?} with strings");
+      return JB_ERR_USAGE;
+    }
+    char *f[3] = {nd->valuestring, ex->valuestring, ro ? ro->valuestring : NULL};
+    jb_status rc = (jb_status)staff_row(r, f, ro ? 3 : 2, line, what, err, fix);
+    if (rc) return rc;
+  }
+  return JB_OK;
+}
+
 static int cap_row(arun *r, char **f, int n, long line, const char *path, jb_error *err) {
   int ai = n >= 2 ? agent_index(r, f[0]) : -1;
   if (ai < 0) {
@@ -832,6 +857,8 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
     record_input(&r, "forbid", o.forbid_file);
     rc = read_rows(&r, o.forbid_file, forbid_row, err);
   }
+  if (!rc && o.fix) rc = staff_json(&r, o.fix, "fix", 1, err);
+  if (!rc && o.forbid) rc = staff_json(&r, o.forbid, "forbid", 0, err);
   scored *sv = NULL;
   if (!rc) rc = score_tasks(&r, &sv, err);
   /* candidate edges: each task's best eligible experts, conflicts forbidden */

@@ -94,8 +94,22 @@ static cJSON *op_stats(jb_db *db, const cJSON *req, jb_error *err) {
   return out;
 }
 
+#define MAX_CHANGES_LISTED 1000 /* per-record lines of an import's answer */
+
+static void collect_change(void *ctx, const char *type, const char *id, long line, int change) {
+  cJSON *arr = cJSON_GetObjectItemCaseSensitive((cJSON *)ctx, "changes");
+  if (!change || cJSON_GetArraySize(arr) >= MAX_CHANGES_LISTED) return;
+  cJSON *c = cJSON_CreateObject();
+  cJSON_AddNumberToObject(c, "line", (double)line);
+  cJSON_AddStringToObject(c, "type", type);
+  cJSON_AddStringToObject(c, "id", id);
+  cJSON_AddStringToObject(c, "change", change == 1 ? "insert" : "update");
+  cJSON_AddItemToArray(arr, c);
+}
+
+/* Each bad record's message names its line and field ("x.csv:7: title: ..."). */
 static void collect_error(void *ctx, const jb_error *e) {
-  cJSON *arr = ctx;
+  cJSON *arr = cJSON_GetObjectItemCaseSensitive((cJSON *)ctx, "errors");
   if (cJSON_GetArraySize(arr) < 100) cJSON_AddItemToArray(arr, cJSON_CreateString(e->message));
 }
 
@@ -179,35 +193,61 @@ static cJSON *set_record(jb_db *db, const cJSON *req, const char *type, const cJ
   return out;
 }
 
+/* Records inline ("records": [...]) or a file's contents ("text" with its
+** file "name", which says CSV or JSON Lines). "dry_run" validates and
+** reports what would change, then stores nothing. */
 static cJSON *op_import(jb_db *db, const cJSON *req, jb_error *err) {
   const cJSON *records = cJSON_GetObjectItemCaseSensitive(req, "records");
-  if (!cJSON_IsArray(records)) {
-    jb_err_set(err, JB_ERR_USAGE, "import needs \"records\": a list of record objects");
+  const char *text = NULL, *name = NULL;
+  jb_import_opts o = {0};
+  if (str_param(req, "text", &text, err) || str_param(req, "name", &name, err) ||
+      str_param(req, "type", &o.type, err) || str_param(req, "encoding", &o.encoding, err))
+    return NULL;
+  if (!cJSON_IsArray(records) == !text) {
+    jb_err_set(err, JB_ERR_USAGE, "import needs \"records\" (a list of record objects) or \"text\" (a file's contents)");
     return NULL;
   }
-  if (cJSON_GetArraySize(records) > MAX_IMPORT_RECORDS) {
+  if (records && cJSON_GetArraySize(records) > MAX_IMPORT_RECORDS) {
     jb_err_set(err, JB_ERR_LIMIT, "at most %d records per import request; import a file instead",
                MAX_IMPORT_RECORDS);
     return NULL;
   }
-  jb_import_opts o = {0};
-  if (str_param(req, "type", &o.type, err)) return NULL;
   o.skip_invalid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "skip_invalid"));
-  write_flags(req, &o);
-  cJSON *errors = cJSON_CreateArray();
+  write_flags(req, &o); /* replace, force, dry_run (with the field-by-field diff) */
+  /* a preview goes past bad records to list them all: it stores nothing */
+  if (o.dry_run) o.skip_invalid = 1;
+  /* the lists are filled as the import goes; the counts go first when done */
+  cJSON *out = cJSON_CreateObject();
+  cJSON_AddArrayToObject(out, "errors");
+  cJSON_AddArrayToObject(out, "changes");
   o.on_error = collect_error;
-  o.ctx = errors;
+  o.on_record = collect_change;
+  o.ctx = out;
   jb_import_stats st = {0};
-  jb_status rc = jb_import_json(db, records, "records", &o, &st, err);
-  if (rc && !(o.skip_invalid && rc == JB_ERR_INVALID) && !(o.skip_invalid && rc == JB_ERR_PARSE)) {
-    cJSON_Delete(errors);
+  jb_status rc = text ? jb_import_text(db, name ? name : "upload.jsonl", text, strlen(text), &o, &st, err)
+                      : jb_import_json(db, records, "records", &o, &st, err);
+  int bad_data = rc == JB_ERR_INVALID || rc == JB_ERR_PARSE || rc == JB_ERR_LIMIT || rc == JB_ERR_NOTFOUND;
+  /* a dry run answers with every bad record; a real import fails on one */
+  if (rc && !((o.skip_invalid || o.dry_run) && bad_data)) {
+    cJSON_Delete(out);
     cJSON_Delete(o.changes);
     return NULL;
   }
   jb_error_clear(err);
-  cJSON *out = import_result(&st, &o);
-  cJSON_AddItemToObject(out, "errors", errors);
-  return out;
+  cJSON *res = cJSON_CreateObject();
+  cJSON_AddNumberToObject(res, "read", (double)st.read);
+  cJSON_AddNumberToObject(res, "inserted", (double)st.inserted);
+  cJSON_AddNumberToObject(res, "updated", (double)st.updated);
+  cJSON_AddNumberToObject(res, "unchanged", (double)st.unchanged);
+  cJSON_AddNumberToObject(res, "invalid", (double)st.invalid);
+  cJSON_AddItemToObject(res, "errors", cJSON_DetachItemFromObject(out, "errors"));
+  cJSON_AddItemToObject(res, "changes", cJSON_DetachItemFromObject(out, "changes"));
+  if (o.dry_run) cJSON_AddTrueToObject(res, "dry_run");
+  /* the change set made (for undo), or a dry run's field: old -> new */
+  if (st.last_change) cJSON_AddNumberToObject(res, "change", (double)st.last_change);
+  if (o.changes) cJSON_AddItemToObject(res, "diff", o.changes);
+  cJSON_Delete(out);
+  return res;
 }
 
 /* set and outcome: {"type","record"|key fields,"fields":{name: value}}, a
@@ -324,6 +364,27 @@ static int num_param(const cJSON *req, const char *name, double lo, double hi, d
   return 0;
 }
 
+typedef jb_status (*render_fn)(const cJSON *obj, const char *format, FILE *out, jb_error *err);
+
+/* A result in another format than JSON comes back as one string:
+** {"format", "text"}. Takes ownership of obj. */
+static cJSON *as_text(cJSON *obj, const char *format, render_fn render, jb_error *err) {
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  jb_status rc = f ? render(obj, format, f, err) : JB_ERR_NOMEM;
+  if (f) fclose(f);
+  cJSON_Delete(obj);
+  cJSON *out = NULL;
+  if (!rc) {
+    out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "format", format);
+    cJSON_AddStringToObject(out, "text", buf ? buf : "");
+  }
+  free(buf);
+  return out;
+}
+
 static cJSON *op_assign(jb_db *db, const cJSON *req, jb_error *err) {
   jb_assign_opts o = {0};
   o.min_score = -1;
@@ -352,9 +413,13 @@ static cJSON *op_assign(jb_db *db, const cJSON *req, jb_error *err) {
   o.fair = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "fair"));
   const cJSON *w = cJSON_GetObjectItemCaseSensitive(req, "weights");
   if (cJSON_IsObject(w)) o.weights = w;
+  o.fix = cJSON_GetObjectItemCaseSensitive(req, "fix");
+  o.forbid = cJSON_GetObjectItemCaseSensitive(req, "forbid");
+  const char *format = "json";
+  if (str_param(req, "format", &format, err)) return NULL;
   cJSON *out = NULL;
-  jb_assign(db, &o, &out, err);
-  return out;
+  if (jb_assign(db, &o, &out, err) || !strcmp(format, "json")) return out;
+  return as_text(out, format, jb_assign_render, err);
 }
 
 static cJSON *op_demands(jb_db *db, const cJSON *req, jb_error *err) {
@@ -371,21 +436,7 @@ static cJSON *op_demands(jb_db *db, const cJSON *req, jb_error *err) {
   cJSON *list = NULL;
   if (jb_demands(db, &o, &list, err)) return NULL;
   if (!strcmp(format, "json")) return list;
-  /* other formats come back as one string */
-  char *buf = NULL;
-  size_t n = 0;
-  FILE *f = open_memstream(&buf, &n);
-  jb_status rc = f ? jb_demand_render(list, format, f, err) : JB_ERR_NOMEM;
-  if (f) fclose(f);
-  cJSON_Delete(list);
-  cJSON *out = NULL;
-  if (!rc) {
-    out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "format", format);
-    cJSON_AddStringToObject(out, "text", buf ? buf : "");
-  }
-  free(buf);
-  return out;
+  return as_text(list, format, jb_demand_render, err);
 }
 
 static cJSON *op_check(jb_db *db, const cJSON *req, jb_error *err) {
@@ -399,30 +450,70 @@ static cJSON *op_check(jb_db *db, const cJSON *req, jb_error *err) {
   return out;
 }
 
+static cJSON *op_needs(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_need_list_opts o = {0};
+  if (str_param(req, "query", &o.query, err) || str_param(req, "status", &o.status, err) ||
+      str_param(req, "chain", &o.chain, err) || str_param(req, "org", &o.org, err) ||
+      str_param(req, "list", &o.list, err) || str_param(req, "deadline_from", &o.deadline_from, err) ||
+      str_param(req, "deadline_to", &o.deadline_to, err))
+    return NULL;
+  if (o.query && strlen(o.query) > JB_MAX_QUERY_BYTES) {
+    jb_err_set(err, JB_ERR_LIMIT, "query is longer than %d bytes", JB_MAX_QUERY_BYTES);
+    return NULL;
+  }
+  cJSON *out = NULL;
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "facets"))) jb_need_facets(db, &out, err);
+  else jb_need_list(db, &o, &out, err);
+  return out;
+}
+
+static cJSON *op_dashboard(jb_db *db, const cJSON *req, jb_error *err) {
+  const char *as_of = NULL;
+  if (str_param(req, "as_of", &as_of, err)) return NULL;
+  cJSON *out = NULL;
+  jb_dashboard(db, as_of, &out, err);
+  return out;
+}
+
 static cJSON *op_ops(jb_db *db, const cJSON *req, jb_error *err);
 
+/* `writes` marks the ops that change data: the web workbench lets only
+** staff and admins call them, and records who did. */
 static const struct {
   const char *name;
   op_fn fn;
+  int writes;
   const char *summary;
 } ops[] = {
-    {"search", op_search, "full-text search: query, type?, k?"},
-    {"match", op_match, "rank supply for a need: need | text | expert | achievement, type?, k?, why_not?, weights?"},
-    {"assign", op_assign, "揭榜挂帅 proposal: list | open | targets, fair?, min_score?, capacity?, program?, region?"},
-    {"demands", op_demands, "demand list: chain?, since?, status?, org?, k?, format? (json, csv, md, html)"},
-    {"check", op_check, "intake quality: need (id) | record (a need object) | all"},
-    {"get", op_get, "one record: type, record"},
-    {"import", op_import, "store records (a record that exists is patched): records[], skip_invalid?, type?, replace?, dry_run?, force?"},
-    {"set", op_set, "change a record's fields: type, record (or expert+org), fields{}, dry_run?"},
-    {"outcome", op_outcome, "record how a pairing went: need, expert|achievement|org, state, fields{}?, force?, dry_run?"},
-    {"history", op_history, "every version of a record: type, record (or expert+org, need+candidate)"},
-    {"revert", op_revert, "make a version current again: type, record ..., to"},
-    {"delete", op_delete, "delete a record (reversible): type, record ..."},
-    {"undo", op_undo, "reverse a change set: change"},
-    {"changes", op_changes, "the latest change sets: n?"},
-    {"stats", op_stats, "counts and index state"},
-    {"ops", op_ops, "this list"},
+    {"search", op_search, 0, "full-text search: query, type?, k?"},
+    {"match", op_match, 0, "rank supply for a need: need | text | expert | achievement, type?, k?, why_not?, weights?"},
+    {"assign", op_assign, 0,
+     "揭榜挂帅 proposal: list | open | targets, fair?, min_score?, capacity?, program?, region?, fix?, forbid?, "
+     "format? (json, csv, md)"},
+    {"demands", op_demands, 0, "demand list: chain?, since?, status?, org?, k?, format? (json, csv, md, html)"},
+    {"check", op_check, 0, "intake quality: need (id) | record (a need object) | all"},
+    {"get", op_get, 0, "one record: type, record"},
+    {"needs", op_needs, 0, "list needs: query?, status?, chain?, org?, list?, deadline_from?, deadline_to?; facets?"},
+    {"dashboard", op_dashboard, 0, "what needs attention today: as_of?"},
+    {"import", op_import, 1,
+     "store records (a stored record is patched): records[] | text + name (a file's contents), skip_invalid?, "
+     "dry_run? (diff: field old -> new), type?, replace?, force?"},
+    {"set", op_set, 1, "change a record's fields: type, record (or expert+org), fields{}, dry_run?"},
+    {"outcome", op_outcome, 1, "record how a pairing went: need, expert|achievement|org, state, fields{}?, force?, dry_run?"},
+    {"history", op_history, 0, "every version of a record: type, record (or expert+org, need+candidate)"},
+    {"revert", op_revert, 1, "make a version current again: type, record ..., to"},
+    {"delete", op_delete, 1, "delete a record (reversible): type, record ..."},
+    {"undo", op_undo, 1, "reverse a change set: change"},
+    {"changes", op_changes, 0, "the latest change sets: n?"},
+    {"stats", op_stats, 0, "counts and index state"},
+    {"ops", op_ops, 0, "this list"},
 };
+
+int jb_serve_op_writes(const char *op) {
+  for (int i = 0; op && i < JB_ARRAY_LEN(ops); i++)
+    if (!strcmp(ops[i].name, op)) return ops[i].writes;
+  return -1;
+}
 
 static cJSON *op_ops(jb_db *db, const cJSON *req, jb_error *err) {
   cJSON *out = cJSON_CreateObject();
@@ -444,10 +535,13 @@ cJSON *jb_serve_line(jb_db *db, const char *line, size_t n) {
     cJSON_Delete(req);
     return error_response(NULL, JB_ERR_PARSE, "one JSON object per line");
   }
-  if (!cJSON_IsObject(req)) {
-    cJSON_Delete(req);
-    return error_response(NULL, JB_ERR_USAGE, "a request is a JSON object with \"op\"");
-  }
+  cJSON *resp = jb_serve_request(db, req);
+  cJSON_Delete(req);
+  return resp;
+}
+
+cJSON *jb_serve_request(jb_db *db, const cJSON *req) {
+  if (!cJSON_IsObject(req)) return error_response(NULL, JB_ERR_USAGE, "a request is a JSON object with \"op\"");
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
   const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
   cJSON *resp = NULL;
@@ -478,6 +572,5 @@ cJSON *jb_serve_line(jb_db *db, const char *line, size_t n) {
       }
     }
   }
-  cJSON_Delete(req);
   return resp;
 }

@@ -70,7 +70,14 @@ static const char *const migrations[] = {
     /* 4: an evidence item's title and abstract were stored three times (these
     ** columns, the record's JSON, the search document): read from the JSON. */
     "ALTER TABLE evidence DROP COLUMN title; ALTER TABLE evidence DROP COLUMN abstract;",
-    /* 5: change sets, the history of every record, and outcomes of pairings
+    /* 5: the web workbench's accounts (Argon2id hashes, encoded with their
+    ** salt and cost) and the audit trail of changes made through it: who,
+    ** when, which op, and what it touched. */
+    "CREATE TABLE account(name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK(role IN ('admin','staff','viewer')),"
+    "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, op TEXT NOT NULL,"
+    "  detail TEXT);",
+    /* 6: change sets, the history of every record, and outcomes of pairings
     ** (store_change.c, store_outcome.c). history.before is the record's
     ** whole previous version; before_rowid its row, so that a deleted record
     ** restored comes back where export listed it. */

@@ -28,6 +28,52 @@ static int is_csv_path(const char *path) {
   return (n > 4 && !strcmp(path + n - 4, ".csv")) || (n > 4 && !strcmp(path + n - 4, ".CSV"));
 }
 
+/* Converts in[0..inn) from `encoding` to UTF-8 (caller frees *out); `path`
+** names the input in errors. */
+static jb_status convert_mem(const char *path, const char *inp, size_t inn, const char *encoding, char **out,
+                             size_t *outn, jb_error *err) {
+  iconv_t cd = iconv_open("UTF-8", encoding);
+  if (cd == (iconv_t)-1) {
+    jb_err_set(err, JB_ERR_USAGE, "unknown encoding '%s' (try GB18030, GBK, UTF-8)", encoding);
+    return JB_ERR_USAGE;
+  }
+  size_t cap = inn * 2 + 16;
+  char *buf = malloc(cap);
+  char *ip = (char *)(inp ? inp : ""), *op = buf;
+  size_t il = inn, ol = cap;
+  jb_status rc = JB_OK;
+  if (!buf) rc = JB_ERR_NOMEM;
+  while (!rc && il > 0) {
+    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+      if (errno == E2BIG) {
+        size_t used = (size_t)(op - buf);
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb) { rc = JB_ERR_NOMEM; break; }
+        buf = nb;
+        op = buf + used;
+        ol = cap - used;
+        continue;
+      }
+      /* count the line of the bad byte for the message */
+      long line = 1;
+      for (const char *p = inp; p < ip; p++) line += (*p == '\n');
+      jb_err_at(err, JB_ERR_PARSE, path, line, NULL, "not valid %s at byte %ld", encoding,
+                (long)(ip - inp));
+      rc = JB_ERR_PARSE;
+    }
+  }
+  iconv_close(cd);
+  if (rc) {
+    free(buf);
+    if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "%s: out of memory converting", path);
+    return rc;
+  }
+  *out = buf;
+  *outn = (size_t)(op - buf);
+  return JB_OK;
+}
+
 /* Reads a whole file and converts it from `encoding` to UTF-8. */
 static jb_status convert_file(const char *path, const char *encoding, char **out, size_t *outn,
                               jb_error *err) {
@@ -46,48 +92,9 @@ static jb_status convert_file(const char *path, const char *encoding, char **out
     jb_err_set(err, JB_ERR_NOMEM, "%s: out of memory reading the file", path);
     return JB_ERR_NOMEM;
   }
-  iconv_t cd = iconv_open("UTF-8", encoding);
-  if (cd == (iconv_t)-1) {
-    jb_buf_free(&in);
-    jb_err_set(err, JB_ERR_USAGE, "unknown encoding '%s' (try GB18030, GBK, UTF-8)", encoding);
-    return JB_ERR_USAGE;
-  }
-  size_t cap = in.n * 2 + 16;
-  char *buf = malloc(cap);
-  char *ip = in.p ? in.p : "", *op = buf;
-  size_t il = in.n, ol = cap;
-  jb_status rc = JB_OK;
-  if (!buf) rc = JB_ERR_NOMEM;
-  while (!rc && il > 0) {
-    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-      if (errno == E2BIG) {
-        size_t used = (size_t)(op - buf);
-        cap *= 2;
-        char *nb = realloc(buf, cap);
-        if (!nb) { rc = JB_ERR_NOMEM; break; }
-        buf = nb;
-        op = buf + used;
-        ol = cap - used;
-        continue;
-      }
-      /* count the line of the bad byte for the message */
-      long line = 1;
-      for (char *p = in.p; p < ip; p++) line += (*p == '\n');
-      jb_err_at(err, JB_ERR_PARSE, path, line, NULL, "not valid %s at byte %ld", encoding,
-                (long)(ip - in.p));
-      rc = JB_ERR_PARSE;
-    }
-  }
-  iconv_close(cd);
+  jb_status rc = convert_mem(path, in.p, in.n, encoding, out, outn, err);
   jb_buf_free(&in);
-  if (rc) {
-    free(buf);
-    if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "%s: out of memory converting", path);
-    return rc;
-  }
-  *out = buf;
-  *outn = (size_t)(op - buf);
-  return JB_OK;
+  return rc;
 }
 
 static jb_status source_open(source *s, const char *path, const char *encoding, jb_error *err) {
@@ -113,6 +120,35 @@ static jb_status source_open(source *s, const char *path, const char *encoding, 
     return JB_ERR_NOMEM;
   }
   if (!n) { fclose(s->f); s->f = fmemopen("", 1, "rb"); }
+  return JB_OK;
+}
+
+/* A source over text already in memory (an upload): `name` decides CSV or
+** JSON Lines, as a path would; the text is copied or converted. */
+static jb_status source_open_mem(source *s, const char *name, const char *text, size_t n, const char *encoding,
+                                 jb_error *err) {
+  memset(s, 0, sizeof(*s));
+  s->path = name;
+  s->csv = is_csv_path(name);
+  int utf8 = !encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8");
+  size_t len = n;
+  if (utf8) {
+    s->mem = malloc(n ? n : 1);
+    if (!s->mem) return JB_ERR_NOMEM;
+    if (n) memcpy(s->mem, text, n);
+  } else {
+    jb_status rc = convert_mem(name, text, n, encoding, &s->mem, &len, err);
+    if (rc) return rc;
+  }
+  /* fmemopen needs a non-empty buffer: an empty text reads as one empty line */
+  if (!len) s->mem[0] = '\n';
+  s->f = fmemopen(s->mem, len ? len : 1, "rb");
+  if (!s->f) {
+    free(s->mem);
+    s->mem = NULL;
+    jb_err_set(err, JB_ERR_NOMEM, "%s: cannot open the text", name);
+    return JB_ERR_NOMEM;
+  }
   return JB_OK;
 }
 
@@ -308,6 +344,12 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     else im->stats->unchanged++;
   }
   if (changed) im->changes++;
+  if (!rc && im->opts && im->opts->on_record && cJSON_IsObject(rec)) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    im->opts->on_record(im->opts->ctx, cJSON_IsString(t) ? t->valuestring : jb_kind_name(im->deflt),
+                        cJSON_IsString(id) ? id->valuestring : "", line, changed);
+  }
   return rc;
 }
 
@@ -704,5 +746,34 @@ jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n, 
   cJSON_Delete(rec);
   cJSON_Delete(arr);
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory");
+  return rc;
+}
+
+jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n, const jb_import_opts *opts,
+                         jb_import_stats *stats, jb_error *err) {
+  if (db->readonly) {
+    jb_err_set(err, JB_ERR_USAGE, "import needs a writable database");
+    return JB_ERR_USAGE;
+  }
+  source src;
+  jb_status rc = source_open_mem(&src, name, text, n, opts ? opts->encoding : NULL, err);
+  if (rc) {
+    source_close(&src);
+    return rc;
+  }
+  importer im;
+  char sha[65];
+  jb_sha256 c;
+  jb_sha256_init(&c);
+  jb_sha256_update(&c, text, n);
+  jb_sha256_final(&c, sha);
+  if ((rc = importer_start(&im, db, name, sha, opts, stats, err))) {
+    source_close(&src);
+    return rc;
+  }
+  if (im.deflt == JB_KIND_UNKNOWN) im.deflt = jb_kind_from_filename(name);
+  rc = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
+  rc = importer_finish(&im, rc);
+  source_close(&src);
   return rc;
 }

@@ -54,6 +54,8 @@ int cmd_delete(cli_ctx *c, int argc, char **argv);
 int cmd_changes(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_learn(cli_ctx *c, int argc, char **argv);
+int cmd_web(cli_ctx *c, int argc, char **argv);
+int cmd_user(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. */

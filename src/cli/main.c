@@ -27,6 +27,8 @@ static const cli_cmd commands[] = {
     {"learn", cmd_learn, "fit the score's chain/region/program boosts to recorded outcomes (cross-validated)"},
     {"changes", cmd_changes, "the latest change sets: who, when, which command and file"},
     {"stats", cmd_stats, "counts and index state"},
+    {"web", cmd_web, "the staff workbench in a browser (工作台): jiebang web --listen 127.0.0.1:8080"},
+    {"user", cmd_user, "workbench accounts: user add NAME --role admin|staff|viewer, passwd, disable, list"},
     {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
     {"reindex", cmd_reindex, "rebuild the full-text and match indexes"},
     {"integrity", cmd_integrity, "check the database and its full-text index"},
