@@ -223,7 +223,11 @@ jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n
 /* ------------------------------------------------------------------ export */
 
 #define JB_EXPORT_WITH_CONTACTS 1
-#define JB_EXPORT_WITH_HISTORY 2  /* also change sets and history lines (restorable) */
+/* A sharing copy: contacts left out, and a first line
+** {"type":"export","contacts":"removed",...} marking it as such, so that
+** import refuses to take it for a backup (it would erase the contacts). */
+#define JB_EXPORT_SHARING 2
+#define JB_EXPORT_WITH_HISTORY 4  /* also change sets and history lines (restorable) */
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
 
@@ -469,6 +473,61 @@ cJSON *jb_serve_request(jb_db *db, const cJSON *req);
 /* Whether an op changes data: 1 yes, 0 no, -1 no such op. The web
 ** workbench refuses changing ops to viewers by this. */
 int jb_serve_op_writes(const char *op);
+
+/* ------------------------------------------- output: files, cells, terminals */
+
+/* The one atomic file writer. Every file jiebang writes (-o FILE of every
+** command, reports, proposals) goes through it, so a file is written whole
+** or not at all: the data goes to a temporary file created exclusively
+** (O_CREAT|O_EXCL|O_NOFOLLOW, unpredictable name) in the target's
+** directory; commit flushes, fsyncs, renames it over the target and fsyncs
+** the directory. Until commit the target is untouched; abort, or any error
+** in commit, removes the temporary file. A target that exists and is not a
+** regular file (/dev/stdout, a pipe) is written directly. */
+typedef struct jb_outfile jb_outfile;
+jb_status jb_outfile_open(const char *path, jb_outfile **ppOut, jb_error *err);
+/* The stream to write to (borrowed: do not fclose it). */
+FILE *jb_outfile_stream(jb_outfile *f);
+/* Makes the file appear whole under its name; frees `f` whatever happens. */
+jb_status jb_outfile_commit(jb_outfile *f, jb_error *err);
+/* Drops the file: the target keeps its old content. Accepts NULL. */
+void jb_outfile_abort(jb_outfile *f);
+/* Removes the temporary files of every writer not yet committed. Only
+** atomic loads and unlink(): safe in a signal handler (SIGINT, SIGTERM). */
+void jb_outfile_abort_all(void);
+/* open + write p[0..n) + commit. */
+jb_status jb_outfile_write(const char *path, const void *p, size_t n, jb_error *err);
+
+/* Opens an input file ("-" is stdin); a directory or an unreadable file is
+** an error naming it (JB_ERR_IO), never an empty input. NULL on error. */
+FILE *jb_input_open(const char *path, jb_error *err);
+/* Closes an input (not stdin); a read error met while reading it (ferror)
+** is returned as JB_ERR_IO naming the file: the input was incomplete. */
+jb_status jb_input_close(FILE *f, const char *path, jb_error *err);
+
+/* The first key that appears twice in one object anywhere in j (borrowed
+** from the tree), or NULL. cJSON keeps the first of two equal keys and most
+** readers the last: such input means two different things, so every JSON
+** input (records, requests, needs files, weights) is refused with it. */
+const char *jb_json_duplicate_key(const cJSON *j);
+
+/* 1 when a spreadsheet would read this cell text as a formula (it starts
+** with = + - @ TAB or CR: OWASP's CSV injection list). Every CSV cell and
+** every xlsx string cell holding user text must be neutralised when this
+** says so (the CSV writer prefixes an apostrophe; xlsx writes a string). */
+int jb_cell_is_formula(const char *s);
+
+/* 1 for a character that must not reach a terminal raw: C0 controls other
+** than TAB LF CR, DEL, C1 controls, and the bidirectional marks, overrides,
+** embeddings and isolates (U+202E ...). */
+int jb_char_is_unsafe(uint32_t cp);
+/* Writes s[0..n) to `out` with every unsafe character as the ASCII text
+** \uXXXX (visible on a terminal; the same value inside a JSON string, so
+** JSON output keeps its data). Returns how many bytes were consumed: fewer
+** than n only when not `final` and the buffer ends inside a UTF-8
+** sequence, whose bytes the caller passes again with what follows. Bytes
+** that are not UTF-8 pass unchanged. Write errors show in ferror(out). */
+size_t jb_text_safe_fwrite(FILE *out, const char *s, size_t n, int final);
 
 /* ---------------------------------------------------------------- tokenizer */
 

@@ -56,6 +56,7 @@ typedef struct arun {
   size_t ne, cape;
   cJSON *inputs;       /* manifest: files and their hashes */
   staff fixes, forbids;/* staff decisions: pairs that must stay, pairs never to make */
+  int unreadable;      /* a pair's evidence could not be read: the proposal fails */
 } arun;
 
 static char *dupcol(sqlite3_stmt *st, int i) {
@@ -107,11 +108,8 @@ static void record_input(arun *r, const char *role, const char *path) {
 typedef int (*row_cb)(arun *r, char **f, int n, long line, const char *path, jb_error *err);
 
 static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
-    return JB_ERR_IO;
-  }
+  FILE *f = jb_input_open(path, err);
+  if (!f) return err && err->code ? err->code : JB_ERR_IO;
   char *line = NULL;
   size_t cap = 0;
   long lineno = 0;
@@ -136,8 +134,8 @@ static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) 
     rc = cb(r, fields, n, lineno, path, err);
   }
   free(line);
-  fclose(f);
-  return rc;
+  jb_status rrc = jb_input_close(f, path, err);
+  return rc ? rc : rrc;
 }
 
 /* ---------------------------------------------------------------- tasks */
@@ -172,13 +170,10 @@ static jb_status load_need_tasks(arun *r, jb_error *err) {
   jb_status rc = JB_OK;
   if (o->needs_file) {
     record_input(r, "needs", o->needs_file);
-    FILE *f = fopen(o->needs_file, "rb");
-    if (!f) {
-      jb_err_set(err, JB_ERR_IO, "%s: %s", o->needs_file, strerror(errno));
-      return JB_ERR_IO;
-    }
+    FILE *f = jb_input_open(o->needs_file, err);
+    if (!f) return err && err->code ? err->code : JB_ERR_IO;
     if (jb_db_prepare(r->db, NEED_SQL "WHERE n.id = ?1", &st, err)) {
-      fclose(f);
+      jb_input_close(f, o->needs_file, NULL);
       return JB_ERR_DB;
     }
     char *line = NULL;
@@ -193,7 +188,10 @@ static jb_status load_need_tasks(arun *r, jb_error *err) {
       if (!*p || *p == '#' || (lineno == 1 && (!strcmp(p, "need") || !strcmp(p, "id")))) continue;
       sqlite3_reset(st);
       sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(st) != SQLITE_ROW) {
+      int got = jb_step(st, "a need", err);
+      if (got < 0) {
+        rc = (jb_status)-got;
+      } else if (!got) {
         jb_err_at(err, JB_ERR_NOTFOUND, o->needs_file, lineno, NULL, "no need with id '%s'", p);
         rc = JB_ERR_NOTFOUND;
       } else {
@@ -201,7 +199,8 @@ static jb_status load_need_tasks(arun *r, jb_error *err) {
       }
     }
     free(line);
-    fclose(f);
+    jb_status rrc = jb_input_close(f, o->needs_file, err);
+    if (!rc) rc = rrc;
   } else {
     if (jb_db_prepare(r->db,
                       o->list ? NEED_SQL "WHERE n.list = ?1 AND n.status = 'open' ORDER BY n.id"
@@ -209,7 +208,9 @@ static jb_status load_need_tasks(arun *r, jb_error *err) {
                       &st, err))
       return JB_ERR_DB;
     if (o->list) sqlite3_bind_text(st, 1, o->list, -1, SQLITE_STATIC);
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) rc = need_task(r, st);
+    int got = 0;
+    while (!rc && (got = jb_step(st, "the needs", err)) > 0) rc = need_task(r, st);
+    if (!rc && got < 0) rc = (jb_status)-got;
     if (!rc && !r->nt) {
       jb_err_set(err, JB_ERR_NOTFOUND, o->list ? "no open need is on the list '%s'" : "no open needs%s",
                  o->list ? o->list : "");
@@ -231,7 +232,10 @@ static jb_status org_task(arun *r, const char *id, int quota, const char *path, 
     return JB_ERR_DB;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   jb_status rc = JB_OK;
-  if (sqlite3_step(st) != SQLITE_ROW) {
+  int got = jb_step(st, "an organization", err);
+  if (got < 0) {
+    rc = (jb_status)-got;
+  } else if (!got) {
     jb_err_at(err, JB_ERR_NOTFOUND, path, line, NULL, "no organization with id '%s'", id);
     rc = JB_ERR_NOTFOUND;
   } else {
@@ -292,11 +296,13 @@ static jb_status load_targets(arun *r, jb_error *err) {
     sqlite3_stmt *st = NULL;
     if (jb_db_prepare(r->db, "SELECT id FROM org WHERE kind = 'enterprise' ORDER BY id", &st, err)) return JB_ERR_DB;
     jb_status rc = JB_OK;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+    int got = 0;
+    while (!rc && (got = jb_step(st, "the enterprises", err)) > 0) {
       char *id = dupcol(st, 0);
       rc = org_task(r, id, 1, NULL, 0, err);
       free(id);
     }
+    if (!rc && got < 0) rc = (jb_status)-got;
     sqlite3_finalize(st);
     return rc;
   }
@@ -468,13 +474,26 @@ static char **program_members(arun *r, int *n, jb_error *err) {
     return NULL;
   sqlite3_bind_text(st, 1, r->o->program, -1, SQLITE_STATIC);
   char **v = NULL;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got, bad = 0;
+  while ((got = jb_step(st, "the program's experts", err)) > 0) {
     char **nv = realloc(v, sizeof(char *) * (size_t)(*n + 1));
-    if (!nv) break;
+    if (!nv || !(nv[*n] = dupcol(st, 0))) {
+      if (nv) v = nv;
+      jb_err_set(err, JB_ERR_NOMEM, "out of memory");
+      bad = 1;
+      break;
+    }
     v = nv;
-    v[(*n)++] = dupcol(st, 0);
+    (*n)++;
   }
   sqlite3_finalize(st);
+  if (got < 0 || bad) {
+    /* a shorter list would silently leave experts out of the placement */
+    for (int i = 0; i < *n; i++) free(v[i]);
+    free(v);
+    *n = 0;
+    return NULL;
+  }
   if (!*n) {
     v = malloc(sizeof(char *)); /* an empty, non-NULL list: nobody qualifies */
   }
@@ -491,6 +510,7 @@ static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, const int
   for (int i = 0; i < nh; i++)
     if (hits[i].unit == unit) {
       p = mx_hit_json(r->db, r->mx, s, &r->w, &hits[i], ranks[i], r->t[ti].org, 1, &r->mx->supply);
+      if (!p) r->unreadable = 1;
       break;
     }
   cJSON *o = cJSON_CreateObject();
@@ -574,8 +594,10 @@ static const char *relax_hint(as_conflict_kind k) {
   return "";
 }
 
-/* A fingerprint of the database content: the data a proposal was made from. */
-static void db_fingerprint(jb_db *db, char hex[65]) {
+/* A fingerprint of the database content: the data a proposal was made from.
+** A read error fails it: a hash of part of the data would certify the wrong
+** content. */
+static jb_status db_fingerprint(jb_db *db, char hex[65], jb_error *err) {
   static const char *const sql[] = {"SELECT doc FROM org ORDER BY id", "SELECT doc FROM expert ORDER BY id",
                                     "SELECT expert || id || doc FROM evidence ORDER BY expert, id",
                                     "SELECT doc FROM achievement ORDER BY id", "SELECT doc FROM need ORDER BY id",
@@ -584,17 +606,20 @@ static void db_fingerprint(jb_db *db, char hex[65]) {
   jb_sha256_init(&c);
   for (int i = 0; i < JB_ARRAY_LEN(sql); i++) {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->db, sql[i], -1, &st, NULL)) continue;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    if (jb_db_prepare(db, sql[i], &st, err)) return JB_ERR_DB;
+    int got;
+    while ((got = jb_step(st, "the records for the proposal's fingerprint", err)) > 0) {
       jb_sha256_update(&c, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
       jb_sha256_update(&c, "\n", 1);
     }
     sqlite3_finalize(st);
+    if (got < 0) return (jb_status)-got;
   }
   jb_sha256_final(&c, hex);
+  return JB_OK;
 }
 
-static cJSON *manifest(arun *r, const as_problem *p) {
+static cJSON *manifest(arun *r, const as_problem *p, jb_error *err) {
   const jb_assign_opts *o = r->o;
   cJSON *m = cJSON_CreateObject();
   cJSON_AddStringToObject(m, "jiebang", JB_VERSION);
@@ -610,7 +635,10 @@ static cJSON *manifest(arun *r, const as_problem *p) {
   cJSON_AddStringToObject(d, "generation", gen ? gen : "0");
   free(gen);
   char hex[65];
-  db_fingerprint(r->db, hex);
+  if (db_fingerprint(r->db, hex, err)) {
+    cJSON_Delete(m);
+    return NULL;
+  }
   cJSON_AddStringToObject(d, "content_sha256", hex);
   char lh[32];
   snprintf(lh, sizeof(lh), "%016llx", (unsigned long long)jb_lexicon_hash(r->db->lex));
@@ -928,6 +956,10 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
       for (; ui < res->nunmatched && res->unmatched[ui].task == ti; ui++)
         cJSON_AddItemToArray(unm, unmatched_json(&r, res, ui, sc->h, sc->n));
     }
+    if (!rc && r.unreadable) {
+      rc = JB_ERR_DB;
+      jb_err_set(err, rc, "cannot read the evidence of a proposed pair: %s", sqlite3_errmsg(r.db->db));
+    }
     cJSON *obj = cJSON_AddObjectToObject(out, "objective");
     cJSON_AddStringToObject(obj, "kind", o.fair ? "fair" : "total");
     cJSON_AddNumberToObject(obj, "value", round(res->objective * 1e6) / 1e6);
@@ -965,7 +997,9 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
       cJSON_AddStringToObject(x, "relax", relax_hint(c->kind));
       cJSON_AddItemToArray(conf, x);
     }
-    cJSON_AddItemToObject(out, "manifest", manifest(&r, &p));
+    cJSON *man = rc ? NULL : manifest(&r, &p, err);
+    if (!rc && !man) rc = err && err->code ? err->code : JB_ERR_NOMEM;
+    cJSON_AddItemToObject(out, "manifest", man);
     if (rc) cJSON_Delete(out);
     else *ppOut = out;
   }

@@ -35,13 +35,11 @@ static void why_line(jb_buf *b, const cJSON *pair) {
   if (cJSON_IsString(note)) jb_buf_printf(b, "; %s", note->valuestring);
 }
 
-static void csv_cell(jb_buf *b, const char *s, int last) {
-  jb_buf_addc(b, '"');
-  for (; *s; s++) {
-    if (*s == '"') jb_buf_addc(b, '"');
-    jb_buf_addc(b, *s);
-  }
-  jb_buf_adds(b, last ? "\"\r\n" : "\",");
+/* Every cell through the one CSV writer (io_csv.c): names and titles that
+** a spreadsheet would run as formulas are neutralised. */
+static void csv_cell(jb_buf *b, const char *s, int flags, int last) {
+  jb_csv_field(b, s, flags);
+  if (last) jb_buf_adds(b, "\r\n");
 }
 
 static void render_csv(const cJSON *p, jb_buf *b) {
@@ -53,41 +51,36 @@ static void render_csv(const cJSON *p, jb_buf *b) {
     snprintf(score, sizeof(score), "%.4f", num(x, "score"));
     jb_buf why = {0};
     why_line(&why, x);
-    csv_cell(b, task, 0);
-    csv_cell(b, str(x, "expert"), 0);
-    csv_cell(b, str(x, "role"), 0);
-    csv_cell(b, cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? "yes" : "", 0);
-    csv_cell(b, score, 0);
-    csv_cell(b, str(x, "title"), 0);
-    csv_cell(b, str(x, "name"), 0);
-    csv_cell(b, str(x, "org"), 0);
-    csv_cell(b, jb_buf_str(&why), 1);
+    csv_cell(b, task, JB_CSV_FIRST, 0);
+    csv_cell(b, str(x, "expert"), 0, 0);
+    csv_cell(b, str(x, "role"), 0, 0);
+    csv_cell(b, cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? "yes" : "", 0, 0);
+    csv_cell(b, score, JB_CSV_NUMBER, 0);
+    csv_cell(b, str(x, "title"), 0, 0);
+    csv_cell(b, str(x, "name"), 0, 0);
+    csv_cell(b, str(x, "org"), 0, 0);
+    csv_cell(b, jb_buf_str(&why), 0, 1);
     jb_buf_free(&why);
   }
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "unmatched")) {
-    csv_cell(b, str(x, "id"), 0);
-    csv_cell(b, "", 0);
-    csv_cell(b, "unmatched", 0);
-    csv_cell(b, "", 0);
-    csv_cell(b, "", 0);
-    csv_cell(b, str(x, "title"), 0);
-    csv_cell(b, "", 0);
-    csv_cell(b, "", 0);
+    csv_cell(b, str(x, "id"), JB_CSV_FIRST, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, "unmatched", 0, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, str(x, "title"), 0, 0);
+    csv_cell(b, "", 0, 0);
+    csv_cell(b, "", 0, 0);
     jb_buf why = {0};
     jb_buf_printf(&why, "%s: %s", str(x, "reason"), str(x, "detail"));
-    csv_cell(b, jb_buf_str(&why), 1);
+    csv_cell(b, jb_buf_str(&why), 0, 1);
     jb_buf_free(&why);
   }
 }
 
-/* Markdown table cells must not break the table. */
-static void md_cell(jb_buf *b, const char *s) {
-  for (; *s; s++) {
-    if (*s == '|') jb_buf_adds(b, "\\|");
-    else if (*s == '\n' || *s == '\r') jb_buf_addc(b, ' ');
-    else jb_buf_addc(b, *s);
-  }
-}
+/* Every piece of record text in Markdown goes through the one Markdown
+** escaper (io_text.c): "<script>" stays text, "|" cannot break the table. */
+static void md_cell(jb_buf *b, const char *s) { jb_md_text(b, s); }
 
 static void render_md(const cJSON *p, jb_buf *b) {
   const cJSON *obj = cJSON_GetObjectItem(p, "objective"), *m = cJSON_GetObjectItem(p, "manifest");
@@ -96,14 +89,22 @@ static void render_md(const cJSON *p, jb_buf *b) {
                 num(obj, "upper_bound"), num(obj, "gap"), cJSON_IsTrue(cJSON_GetObjectItem(obj, "optimal")) ? "optimal" : "not proven optimal");
   jb_buf_printf(b, "- tasks matched: %.0f of %.0f; weakest lead score %.4f\n", num(obj, "matched"), num(obj, "tasks"),
                 num(obj, "min_lead_score"));
-  jb_buf_printf(b, "- made %s from database %s (content %.12s…)\n\n", str(m, "created"),
-                str(cJSON_GetObjectItem(m, "database"), "path"),
-                str(cJSON_GetObjectItem(m, "database"), "content_sha256"));
+  jb_buf_printf(b, "- made %s from database ", str(m, "created"));
+  md_cell(b, str(cJSON_GetObjectItem(m, "database"), "path"));
+  jb_buf_printf(b, " (content %.12s…)\n\n", str(cJSON_GetObjectItem(m, "database"), "content_sha256"));
   if (!cJSON_IsTrue(cJSON_GetObjectItem(p, "feasible"))) {
     jb_buf_adds(b, "## Infeasible: relax one of these\n\n");
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "conflicts"))
-    jb_buf_printf(b, "- %s %s %s: %s\n", str(c, "kind"), str(c, "task"), str(c, "expert"), str(c, "relax"));
+    {
+      jb_buf_printf(b, "- %s ", str(c, "kind"));
+      md_cell(b, str(c, "task"));
+      jb_buf_adds(b, " ");
+      md_cell(b, str(c, "expert"));
+      jb_buf_adds(b, ": ");
+      md_cell(b, str(c, "relax"));
+      jb_buf_adds(b, "\n");
+    }
     return;
   }
   jb_buf_adds(b, "## Pairs\n\n| task | role | expert | score | why |\n|---|---|---|---|---|\n");
@@ -127,19 +128,36 @@ static void render_md(const cJSON *p, jb_buf *b) {
   if (cJSON_GetArraySize(cJSON_GetObjectItem(p, "unmatched"))) {
     jb_buf_adds(b, "\n## Unmatched\n\n");
     cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "unmatched")) {
-      jb_buf_printf(b, "- %s ", str(x, "id"));
+      jb_buf_adds(b, "- ");
+      md_cell(b, str(x, "id"));
+      jb_buf_adds(b, " ");
       md_cell(b, str(x, "title"));
-      jb_buf_printf(b, ": %s (%s)\n", str(x, "reason"), str(x, "detail"));
+      jb_buf_printf(b, ": %s (", str(x, "reason"));
+      md_cell(b, str(x, "detail"));
+      jb_buf_adds(b, ")\n");
       const cJSON *c;
-      cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
-      jb_buf_printf(b, "  - %s %s %.3f: %s\n", str(c, "expert"), str(c, "name"), num(c, "score"), str(c, "why_not_used"));
+      cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates")) {
+        jb_buf_adds(b, "  - ");
+        md_cell(b, str(c, "expert"));
+        jb_buf_adds(b, " ");
+        md_cell(b, str(c, "name"));
+        jb_buf_printf(b, " %.3f: ", num(c, "score"));
+        md_cell(b, str(c, "why_not_used"));
+        jb_buf_adds(b, "\n");
+      }
     }
   }
   const cJSON *bind = cJSON_GetObjectItem(p, "binding"), *e;
   jb_buf_adds(b, "\n## Binding constraints\n\n- experts at capacity:");
-  cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "experts_at_capacity")) jb_buf_printf(b, " %s", e->valuestring);
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "experts_at_capacity")) {
+    jb_buf_adds(b, " ");
+    md_cell(b, cJSON_IsString(e) ? e->valuestring : "");
+  }
   jb_buf_adds(b, "\n- tasks full:");
-  cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "tasks_full")) jb_buf_printf(b, " %s", e->valuestring);
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "tasks_full")) {
+    jb_buf_adds(b, " ");
+    md_cell(b, cJSON_IsString(e) ? e->valuestring : "");
+  }
   jb_buf_adds(b, "\n");
 }
 

@@ -213,6 +213,8 @@ typedef struct dlist {
   dcluster *cl;
   int ncl;
   float *norms;
+  jb_error *err;
+  jb_status failed;   /* a read error while building the JSON: the list is not returned */
 } dlist;
 
 static char *col_dup(sqlite3_stmt *st, int i) {
@@ -268,8 +270,8 @@ static jb_status load_needs(dlist *L, jb_error *err) {
       return JB_ERR_USAGE;
     }
   }
-  int cap = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int cap = 0, got;
+  while ((got = jb_step(st, "the needs", err)) > 0) {
     int ui = mx_unit_find(L->mx, MX_NEED, (const char *)sqlite3_column_text(st, 0));
     if (ui < 0) continue; /* imported after the index was built: next run */
     const mx_unit *u = &L->mx->units[ui];
@@ -309,7 +311,8 @@ static jb_status load_needs(dlist *L, jb_error *err) {
     d->enterprises = 1;
   }
   sqlite3_finalize(st);
-  return JB_OK;
+  /* a read error is not the end of the needs: a shorter list is wrong */
+  return got < 0 ? (jb_status)-got : JB_OK;
 }
 
 /* ------------------------------------------------------ neighbours, groups */
@@ -317,11 +320,12 @@ static jb_status load_needs(dlist *L, jb_error *err) {
 static jb_status need_text(dlist *L, const dneed *d, char **text) {
   sqlite3_stmt *st = NULL;
   *text = NULL;
-  if (sqlite3_prepare_v2(L->db->db, "SELECT text FROM need WHERE id=?1", -1, &st, NULL)) return JB_ERR_DB;
+  if (jb_db_prepare(L->db, "SELECT text FROM need WHERE id=?1", &st, L->err)) return JB_ERR_DB;
   sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) *text = col_dup(st, 0);
+  int got = jb_step(st, "a need's text", L->err);
+  if (got > 0) *text = col_dup(st, 0);
   sqlite3_finalize(st);
-  return JB_OK;
+  return got < 0 ? (jb_status)-got : JB_OK;
 }
 
 typedef struct nb {
@@ -343,7 +347,11 @@ static jb_status supply_vectors(dlist *L, supply_vec *sv) {
   for (int i = 0; i < L->n; i++) {
     dneed *d = &L->v[i];
     char *text = NULL;
-    need_text(L, d, &text);
+    jb_status rc = need_text(L, d, &text);
+    if (rc) {
+      mx_scratch_give(L->mx, s);
+      return rc;
+    }
     mx_need q = {d->id, d->title, text, d->keywords, d->chains, NULL, NULL};
     mx_hit *h = NULL;
     int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT,
@@ -604,7 +612,7 @@ static jb_status match_all(dlist *L) {
     dneed *d = &L->v[i];
     if (d->dup_of >= 0) continue;
     char *text = NULL;
-    need_text(L, d, &text);
+    if ((rc = need_text(L, d, &text))) break;
     mx_need q = {d->id, d->title, text, d->keywords, d->chains, d->org, NULL};
     rc = match_one(L, s, &q, &d->experts, &d->achievements);
     free(text);
@@ -788,12 +796,16 @@ static cJSON *achievements_json(dlist *L) {
     add_str(o, "id", u->id);
     add_str(o, "title", u->name);
     sqlite3_stmt *st = NULL;
-    if (!sqlite3_prepare_v2(L->db->db,
-                            "SELECT a.kind, a.maturity, a.org, o.name, a.chains FROM achievement a"
-                            " LEFT JOIN org o ON o.id = a.org WHERE a.id = ?1",
-                            -1, &st, NULL)) {
+    if (jb_db_prepare(L->db,
+                      "SELECT a.kind, a.maturity, a.org, o.name, a.chains FROM achievement a"
+                      " LEFT JOIN org o ON o.id = a.org WHERE a.id = ?1",
+                      &st, L->err)) {
+      L->failed = JB_ERR_DB;
+    } else {
       sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
-      if (sqlite3_step(st) == SQLITE_ROW) {
+      int got = jb_step(st, "an achievement", L->err);
+      if (got < 0 && !L->failed) L->failed = (jb_status)-got;
+      if (got > 0) {
         add_str(o, "kind", (const char *)sqlite3_column_text(st, 0));
         add_str(o, "maturity", (const char *)sqlite3_column_text(st, 1));
         add_str(o, "org", (const char *)sqlite3_column_text(st, 2));
@@ -908,8 +920,10 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
     jb_err_set(err, JB_ERR_USAGE, "thresholds are similarities between 0 and 1");
     return JB_ERR_USAGE;
   }
-  if (o->since && strlen(o->since) < 4) {
-    jb_err_set(err, JB_ERR_USAGE, "--since takes a date, YYYY-MM-DD");
+  if (o->since && !jb_date_valid(o->since)) {
+    /* a date that is not one would compare as text and select silently
+    ** too much or nothing */
+    jb_err_set(err, JB_ERR_USAGE, "--since takes a date, YYYY-MM-DD (or YYYY-MM, YYYY): '%s' is not one", o->since);
     return JB_ERR_USAGE;
   }
   jb_demand_opts eff = *o;
@@ -919,6 +933,7 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
   memset(&L, 0, sizeof(L));
   L.db = db;
   L.o = &eff;
+  L.err = err;
   mx_weights_default(&L.w);
   jb_status rc = mx_get(db, &L.w, &L.mx, err);
   if (rc) return rc;
@@ -946,7 +961,15 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
     free_nb(l, c, L.n);
   }
   if (!rc) rc = match_all(&L);
-  if (!rc) *ppOut = build_json(&L);
+  if (!rc) {
+    cJSON *out = build_json(&L);
+    if (L.failed) {
+      cJSON_Delete(out);
+      rc = L.failed;
+    } else {
+      *ppOut = out;
+    }
+  }
   if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory building the demand list");
   dlist_free(&L);
   return rc;

@@ -297,20 +297,12 @@ static int any_contact(const cJSON *list) {
 
 /* ------------------------------------------------------------------ CSV */
 
-/* A field, preceded by a comma unless it is the first of its row. Data that
-** starts with = + - @ TAB or CR is a formula to Excel (CSV injection, e.g.
-** "=HYPERLINK(...)"), so it gets a leading apostrophe; the apostrophe stays
-** visible, the accepted price of never running what an enterprise typed.
-** Numbers we format ourselves go through csv_num and are left alone. */
+/* A field, preceded by a comma unless it is the first of its row; user
+** text (`data`) that a spreadsheet would run as a formula is neutralised
+** by the one CSV writer (io_csv.c). Numbers we format ourselves go through
+** csv_num and are left alone. */
 static void csv_field(jb_buf *b, const char *s, int first, int data) {
-  if (!first) jb_buf_addc(b, ',');
-  jb_buf_addc(b, '"');
-  if (data && s && *s && strchr("=+-@\t\r", *s)) jb_buf_addc(b, '\'');
-  for (; s && *s; s++) {
-    if (*s == '"') jb_buf_addc(b, '"');
-    jb_buf_addc(b, *s);
-  }
-  jb_buf_addc(b, '"');
+  jb_csv_field(b, s, (first ? JB_CSV_FIRST : 0) | (data ? 0 : JB_CSV_NUMBER));
 }
 
 static void csv_text(jb_buf *b, const char *s) { csv_field(b, s, 0, 1); }
@@ -422,16 +414,7 @@ static void render_csv(jb_buf *b, const cJSON *list) {
 ** cell; the rest is punctuation CommonMark reads as emphasis, links, code,
 ** raw HTML (<script>), entities or a heading's closing #s. A backslash
 ** makes any of them literal. */
-static void md_text(jb_buf *b, const char *s) {
-  for (; s && *s; s++) {
-    if (*s == '\n' || *s == '\r' || *s == '\t') {
-      jb_buf_addc(b, ' ');
-      continue;
-    }
-    if (strchr("\\`*_[]<>|#~&!", *s)) jb_buf_addc(b, '\\');
-    jb_buf_addc(b, *s);
-  }
-}
+static void md_text(jb_buf *b, const char *s) { jb_md_text(b, s); }
 
 static void md_meta_row(jb_buf *b, const char *label, const char *value) {
   put(b, md_text, "- %s：%s\n", label, value);

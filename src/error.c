@@ -107,3 +107,12 @@ jb_status jb_err_db(jb_error *err, sqlite3 *db, int rc, const char *doing) {
   jb_err_set(err, code, "%s: %s", doing, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   return code;
 }
+
+int jb_step(sqlite3_stmt *st, const char *what, jb_error *err) {
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) return 1;
+  if (rc == SQLITE_DONE) return 0;
+  char doing[256];
+  snprintf(doing, sizeof(doing), "cannot read %s", what);
+  return -(int)jb_err_db(err, sqlite3_db_handle(st), rc, doing);
+}

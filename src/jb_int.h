@@ -65,6 +65,9 @@ long jb_utf8_invalid_at(const char *s, size_t n);
 ** without a word), or -1. An escaped backslash before it does not count. */
 long jb_json_nul_escape_at(const char *s, size_t n);
 
+/* 1 when s is a date as records hold them: YYYY-MM-DD, YYYY-MM or YYYY,
+** 1900..2200, a real month and day (2021-02-29 and 2021-13-45 are not). */
+int jb_date_valid(const char *s);
 /* qsort() that accepts an empty or NULL array (qsort(NULL, 0) is undefined). */
 void jb_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
@@ -85,6 +88,39 @@ void jb_sha256_update(jb_sha256 *c, const void *p, size_t n);
 void jb_sha256_final(jb_sha256 *c, char out[65]);
 /* Monotonic seconds, for progress reporting. */
 double jb_now(void);
+
+/**************************************************************************
+** Interface to code in io_csv.c (jb_cell_is_formula is public)
+*/
+#define JB_CSV_FIRST 1   /* first field of its row: no comma before it */
+#define JB_CSV_NUMBER 2  /* a number jiebang formatted: not neutralised */
+/* Appends one quoted CSV field; user text that a spreadsheet would run as a
+** formula gets a leading apostrophe (see io_csv.c). */
+void jb_csv_field(jb_buf *b, const char *s, int flags);
+/* A row of text fields and its CRLF. */
+void jb_csv_row(jb_buf *b, const char *const *cells, int n);
+
+/**************************************************************************
+** Interface to code in io_text.c (jb_char_is_unsafe, jb_text_safe_fwrite
+** are public)
+*/
+/* 1 for a character an imported field may not hold: C0 controls (TAB, LF,
+** CR only when `multiline`), DEL, bidi overrides/embeddings/isolates. */
+int jb_char_refused_at_import(uint32_t cp, int multiline);
+/* Offset of the first such character in s[0..n) (its code point in
+** *cpOut), or -1. */
+long jb_text_refused_at(const char *s, size_t n, int multiline, uint32_t *cpOut);
+/* Appends s[0..n) to out with unsafe characters as \uXXXX; returns the
+** bytes consumed (see jb_text_safe_fwrite). */
+size_t jb_text_neutralize(const char *s, size_t n, int final, jb_buf *out);
+/* A neutralised copy of s (caller frees), NULL when s is NULL or on OOM. */
+char *jb_text_safe_dup(const char *s);
+/* Why s cannot be a record id (empty, invalid UTF-8, controls, bidi,
+** spaces or invisible characters), or NULL when it can. */
+const char *jb_id_problem(const char *s);
+/* Appends user text escaped for Markdown (and HTML inside it), on one line:
+** the one Markdown escaper of every Markdown output. */
+void jb_md_text(jb_buf *b, const char *s);
 
 /**************************************************************************
 ** Interface to code in text_tokenize.c
@@ -174,6 +210,14 @@ struct jb_db {
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt,
                   jb_error *err);
 jb_status jb_db_exec(jb_db *db, const char *sql, jb_error *err);
+/* sqlite3_step() that never takes a read error for the end of the rows:
+** returns 1 for a row, 0 when done, or -(jb_status) after filling err with
+** "cannot read WHAT: <SQLite's reason>" (a damaged page is JB_ERR_CORRUPT).
+** Every loop over rows uses it, so a failure fails the command instead of
+** yielding a shorter result:
+**   while ((s = jb_step(st, "the open needs", err)) > 0) ...;
+**   if (s < 0) return (jb_status)-s; */
+int jb_step(sqlite3_stmt *st, const char *what, jb_error *err);
 /* A statement prepared once per connection and reused; `sql` must be a
 ** string constant (its address is the key). Do not finalize it: give it
 ** back with jb_db_release(), which resets it and clears its bindings. */

@@ -80,11 +80,8 @@ static char *jstr(const cJSON *o, const char *k) {
 /* Needs from a JSON Lines file (the need record format; only id, title,
 ** text, keywords, chains, org and region are used). */
 static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, long *n, jb_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
-    return JB_ERR_IO;
-  }
+  FILE *f = jb_input_open(path, err);
+  if (!f) return err && err->code ? err->code : JB_ERR_IO;
   long cap = 0, lineno = 0;
   char *line = NULL;
   size_t lcap = 0;
@@ -108,6 +105,12 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
       rc = JB_ERR_PARSE;
       break;
     }
+    if (jb_json_duplicate_key(o)) {
+      jb_err_at(err, JB_ERR_PARSE, path, lineno, NULL, "key '%s' appears twice in one object", jb_json_duplicate_key(o));
+      cJSON_Delete(o);
+      rc = JB_ERR_PARSE;
+      break;
+    }
     batch_need x;
     memset(&x, 0, sizeof(x));
     x.id = jstr(o, "id");
@@ -122,6 +125,13 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
     x.chains = mx_chains_from_json(db, chs);
     free(chs);
     cJSON_Delete(o);
+    if (x.id && jb_id_problem(x.id)) {
+      /* the id is written into every output line (a TREC run splits on spaces) */
+      jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "%s: '%s'", jb_id_problem(x.id), x.id);
+      free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
+      rc = JB_ERR_INVALID;
+      break;
+    }
     if (!x.id) {
       jb_err_at(err, JB_ERR_INVALID, path, lineno, "id", "missing required field");
       free(x.id); free(x.title); free(x.text); free(x.org); free(x.region); cJSON_Delete(x.keywords);
@@ -135,8 +145,8 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
     }
   }
   free(line);
-  fclose(f);
-  return rc;
+  jb_status rrc = jb_input_close(f, path, err);
+  return rc ? rc : rrc;
 }
 
 static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *err) {
@@ -148,7 +158,8 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
                     &st, err))
     return JB_ERR_DB;
   long cap = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "the open needs", err)) > 0) {
     batch_need x;
     memset(&x, 0, sizeof(x));
 #define COL(i) (sqlite3_column_text(st, i) ? jb_strdup((const char *)sqlite3_column_text(st, i)) : NULL)
@@ -163,21 +174,15 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
 #undef COL
     if (push_need(v, n, &cap, &x)) {
       sqlite3_finalize(st);
+      jb_err_set(err, JB_ERR_NOMEM, "out of memory");
       return JB_ERR_NOMEM;
     }
   }
   sqlite3_finalize(st);
-  return JB_OK;
+  /* a read error is not the end of the needs: fewer lines would look whole */
+  return got < 0 ? (jb_status)-got : JB_OK;
 }
 
-static void csv_field(jb_buf *b, const char *s) {
-  jb_buf_addc(b, '"');
-  for (; s && *s; s++) {
-    if (*s == '"') jb_buf_addc(b, '"');
-    jb_buf_addc(b, *s);
-  }
-  jb_buf_addc(b, '"');
-}
 
 /* Formats one need's results in the requested format. */
 static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, int nh) {
@@ -211,11 +216,11 @@ static char *format_need(batch *bt, const batch_need *nd, const mx_hit *hits, in
       if (bt->o->format == JB_BATCH_TREC) {
         jb_buf_printf(&b, "%s Q0 %s %d %.6f %s\n", nd->id, u->id, i + 1, hits[i].score, tag);
       } else {
-        csv_field(&b, nd->id);
-        jb_buf_printf(&b, ",%d,%s,", i + 1, mx_type_name((mx_type)u->type));
-        csv_field(&b, u->id);
-        jb_buf_addc(&b, ',');
-        csv_field(&b, u->name ? u->name : u->id);
+        /* ids and names through the one CSV writer (formula cells neutralised) */
+        jb_csv_field(&b, nd->id, JB_CSV_FIRST);
+        jb_buf_printf(&b, ",%d,%s", i + 1, mx_type_name((mx_type)u->type));
+        jb_csv_field(&b, u->id, 0);
+        jb_csv_field(&b, u->name ? u->name : u->id, 0);
         jb_buf_printf(&b, ",%.6f\r\n", hits[i].score);
       }
     }

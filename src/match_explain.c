@@ -138,8 +138,9 @@ static void doc_text_free(doc_text *d) {
   memset(d, 0, sizeof(*d));
 }
 
-/* Fetches the text of a document of the index for display. */
-static void fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *out) {
+/* Fetches the text of a document of the index for display; -1 when it
+** cannot be read (an explanation without its evidence would look whole). */
+static int fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *out) {
   memset(out, 0, sizeof(*out));
   const char *sql;
   int byid = 0;
@@ -156,10 +157,11 @@ static void fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *ou
   else
     sql = "SELECT id, 'need', title, text, 0 FROM need WHERE rowid=?1";
   sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return;
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return -1;
   if (byid) sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
   else sqlite3_bind_int64(st, 1, d->rowid);
-  if (sqlite3_step(st) == SQLITE_ROW) {
+  int got = sqlite3_step(st);
+  if (got == SQLITE_ROW) {
     out->id = dupcol(st, 0);
     out->kind = dupcol(st, 1);
     out->title = dupcol(st, 2);
@@ -181,6 +183,7 @@ static void fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *ou
     }
   }
   sqlite3_finalize(st);
+  return got == SQLITE_ROW || got == SQLITE_DONE ? 0 : -1;
 }
 
 typedef struct span {
@@ -331,14 +334,18 @@ static int cmp_term_out(const void *a, const void *b) {
 
 static double round4(double v) { return round(v * 10000) / 10000; }
 
-/* Adds "terms" and "evidence" for the hit's best document. */
-static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_coll *c,
-                        const mx_weights *w, uint32_t docidx, cJSON *r) {
-  if (docidx == UINT32_MAX || docidx >= c->ndocs) return;
+/* Adds "terms" and "evidence" for the hit's best document; -1 when the
+** document cannot be read. */
+static int explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_coll *c,
+                       const mx_weights *w, uint32_t docidx, cJSON *r) {
+  if (docidx == UINT32_MAX || docidx >= c->ndocs) return 0;
   const mx_doc *d = &c->docs[docidx];
   const mx_unit *u = &mx->units[d->unit];
   doc_text dt;
-  fetch_doc(db, u, d, &dt);
+  if (fetch_doc(db, u, d, &dt)) {
+    doc_text_free(&dt);
+    return -1;
+  }
   span_ctx x = {mx, s, c, d, w, NULL, 0, 0};
   term_out *terms = NULL;
   int nterms = 0;
@@ -372,6 +379,7 @@ static void explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s
   jb_buf_free(&title);
   jb_buf_free(&body);
   doc_text_free(&dt);
+  return 0;
 }
 
 cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_weights *w,
@@ -398,7 +406,10 @@ cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, con
     cJSON_AddStringToObject(via, "name", e->name ? e->name : e->id);
   }
   /* for an institution lifted by an expert, best_doc is that expert's */
-  explain_doc(db, mx, s, c, w, h->best_doc, r);
+  if (explain_doc(db, mx, s, c, w, h->best_doc, r)) {
+    cJSON_Delete(r);
+    return NULL;
+  }
   char *collab = collaboration_note(mx, u, need_org);
   if (collab) {
     cJSON_AddStringToObject(r, "note", collab);
@@ -566,8 +577,14 @@ static jb_status match_forward(match_run *m, const jb_match_opts *o, unsigned ty
     }
     listed++;
     if (o->why_not && !strcmp(u->id, o->why_not)) why_rank = listed;
-    cJSON_AddItemToArray(res, mx_hit_json(m->db, m->mx, m->s, &m->w, &hits[i], listed, n.org, o->explain,
-                                       &m->mx->supply));
+    cJSON *hj = mx_hit_json(m->db, m->mx, m->s, &m->w, &hits[i], listed, n.org, o->explain, &m->mx->supply);
+    if (!hj) {
+      need_rec_free(&n);
+      jb_err_set(err, JB_ERR_DB, "cannot read the evidence of %s %s: %s", mx_type_name((mx_type)u->type), u->id,
+                 sqlite3_errmsg(m->db->db));
+      return JB_ERR_DB;
+    }
+    cJSON_AddItemToArray(res, hj);
   }
   cJSON_AddNumberToObject(out, "candidates", nh);
   if (o->why_not) cJSON_AddItemToObject(out, "why_not", why_not(m, hits, nh, types, &n, o->why_not, k, why_rank));

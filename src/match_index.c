@@ -517,6 +517,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   jb_status rc = JB_OK;
   float wt = (float)w->w_title, wk = (float)w->w_keywords, wb = (float)w->w_body;
   jb_buf text = {0};
+  /* jb_step's result: a read error ends the build as a failure, never as
+  ** the end of the rows (a partial index would be saved as valid) */
+  int got = 0;
 
   /* experts with their evidence: both ordered by expert id, merged */
   if (jb_db_prepare(db,
@@ -531,8 +534,8 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     rc = JB_ERR_DB;
     goto done;
   }
-  int evrc = sqlite3_step(ev);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int evrc = jb_step(ev, "the evidence", err);
+  while (evrc >= 0 && (got = jb_step(st, "the experts", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_EXPERT, st, 0);
     if (!u) goto oom;
@@ -552,17 +555,19 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     if (b.n && add_doc(&mx->supply, &b, ui, 0, 1, 0)) goto oom;
     b.n = 0;
     b.len = 0;
-    while (evrc == SQLITE_ROW && strcmp(col(ev, 0), u->id) < 0) evrc = sqlite3_step(ev);
-    while (evrc == SQLITE_ROW && !strcmp(col(ev, 0), u->id)) {
+    while (evrc > 0 && strcmp(col(ev, 0), u->id) < 0) evrc = jb_step(ev, "the evidence", err);
+    while (evrc > 0 && !strcmp(col(ev, 0), u->id)) {
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 2), wt);
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 3), wb);
       if (b.oom) goto oom;
       if (add_doc(&mx->supply, &b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
         goto oom;
-      evrc = sqlite3_step(ev);
+      evrc = jb_step(ev, "the evidence", err);
     }
     u->ndocs = mx->supply.ndocs - u->doc0;
   }
+  if (evrc < 0) got = evrc;
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   sqlite3_finalize(ev);
   st = ev = NULL;
@@ -577,7 +582,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     rc = JB_ERR_DB;
     goto done;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((got = jb_step(st, "the achievements", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_ACHIEVEMENT, st, 0);
     if (!u) goto oom;
@@ -596,6 +601,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
       goto oom;
     u->ndocs = 1;
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
@@ -607,7 +613,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     rc = JB_ERR_DB;
     goto done;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((got = jb_step(st, "the institutions", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_ORG, st, 0);
     if (!u) goto oom;
@@ -623,6 +629,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     if (b.oom || add_doc(&mx->supply, &b, ui, 0, 1, sqlite3_column_int64(st, 6))) goto oom;
     u->ndocs = 1;
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
@@ -634,7 +641,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     rc = JB_ERR_DB;
     goto done;
   }
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  while ((got = jb_step(st, "the needs", err)) > 0) {
     uint32_t ui = mx->nunits;
     mx_unit *u = unit_add(mx, MX_NEED, st, 0);
     if (!u) goto oom;
@@ -654,6 +661,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
     u->ndocs = 1;
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
@@ -670,7 +678,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     }
     mx_pair **v = collab ? &mx->collabs : &mx->conflicts;
     uint32_t *nv = collab ? &mx->ncollabs : &mx->nconflicts, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((got = jb_step(st, "the relations", err)) > 0) {
       if (*nv == cap) {
         cap = cap ? cap * 2 : 64;
         mx_pair *p = realloc(*v, sizeof(*p) * cap);
@@ -682,6 +690,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
       (*v)[*nv].year = sqlite3_column_int(st, 2);
       (*nv)++;
     }
+    if (got < 0) goto readerr;
     sqlite3_finalize(st);
     st = NULL;
   }
@@ -691,7 +700,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
   }
   {
     uint32_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while ((got = jb_step(st, "the organizations", err)) > 0) {
       if (mx->norgs == cap) {
         cap = cap ? cap * 2 : 64;
         mx_orgref *p = realloc(mx->orgs, sizeof(*p) * cap);
@@ -704,6 +713,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
       mx->norgs++;
     }
   }
+  if (got < 0) goto readerr;
   sqlite3_finalize(st);
   st = NULL;
 
@@ -727,6 +737,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     co->avglen = co->ndocs ? sum / co->ndocs : 1;
     if (co->avglen <= 0) co->avglen = 1;
   }
+  goto done;
+readerr:
+  rc = (jb_status)-got; /* err already names what could not be read */
   goto done;
 oom:
   rc = JB_ERR_NOMEM;

@@ -236,7 +236,9 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
                   int apply_floor, mx_hit **hits);
 
 /* A hit as JSON with its explanation (components, terms, evidence), from the
-** query left in s by the mx_score_need() that produced it (caller owns). */
+** query left in s by the mx_score_need() that produced it (caller owns).
+** NULL when its evidence cannot be read (sqlite3_errmsg says why) or out of
+** memory: callers fail rather than show a hit without its reasons. */
 cJSON *mx_hit_json(jb_db *db, const jb_match_index *mx, const mx_scratch *s, const mx_weights *w,
                    const mx_hit *h, int rank, const char *need_org, int explain, const mx_coll *c);
 

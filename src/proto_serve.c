@@ -542,6 +542,13 @@ cJSON *jb_serve_line(jb_db *db, const char *line, size_t n) {
 
 cJSON *jb_serve_request(jb_db *db, const cJSON *req) {
   if (!cJSON_IsObject(req)) return error_response(NULL, JB_ERR_USAGE, "a request is a JSON object with \"op\"");
+  const char *dup = jb_json_duplicate_key(req);
+  if (dup) {
+    /* which of the two values was meant? (imported records too) */
+    char msg[200];
+    snprintf(msg, sizeof(msg), "key '%.120s' appears twice in one object", dup);
+    return error_response(cJSON_GetObjectItemCaseSensitive(req, "id"), JB_ERR_PARSE, msg);
+  }
   const cJSON *id = cJSON_GetObjectItemCaseSensitive(req, "id");
   const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
   cJSON *resp = NULL;

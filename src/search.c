@@ -177,19 +177,23 @@ static const char *kind_filter(const char *type, jb_error *err, int *bad) {
   return NULL;
 }
 
-/* Display name of a result: an org's or expert's name, a need's title. */
-static char *display_name(jb_db *db, const char *kind, const char *ref) {
+/* Display name of a result: an org's or expert's name, a need's title, in
+** *out (NULL when the record has none). Returns SQLite's result: anything
+** but SQLITE_ROW or SQLITE_DONE is a read error. */
+static int display_name(jb_db *db, const char *kind, const char *ref, char **out) {
   const char *sql = !strcmp(kind, "org") ? "SELECT name FROM org WHERE id=?1"
                   : !strcmp(kind, "need") ? "SELECT title FROM need WHERE id=?1"
                   : !strcmp(kind, "achievement") ? "SELECT title FROM achievement WHERE id=?1"
                   : "SELECT coalesce(name, id) FROM expert WHERE id=?1";
   sqlite3_stmt *st = NULL;
-  char *out = NULL;
-  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL)) return NULL;
+  *out = NULL;
+  int rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
+  if (rc) return rc;
   sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW) out = jb_strdup((const char *)sqlite3_column_text(st, 0));
+  rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) *out = jb_strdup((const char *)sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
-  return out;
+  return rc;
 }
 
 static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
@@ -249,7 +253,13 @@ static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "type", type);
     cJSON_AddStringToObject(r, "id", ref);
-    char *name = display_name(db, type, ref);
+    char *name = NULL;
+    int nrc = display_name(db, type, ref, &name);
+    if (nrc != SQLITE_ROW && nrc != SQLITE_DONE) {
+      cJSON_Delete(r);
+      rc = nrc;
+      break;
+    }
     cJSON_AddStringToObject(r, "name", name ? name : ref);
     free(name);
     /* bm25() is smaller-is-better; show it as a positive relevance */

@@ -7,7 +7,9 @@
 ** no need can point at a missing organization.
 */
 #include "jb_int.h"
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,12 +176,112 @@ jb_status jb_db_touch(jb_db *db, jb_error *err) {
   return JB_OK;
 }
 
+/* A read-only open of a WAL database needs DB-shm, which SQLite cannot
+** create in a read-only directory. When there is no DB-wal (the database
+** was closed cleanly: everything is in the main file), nobody can be
+** writing it through this directory, and SQLite may read the file as
+** immutable: no locks, no -shm. Returns 1 when reopened so. */
+static int reopen_immutable(jb_db *db, int src) {
+  int prim = src & 0xff;
+  if (prim != SQLITE_CANTOPEN && prim != SQLITE_READONLY && prim != SQLITE_IOERR) return 0;
+  jb_buf wal = {0}, uri = {0};
+  jb_buf_printf(&wal, "%s-wal", db->path);
+  struct stat st;
+  int has_wal = stat(jb_buf_str(&wal), &st) == 0 && st.st_size > 0;
+  jb_buf_free(&wal);
+  if (has_wal) return 0;
+  /* a URI with the path percent-encoded where it must be */
+  jb_buf_adds(&uri, "file:");
+  for (const unsigned char *p = (const unsigned char *)db->path; *p; p++) {
+    if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ') jb_buf_printf(&uri, "%%%02X", *p);
+    else jb_buf_addc(&uri, (char)*p);
+  }
+  jb_buf_adds(&uri, "?immutable=1");
+  sqlite3 *h = NULL;
+  int rc = sqlite3_open_v2(jb_buf_str(&uri), &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+  jb_buf_free(&uri);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(h, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if (rc == SQLITE_OK) rc = jb_fts5_register(h);
+  if (rc != SQLITE_OK) {
+    sqlite3_close_v2(h);
+    return 0;
+  }
+  sqlite3_extended_result_codes(h, 1);
+  sqlite3_close_v2(db->db);
+  db->db = h;
+  return 1;
+}
+
+/* The message for a database whose first read failed: "not a jiebang
+** database" only when the file is not an SQLite database at all. */
+static jb_status first_read_error(jb_db *db, int src, jb_error *err) {
+  int prim = src & 0xff;
+  const char *why = sqlite3_errmsg(db->db);
+  jb_buf wal = {0};
+  jb_buf_printf(&wal, "%s-wal", db->path);
+  struct stat st;
+  int has_wal = stat(jb_buf_str(&wal), &st) == 0;
+  jb_buf_free(&wal);
+  if (prim == SQLITE_NOTADB) {
+    jb_err_set(err, JB_ERR_CORRUPT, "%s: not a jiebang database (not an SQLite database file)", db->path);
+    return JB_ERR_CORRUPT;
+  }
+  if (prim == SQLITE_CORRUPT) {
+    jb_err_set(err, JB_ERR_CORRUPT, "%s: the database is damaged: %s (run jiebang integrity; restore a backup)",
+               db->path, why);
+    return JB_ERR_CORRUPT;
+  }
+  if ((prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY) && has_wal) {
+    jb_err_set(err, JB_ERR_IO,
+               "%s: cannot read: the database has a write-ahead log (%s-wal) and SQLite must create %s-shm "
+               "beside it to read it, but the directory is not writable; copy the database with its -wal "
+               "file to a writable directory, or give write access to the directory",
+               db->path, db->path, db->path);
+    return JB_ERR_IO;
+  }
+  if (prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN || prim == SQLITE_PERM) {
+    jb_err_set(err, JB_ERR_IO, "%s: cannot %s the database: %s (check the permissions of the file and its directory)",
+               db->path, db->readonly ? "read" : "write", why);
+    return JB_ERR_IO;
+  }
+  if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+    jb_err_set(err, JB_ERR_BUSY, "%s: the database is locked by another process: %s", db->path, why);
+    return JB_ERR_BUSY;
+  }
+  return jb_err_db(err, db->db, src, "reading the database");
+}
+
+/* A valid SQLite file that holds other tables and no jiebang schema is not
+** ours: migrating it would add our tables to someone else's database. */
+static jb_status check_foreign(jb_db *db, jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db,
+                    "SELECT (SELECT user_version FROM pragma_user_version),"
+                    " (SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'),"
+                    " (SELECT count(*) FROM sqlite_schema WHERE name = 'meta')",
+                    &st, err))
+    return JB_ERR_DB;
+  int got = jb_step(st, "the database schema", err);
+  int foreign = got > 0 && sqlite3_column_int(st, 0) == 0 && sqlite3_column_int(st, 1) > 0 &&
+                sqlite3_column_int(st, 2) == 0;
+  sqlite3_finalize(st);
+  if (got < 0) return (jb_status)-got;
+  if (foreign) {
+    jb_err_set(err, JB_ERR_CORRUPT, "%s: not a jiebang database (an SQLite database with other tables)", db->path);
+    return JB_ERR_CORRUPT;
+  }
+  return JB_OK;
+}
+
 static jb_status migrate(jb_db *db, jb_error *err) {
   sqlite3_stmt *st = NULL;
   int version = 0;
   if (jb_db_prepare(db, "PRAGMA user_version", &st, err)) return JB_ERR_DB;
-  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
+  /* unreadable is not version 0: that would run every migration again */
+  int got = jb_step(st, "the schema version", err);
+  if (got > 0) version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
+  if (got < 0) return (jb_status)-got;
   int latest = JB_ARRAY_LEN(migrations);
   if (version > latest) {
     jb_err_set(err, JB_ERR_DB,
@@ -196,9 +298,12 @@ static jb_status migrate(jb_db *db, jb_error *err) {
     jb_status rc = jb_db_open(db->path, &o, &w, err);
     jb_db_close(w);
     if (rc) {
-      jb_err_set(err, JB_ERR_DB, "%s: database needs a schema upgrade and cannot be opened for writing",
-                 db->path);
-      return JB_ERR_DB;
+      /* say why the upgrade could not run, not only that it could not */
+      char why[700];
+      snprintf(why, sizeof(why), "%.600s", err ? err->message : "");
+      jb_err_set(err, rc, "%s: the database (schema version %d) needs an upgrade to version %d, which "
+                 "needs write access: %s", db->path, version, latest, why);
+      return rc;
     }
     return JB_OK;
   }
@@ -246,9 +351,9 @@ int jb_fts_is_pending(jb_db *db, sqlite3_int64 rowid) {
   sqlite3_stmt *st = jb_db_cached(db, "SELECT 1 FROM temp.fts_pending WHERE id=?1", NULL);
   if (!st) return 1; /* unknown: flushing is always safe */
   sqlite3_bind_int64(st, 1, rowid);
-  int found = sqlite3_step(st) == SQLITE_ROW;
+  int rc = sqlite3_step(st);
   jb_db_release(st);
-  return found;
+  return rc != SQLITE_DONE; /* found, or unknown after an error: flushing is safe */
 }
 
 jb_status jb_fts_flush(jb_db *db, jb_error *err) {
@@ -323,6 +428,12 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
   }
   db->path = jb_strdup(path);
   db->readonly = opts && opts->readonly;
+  struct stat fst;
+  if (db->readonly && stat(path, &fst) != 0 && errno == ENOENT) {
+    jb_err_set(err, JB_ERR_IO, "%s: no such database (jiebang import creates one)", path);
+    rc = JB_ERR_IO;
+    goto done;
+  }
   int flags = db->readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int src = sqlite3_open_v2(path, &db->db, flags, NULL);
   if (src != SQLITE_OK) {
@@ -338,14 +449,15 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
     rc = JB_ERR_DB;
     goto done;
   }
-  /* Not a database at all? Fail here with a clear message. */
+  /* The first read: not a database, damaged, or not readable here? */
   src = sqlite3_exec(db->db, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema",
                      NULL, NULL, NULL);
+  if (src != SQLITE_OK && db->readonly && reopen_immutable(db, src)) src = SQLITE_OK;
   if (src != SQLITE_OK) {
-    jb_err_set(err, JB_ERR_CORRUPT, "%s: not a jiebang database: %s", path, sqlite3_errmsg(db->db));
-    rc = JB_ERR_CORRUPT;
+    rc = first_read_error(db, src, err);
     goto done;
   }
+  if ((rc = check_foreign(db, err))) goto done;
   if (!db->readonly) {
     /* WAL: readers in other processes keep answering during an import.
     ** synchronous=NORMAL is durable in WAL mode except for the last commits
@@ -530,15 +642,26 @@ jb_status jb_db_get(jb_db *db, const char *kind, const char *id, int with_contac
       return JB_ERR_DB;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    /* an expert without part of its evidence must not look whole (export
+    ** writes experts through here) */
+    int got;
+    jb_status bad = JB_OK;
+    while ((got = jb_step(st, "an expert's evidence", err)) > 0) {
       cJSON *e = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
-      if (e) {
-        cJSON_DeleteItemFromObject(e, "type");
-        cJSON_DeleteItemFromObject(e, "expert");
-        cJSON_AddItemToArray(papers, e);
+      if (!e) {
+        bad = JB_ERR_CORRUPT;
+        jb_err_set(err, bad, "expert %s: a stored evidence record is not JSON", id);
+        break;
       }
+      cJSON_DeleteItemFromObject(e, "type");
+      cJSON_DeleteItemFromObject(e, "expert");
+      cJSON_AddItemToArray(papers, e);
     }
     sqlite3_finalize(st);
+    if (got < 0 || bad) {
+      cJSON_Delete(o);
+      return bad ? bad : (jb_status)-got;
+    }
   }
   *ppOut = o;
   return JB_OK;

@@ -47,6 +47,15 @@ jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err) {
   ** import runs in another process (WAL). */
   jb_status rc = jb_db_exec(db, "BEGIN", err);
   if (rc) return rc;
+  if (flags & JB_EXPORT_SHARING) {
+    flags &= ~JB_EXPORT_WITH_CONTACTS;
+    if (fputs("{\"type\":\"export\",\"contacts\":\"removed\",\"note\":\"a sharing copy without contact "
+              "details, not a backup: jiebang import refuses it\"}\n", out) < 0) {
+      sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+      jb_err_set(err, JB_ERR_IO, "write error during export");
+      return JB_ERR_IO;
+    }
+  }
   static const struct { const char *sql; int experts; } parts[] = {
       /* parents before children so that an org's parent exists on re-import */
       {"WITH RECURSIVE d(id, depth) AS (SELECT id, 0 FROM org WHERE parent IS NULL"

@@ -305,10 +305,27 @@ static void report(importer *im, const jb_error *e) {
 
 /* Validates and stores one record; in skip mode a failure is rolled back to
 ** the record's savepoint and reported, and the import goes on. */
+/* 1 when rec is the first line of an export --no-contacts sharing copy. */
+static int is_sharing_copy(const cJSON *rec) {
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(rec, "contacts");
+  return cJSON_IsString(t) && !strcmp(t->valuestring, "export") && cJSON_IsString(c) &&
+         !strcmp(c->valuestring, "removed");
+}
+
 static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   jb_loc loc = {im->file, line};
   jb_status rc = JB_OK;
   int changed = 0;
+  if (is_sharing_copy(rec)) {
+    /* Records replace the stored ones whole: a copy without contacts would
+    ** erase every stored contact while reporting "updated". */
+    jb_err_at(e, JB_ERR_INVALID, im->file, line, NULL,
+              "this file is a sharing copy (export --no-contacts): importing it would erase the stored "
+              "contact details; import a full export (the default) instead");
+    if (im->stats) { im->stats->read++; im->stats->invalid++; }
+    return JB_ERR_INVALID;
+  }
   int hline = cJSON_IsObject(rec) && jb_history_line(rec);
   if (cJSON_IsObject(rec) && !hline) {
     record_key(rec, im->deflt, &im->key);
@@ -419,7 +436,12 @@ static jb_status import_jsonl(importer *im, source *src) {
       } else {
         const char *end = NULL;
         rec = cJSON_ParseWithLengthOpts(p, n, &end, 0);
-        if (rec) {
+        const char *dup = rec ? jb_json_duplicate_key(rec) : NULL;
+        if (dup) {
+          jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
+                    "key '%s' appears twice in one object (readers disagree on which value counts)", dup);
+          rc = JB_ERR_PARSE;
+        } else if (rec) {
           while (end < p + n && (*end == ' ' || *end == '\t')) end++;
           if (end != p + n) {
             jb_err_at(&e, JB_ERR_PARSE, im->file, lineno, NULL,
@@ -490,6 +512,15 @@ static jb_status import_csv(importer *im, source *src) {
           break;
         }
       }
+      for (int i = 0; i < nhdr && !stop; i++)
+        for (int k = 0; k < i && !stop; k++)
+          if (!strcmp(hdr[i], hdr[k])) {
+            /* which of the two columns would count? refuse rather than guess */
+            jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL, "header: column '%s' appears twice (columns %d and %d)",
+                      hdr[i], k + 1, i + 1);
+            failed(im, JB_ERR_PARSE, &e);
+            stop = JB_ERR_PARSE;
+          }
       if (stop) break;
       continue;
     } else {

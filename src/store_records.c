@@ -246,13 +246,23 @@ static const char *json_kind(const cJSON *j) {
   return "null";
 }
 
-static jb_status check_string(vctx *v, const char *field, const char *s, size_t max) {
+/* `multiline`: the field may hold TAB, LF and CR (long text); no field may
+** hold other controls or the bidi overrides that make a terminal or a
+** report show something else than what is stored (io_text.c). */
+static jb_status check_string(vctx *v, const char *field, const char *s, size_t max, int multiline) {
   size_t n = strlen(s);
   long badat = jb_utf8_invalid_at(s, n);
   if (badat >= 0) {
     char msg[96];
     snprintf(msg, sizeof(msg), "invalid UTF-8 at byte %ld%%s", badat);
     return bad(v, field, msg, "");
+  }
+  uint32_t cp = 0;
+  if ((badat = jb_text_refused_at(s, n, multiline, &cp)) >= 0) {
+    char msg[128];
+    snprintf(msg, sizeof(msg), "control or bidi character U+%04X at byte %ld is not allowed%s: '%%s'",
+             (unsigned)cp, badat, cp == '\t' || cp == '\n' || cp == '\r' ? " in a one-line field" : "");
+    return bad(v, field, msg, s);
   }
   if (n > max) {
     char msg[96];
@@ -278,18 +288,7 @@ static int ref_exists(jb_db *db, ftype t, const char *id) {
   return rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1);
 }
 
-static int valid_date(const char *s) {
-  int n = (int)strlen(s);
-  if (n != 4 && n != 7 && n != 10) return 0;
-  for (int i = 0; i < n; i++) {
-    if (i == 4 || i == 7) {
-      if (s[i] != '-') return 0;
-    } else if (!isdigit((unsigned char)s[i])) return 0;
-  }
-  int y = atoi(s), m = n >= 7 ? atoi(s + 5) : 1, d = n == 10 ? atoi(s + 8) : 1;
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
-}
+static int valid_date(const char *s) { return jb_date_valid(s); }
 
 static int enum_has(const char *values, const char *s) {
   size_t n = strlen(s);
@@ -341,9 +340,13 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     }
     if (!cJSON_IsString(j)) return bad(v, fname, "expected an id string, got %s", json_kind(j));
     if (!*j->valuestring) return bad(v, fname, "empty id%s", "");
-    for (const unsigned char *p = (const unsigned char *)j->valuestring; *p; p++)
-      if (*p < 0x20) return bad(v, fname, "control character in id '%s'", j->valuestring);
-    return check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES);
+    if (check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES, 0)) return JB_ERR_INVALID;
+    if (jb_id_problem(j->valuestring)) {
+      char msg[160];
+      snprintf(msg, sizeof(msg), "%s: '%%s'", jb_id_problem(j->valuestring));
+      return bad(v, fname, msg, j->valuestring);
+    }
+    return JB_OK;
   case F_STR:
   case F_TEXT:
   case F_ORG:
@@ -357,7 +360,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
       snprintf(msg, sizeof(msg), "expected a string, got %s%%s", json_kind(j));
       return bad(v, fname, msg, "");
     }
-    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000))
+    if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000, f->t == F_TEXT))
       return JB_ERR_INVALID;
     if (f->t == F_DATE && !valid_date(j->valuestring))
       return bad(v, fname, "not a date (YYYY-MM-DD): '%s'", j->valuestring);
@@ -381,7 +384,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     cJSON *e;
     cJSON_ArrayForEach(e, j) {
       if (!cJSON_IsString(e)) return bad(v, fname, "list items must be strings, got %s", json_kind(e));
-      if (check_string(v, fname, e->valuestring, 1000)) return JB_ERR_INVALID;
+      if (check_string(v, fname, e->valuestring, 1000, 0)) return JB_ERR_INVALID;
       if (++n > JB_MAX_LIST_ITEMS) return bad(v, fname, "more than 200 items%s", "");
     }
     return JB_OK;
@@ -406,7 +409,7 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     }
     return JB_OK;
   case F_CONTACT:
-    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000);
+    if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000, 0);
     if (!cJSON_IsObject(j)) return bad(v, fname, "expected an object {name, phone, email}, got %s", json_kind(j));
     {
       static const field_spec cf[] = {{"name", F_STR, 0, NULL, 0, 0}, {"phone", F_STR, 0, NULL, 0, 0},
@@ -897,7 +900,7 @@ static jb_status record_kind(vctx *v, cJSON *rec, jb_kind deflt, jb_kind *out) {
   cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
   if (type) {
     if (!cJSON_IsString(type)) return bad(v, "type", "expected a string, got %s", json_kind(type));
-    if (check_string(v, "type", type->valuestring, 100)) return JB_ERR_INVALID;
+    if (check_string(v, "type", type->valuestring, 100, 0)) return JB_ERR_INVALID;
     k = jb_kind_parse(type->valuestring);
     if (k == JB_KIND_UNKNOWN)
       return bad(v, "type",

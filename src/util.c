@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <cjson/cJSON.h>
 
 void jb_buf_free(jb_buf *b) {
   if (!b) return;
@@ -124,6 +125,53 @@ long jb_json_nul_escape_at(const char *s, size_t n) {
     i++; /* skip the escaped character, a backslash included */
   }
   return -1;
+}
+
+int jb_date_valid(const char *s) {
+  int n = (int)strlen(s);
+  if (n != 4 && n != 7 && n != 10) return 0;
+  for (int i = 0; i < n; i++) {
+    if (i == 4 || i == 7) {
+      if (s[i] != '-') return 0;
+    } else if (s[i] < '0' || s[i] > '9') return 0;
+  }
+  int y = atoi(s), m = n >= 7 ? atoi(s + 5) : 1, d = n == 10 ? atoi(s + 8) : 1;
+  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (m == 2 && d == 29 && !leap) return 0;
+  return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1];
+}
+
+static int cmp_name(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *jb_json_duplicate_key(const cJSON *j) {
+  if (!j) return NULL;
+  if (cJSON_IsObject(j)) {
+    /* sorted names, so that a hostile object of 100,000 keys costs n log n */
+    size_t n = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, j) n++;
+    if (n > 1) {
+      const char **v = malloc(n * sizeof(*v));
+      if (!v) return NULL;
+      size_t i = 0;
+      cJSON_ArrayForEach(c, j) v[i++] = c->string ? c->string : "";
+      qsort(v, n, sizeof(*v), cmp_name);
+      const char *dup = NULL;
+      for (i = 1; i < n && !dup; i++)
+        if (!strcmp(v[i - 1], v[i])) dup = v[i];
+      free(v);
+      if (dup) return dup;
+    }
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, j) {
+    const char *d = jb_json_duplicate_key(c);
+    if (d) return d;
+  }
+  return NULL;
 }
 
 void jb_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {

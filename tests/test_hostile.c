@@ -111,6 +111,8 @@ TEST(bom_crlf_and_syntax_in_every_field) {
   /* BOM and CRLF line ends; FTS5 and SQL syntax in every text field,
   ** stored exactly and searchable as text */
   const char *evil = "\\\"; DROP TABLE need; -- OR 1=1 NEAR(a b) * ^ \\\"AND\\\" {}";
+  /* ids may not hold spaces (TREC output splits on them): the same syntax without */
+  const char *evil_id = "\\\";DROP_TABLE_need;--OR_1=1_NEAR(a,b)*^\\\"AND\\\"{}";
   char buf[4096];
   int n = snprintf(buf, sizeof(buf),
                    "\xEF\xBB\xBF{\"type\":\"org\",\"id\":\"evil-org\",\"name\":\"%s\",\"kind\":\"enterprise\","
@@ -119,7 +121,7 @@ TEST(bom_crlf_and_syntax_in_every_field) {
                    "\"keywords\":[\"%s\"],\"list\":\"%s\"}\r\n"
                    "{\"type\":\"expert\",\"id\":\"evil-exp\",\"name\":\"%s\",\"bio\":\"%s\",\"fields\":[\"%s\"],"
                    "\"papers\":[{\"id\":\"%s\",\"title\":\"%s\",\"abstract\":\"%s\"}]}\r\n",
-                   evil, evil, evil, evil, evil, evil, evil, evil, evil, evil, evil, evil, evil);
+                   evil, evil, evil, evil, evil, evil, evil, evil, evil, evil, evil_id, evil, evil);
   jb_error err;
   CHECK(import_bytes("evil.jsonl", buf, (size_t)n, 0, &err) == JB_OK, "syntax in every field stored: %s", err.message);
   cJSON *rec = NULL;
@@ -176,6 +178,42 @@ TEST(protocol_limits) {
   free(big);
 }
 
+TEST(controls_bidi_and_bad_ids) {
+  /* terminal escapes and bidi overrides are refused with the line, field
+  ** and code point; so are ids a TREC run or a person would split or miss */
+  static const struct {
+    const char *rec, *field;
+  } cases[] = {
+      {"{\"type\":\"need\",\"id\":\"c1\",\"title\":\"x\\u001b]0;pwned\\u0007\\u001b[2J\"}", "title"},
+      {"{\"type\":\"need\",\"id\":\"c2\",\"title\":\"abc\u202Edef\"}", "title"},
+      {"{\"type\":\"need\",\"id\":\"c3\",\"title\":\"t\",\"list\":\"a\\tb\"}", "list"},
+      {"{\"type\":\"expert\",\"id\":\"e1\",\"name\":\"n\\u007f\"}", "name"},
+      {"{\"type\":\"need\",\"id\":\"   \",\"title\":\"t\"}", "id"},
+      {"{\"type\":\"need\",\"id\":\"a b\",\"title\":\"t\"}", "id"},
+      {"{\"type\":\"need\",\"id\":\"a\\tb\",\"title\":\"t\"}", "id"},
+      {"{\"type\":\"need\",\"id\":\"a\u2066b\",\"title\":\"t\"}", "id"},
+      {"{\"type\":\"need\",\"id\":\"a\u3000b\",\"title\":\"t\"}", "id"},
+      {"{\"type\":\"need\",\"id\":\"a\u200Bb\",\"title\":\"t\"}", "id"},
+  };
+  for (int i = 0; i < JB_ARRAY_LEN_T(cases); i++) {
+    char buf[512], name[32];
+    int n = snprintf(buf, sizeof(buf), "\n%s\n", cases[i].rec);
+    snprintf(name, sizeof(name), "ctl%d.jsonl", i);
+    jb_error err;
+    CHECK(import_bytes(name, buf, (size_t)n, 0, &err) == JB_ERR_INVALID, "refused: %s (%s)", cases[i].rec, err.message);
+    char where[64];
+    snprintf(where, sizeof(where), "%s:2: %s", name, cases[i].field);
+    CHECK(strstr(err.message, where), "names line and field '%s': %s", where, err.message);
+  }
+  intact("controls");
+  /* TAB and newlines stay allowed in long text */
+  const char ok[] = "{\"type\":\"need\",\"id\":\"tabs-ok\",\"title\":\"t\",\"text\":\"a\\tb\\r\\nc\"}\n";
+  jb_error err;
+  CHECK(import_bytes("tabs.jsonl", ok, sizeof(ok) - 1, 0, &err) == JB_OK, "TAB/CRLF in text: %s", err.message);
+  free(baseline);
+  baseline = export_all(db);
+}
+
 int main(void) {
   db = open_db("hostile.db", 1);
   jb_import_stats st = {0};
@@ -186,6 +224,7 @@ int main(void) {
   RUN(huge_line);
   RUN(wide_csv_and_deep_json);
   RUN(protocol_limits);
+  RUN(controls_bidi_and_bad_ids);
   free(baseline);
   jb_db_close(db);
   return test_report();

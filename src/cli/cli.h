@@ -89,4 +89,34 @@ int cli_weight_option(cJSON *w, int ch, const char *arg);
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 
+/* A whole small input file ("-" = stdin), NUL-terminated (caller frees);
+** a directory, a read error or more than `max` bytes print an error and
+** return NULL with the exit code in *code. */
+char *cli_read_file(const char *path, size_t max, int *code);
+
+/* Makes stdout and stderr neutralise terminal controls and bidi overrides
+** (jb_text_safe_fwrite) in everything written to them, and removes
+** unfinished output files on SIGINT, SIGTERM and SIGHUP. Called once by
+** main before any output. */
+void cli_stdio_init(void);
+
+/* Where a command's result goes: `-o FILE` through the engine's atomic
+** writer (whole or not at all), else stdout. Text is neutralised either way;
+** `raw` (CLI_OUT_RAW) passes bytes unchanged, for binary formats (xlsx) and
+** legacy encodings, which must never be altered. */
+#define CLI_OUT_RAW 1
+typedef struct cli_out {
+  FILE *f;             /* write here */
+  jb_outfile *file;    /* NULL for stdout */
+  FILE *filter;        /* the neutralising stream over file, or NULL */
+  const char *path;
+} cli_out;
+/* Opens the output (path NULL or "-" = stdout); prints the error and
+** returns an exit code on failure, 0 on success. */
+int cli_out_open(cli_out *o, const char *path, int flags);
+/* Finishes the output: with `code` 0 the file is committed (an error then
+** is printed and its exit code returned), otherwise it is dropped and the
+** target left as it was. Returns the command's exit code. */
+int cli_out_close(cli_out *o, int code);
+
 #endif

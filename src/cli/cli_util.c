@@ -2,8 +2,11 @@
 ** cli_util.c — opening the database, errors, exit codes and output for the
 ** commands.
 */
+#define _GNU_SOURCE /* fopencookie */
 #include "cli.h"
 #include <errno.h>
+#include <signal.h>
+#include <sys/types.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,4 +161,182 @@ char *cli_join_args(int argc, char **argv) {
   *p = 0;
   for (int i = 0; i < argc; i++) p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
   return s;
+}
+
+/* ------------------------------------------------------- safe output */
+
+/* A stream that neutralises terminal controls on its way to `under`. A
+** UTF-8 sequence cut by a buffer flush waits in `carry` for its rest. */
+typedef struct safe_cookie {
+  FILE *under;
+  char carry[4];
+  size_t ncarry;
+  int owned;       /* allocated for a file (freed on close), not static */
+} safe_cookie;
+
+static ssize_t safe_write(void *ctx, const char *buf, size_t n) {
+  safe_cookie *c = ctx;
+  size_t i = 0;
+  while (c->ncarry && i < n) { /* complete the cut sequence first */
+    c->carry[c->ncarry++] = buf[i++];
+    /* four bytes are a whole sequence or none: then they go out as they are */
+    size_t used = jb_text_safe_fwrite(c->under, c->carry, c->ncarry, c->ncarry == sizeof(c->carry));
+    if (ferror(c->under)) return -1;
+    memmove(c->carry, c->carry + used, c->ncarry - used);
+    c->ncarry -= used;
+  }
+  size_t used = jb_text_safe_fwrite(c->under, buf + i, n - i, 0);
+  if (ferror(c->under)) return -1;
+  if (used < n - i) {
+    if (n - i - used > 3) return -1; /* only a cut sequence may wait */
+    memcpy(c->carry, buf + i + used, n - i - used);
+    c->ncarry = n - i - used;
+  }
+  if (fflush(c->under) != 0 || ferror(c->under)) return -1;
+  return (ssize_t)n;
+}
+
+static int safe_close(void *ctx) {
+  safe_cookie *c = ctx;
+  if (c->ncarry) jb_text_safe_fwrite(c->under, c->carry, c->ncarry, 1);
+  int rc = fflush(c->under) != 0 || ferror(c->under) ? -1 : 0;
+  if (c->owned) free(c);
+  return rc;
+}
+
+/* A neutralising stream over `under`; `c` is static storage (stdout and
+** stderr stay open until exit) or NULL to allocate one. */
+static FILE *safe_stream(FILE *under, safe_cookie *c) {
+  int owned = !c;
+  if (owned && !(c = calloc(1, sizeof(*c)))) return NULL;
+  c->under = under;
+  c->owned = owned;
+  cookie_io_functions_t io = {NULL, safe_write, NULL, safe_close};
+  FILE *f = fopencookie(c, "w", io);
+  if (!f && owned) free(c);
+  return f;
+}
+
+static safe_cookie out_cookie, err_cookie;
+
+static FILE *real_stdout;
+
+static void on_signal(int sig) {
+  jb_outfile_abort_all();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void cli_stdio_init(void) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sigs[i], &sa, NULL);
+  }
+  /* past a file size limit, writes fail (EFBIG) and are reported like a
+  ** full disk, instead of the process dying with a half-written file */
+  signal(SIGXFSZ, SIG_IGN);
+  real_stdout = stdout;
+  /* the filter streams buffer; the real ones then pass each flush on */
+  FILE *out = safe_stream(stdout, &out_cookie), *err = safe_stream(stderr, &err_cookie);
+  if (out) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    setvbuf(out, NULL, _IOFBF, 1 << 16);
+    stdout = out;
+  }
+  if (err) {
+    setvbuf(err, NULL, _IONBF, 0); /* diagnostics appear as they are written */
+    stderr = err;
+  }
+}
+
+int cli_out_open(cli_out *o, const char *path, int flags) {
+  memset(o, 0, sizeof(*o));
+  o->path = path;
+  if (!path || !strcmp(path, "-")) {
+    o->path = NULL;
+    if (flags & CLI_OUT_RAW && real_stdout) {
+      fflush(stdout); /* what was written before comes first */
+      o->f = real_stdout;
+    } else {
+      o->f = stdout;
+    }
+    return 0;
+  }
+  jb_error err;
+  jb_error_clear(&err);
+  jb_status rc = jb_outfile_open(path, &o->file, &err);
+  if (rc) return cli_fail(&err, rc);
+  o->f = jb_outfile_stream(o->file);
+  if (!(flags & CLI_OUT_RAW)) {
+    if (!(o->filter = safe_stream(o->f, NULL))) {
+      jb_outfile_abort(o->file);
+      o->file = NULL;
+      fputs("jiebang: out of memory\n", stderr);
+      return EXIT_FAILURE_;
+    }
+    setvbuf(o->filter, NULL, _IOFBF, 1 << 16);
+    o->f = o->filter;
+  }
+  return 0;
+}
+
+int cli_out_close(cli_out *o, int code) {
+  if (!o->file) {
+    if (o->f == real_stdout && real_stdout) fflush(real_stdout);
+    return code;
+  }
+  int bad = o->filter && fclose(o->filter) != 0;
+  o->filter = NULL;
+  if (code || bad) {
+    int e = errno;
+    jb_outfile_abort(o->file);
+    o->file = NULL;
+    if (bad && !code) fprintf(stderr, "jiebang: %s: write error: %s\n", o->path, strerror(e));
+    fprintf(stderr, "jiebang: %s: not written; what it held before is unchanged\n", o->path);
+    return code ? code : EXIT_DB;
+  }
+  jb_error err;
+  jb_error_clear(&err);
+  jb_status rc = jb_outfile_commit(o->file, &err);
+  o->file = NULL;
+  return rc ? cli_fail(&err, rc) : 0;
+}
+
+char *cli_read_file(const char *path, size_t max, int *code) {
+  jb_error err;
+  jb_error_clear(&err);
+  FILE *f = jb_input_open(path, &err);
+  if (!f) {
+    *code = cli_fail(&err, err.code ? err.code : JB_ERR_IO);
+    return NULL;
+  }
+  size_t cap = 65536, n = 0, got;
+  char *b = malloc(cap);
+  while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
+    n += got;
+    if (n > max) break;
+    if (n + 1 == cap) {
+      char *nb = realloc(b, cap *= 2);
+      if (!nb) { free(b); b = NULL; }
+      else b = nb;
+    }
+  }
+  jb_status rc = jb_input_close(f, path, &err);
+  if (rc || !b || n > max) {
+    free(b);
+    if (rc) *code = cli_fail(&err, rc);
+    else if (!b) *code = cli_fail(NULL, JB_ERR_NOMEM);
+    else {
+      fprintf(stderr, "jiebang: %s: larger than %zu bytes\n", path, max);
+      *code = EXIT_LIMIT;
+    }
+    return NULL;
+  }
+  b[n] = 0;
+  *code = 0;
+  return b;
 }

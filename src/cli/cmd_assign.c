@@ -99,20 +99,16 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
   jb_db_close(db);
   cJSON_Delete(w);
   if (rc) return cli_fail(&err, rc);
-  FILE *out = stdout;
-  if (outpath && !(out = fopen(outpath, "wb"))) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+  cli_out out;
+  if ((code = cli_out_open(&out, outpath, 0))) {
     cJSON_Delete(prop);
-    return EXIT_DB;
+    return code;
   }
-  rc = jb_assign_render(prop, format, out, &err);
+  rc = jb_assign_render(prop, format, out.f, &err);
   int feasible = cJSON_IsTrue(cJSON_GetObjectItem(prop, "feasible"));
   cJSON_Delete(prop);
-  if (out != stdout && fclose(out) != 0 && !rc) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
-    return EXIT_DB;
-  }
-  if (rc) return cli_fail(&err, rc);
+  /* an infeasible proposal is still written: it lists what to relax */
+  if ((code = cli_out_close(&out, rc ? cli_fail(&err, rc) : 0))) return code;
   if (!feasible) {
     fprintf(stderr, "jiebang: the fixed pairs cannot all hold; the proposal lists what to relax\n");
     return EXIT_DATA;

@@ -16,23 +16,6 @@ static const char usage[] =
     "  never matched, duplicate groups, experts who declined twice or more and needs still\n"
     "  open past their deadline (expired). Exit 0 when nothing needs fixing, 3 otherwise.";
 
-static char *read_all(FILE *f) {
-  size_t cap = 65536, n = 0;
-  char *b = malloc(cap);
-  size_t got;
-  while (b && (got = fread(b + n, 1, cap - n - 1, f)) > 0) {
-    n += got;
-    if (n + 1 == cap) {
-      if (cap > (64u << 20)) break;
-      char *nb = realloc(b, cap *= 2);
-      if (!nb) { free(b); return NULL; }
-      b = nb;
-    }
-  }
-  if (b) b[n] = 0;
-  return b;
-}
-
 static void print_need_text(const cJSON *r) {
   const cJSON *need = cJSON_GetObjectItem(r, "need");
   printf("%s: %s\n", cJSON_IsString(need) ? need->valuestring : "(need)",
@@ -112,15 +95,19 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
   else if (rest != 0) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
   cJSON *rec = NULL;
   if (jsonpath) {
-    FILE *f = strcmp(jsonpath, "-") ? fopen(jsonpath, "rb") : stdin;
-    if (!f) { perror(jsonpath); return EXIT_DB; }
-    char *text = read_all(f);
-    if (f != stdin) fclose(f);
-    rec = text ? cJSON_Parse(text) : NULL;
+    int rcode = 0;
+    char *text = cli_read_file(jsonpath, 64u << 20, &rcode);
+    if (!text) return rcode;
+    rec = cJSON_Parse(text);
     free(text);
     if (!cJSON_IsObject(rec)) {
       cJSON_Delete(rec);
       fprintf(stderr, "jiebang: %s: expected one JSON need object\n", jsonpath);
+      return EXIT_DATA;
+    }
+    if (jb_json_duplicate_key(rec)) {
+      fprintf(stderr, "jiebang: %s: key '%s' appears twice in one object\n", jsonpath, jb_json_duplicate_key(rec));
+      cJSON_Delete(rec);
       return EXIT_DATA;
     }
     o.need = rec;

@@ -83,17 +83,12 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
   jb_status rc = jb_demands(db, &o, &list, &err);
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
-  FILE *out = stdout;
-  if (outpath && !(out = fopen(outpath, "wb"))) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+  cli_out out;
+  if ((code = cli_out_open(&out, outpath, 0))) {
     cJSON_Delete(list);
-    return EXIT_DB;
+    return code;
   }
-  rc = jb_demand_render(list, format, out, &err);
+  rc = jb_demand_render(list, format, out.f, &err);
   cJSON_Delete(list);
-  if (out != stdout && fclose(out) != 0 && !rc) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
-    return EXIT_DB;
-  }
-  return rc ? cli_fail(&err, rc) : 0;
+  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
 }

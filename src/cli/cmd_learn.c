@@ -2,7 +2,6 @@
 ** cmd_learn.c — jiebang learn [--since DATE] [-o weights.json] [--weights F] [--set N=V] [--json]
 */
 #include "cli.h"
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,15 +77,14 @@ int cmd_learn(cli_ctx *c, int argc, char **argv) {
     return code ? code : EXIT_DATA;
   }
   if (outpath) {
-    FILE *f = fopen(outpath, "w");
+    cli_out out;
     char *s = cJSON_Print(cJSON_GetObjectItem(r, "weights"));
-    int bad = !f || !s || fprintf(f, "%s\n", s) < 0;
-    if (f && fclose(f) != 0) bad = 1;
+    int wc = s ? cli_out_open(&out, outpath, 0) : EXIT_FAILURE_;
+    if (!wc) wc = cli_out_close(&out, fprintf(out.f, "%s\n", s) < 0 ? EXIT_DB : 0);
     cJSON_free(s);
-    if (bad) {
-      fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+    if (wc) {
       cJSON_Delete(r);
-      return EXIT_DB;
+      return wc;
     }
     fprintf(stderr, "jiebang: learned weights written to %s (jiebang match --weights %s)\n", outpath, outpath);
   }

@@ -29,19 +29,15 @@ static int add_setting(cJSON *w, const char *kv) {
 }
 
 static int cli_load_weights(cJSON **w, const char *file) {
-  FILE *f = fopen(file, "rb");
-  if (!f) {
-    perror(file);
-    return EXIT_USAGE;
-  }
-  char buf[65536];
-  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = 0;
+  int code = 0;
+  char *buf = cli_read_file(file, 1 << 20, &code);
+  if (!buf) return code;
   cJSON *j = cJSON_Parse(buf);
-  if (!cJSON_IsObject(j)) {
+  free(buf);
+  if (!cJSON_IsObject(j) || jb_json_duplicate_key(j)) {
+    if (cJSON_IsObject(j)) fprintf(stderr, "jiebang: %s: weight '%s' is given twice\n", file, jb_json_duplicate_key(j));
+    else fprintf(stderr, "jiebang: %s: expected a JSON object of weight: number\n", file);
     cJSON_Delete(j);
-    fprintf(stderr, "jiebang: %s: expected a JSON object of weight: number\n", file);
     return EXIT_USAGE;
   }
   cJSON *e;

@@ -3,7 +3,6 @@
 **                [--targets FILE] [--as-of DATE] [--stale-days N] [-o FILE]
 */
 #include "cli.h"
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,17 +55,13 @@ int cmd_report(cli_ctx *c, int argc, char **argv) {
   jb_status rc = jb_progress(db, &o, &r, &err);
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
-  FILE *out = stdout;
-  if (outpath && !(out = fopen(outpath, "w"))) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
+  cli_out out;
+  if ((code = cli_out_open(&out, outpath, 0))) {
     cJSON_Delete(r);
-    return EXIT_DB;
+    return code;
   }
-  rc = jb_progress_render(r, format, out, &err);
+  rc = jb_progress_render(r, format, out.f, &err);
   cJSON_Delete(r);
-  if (out != stdout && fclose(out) != 0 && !rc) {
-    fprintf(stderr, "jiebang: %s: %s\n", outpath, strerror(errno));
-    return EXIT_DB;
-  }
-  return rc ? cli_fail(&err, rc) : 0;
+  /* a failed report leaves an older file as it was */
+  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
 }

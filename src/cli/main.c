@@ -48,6 +48,7 @@ static void help(FILE *f) {
 
 int main(int argc, char **argv) {
   cli_ctx c = {0};
+  cli_stdio_init();
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
@@ -72,10 +73,13 @@ int main(int argc, char **argv) {
       argv[n++] = argv[i];
       continue;
     }
+    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : "--lexicon";
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];
-    if (!val || !*val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_NEEDS_VALUE), argv[i]);
+    /* name the option, not the (empty) value that followed it */
+    if (!val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_NEEDS_VALUE), opt);
+    if (!*val) return cli_usage(USAGE, jb_msg(JB_MSG_CLI_EMPTY_VALUE), opt);
     *slot = val;
   }
   argc = n;
