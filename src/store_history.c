@@ -170,7 +170,7 @@ jb_status jb_history(jb_db *db, const char *kind, const char *key, cJSON **ppOut
   if (rc) return rc;
   char *cur = h.n ? NULL : jb_record_snapshot(db, k, key);
   if (!h.n && !cur) {
-    jb_err_set(err, JB_ERR_NOTFOUND, "no %s '%s', and no history of one", jb_kind_name(k), key);
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_HISTORY_NONE), jb_kind_name(k), key);
     return JB_ERR_NOTFOUND;
   }
   cJSON *o = cJSON_CreateObject(), *vs = cJSON_CreateArray();
@@ -263,8 +263,7 @@ jb_status jb_revert(jb_db *db, const char *kind, const char *key, long version, 
   int found = 0;
   char *content = version_content(db, k, key, &h, version, &found);
   if (!found) {
-    jb_err_set(err, JB_ERR_NOTFOUND, "%s '%s' has no version %ld (see `jiebang history`)", jb_kind_name(k), key,
-               version);
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_HISTORY_NO_VERSION), jb_kind_name(k), key, version);
     rc = JB_ERR_NOTFOUND;
   }
   if (!rc) rc = restore(db, k, key, content, last_rowid(&h), err);
@@ -322,9 +321,8 @@ static jb_status undo_rows(jb_db *db, sqlite3_int64 change, hrow **out, int *n, 
       int same = (!left && !cur) || (left && cur && !strcmp(left, cur));
       free(cur);
       if (!same) {
-        jb_err_set(err, JB_ERR_INVALID, "%s '%s' was changed again by change %lld after change %lld: undo that "
-                   "first, or revert the record (jiebang history)", sqlite3_column_text(st, 0),
-                   sqlite3_column_text(st, 1), (long long)sqlite3_column_int64(st, 5), (long long)change);
+        jb_err_set(err, JB_ERR_INVALID, jb_msg(JB_MSG_UNDO_CHANGED_LATER), (const char *)sqlite3_column_text(st, 0),
+                   (const char *)sqlite3_column_text(st, 1), (long long)change, (long long)sqlite3_column_int64(st, 5));
         rc = JB_ERR_INVALID;
         break;
       }
@@ -369,11 +367,10 @@ jb_status jb_undo(jb_db *db, long long change, cJSON **ppOut, jb_error *err) {
   sqlite3_bind_int64(st, 1, change);
   int src = sqlite3_step(st);
   if (src != SQLITE_ROW) {
-    jb_err_set(err, JB_ERR_NOTFOUND, "no change %lld (see `jiebang changes`)", change);
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_UNDO_NO_CHANGE), change);
     rc = JB_ERR_NOTFOUND;
   } else if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-    jb_err_set(err, JB_ERR_INVALID, "change %lld was already undone by change %lld", change,
-               (long long)sqlite3_column_int64(st, 0));
+    jb_err_set(err, JB_ERR_INVALID, jb_msg(JB_MSG_UNDO_ALREADY), change, (long long)sqlite3_column_int64(st, 0));
     rc = JB_ERR_INVALID;
   }
   sqlite3_finalize(st);

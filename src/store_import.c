@@ -754,8 +754,7 @@ jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n, 
     jb_kind hk;
     char *doc = jb_record_hkey(k, rec, &hk, &key) ? NULL : jb_record_stored_doc(db, k, jb_buf_str(&key));
     if (!doc) {
-      jb_err_set(err, JB_ERR_NOTFOUND, "no %s '%s' (set changes a stored record; import adds new ones)",
-                 jb_kind_name(k), key.n ? jb_buf_str(&key) : "");
+      jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_SET_NO_RECORD), jb_kind_name(k), key.n ? jb_buf_str(&key) : "");
       rc = JB_ERR_NOTFOUND;
     }
     free(doc);

@@ -88,28 +88,27 @@ static long days_ahead(const char *date) {
 jb_status jb_outcome_check(cJSON *rec, const cJSON *old, int flags, const jb_loc *loc, jb_error *err) {
   int ncand = !!sget(rec, "expert") + !!sget(rec, "achievement") + !!sget(rec, "org");
   if (ncand != 1)
-    FAIL(ncand ? "org" : "expert", "an outcome names exactly one candidate: expert, achievement or org (%s)",
-         ncand ? "several given" : "none given");
+    FAIL(ncand ? "org" : "expert", jb_msg(JB_MSG_OUTCOME_ONE_CANDIDATE),
+         jb_msg(ncand ? JB_MSG_OUTCOME_SEVERAL : JB_MSG_OUTCOME_NONE));
   const char *state = sget(rec, "state");
   if (!strcmp(state, "declined") && !sget(rec, "reason"))
-    FAIL("reason", "a declined pairing needs a reason (e.g. \"reason\":\"档期已满\")");
+    FAIL("reason", "%s", jb_msg(JB_MSG_OUTCOME_NEEDS_REASON));
   if (!strcmp(state, "signed") || !strcmp(state, "completed")) {
     if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "value")))
-      FAIL("value", "a signed contract needs its value in 万元");
+      FAIL("value", "%s", jb_msg(JB_MSG_OUTCOME_NEEDS_VALUE));
     if (!sget(rec, "signed") && !sget(rec, "date"))
-      FAIL("signed", "a signed contract needs its date (signed or date: YYYY-MM-DD)");
+      FAIL("signed", "%s", jb_msg(JB_MSG_OUTCOME_NEEDS_DATE));
   }
   static const char *const dates[] = {"date", "signed"};
   for (int i = 0; i < 2; i++) {
     const char *d = sget(rec, dates[i]);
     long ahead = d ? days_ahead(d) : 0;
     if (ahead > JB_OUTCOME_FUTURE_DAYS)
-      FAIL(dates[i], "'%s' is %ld days in the future (at most %d allowed)", d, ahead, JB_OUTCOME_FUTURE_DAYS);
+      FAIL(dates[i], jb_msg(JB_MSG_OUTCOME_FUTURE), d, ahead, JB_OUTCOME_FUTURE_DAYS);
   }
   const char *was = old ? sget(old, "state") : NULL;
   if (was && !(flags & JB_STORE_FORCE) && !transition_ok(was, state))
-    FAIL("state", "cannot go from %s to %s (next: %s); use --force to correct a record", was, state,
-         allowed_next(was));
+    FAIL("state", jb_msg(JB_MSG_OUTCOME_TRANSITION), was, state, allowed_next(was));
   /* Derived, so that reports can count by month: a state reached without a
   ** date is dated today, and a contract's date is the date it was signed. */
   int moved = !was || strcmp(was, state);

@@ -232,14 +232,13 @@ jb_status jb_record_delete(jb_db *db, jb_kind k, const char *key, jb_error *err)
   }
   char *before = jb_record_snapshot(db, k, key);
   if (!before) {
-    jb_err_set(err, JB_ERR_NOTFOUND, "no %s '%s'", jb_kind_name(k), key);
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_DELETE_NONE), jb_kind_name(k), key);
     return JB_ERR_NOTFOUND;
   }
   jb_buf refs = {0};
   jb_status rc = t->nparts == 1 ? referrers(db, k, key, &refs, err) : JB_OK;
   if (!rc && refs.n) {
-    jb_err_set(err, JB_ERR_INVALID, "%s '%s' is still referred to by %s: delete or change those first",
-               jb_kind_name(k), key, jb_buf_str(&refs));
+    jb_err_set(err, JB_ERR_INVALID, jb_msg(JB_MSG_DELETE_REFERRED), jb_kind_name(k), key, jb_buf_str(&refs));
     rc = JB_ERR_INVALID;
   }
   sqlite3_int64 rowid = rc ? 0 : jb_record_rowid(db, k, key);

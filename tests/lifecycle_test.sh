@@ -9,7 +9,7 @@ seed=${2:-4242}
 src=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export JIEBANG_DB=$tmp/t.db JIEBANG_LEXICON=$src/corpora/lexicon JIEBANG_USER=tester JIEBANG_TODAY=2021-12-31
+export JIEBANG_DB=$tmp/t.db JIEBANG_LEXICON=$src/corpora/lexicon JIEBANG_USER=tester JIEBANG_TODAY=2021-12-31 JIEBANG_LANG=en
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
@@ -95,6 +95,8 @@ expect 3 "future date" -- "$jb" outcome need-0001 exp-0044 contacted date=2023-0
 contains "$err" "date: '2023-01-01' is" "future date named"
 expect 3 "declined without a reason" -- "$jb" outcome need-0001 exp-0044 declined
 contains "$err" "reason:" "missing reason named"
+expect 3 "the same in Chinese (the default language)" -- env JIEBANG_LANG=zh "$jb" outcome need-0001 exp-0044 declined
+contains "$err" "婉拒须注明理由" "outcome messages come from the catalogue"
 same_export "$tmp/pre-outcome.jsonl" "bad outcomes store nothing"
 expect 0 "contacted" -- "$jb" outcome need-0001 exp-0044 contacted date=2021-03-02
 expect 3 "skip to signed" -- "$jb" outcome need-0001 exp-0044 signed value=50 date=2021-04-01
