@@ -126,6 +126,26 @@ jb_status jb_db_check(jb_db *db, jb_error *err);
 
 /* ------------------------------------------------------------------ import */
 
+/* What became of one attached file ("file" of a need, evidence item or
+** achievement, or `jiebang attach`). status: "ok" (extracted and indexed),
+** "partial" (garbage blocks dropped, the rest indexed), "garbage" (font-
+** encoding garbage: nothing indexed), "no_text" (no text layer, e.g. a
+** scanned PDF: nothing indexed), "unchanged" (same hash as stored: not
+** extracted again). Strings are borrowed for the callback's duration. */
+typedef struct jb_file_report {
+  const char *record;        /* "need N1", "achievement A1", "evidence E1/P1" */
+  const char *file;          /* the path as resolved */
+  const char *format;        /* "pdf", "docx", "txt" */
+  const char *status;
+  long size;                 /* bytes */
+  long chars;                /* letters indexed */
+  long dropped;              /* letters dropped as garbage */
+  int pages;                 /* PDF pages, else 0 */
+  int truncated;             /* text cut at the per-file text limit */
+  const char *source;        /* the importing file and line, or NULL */
+  long line;
+} jb_file_report;
+
 typedef struct jb_import_opts {
   int skip_invalid;          /* store good records, report every bad one */
   int replace;               /* a record replaces the stored one whole; else it
@@ -135,6 +155,10 @@ typedef struct jb_import_opts {
                              ** `changes` (when given) with what would change */
   cJSON *changes;            /* dry run: a caller's array, appended
                              ** {"kind","key","op","changes":[{"field","old","new"}]} */
+  int keep_files;            /* store attached files themselves, not only their text */
+  /* Called once per attached file with file_ctx, may be NULL. */
+  void (*on_file)(void *file_ctx, const jb_file_report *r);
+  void *file_ctx;
   const char *encoding;      /* CSV input encoding (e.g. "GB18030"); NULL = UTF-8 */
   const char *type;          /* record type when neither record nor file name says */
   /* Called for every bad record when skip_invalid is set (and for the first
@@ -219,6 +243,16 @@ jb_status jb_history_retention(jb_db *db, int days, jb_error *err);
 ** would. One transaction, as for a file. */
 jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n,
                          const jb_import_opts *opts, jb_import_stats *stats, jb_error *err);
+
+/* Attaches a file (.pdf, .docx, .txt) to a record: kind "need" or
+** "achievement" with its id, or "evidence" with the expert's id and the
+** evidence id in `sub`. The text is extracted, judged (garbage and scans
+** are reported, not indexed), stored with the file's SHA-256, size and name
+** (the file itself only with opts->keep_files), and indexed for search and
+** matching; a file whose hash is stored already is not extracted again.
+** opts may be NULL; opts->on_file gets the report. */
+jb_status jb_attach(jb_db *db, const char *kind, const char *id, const char *sub, const char *path,
+                    const jb_import_opts *opts, jb_error *err);
 
 /* ------------------------------------------------------------------ export */
 

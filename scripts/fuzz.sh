@@ -9,7 +9,7 @@
 #
 # Environment:
 #   FUZZ_JOBS=N        harnesses fuzzed at the same time (default: number of cores)
-#   FUZZ_HARNESSES="tokenize query"   a subset (default: all six)
+#   FUZZ_HARNESSES="tokenize query"   a subset (default: all seven)
 #   FUZZ_BUILD=cmake   build through CMake (-DJIEBANG_FUZZ=ON) instead of calling
 #                      clang directly; needs tests/fuzz wired into CMakeLists.txt
 #   JBFUZZ_STRICT=1    the import harnesses also check counters and idempotency
@@ -27,7 +27,7 @@ root=$PWD
 seconds=${1:-60}
 case $seconds in (*[!0-9]*|'') echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2;; esac
 out=$root/build-fuzz
-harnesses=${FUZZ_HARNESSES:-"tokenize query serve import_jsonl import_csv index"}
+harnesses=${FUZZ_HARNESSES:-"tokenize query serve import_jsonl import_csv index extract"}
 jobs=${FUZZ_JOBS:-$(nproc)}
 
 # ----------------------------------------------------------------- toolchain
@@ -63,7 +63,7 @@ else
           "-DJB_SOURCE_LEXICON=\"$root/corpora/lexicon\"" '-DJB_VERSION="fuzz"'
           "-DJBF_FIXTURE=\"$root/tests/fuzz/fixture.jsonl\""
           "-DJBF_LEXICON=\"$root/corpora/lexicon\""
-          -Iinclude -Isrc -I/usr/include/cjson)
+          -Iinclude -Isrc -I/usr/include/cjson $(pkg-config --cflags poppler-glib))
   # Warnings for our own files only: the engine's are the main build's job.
   hflags=(-Wall -Wextra -Wno-unused-parameter)
   compile() {  # SOURCE [extra flags]: one object in build-fuzz/obj/
@@ -88,7 +88,8 @@ else
     wrap=()
     [ "$h" = serve ] && wrap=(-Wl,--wrap=fopen)
     clang "${cflags[@]}" "${hflags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_$h.c "${objs[@]}" \
-      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lz -largon2 -lpthread -lm -o "$out/fuzz_$h"
+      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lz -largon2 \
+      $(pkg-config --libs poppler-glib) -lpthread -lm -o "$out/fuzz_$h"
   done
 fi
 echo "built:$(for h in $harnesses; do printf ' fuzz_%s' "$h"; done) in build-fuzz/" >&2
@@ -106,6 +107,7 @@ max_len() {  # bytes per input: a query is at most 8 KiB, a file 64 KiB, an inde
     serve) echo 16384 ;;
     import_*) echo 65536 ;;
     index) echo 131072 ;;  # the fixture's index file is 124 KiB
+    extract) echo 65536 ;;
   esac
 }
 dict() {

@@ -8,6 +8,8 @@
 #   libzip-dev       opens .xlsx/.docx packages (zip), with size and ratio bounds
 #   libexpat1-dev    parses the XML inside them as a stream (no DOCTYPE, no entities)
 #   libxlsxwriter-dev  writes .xlsx: proposals, demand lists, templates with drop-downs
+#   libpoppler-glib-dev  the text of attached PDFs (poppler, through its C/glib API)
+#   python3-docx     tests only: makes the .docx fixtures (tests/fixtures/attach/make.sh)
 #   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
 #   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
 #   zlib1g-dev       CRC-32 of the match index file's sections (damage is detected)
@@ -20,7 +22,7 @@
 set -euo pipefail
 pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev zlib1g-dev libzip-dev libexpat1-dev
       libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium
-      fonts-noto-cjk"
+      fonts-noto-cjk libpoppler-glib-dev python3-docx"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

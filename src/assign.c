@@ -737,7 +737,7 @@ static void *score_worker(void *arg) {
     pthread_mutex_unlock(&p->mu);
     if (ti >= r->nt) break;
     task *t = &r->t[ti];
-    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region};
+    mx_need q = {t->id, t->title, t->text, t->keywords, t->chains, t->org, t->region, NULL};
     mx_hit *hits = NULL;
     int nh = mx_score_need(r->db, r->mx, s, tok, &r->w, &q, 1u << MX_EXPERT, task_keep(r, ti), 1, &hits);
     int bad = nh < 0 || keep_scored(r, ti, hits, nh, &p->out[ti]) || !(p->out[ti].q = mx_query_save(s));

@@ -243,7 +243,7 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
       for (int i = 0; c && i < jb_lexicon_nchains(db->lex) && i < 64; i++)
         if (jb_lexicon_chain(db->lex, i) == c) bits |= 1ULL << i;
     }
-    mx_need q = {id, title, text, keywords, bits ? bits : inferred, sget(need, "org"), NULL};
+    mx_need q = {id, title, text, keywords, bits ? bits : inferred, sget(need, "org"), NULL, NULL};
     mx_hit *hits = NULL;
     int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG, 0,
                            1, &hits);
@@ -337,7 +337,7 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
     cJSON_Delete(rec);
     /* achievements in this open need's top ten */
     const cJSON *kw = NULL;
-    mx_need q = {u->id, u->name, NULL, kw, u->chains, u->org, u->region};
+    mx_need q = {u->id, u->name, NULL, kw, u->chains, u->org, u->region, NULL};
     mx_hit *hits = NULL;
     int nh = mx_score_need(db, mx, scr, db->tok, w, &q, 1u << MX_ACHIEVEMENT, 10, 1, &hits);
     for (int i = 0; i < nh && i < 10; i++) matched[hits[i].unit] = 1;

@@ -352,7 +352,7 @@ static jb_status supply_vectors(dlist *L, supply_vec *sv) {
       mx_scratch_give(L->mx, s);
       return rc;
     }
-    mx_need q = {d->id, d->title, text, d->keywords, d->chains, NULL, NULL};
+    mx_need q = {d->id, d->title, text, d->keywords, d->chains, NULL, NULL, NULL};
     mx_hit *h = NULL;
     int nh = mx_score_need(L->db, L->mx, s, L->db->tok, &L->w, &q, 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT,
                            DM_SUPPLY_K, 1, &h);
@@ -613,7 +613,7 @@ static jb_status match_all(dlist *L) {
     if (d->dup_of >= 0) continue;
     char *text = NULL;
     if ((rc = need_text(L, d, &text))) break;
-    mx_need q = {d->id, d->title, text, d->keywords, d->chains, d->org, NULL};
+    mx_need q = {d->id, d->title, text, d->keywords, d->chains, d->org, NULL, NULL};
     rc = match_one(L, s, &q, &d->experts, &d->achievements);
     free(text);
   }
@@ -736,7 +736,7 @@ static cJSON *cluster_json(dlist *L, int ci, mx_scratch *s) {
     }
   }
   /* matched as one need: the members' titles, the shared keywords */
-  mx_need q = {NULL, center->title, jb_buf_str(&text), kw, center->chains, NULL, NULL};
+  mx_need q = {NULL, center->title, jb_buf_str(&text), kw, center->chains, NULL, NULL, NULL};
   cJSON *ex = NULL, *ac = NULL;
   if (match_one(L, s, &q, &ex, &ac) == JB_OK) {
     while (cJSON_GetArraySize(ac) > (L->o->k > 0 ? L->o->k : 3)) cJSON_DeleteItemFromArray(ac, cJSON_GetArraySize(ac) - 1);

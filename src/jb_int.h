@@ -20,6 +20,11 @@
 #define JB_MAX_ID_BYTES 128
 #define JB_MAX_QUERY_BYTES 8192      /* a search query */
 #define JB_MAX_K 1000                /* results per request */
+/* Attached files (.pdf, .docx, .txt). A 300-page paper as PDF is 5-20 MB and
+** gives about 1 MB of text; the limits leave room for that and no more. */
+#define JB_MAX_FILE_BYTES (64 << 20)          /* one attached file */
+#define JB_MAX_FILE_TEXT (4 << 20)            /* text kept of one file */
+#define JB_MAX_IMPORT_FILE_BYTES (1024LL << 20) /* files read by one import */
 
 /**************************************************************************
 ** Interface to code in error.c
@@ -132,6 +137,29 @@ int jb_text_normalize(jb_tokenizer *tok, const char *s, int n, jb_buf *out);
 /* Classifies a code point after folding: 0 separator, 1 word char, 2 CJK. */
 int jb_char_class(uint32_t cp);
 uint32_t jb_char_fold(uint32_t cp);
+
+/**************************************************************************
+** Interface to code in text_extract.c
+*/
+typedef struct jb_extract {
+  char *text;         /* the usable text, garbage blocks dropped ("" when none) */
+  const char *format; /* "pdf", "docx", "txt" */
+  const char *status; /* "ok", "partial" (garbage dropped), "garbage", "no_text" (a scan) */
+  int pages;          /* PDF pages, else 0 */
+  int truncated;      /* text cut at JB_MAX_FILE_TEXT */
+  long chars;         /* letters kept */
+  long dropped;       /* letters dropped as garbage */
+  long size;          /* file bytes */
+  char sha256[65];
+} jb_extract;
+/* Extracts the text of a file (format from its content, else its name);
+** errors name the file. On success the caller frees with jb_extract_free. */
+jb_status jb_extract_file(const char *path, jb_extract *x, jb_error *err);
+/* The same for bytes in memory, format "pdf", "docx" or "txt" (fuzzing). */
+jb_status jb_extract_mem(const void *p, size_t n, const char *format, jb_extract *x, jb_error *err);
+void jb_extract_free(jb_extract *x);
+/* SHA-256 and size of a file without extracting it: 0, or -1 when unreadable. */
+int jb_extract_sha256(const char *path, char out[65], long *size);
 
 /**************************************************************************
 ** Interface to code in text_fts5.c
@@ -267,9 +295,12 @@ jb_kind jb_kind_parse(const char *s);
 /* Kind implied by a file name ("needs.jsonl", "experts-agri.csv"). */
 jb_kind jb_kind_from_filename(const char *path);
 
+typedef struct jb_attacher jb_attacher;
+
 typedef struct jb_loc {
   const char *file;
   long line;
+  jb_attacher *att;     /* attached files allowed (resolved against file), or NULL */
 } jb_loc;
 
 /* The states of an outcome, in the order of the field table's enum. */
@@ -313,6 +344,34 @@ cJSON *jb_record_public(const char *doc, int with_contacts);
 /* A record from a CSV row, typed by the kind's field table: list fields
 ** split on ';', numbers parsed, "contact.x" columns nested (caller owns). */
 cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n);
+
+/* Upserts the search document (kind, ref, sub) and queues it for indexing. */
+jb_status jb_sdoc_put(jb_db *db, const char *kind, const char *ref, const char *sub,
+                      const char *title, const char *keywords, const char *body, jb_error *err);
+
+/**************************************************************************
+** Interface to code in store_attach.c
+*/
+/* One import's (or attach's) state for attached files. */
+struct jb_attacher {
+  const char *base;            /* relative paths resolve against this file's folder */
+  const jb_import_opts *opts;  /* keep_files, on_file; may be NULL */
+  long long bytes;             /* file bytes extracted so far (JB_MAX_IMPORT_FILE_BYTES) */
+  const char *source;          /* for reports: the importing file and line */
+  long line;
+};
+/* base's folder + path (path as is when absolute or base is NULL or "-"). */
+jb_status jb_attach_resolve(const char *base, const char *path, jb_buf *out);
+/* Why a resolved path cannot be attached (missing, too large, wrong kind), or NULL. */
+const char *jb_attach_check(const char *path);
+/* Attaches a file to (kind, ref, sub) inside the caller's write transaction
+** with batched indexing on; *changed = 1 when the stored text changed. */
+jb_status jb_attach_path(jb_db *db, jb_attacher *a, const char *kind, const char *ref, const char *sub,
+                         const char *path, int *changed, jb_error *err);
+/* The stored text of a record's attached file, or NULL (caller frees). */
+char *jb_attach_text(jb_db *db, const char *kind, const char *ref, const char *sub);
+/* Drops the attachments of an expert's evidence items that are gone. */
+jb_status jb_attach_prune(jb_db *db, const char *expert, jb_error *err);
 
 /**************************************************************************
 ** Interface to code in store_change.c

@@ -21,6 +21,7 @@
 
 typedef struct batch_need {
   char *id, *title, *text, *org, *region;
+  char *file_text;       /* the stored text of its attached file, or NULL */
   cJSON *keywords;
   uint64_t chains;
 } batch_need;
@@ -49,6 +50,7 @@ static void needs_free(batch_need *v, long n) {
     free(v[i].text);
     free(v[i].org);
     free(v[i].region);
+    free(v[i].file_text);
     cJSON_Delete(v[i].keywords);
   }
   free(v);
@@ -138,6 +140,9 @@ static jb_status load_needs_file(jb_db *db, const char *path, batch_need **v, lo
       rc = JB_ERR_INVALID;
       break;
     }
+    /* a need's attached file as stored by its import; a "file" named in a
+    ** needs file is not read here: batch is read-only, extraction is not */
+    x.file_text = jb_attach_text(db, "need", x.id, "");
     if (push_need(v, n, &cap, &x)) {
       rc = JB_ERR_NOMEM;
       jb_err_set(err, rc, "out of memory");
@@ -172,6 +177,9 @@ static jb_status load_open_needs(jb_db *db, batch_need **v, long *n, jb_error *e
     x.org = COL(5);
     x.region = COL(6);
 #undef COL
+    /* a need's attached file as stored by its import; a "file" named in a
+    ** needs file is not read here: batch is read-only, extraction is not */
+    x.file_text = jb_attach_text(db, "need", x.id, "");
     if (push_need(v, n, &cap, &x)) {
       sqlite3_finalize(st);
       jb_err_set(err, JB_ERR_NOMEM, "out of memory");
@@ -246,7 +254,7 @@ static void *worker(void *arg) {
     pthread_mutex_unlock(&bt->mu);
     if (i >= bt->end) break;
     const batch_need *nd = &bt->needs[i];
-    mx_need q = {nd->id, nd->title, nd->text, nd->keywords, nd->chains, nd->org, nd->region};
+    mx_need q = {nd->id, nd->title, nd->text, nd->keywords, nd->chains, nd->org, nd->region, nd->file_text};
     mx_hit *hits = NULL;
     /* k = 0 means every candidate, also those scoring 0 (e.g. for rap) */
     int nh = mx_score_need(bt->db, bt->mx, s, tok, &bt->w, &q, bt->types, k > 0 ? k + 64 : -1, k > 0, &hits);

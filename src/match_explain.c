@@ -30,6 +30,7 @@ static int parse_types(const char *type, unsigned *mask, jb_error *err) {
 
 typedef struct need_rec {
   char *id, *title, *text, *org, *org_name, *region;
+  char *file_text;         /* its attached file's text, or NULL */
   cJSON *keywords;
   uint64_t chains;
 } need_rec;
@@ -41,6 +42,7 @@ static void need_rec_free(need_rec *n) {
   free(n->org);
   free(n->org_name);
   free(n->region);
+  free(n->file_text);
   cJSON_Delete(n->keywords);
   memset(n, 0, sizeof(*n));
 }
@@ -77,6 +79,7 @@ static jb_status load_need(jb_db *db, const char *id, need_rec *n, jb_error *err
   n->org_name = dupcol(st, 6);
   n->region = dupcol(st, 7);
   sqlite3_finalize(st);
+  n->file_text = jb_attach_text(db, "need", n->id, "");
   if (!n->chains) {
     jb_buf t = {0};
     jb_buf_printf(&t, "%s %s", n->title ? n->title : "", n->text ? n->text : "");
@@ -87,7 +90,7 @@ static jb_status load_need(jb_db *db, const char *id, need_rec *n, jb_error *err
 }
 
 static mx_need as_query(const need_rec *n) {
-  mx_need q = {n->id, n->title, n->text, n->keywords, n->chains, n->org, n->region};
+  mx_need q = {n->id, n->title, n->text, n->keywords, n->chains, n->org, n->region, n->file_text};
   return q;
 }
 
@@ -127,6 +130,7 @@ static char *collaboration_note(const jb_match_index *mx, const mx_unit *u, cons
 
 typedef struct doc_text {
   char *id, *kind, *title, *body;
+  char *file_name, *file_text;  /* its attached file, or NULL */
   int year;
 } doc_text;
 
@@ -135,7 +139,28 @@ static void doc_text_free(doc_text *d) {
   free(d->kind);
   free(d->title);
   free(d->body);
+  free(d->file_name);
+  free(d->file_text);
   memset(d, 0, sizeof(*d));
+}
+
+/* The attached file of the document's record, for the passage that matched. */
+static void fetch_file(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *out) {
+  const char *kind = u->type == MX_EXPERT ? "evidence" : u->type == MX_ACHIEVEMENT ? "achievement"
+                     : u->type == MX_NEED ? "need" : NULL;
+  if (!kind || !out->id || (u->type == MX_EXPERT && d->profile)) return;
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(db->db, "SELECT name, text FROM attachment WHERE kind=?1 AND ref=?2 AND sub=?3", -1,
+                         &st, NULL))
+    return;
+  sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, u->type == MX_EXPERT ? u->id : out->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, u->type == MX_EXPERT ? out->id : "", -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) && *sqlite3_column_text(st, 1)) {
+    out->file_name = dupcol(st, 0);
+    out->file_text = dupcol(st, 1);
+  }
+  sqlite3_finalize(st);
 }
 
 /* Fetches the text of a document of the index for display; -1 when it
@@ -183,6 +208,7 @@ static int fetch_doc(jb_db *db, const mx_unit *u, const mx_doc *d, doc_text *out
     }
   }
   sqlite3_finalize(st);
+  if (got == SQLITE_ROW) fetch_file(db, u, d, out);
   return got == SQLITE_ROW || got == SQLITE_DONE ? 0 : -1;
 }
 
@@ -192,6 +218,11 @@ typedef struct span {
   int feedback;    /* every term in it came from feedback */
 } span;
 
+typedef struct qslot {
+  uint32_t term;
+  int i;           /* its index in the query */
+} qslot;
+
 typedef struct span_ctx {
   const jb_match_index *mx;
   const mx_scratch *s;
@@ -200,7 +231,38 @@ typedef struct span_ctx {
   const mx_weights *w;
   span *v;
   int n, cap;
+  qslot *q;        /* the query's terms sorted by term id: a long file has */
+  int nq;          /* hundreds of thousands of tokens to look up */
 } span_ctx;
+
+static int cmp_qslot(const void *a, const void *b) {
+  uint32_t x = ((const qslot *)a)->term, y = ((const qslot *)b)->term;
+  return x < y ? -1 : x > y;
+}
+
+/* The query terms of the last match, sorted for lookup (x->q owned by x). */
+static void query_slots(span_ctx *x) {
+  int nq = mx_query_terms(x->s);
+  x->q = malloc(sizeof(qslot) * (size_t)(nq ? nq : 1));
+  x->nq = 0;
+  if (!x->q) return;
+  for (int i = 0; i < nq; i++) {
+    x->q[x->nq].term = mx_query_term(x->s, i, NULL);
+    x->q[x->nq++].i = i;
+  }
+  jb_qsort(x->q, (size_t)x->nq, sizeof(qslot), cmp_qslot);
+}
+
+static int query_index(const span_ctx *x, uint32_t term) {
+  int lo = 0, hi = x->nq;
+  while (lo < hi) {
+    int mid = (lo + hi) / 2;
+    if (x->q[mid].term == term) return x->q[mid].i;
+    if (x->q[mid].term < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
 
 static double doc_tf(const mx_coll *c, const mx_doc *d, uint32_t term) {
   uint32_t lo = 0, hi = d->nfwd;
@@ -222,10 +284,10 @@ static int span_cb(void *ctx, int tflags, const char *tok, int ntok, int st, int
     return 0;
   uint32_t term = mx_term_find(x->mx, tok, ntok);
   if (term == UINT32_MAX) return 0;
-  int nq = mx_query_terms(x->s);
-  for (int i = 0; i < nq; i++) {
+  int i = query_index(x, term);
+  if (i >= 0) {
     int fb = 0;
-    if (mx_query_term(x->s, i, &fb) != term) continue;
+    mx_query_term(x->s, i, &fb);
     double tf = doc_tf(x->c, x->d, term);
     double contrib = tf > 0 ? mx_term_contrib(x->s, x->c, x->w, i, tf, x->d->len, x->d->vnorm) : 0;
     /* overlapping bigrams of the same origin join into the word they spell;
@@ -294,6 +356,39 @@ static void snippet(jb_buf *out, const char *s, const span *v, int n, int bytes,
   if (to < len) jb_buf_adds(out, "…");
 }
 
+/* The passage of about `bytes` whose marked spans weigh the most (spans are
+** in text order; two pointers, one pass): in a 50-page file, where the
+** matching words gather, not where the heaviest single word first occurs.
+** Sets *from to its start and returns its weight. */
+static double best_window(const char *s, const span *v, int n, int bytes, int *from) {
+  double best = 0, sum = 0;
+  int j = 0;
+  *from = 0;
+  for (int i = 0; i < n; i++) {
+    while (j < n && v[j].end - v[i].start <= bytes) sum += v[j++].w;
+    if (sum > best) {
+      best = sum;
+      *from = v[i].start;
+    }
+    sum -= v[i].w;
+  }
+  int back = *from > bytes / 8 ? bytes / 8 : *from; /* a little context before it */
+  *from = char_start(s, *from - back);
+  return best;
+}
+
+/* Bytes of an attached file's text searched for the passage to quote. */
+#define EXPLAIN_FILE_BYTES (1 << 20)
+
+/* The best passage of a long text, marked. */
+static void passage(jb_buf *out, const char *s, const span *v, int n, int from, int bytes) {
+  int len = (int)strlen(s);
+  int to = from + bytes >= len ? len : char_start(s, from + bytes);
+  if (from > 0) jb_buf_adds(out, "…");
+  mark_text(out, s, from, to, v, n, "[", "]");
+  if (to < len) jb_buf_adds(out, "…");
+}
+
 static void spans_of(span_ctx *x, jb_tokenizer *tok, const char *text) {
   x->n = 0;
   if (text) jb_tokenize(tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), x, span_cb);
@@ -346,7 +441,8 @@ static int explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s,
     doc_text_free(&dt);
     return -1;
   }
-  span_ctx x = {mx, s, c, d, w, NULL, 0, 0};
+  span_ctx x = {mx, s, c, d, w, NULL, 0, 0, NULL, 0};
+  query_slots(&x);
   term_out *terms = NULL;
   int nterms = 0;
   jb_buf title = {0}, body = {0};
@@ -356,6 +452,27 @@ static int explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s,
   spans_of(&x, db->tok, dt.body);
   add_terms(&terms, &nterms, dt.body ? dt.body : "", x.v, x.n);
   if (dt.body) snippet(&body, dt.body, x.v, x.n, 240, "[", "]");
+  int from = 0, in_file = 0;
+  double wbody = dt.body ? best_window(dt.body, x.v, x.n, 240, &from) : 0;
+  if (dt.file_text) {
+    /* the attached file: its best passage replaces the abstract's when it
+    ** weighs more (the need's words gather there). Its first MB is read
+    ** (a 300-page paper): explaining stays bounded however long the file. */
+    if (strlen(dt.file_text) > EXPLAIN_FILE_BYTES) dt.file_text[char_start(dt.file_text, EXPLAIN_FILE_BYTES)] = 0;
+    spans_of(&x, db->tok, dt.file_text);
+    double wfile = best_window(dt.file_text, x.v, x.n, 240, &from);
+    if (wfile > wbody) {
+      jb_buf_reset(&body);
+      passage(&body, dt.file_text, x.v, x.n, from, 240);
+      in_file = 1;
+      /* the terms of that passage, not of every page */
+      int a = 0;
+      while (a < x.n && x.v[a].end <= from) a++;
+      int b = a;
+      while (b < x.n && x.v[b].start < from + 240) b++;
+      add_terms(&terms, &nterms, dt.file_text, x.v + a, b - a);
+    }
+  }
   jb_qsort(terms, (size_t)nterms, sizeof(term_out), cmp_term_out);
   cJSON *ta = cJSON_AddArrayToObject(r, "terms");
   for (int i = 0; i < nterms; i++) {
@@ -374,8 +491,11 @@ static int explain_doc(jb_db *db, const jb_match_index *mx, const mx_scratch *s,
   cJSON_AddStringToObject(ev, "kind", dt.kind ? dt.kind : "");
   cJSON_AddStringToObject(ev, "title", jb_buf_str(&title));
   cJSON_AddStringToObject(ev, "snippet", jb_buf_str(&body));
+  if (dt.file_name) cJSON_AddStringToObject(ev, "file", dt.file_name);
+  if (in_file) cJSON_AddStringToObject(ev, "snippet_from", "file");
   if (dt.year) cJSON_AddNumberToObject(ev, "year", dt.year);
   free(x.v);
+  free(x.q);
   jb_buf_free(&title);
   jb_buf_free(&body);
   doc_text_free(&dt);

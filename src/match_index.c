@@ -528,8 +528,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
                     " FROM expert e LEFT JOIN org o ON o.id = e.org ORDER BY e.id",
                     &st, err) ||
       jb_db_prepare(db,
-                    "SELECT expert, rowid, doc ->> '$.title', doc ->> '$.abstract', year FROM evidence"
-                    " ORDER BY expert, rowid",
+                    "SELECT e.expert, e.rowid, e.doc ->> '$.title', e.doc ->> '$.abstract', e.year, f.text"
+                    " FROM evidence e LEFT JOIN attachment f ON f.kind = 'evidence' AND f.ref = e.expert"
+                    " AND f.sub = e.id ORDER BY e.expert, e.rowid",
                     &ev, err)) {
     rc = JB_ERR_DB;
     goto done;
@@ -559,6 +560,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     while (evrc > 0 && !strcmp(col(ev, 0), u->id)) {
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 2), wt);
       tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 3), wb);
+      tokenize_field(&b, tok, (const char *)sqlite3_column_text(ev, 5), wb); /* attached file */
       if (b.oom) goto oom;
       if (add_doc(&mx->supply, &b, ui, sqlite3_column_int(ev, 4), 0, sqlite3_column_int64(ev, 1)))
         goto oom;
@@ -574,8 +576,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
 
   if (jb_db_prepare(db,
                     "SELECT a.id, a.title, coalesce(a.org, x.org), coalesce(o.region, xo.region),"
-                    " a.chains, a.keywords, a.text, a.year, a.rowid"
+                    " a.chains, a.keywords, a.text, a.year, a.rowid, f.text"
                     " FROM achievement a LEFT JOIN expert x ON x.id = a.expert"
+                    " LEFT JOIN attachment f ON f.kind = 'achievement' AND f.ref = a.id AND f.sub = ''"
                     " LEFT JOIN org xo ON xo.id = x.org"
                     " LEFT JOIN org o ON o.id = a.org ORDER BY a.id",
                     &st, err)) {
@@ -597,6 +600,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 9), wb); /* attached file */
     if (b.oom || add_doc(&mx->supply, &b, ui, sqlite3_column_int(st, 7), 1, sqlite3_column_int64(st, 8)))
       goto oom;
     u->ndocs = 1;
@@ -635,8 +639,9 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
 
   if (jb_db_prepare(db,
                     "SELECT n.id, n.title, n.org, coalesce(json_extract(n.doc, '$.region'), o.region),"
-                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid"
-                    " FROM need n LEFT JOIN org o ON o.id = n.org ORDER BY n.id",
+                    " n.chains, n.keywords, n.text, n.status, n.list, n.rowid, f.text"
+                    " FROM need n LEFT JOIN org o ON o.id = n.org"
+                    " LEFT JOIN attachment f ON f.kind = 'need' AND f.ref = n.id AND f.sub = '' ORDER BY n.id",
                     &st, err)) {
     rc = JB_ERR_DB;
     goto done;
@@ -658,6 +663,7 @@ static jb_status build(jb_db *db, jb_match_index *mx, const mx_weights *w, jb_er
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 1), wt);
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 5), wk);
     tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 6), wb);
+    tokenize_field(&b, tok, (const char *)sqlite3_column_text(st, 10), wb); /* attached file */
     if (b.oom || add_doc(&mx->demand, &b, ui, 0, 1, sqlite3_column_int64(st, 9))) goto oom;
     u->ndocs = 1;
   }

@@ -183,6 +183,8 @@ typedef struct mx_weights {
   double w_title, w_keywords, w_body;  /* field weights, documents and queries */
   double max_terms;        /* query terms kept, by weight */
   double evidence_decay;   /* weight of the 2nd, 3rd ... best evidence */
+  double long_need;        /* need length from which the *_long weights apply */
+  double cosine_long, max_terms_long, evidence_decay_long;
   double cosine;           /* share of tf-idf cosine (vs BM25) in text similarity */
   double phrase;           /* weight of English word-pair features */
   double unigram;          /* weight of single CJK characters (0: not indexed) */
@@ -205,6 +207,7 @@ typedef struct mx_need {
   const cJSON *keywords;   /* list of strings or NULL */
   uint64_t chains;
   const char *org, *region;
+  const char *file_text;   /* its attached file's text, or NULL */
 } mx_need;
 
 typedef struct mx_hit {

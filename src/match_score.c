@@ -54,6 +54,20 @@ void mx_weights_default(mx_weights *w) {
   w->w_body = 1.0;
   w->max_terms = 64;       /* bounds the cost of long needs */
   w->evidence_decay = 0.5; /* one strong piece decides; more help less */
+  /* A whole document as the need (an attached paper, a Word form) is
+  ** scored as a document: from long_need/10 to long_need words and word
+  ** pairs the weights below take over from cosine, max_terms and
+  ** evidence_decay (on a log scale of the need's length). Measured on
+  ** rapft dev (full texts on both sides), one at a time from the short-need
+  ** values: cosine 0.8 0.2414 -> 0.2374, evidence_decay 0.7 -> 0.2345,
+  ** together with max_terms 150 -> 0.2304 (cosine 1: 0.2451; max_terms 300
+  ** alone: 0.2430; prf_docs 0: 0.2493; phrase 1: 0.2502). Short needs
+  ** (rap, scifact, csl: titles, abstracts, claims) stay below long_need/10
+  ** and score as before. */
+  w->long_need = 5000;
+  w->cosine_long = 0.8;      /* whole documents: shared vocabulary, not a few rare terms */
+  w->max_terms_long = 150;
+  w->evidence_decay_long = 0.7; /* an expert's 2nd and 3rd papers on it count more */
   w->cosine = 0.5;         /* BM25 ranks within a need; cosine compares across needs */
   w->phrase = 0.5;
   w->unigram = 1;
@@ -85,6 +99,10 @@ static const struct {
     W(w_body, 0, 20, "weight of body terms"),
     W(max_terms, 1, 1000, "need terms kept (strongest first)"),
     W(evidence_decay, 0, 1, "weight of each further piece of evidence"),
+    W(long_need, 10, 1e7, "need length (words) from which it is scored as a whole document"),
+    W(cosine_long, 0, 1, "cosine share for a whole-document need"),
+    W(max_terms_long, 1, 1000, "need terms kept for a whole-document need"),
+    W(evidence_decay_long, 0, 1, "evidence_decay for a whole-document need"),
     W(cosine, 0, 1, "share of tf-idf cosine (vs BM25) in the text similarity"),
     W(phrase, 0, 5, "weight of English word pairs written together"),
     W(unigram, 0, 5, "weight of single CJK characters (0: not indexed)"),
@@ -148,8 +166,19 @@ typedef struct qterm {
   double idf;
 } qterm;
 
-/* Evidence documents per candidate that count (decay 1/2: the 9th adds 0.4%). */
-#define MX_TOP 8
+/* Evidence documents per candidate that count: with decay 1/2 the best 8
+** (the 9th would add 0.4%), with a slower decay (whole documents, see
+** evidence_decay_long) the best MX_TOP (0.7^16: 0.3%). */
+#define MX_TOP 16
+#define MX_TOP_GEOMETRIC 8
+
+static int top_count(const mx_weights *w) { return w->evidence_decay > 0.5 ? MX_TOP : MX_TOP_GEOMETRIC; }
+
+/* Weight of an expert's j-th best evidence document (j from 0): 1, d, d^2 ...
+** Harmonic weights 1, 1/2, 1/3 ... were measured too, on rapft dev with
+** whole papers: 0.2366 against 0.2304 for 0.7^k (1/k^0.7: 0.2303, 1/k^1.3:
+** 0.2357), so the geometric form stays. */
+static double evidence_weight(const mx_weights *w, int j) { return pow(w->evidence_decay, j); }
 
 /* A document's running sums while a need is scored, with the one field of
 ** the document that summing reads: 16 bytes, four to a cache line, since
@@ -189,6 +218,11 @@ static inline double ltf(double tf) {
   return 1 + log(tf);
 }
 
+typedef struct tmap {
+  uint32_t *slot;
+  uint32_t size;   /* a power of two, or 0 */
+} tmap;
+
 struct mx_scratch {
   mx_acc *acc;         /* per document, one cache line for both sums and the mark */
   uint32_t nacc;
@@ -208,9 +242,11 @@ struct mx_scratch {
   qterm *q;
   int nq, capq;
   int nq_need;         /* q[0..nq_need) come from the need, the rest from feedback */
+  tmap qmap;           /* term -> index into q (see q_add) */
   double norm_bm25;    /* the need's BM25 maximum: sum of qw*idf*(k1+1) */
   double norm_cos;     /* squared length of the need's tf-idf vector */
   double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
+  double cos_share;    /* the cosine's share for this need (see long_weights) */
   double cut;          /* the last need's pruning bound (0: none) */
 };
 
@@ -276,6 +312,7 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->topsc);
   free(s->ntop);
   free(s->q);
+  free(s->qmap.slot);
   free(s);
 }
 
@@ -290,15 +327,51 @@ typedef struct qbuild {
   mx_scratch *s;
   double weight;
   double phrase, unigram;
+  double len;   /* the need's length: weighted words and bigrams, as a document's */
   int oom;
 } qbuild;
 
+/* ----------------------------------------------------------- term maps */
+
+/* Term id -> index into an array of records that start with their term id
+** (qterm, fb_term), open addressing; a slot holds index + 1, 0 = empty. A
+** whole document as the need (a 300-page PDF: 300,000 tokens, 30,000
+** distinct terms) made the linear searches this replaces quadratic: 12 s a
+** match. */
+
+static uint32_t *tmap_slot(const tmap *m, uint32_t term, const void *base, size_t stride) {
+  uint32_t h = (term * 2654435761u) & (m->size - 1);
+  while (m->slot[h] && *(const uint32_t *)((const char *)base + (m->slot[h] - 1) * stride) != term)
+    h = (h + 1) & (m->size - 1);
+  return &m->slot[h];
+}
+
+/* Makes room for n entries (at most half full): empties the map, re-adds
+** base[0..n0). -1 when out of memory. */
+static int tmap_fit(tmap *m, uint32_t n, const void *base, size_t stride, uint32_t n0) {
+  if (m->size && n * 2 <= m->size) return 0;
+  uint32_t size = m->size ? m->size : 256;
+  while (size < n * 2) size *= 2;
+  uint32_t *slot = calloc(size, sizeof(uint32_t));
+  if (!slot) return -1;
+  free(m->slot);
+  m->slot = slot;
+  m->size = size;
+  for (uint32_t i = 0; i < n0; i++) *tmap_slot(m, *(const uint32_t *)((const char *)base + i * stride), base, stride) = i + 1;
+  return 0;
+}
+
+static void tmap_clear(tmap *m) {
+  if (m->size) memset(m->slot, 0, sizeof(uint32_t) * m->size);
+}
+
 static int q_add(mx_scratch *s, uint32_t term, double w) {
-  for (int i = 0; i < s->nq; i++)
-    if (s->q[i].term == term) {
-      s->q[i].qw += w;
-      return 0;
-    }
+  if (tmap_fit(&s->qmap, (uint32_t)s->nq + 1, s->q, sizeof(qterm), (uint32_t)s->nq)) return -1;
+  uint32_t *slot = tmap_slot(&s->qmap, term, s->q, sizeof(qterm));
+  if (*slot) {
+    s->q[*slot - 1].qw += w;
+    return 0;
+  }
   if (s->nq == s->capq) {
     int cap = s->capq ? s->capq * 2 : 128;
     qterm *q = realloc(s->q, sizeof(*q) * (size_t)cap);
@@ -310,12 +383,20 @@ static int q_add(mx_scratch *s, uint32_t term, double w) {
   s->q[s->nq].qw = w;
   s->q[s->nq].idf = 0;
   s->nq++;
+  *slot = (uint32_t)s->nq;
   return 0;
+}
+
+/* After the query was sorted and cut: the map indexes it again. */
+static void q_remap(mx_scratch *s) {
+  tmap_clear(&s->qmap);
+  for (int i = 0; i < s->nq; i++) *tmap_slot(&s->qmap, s->q[i].term, s->q, sizeof(qterm)) = (uint32_t)i + 1;
 }
 
 static int qbuild_cb(void *ctx, const char *tok, int ntok, int kind, int st, int e) {
   qbuild *b = ctx;
   double kw = kind == 1 ? b->phrase : kind == 2 ? b->unigram : 1;
+  if (kind == 0) b->len += b->weight;
   if (kw <= 0) return 0;
   uint32_t t = mx_term_find(b->mx, tok, ntok);
   if (t == UINT32_MAX) return 0; /* in no document: cannot contribute */
@@ -370,7 +451,7 @@ double mx_last_cut(const mx_scratch *s) { return s->cut; }
 
 struct mx_query {
   int nq, nq_need;
-  double norm_bm25, norm_cos;
+  double norm_bm25, norm_cos, cos_share;
   qterm q[];
 };
 
@@ -381,6 +462,7 @@ mx_query *mx_query_save(const mx_scratch *s) {
   q->nq_need = s->nq_need;
   q->norm_bm25 = s->norm_bm25;
   q->norm_cos = s->norm_cos;
+  q->cos_share = s->cos_share;
   if (s->nq) memcpy(q->q, s->q, sizeof(qterm) * (size_t)s->nq);
   return q;
 }
@@ -396,6 +478,7 @@ int mx_query_restore(mx_scratch *s, const mx_query *q) {
   s->nq_need = q->nq_need;
   s->norm_bm25 = q->norm_bm25;
   s->norm_cos = q->norm_cos;
+  s->cos_share = q->cos_share;
   if (q->nq) memcpy(s->q, q->q, sizeof(qterm) * (size_t)q->nq);
   return 0;
 }
@@ -405,7 +488,7 @@ int mx_query_restore(mx_scratch *s, const mx_query *q) {
 static double blend(const mx_scratch *s, const mx_weights *w, double bm25, double dot, double vnorm) {
   double b = s->norm_bm25 > 0 ? bm25 / s->norm_bm25 : 0;
   double c = s->norm_cos > 0 && vnorm > 0 ? dot / (sqrt(s->norm_cos) * vnorm) : 0;
-  return (1 - w->cosine) * b + w->cosine * c;
+  return (1 - s->cos_share) * b + s->cos_share * c;
 }
 
 double mx_term_contrib(const mx_scratch *s, const mx_coll *c, const mx_weights *w, int i,
@@ -525,28 +608,33 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   if (best <= 0) return 0;
   fb_term *fb = NULL;
   int nfb = 0, capfb = 0;
+  tmap fm = {NULL, 0}; /* term -> index into fb */
   for (int i = 0; i < ntop; i++) {
     const mx_doc *d = &c->docs[top[i]];
     double dw = tops[i] / best;
     for (uint32_t j = 0; j < d->nfwd; j++) {
       const mx_fwd *f = &c->fwd[d->fwd + j];
       double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
-      int k = 0;
-      while (k < nfb && fb[k].term != f->term) k++;
-      if (k == nfb) {
-        if (nfb == capfb) {
-          capfb = capfb ? capfb * 2 : 256;
-          fb_term *n = realloc(fb, sizeof(*n) * (size_t)capfb);
-          if (!n) { free(fb); return -1; }
-          fb = n;
+      if (nfb == capfb) {
+        capfb = capfb ? capfb * 2 : 256;
+        fb_term *n = realloc(fb, sizeof(*n) * (size_t)capfb);
+        if (!n || tmap_fit(&fm, (uint32_t)capfb, n, sizeof(fb_term), (uint32_t)nfb)) {
+          free(n ? n : fb);
+          free(fm.slot);
+          return -1;
         }
+        fb = n;
+      }
+      uint32_t *slot = tmap_slot(&fm, f->term, fb, sizeof(fb_term));
+      if (!*slot) {
         fb[nfb].term = f->term;
         fb[nfb].w = 0;
-        nfb++;
+        *slot = (uint32_t)++nfb;
       }
-      fb[k].w += tw;
+      fb[*slot - 1].w += tw;
     }
   }
+  free(fm.slot);
   jb_qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
   double mean = 0;
   for (int i = 0; i < s->nq; i++) mean += s->q[i].qw;
@@ -554,9 +642,8 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   int from = s->nq, added = 0;
   double top_w = nfb ? fb[0].w : 1;
   for (int i = 0; i < nfb && added < nt; i++) {
-    int present = 0;
-    for (int k = 0; k < from && !present; k++) present = s->q[k].term == fb[i].term;
-    if (present) continue;
+    uint32_t at = *tmap_slot(&s->qmap, fb[i].term, s->q, sizeof(qterm));
+    if (at && (int)at <= from) continue; /* a term of the need already */
     if (q_add(s, fb[i].term, w->prf_weight * mean * fb[i].w / top_w)) { free(fb); return -1; }
     s->q[s->nq - 1].idf = idf_of(c, fb[i].term);
     added++;
@@ -613,12 +700,12 @@ static double recency_factor(const mx_weights *w, const mx_coll *c, int year) {
   return 1 / (1 + w->recency * age);
 }
 
-/* Inserts v into a descending list of at most MX_TOP evidence scores. */
-static void top_insert(float *sc, uint8_t *n, float v) {
-  int pos = *n < MX_TOP ? (*n)++ : MX_TOP;
-  if (pos == MX_TOP) {
-    if (v <= sc[MX_TOP - 1]) return;
-    pos = MX_TOP - 1;
+/* Inserts v into a descending list of at most cap evidence scores. */
+static void top_insert(float *sc, uint8_t *n, float v, int cap) {
+  int pos = *n < cap ? (*n)++ : cap;
+  if (pos == cap) {
+    if (v <= sc[cap - 1]) return;
+    pos = cap - 1;
   }
   while (pos > 0 && sc[pos - 1] < v) {
     sc[pos] = sc[pos - 1];
@@ -750,27 +837,47 @@ static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
     }
   for (uint32_t i = 0; i < n; i++) s->hit_of[hu[i]] = 0;
   if (t <= 0) return 0;
-  double g = 0, wgt = 1;
-  for (int j = 0; j < MX_TOP; j++, wgt *= w->evidence_decay) g += wgt;
+  double g = 0;
+  for (int j = 0; j < top_count(w); j++) g += evidence_weight(w, j);
   double boost = 1 + w->chain + w->region + w->program;
   return t / (g * boost) * (1 - 1e-6);
+}
+
+/* The weights for a need of `len` words: below long_need/10 the short-need
+** weights, from long_need on the whole-document ones, between them a blend
+** on a log scale (no step at a threshold for a need one word longer). */
+static void long_weights(const mx_weights *w, double len, mx_weights *out) {
+  *out = *w;
+  double lo = w->long_need / 10;
+  if (len <= lo) return;
+  double t = len >= w->long_need ? 1 : log(len / lo) / log(10);
+  out->cosine += t * (w->cosine_long - w->cosine);
+  out->max_terms += t * (w->max_terms_long - w->max_terms);
+  out->evidence_decay += t * (w->evidence_decay_long - w->evidence_decay);
 }
 
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
                   const mx_weights *w, const mx_need *need, unsigned types, int keep,
                   int apply_floor, mx_hit **hitsOut) {
   const mx_coll *c = &mx->supply;
+  mx_weights wl;
   s->nq = 0;
+  tmap_clear(&s->qmap);
   s->norm_bm25 = s->norm_cos = 0;
   reset_acc(s);
-  qbuild b = {mx, s, 0, w->phrase, w->unigram, 0};
+  qbuild b = {mx, s, 0, w->phrase, w->unigram, 0, 0};
   tokenize_into(&b, tok, need->title, w->w_title);
   const cJSON *kw;
   cJSON_ArrayForEach(kw, need->keywords) if (cJSON_IsString(kw))
       tokenize_into(&b, tok, kw->valuestring, w->w_keywords);
   tokenize_into(&b, tok, need->text, w->w_body);
+  tokenize_into(&b, tok, need->file_text, w->w_body);
   if (b.oom) return -1;
+  long_weights(w, b.len, &wl);
+  w = &wl;
+  s->cos_share = w->cosine;
   q_finish(s, c, w);
+  q_remap(s);
   set_lnorm(s, c, w);
   s->bits_dirty = 1;
   score_terms(s, c, w, 0);
@@ -790,6 +897,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   }
   double cut = s->cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
   s->nhits = 0;
+  int ntop_cap = top_count(w);
   for (uint32_t i = 0; i < s->ntouched; i++) {
     if (s->tv[i] <= 0 || s->tv[i] < cut) continue;
     uint32_t u = s->dinfo[s->touched[i]].unit;
@@ -801,12 +909,12 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
       const mx_acc *a = &s->acc[d];
       if (a->epoch != s->epoch || a->v <= 0) continue;
       if (!s->ntop[hi] || a->v > s->topsc[hi * MX_TOP]) h->best_doc = d;
-      top_insert(&s->topsc[hi * MX_TOP], &s->ntop[hi], a->v);
+      top_insert(&s->topsc[hi * MX_TOP], &s->ntop[hi], a->v, ntop_cap);
     }
   }
   for (uint32_t i = 0; i < s->nhits; i++) {
-    double sum = 0, wgt = 1;
-    for (int j = 0; j < s->ntop[i]; j++, wgt *= w->evidence_decay) sum += wgt * s->topsc[i * MX_TOP + j];
+    double sum = 0;
+    for (int j = 0; j < s->ntop[i]; j++) sum += evidence_weight(w, j) * s->topsc[i * MX_TOP + j];
     s->hits[i].text = sum;
   }
   /* institutions also answer through their best expert */

@@ -168,9 +168,9 @@ int jb_query_fts(const jb_query *q, int any, jb_buf *out) {
 static const char *kind_filter(const char *type, jb_error *err, int *bad) {
   *bad = 0;
   if (!type || !*type) return "";
-  if (!strcmp(type, "need")) return " AND s.kind='need'";
-  if (!strcmp(type, "expert")) return " AND s.kind IN ('expert','evidence')";
-  if (!strcmp(type, "achievement")) return " AND s.kind='achievement'";
+  if (!strcmp(type, "need")) return " AND s.kind IN ('need','need_file')";
+  if (!strcmp(type, "expert")) return " AND s.kind IN ('expert','evidence','evidence_file')";
+  if (!strcmp(type, "achievement")) return " AND s.kind IN ('achievement','achievement_file')";
   if (!strcmp(type, "org")) return " AND s.kind='org'";
   *bad = 1;
   jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s' (need, expert, achievement, org)", type);
@@ -238,7 +238,10 @@ static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
   while ((rc = sqlite3_step(st)) == SQLITE_ROW && count < k) {
     const char *kind = (const char *)sqlite3_column_text(st, 0);
     const char *ref = (const char *)sqlite3_column_text(st, 1);
-    const char *type = !strcmp(kind, "evidence") ? "expert" : kind;
+    /* an attached file's words belong to its record (kind "need_file" ...) */
+    int file = strstr(kind, "_file") != NULL;
+    const char *type = !strncmp(kind, "evidence", 8) ? "expert" : !strncmp(kind, "need", 4) ? "need"
+                       : !strncmp(kind, "achievement", 11) ? "achievement" : kind;
     /* one result per record: the best-scoring document of an expert wins */
     int dup = 0;
     cJSON *prev;
@@ -285,6 +288,28 @@ static int run_search(jb_db *db, const char *fts, const char *filter, int limit,
       cJSON_AddStringToObject(ev, "id", (const char *)sqlite3_column_text(st, 2));
       cJSON_AddStringToObject(ev, "title", title ? title : "");
       field = !strcmp(field, "title") ? "evidence title" : "evidence";
+    } else if (file) {
+      /* the title of a file's search document is the file's name */
+      if (!strcmp(kind, "evidence_file")) {
+        cJSON *ev = cJSON_AddObjectToObject(r, "evidence");
+        cJSON_AddStringToObject(ev, "id", (const char *)sqlite3_column_text(st, 2));
+      }
+      field = "file";
+      if (!(body && strstr(body, mo)) && title && strstr(title, mo)) snip = title;
+      else snip = body;
+      char *fname = title ? jb_strdup(title) : NULL; /* highlight marks stripped below */
+      if (fname) {
+        jb_buf plain = {0};
+        size_t nmo = strlen(mo), nmc = strlen(mc);
+        for (const char *q = fname; *q;) {
+          if (nmo && !strncmp(q, mo, nmo)) q += nmo;
+          else if (nmc && !strncmp(q, mc, nmc)) q += nmc;
+          else jb_buf_addc(&plain, *q++);
+        }
+        cJSON_AddStringToObject(r, "file", jb_buf_str(&plain));
+        jb_buf_free(&plain);
+        free(fname);
+      }
     }
     cJSON_AddStringToObject(r, "matched_in", field);
     cJSON_AddStringToObject(r, "snippet", snip ? snip : "");

@@ -79,7 +79,16 @@ static const char *const migrations[] = {
     "  hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, updated TEXT NOT NULL);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, op TEXT NOT NULL,"
     "  detail TEXT);",
-    /* 6: change sets, the history of every record, and outcomes of pairings
+    /* 6: attached files (store_attach.c): one per need, achievement or
+    ** evidence item (kind, ref = its id or its expert's, sub = the evidence
+    ** id); the extracted text with the file's hash, size and name, and the
+    ** bytes only when kept (--keep-files). */
+    "CREATE TABLE attachment(kind TEXT NOT NULL, ref TEXT NOT NULL, sub TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL, source TEXT, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  format TEXT NOT NULL, status TEXT NOT NULL, pages INTEGER, chars INTEGER, dropped INTEGER,"
+    "  truncated INTEGER, text TEXT, data BLOB, extractor TEXT, extracted TEXT,"
+    "  PRIMARY KEY(kind, ref, sub));",
+    /* 7: change sets, the history of every record, and outcomes of pairings
     ** (store_change.c, store_outcome.c). history.before is the record's
     ** whole previous version; before_rowid its row, so that a deleted record
     ** restored comes back where export listed it. */
@@ -525,6 +534,8 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
       {"outcomes", "SELECT count(*) FROM outcome"},
       {"changes", "SELECT count(*) FROM changeset"},
       {"search_documents", "SELECT count(*) FROM sdoc"},
+      {"attachments", "SELECT count(*) FROM attachment"},
+      {"attachments_unusable", "SELECT count(*) FROM attachment WHERE status IN ('garbage','no_text')"},
   };
   cJSON *o = cJSON_CreateObject();
   if (!o) return JB_ERR_NOMEM;

@@ -297,6 +297,8 @@ typedef struct importer {
   long changes;
   jb_status first;   /* first error, kept while skipping */
   jb_error first_err;
+  jb_attacher att;   /* attached files, relative to the file (files only) */
+  int files_ok;      /* records may attach files: they come from a file */
 } importer;
 
 static void report(importer *im, const jb_error *e) {
@@ -314,7 +316,7 @@ static int is_sharing_copy(const cJSON *rec) {
 }
 
 static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
-  jb_loc loc = {im->file, line};
+  jb_loc loc = {im->file, line, im->files_ok ? &im->att : NULL};
   jb_status rc = JB_OK;
   int changed = 0;
   if (is_sharing_copy(rec)) {
@@ -620,7 +622,7 @@ static jb_status file_sha256(const char *path, char out[65], jb_error *err) {
 }
 
 static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
-                            jb_import_stats *stats, jb_error *err) {
+                            jb_import_stats *stats, long long *file_bytes, jb_error *err) {
   source src;
   jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
   if (rc) return rc;
@@ -635,7 +637,12 @@ static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *o
     return rc;
   }
   if (im.deflt == JB_KIND_UNKNOWN) im.deflt = jb_kind_from_filename(path);
+  im.files_ok = 1;
+  im.att.base = path;
+  im.att.opts = opts;
+  im.att.bytes = *file_bytes; /* the limit is per import, over all its files */
   rc = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
+  *file_bytes = im.att.bytes;
   rc = importer_finish(&im, rc);
   source_close(&src);
   return rc;
@@ -670,8 +677,9 @@ jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_i
   jb_status first = JB_OK;
   jb_error saved;
   jb_error_clear(&saved);
+  long long file_bytes = 0;
   for (int i = 0; i < n; i++) {
-    jb_status rc = import_one(db, paths[order[i]], opts, stats, err);
+    jb_status rc = import_one(db, paths[order[i]], opts, stats, &file_bytes, err);
     if (rc && !first) {
       first = rc;
       if (err) saved = *err;

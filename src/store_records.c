@@ -32,6 +32,7 @@ typedef enum ftype {
   F_ACH,     /* reference to an achievement id */
   F_CONTACT, /* object {name, phone, email} or a string */
   F_PAPERS,  /* array of evidence objects */
+  F_FILE,    /* path of an attached file, relative to the importing file */
   F_TYPE
 } ftype;
 
@@ -66,6 +67,7 @@ static const field_spec paper_fields[] = {
     {"abstract", F_TEXT, 0, NULL, 0, 0},
     {"year", F_INT, 0, NULL, 1900, 2100},
     {"venue", F_STR, 0, NULL, 0, 0},
+    {"file", F_FILE, 0, NULL, 0, 0},
     END};
 
 static const field_spec expert_fields[] = {
@@ -94,6 +96,7 @@ static const field_spec evidence_fields[] = {
     {"abstract", F_TEXT, 0, NULL, 0, 0},
     {"year", F_INT, 0, NULL, 1900, 2100},
     {"venue", F_STR, 0, NULL, 0, 0},
+    {"file", F_FILE, 0, NULL, 0, 0},
     END};
 
 static const field_spec achievement_fields[] = {
@@ -109,6 +112,7 @@ static const field_spec achievement_fields[] = {
     {"maturity", F_ENUM, 0, "研发|小试|中试|小批量|产业化", 0, 0},
     {"chains", F_LIST, 0, NULL, 0, 0},
     {"year", F_INT, 0, NULL, 1900, 2100},
+    {"file", F_FILE, 0, NULL, 0, 0},
     END};
 
 static const field_spec need_fields[] = {
@@ -127,6 +131,7 @@ static const field_spec need_fields[] = {
     {"team_size", F_INT, 0, NULL, 0, 50},
     {"region", F_STR, 0, NULL, 0, 0},
     {"contact", F_CONTACT, 0, NULL, 0, 0},
+    {"file", F_FILE, 0, NULL, 0, 0},
     END};
 
 static const field_spec relation_fields[] = {
@@ -417,6 +422,25 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
                                       END};
       return check_fields(v, j, cf, fname);
     }
+  case F_FILE: {
+    if (!cJSON_IsString(j)) return bad(v, fname, "expected a file path, got %s", json_kind(j));
+    if (check_string(v, fname, j->valuestring, 1000, 0)) return JB_ERR_INVALID;
+    if (!*j->valuestring) return bad(v, fname, "empty file path%s", "");
+    if (!v->loc || !v->loc->att)
+      return bad(v, fname, "'%s': files are attached by `jiebang import FILE` or `jiebang attach`, not here",
+                 j->valuestring);
+    jb_buf path = {0};
+    jb_attach_resolve(v->loc->att->base, j->valuestring, &path);
+    const char *why = jb_attach_check(jb_buf_str(&path));
+    jb_status rc = JB_OK;
+    if (why) {
+      char msg[160];
+      snprintf(msg, sizeof(msg), "'%%s': %s", why);
+      rc = bad(v, fname, msg, j->valuestring);
+    }
+    jb_buf_free(&path);
+    return rc;
+  }
   case F_PAPERS: {
     if (!cJSON_IsArray(j)) return bad(v, fname, "expected a list of evidence objects, got %s", json_kind(j));
     int i = 0;
@@ -583,9 +607,8 @@ static jb_status step_done(jb_db *db, sqlite3_stmt *st, jb_error *err, const cha
   return JB_OK;
 }
 
-static jb_status put_sdoc(jb_db *db, const char *kind, const char *ref, const char *sub,
-                          const char *title, const char *keywords, const char *body,
-                          jb_error *err) {
+jb_status jb_sdoc_put(jb_db *db, const char *kind, const char *ref, const char *sub,
+                      const char *title, const char *keywords, const char *body, jb_error *err) {
   sqlite3_stmt *st = NULL;
   /* Changing a document that is not indexed yet would make the update
   ** trigger delete terms FTS5 never saw (a corrupt index): index first. */
@@ -661,7 +684,7 @@ static jb_status store_org(jb_db *db, const cJSON *r, const char *doc, jb_error 
   jb_buf_printf(&body, "%s %s %s", sget(r, "subkind") ? sget(r, "subkind") : "",
                 sget(r, "region") ? sget(r, "region") : "",
                 sget(r, "description") ? sget(r, "description") : "");
-  rc = put_sdoc(db, "org", sget(r, "id"), "", sget(r, "name"), jb_buf_str(&kw), jb_buf_str(&body), err);
+  rc = jb_sdoc_put(db, "org", sget(r, "id"), "", sget(r, "name"), jb_buf_str(&kw), jb_buf_str(&body), err);
   jb_buf_free(&kw);
   jb_buf_free(&body);
   return rc;
@@ -696,7 +719,7 @@ static jb_status store_need(jb_db *db, const cJSON *r, const char *doc, jb_error
   jb_buf kw = {0};
   join_list(&kw, r, "keywords");
   join_list(&kw, r, "chains");
-  rc = put_sdoc(db, "need", sget(r, "id"), "", sget(r, "title"), jb_buf_str(&kw), sget(r, "text"), err);
+  rc = jb_sdoc_put(db, "need", sget(r, "id"), "", sget(r, "title"), jb_buf_str(&kw), sget(r, "text"), err);
   jb_buf_free(&kw);
   return rc;
 }
@@ -727,7 +750,7 @@ static jb_status store_achievement(jb_db *db, const cJSON *r, const char *doc, j
   jb_buf kw = {0};
   join_list(&kw, r, "keywords");
   join_list(&kw, r, "chains");
-  rc = put_sdoc(db, "achievement", sget(r, "id"), "", sget(r, "title"), jb_buf_str(&kw),
+  rc = jb_sdoc_put(db, "achievement", sget(r, "id"), "", sget(r, "title"), jb_buf_str(&kw),
                 sget(r, "text"), err);
   jb_buf_free(&kw);
   return rc;
@@ -751,7 +774,7 @@ static jb_status store_one_evidence(jb_db *db, const char *expert, const cJSON *
   sqlite3_bind_text(st, 5, doc, -1, free);
   jb_status rc = step_done(db, st, err, "storing evidence");
   if (rc) return rc;
-  return put_sdoc(db, "evidence", expert, sget(p, "id"), sget(p, "title"), "", sget(p, "abstract"), err);
+  return jb_sdoc_put(db, "evidence", expert, sget(p, "id"), sget(p, "title"), "", sget(p, "abstract"), err);
 }
 
 /* The evidence docs of an expert joined by newlines, for change detection. */
@@ -800,7 +823,7 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
     jb_buf_printf(&body, "%s ", sget(r, "rank") ? sget(r, "rank") : "");
     join_list(&body, r, "programs");
     jb_buf_printf(&body, " %s", sget(r, "bio") ? sget(r, "bio") : "");
-    rc = put_sdoc(db, "expert", id, "", sget(r, "name") ? sget(r, "name") : id, jb_buf_str(&kw),
+    rc = jb_sdoc_put(db, "expert", id, "", sget(r, "name") ? sget(r, "name") : id, jb_buf_str(&kw),
                   jb_buf_str(&body), err);
     jb_buf_free(&kw);
     jb_buf_free(&body);
@@ -838,7 +861,7 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
   cJSON_ArrayForEach(p, papers) {
     if ((rc = store_one_evidence(db, id, p, err))) return rc;
   }
-  return JB_OK;
+  return had ? jb_attach_prune(db, id, err) : JB_OK;
 }
 
 static jb_status store_relation(jb_db *db, const cJSON *r, const char *kind, const char *doc,
@@ -979,8 +1002,68 @@ static jb_status write_record(jb_db *db, jb_kind k, cJSON *rec, const char *old,
   return rc;
 }
 
-jb_status jb_record_store(jb_db *db, cJSON *in, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
+/* Moves the "file" of a need, achievement or evidence item (and of each of
+** an expert's papers) out of the record into files[] as [kind, ref, sub,
+** path]: the record's doc stays what it describes, wherever its file lies. */
+static void take_files(cJSON *rec, jb_kind k, cJSON *files) {
+  const char *kind = k == JB_KIND_NEED ? "need" : k == JB_KIND_ACHIEVEMENT ? "achievement" : "evidence";
+  if (k == JB_KIND_EXPERT) {
+    cJSON *p, *papers = cJSON_GetObjectItemCaseSensitive(rec, "papers");
+    cJSON_ArrayForEach(p, papers) {
+      cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(p, "file");
+      if (!f) continue;
+      cJSON *e = cJSON_CreateArray();
+      cJSON_AddItemToArray(e, cJSON_CreateString("evidence"));
+      cJSON_AddItemToArray(e, cJSON_CreateString(sget(rec, "id")));
+      cJSON_AddItemToArray(e, cJSON_CreateString(sget(p, "id")));
+      cJSON_AddItemToArray(e, f);
+      cJSON_AddItemToArray(files, e);
+    }
+    return;
+  }
+  if (k != JB_KIND_NEED && k != JB_KIND_ACHIEVEMENT && k != JB_KIND_EVIDENCE) return;
+  cJSON *f = cJSON_DetachItemFromObjectCaseSensitive(rec, "file");
+  if (!f) return;
+  cJSON *e = cJSON_CreateArray();
+  cJSON_AddItemToArray(e, cJSON_CreateString(kind));
+  cJSON_AddItemToArray(e, cJSON_CreateString(k == JB_KIND_EVIDENCE ? sget(rec, "expert") : sget(rec, "id")));
+  cJSON_AddItemToArray(e, cJSON_CreateString(k == JB_KIND_EVIDENCE ? sget(rec, "id") : ""));
+  cJSON_AddItemToArray(e, f);
+  cJSON_AddItemToArray(files, e);
+}
+
+static jb_status store_record(jb_db *db, cJSON *in, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
+                              cJSON *files, jb_error *err);
+
+jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
                           jb_error *err) {
+  cJSON *files = cJSON_CreateArray();
+  if (!files) return JB_ERR_NOMEM;
+  jb_status rc = store_record(db, rec, deflt, flags, loc, changed, files, err);
+  const cJSON *f;
+  cJSON_ArrayForEach(f, files) {
+    if (rc) break;
+    const char *part[4];
+    for (int i = 0; i < 4; i++) {
+      const cJSON *x = cJSON_GetArrayItem(f, i);
+      part[i] = cJSON_IsString(x) ? x->valuestring : "";
+    }
+    int ch = 0;
+    loc->att->source = loc->file;
+    loc->att->line = loc->line;
+    rc = jb_attach_path(db, loc->att, part[0], part[1], part[2], part[3], &ch, err);
+    if (ch && !*changed) *changed = 2;
+    if (rc && err) { /* say where, as for the record's other fields */
+      jb_error inner = *err;
+      jb_err_at(err, inner.code, loc->file, loc->line, "file", "%s", inner.message);
+    }
+  }
+  cJSON_Delete(files);
+  return rc;
+}
+
+static jb_status store_record(jb_db *db, cJSON *in, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
+                              cJSON *files, jb_error *err) {
   vctx v = {db, loc, err};
   *changed = 0;
   if (!cJSON_IsObject(in)) return bad(&v, NULL, "expected a JSON object, got %s", json_kind(in));
@@ -1017,6 +1100,8 @@ jb_status jb_record_store(jb_db *db, cJSON *in, jb_kind deflt, int flags, const 
     cJSON *ev = cJSON_DetachItemFromObjectCaseSensitive(rec, "evidence");
     if (ev) cJSON_AddItemToObject(rec, "papers", ev);
   }
+  take_files(rec, k, files);
+
   /* canonical doc: the type first, by its canonical name */
   if (type_first(rec, kinds[k].name)) { rc = JB_ERR_NOMEM; goto done; }
   /* the key again, now that ids are strings */

@@ -24,6 +24,7 @@ while read -r set dir floor; do
   fi
 done <<'LIMITS'
 rap max 0.285
+rapft max 0.245
 scifact min 0.685
 csl min 0.18
 LIMITS

@@ -321,7 +321,7 @@ TEST(top_k_pruning_is_exact) {
     mx_need q = {(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
                  (const char *)sqlite3_column_text(st, 2), kw,
                  mx_chains_from_json(db, (const char *)sqlite3_column_text(st, 4)),
-                 (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6)};
+                 (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6), NULL};
     needs++;
     for (int t = 0; t < 2; t++) {
       mx_hit *h = NULL;

@@ -56,6 +56,7 @@ int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_learn(cli_ctx *c, int argc, char **argv);
 int cmd_web(cli_ctx *c, int argc, char **argv);
 int cmd_user(cli_ctx *c, int argc, char **argv);
+int cmd_attach(cli_ctx *c, int argc, char **argv);
 
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. */
@@ -86,6 +87,9 @@ int cli_print_json(const cJSON *o, int pretty);
 int cli_finish(int code);
 /* Handles --set NAME=VALUE (ch 'S') and --weights FILE (ch 'W') into w. */
 int cli_weight_option(cJSON *w, int ch, const char *arg);
+/* jb_import_opts.on_file for the CLI: one line on stderr per attached file
+** (ctx: an int, nonzero = only files whose text could not be used). */
+void cli_file_report(void *ctx, const jb_file_report *r);
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 

@@ -340,3 +340,23 @@ char *cli_read_file(const char *path, size_t max, int *code) {
   *code = 0;
   return b;
 }
+
+void cli_file_report(void *ctx, const jb_file_report *r) {
+  int only_problems = ctx ? *(const int *)ctx : 0;
+  int bad = !strcmp(r->status, "garbage") || !strcmp(r->status, "no_text");
+  if (only_problems && !bad) return;
+  char where[600] = "";
+  if (r->source) snprintf(where, sizeof(where), "%s:%ld: ", r->source, r->line);
+  char pages[32] = "";
+  if (r->pages) snprintf(pages, sizeof(pages), ", %d pages", r->pages);
+  fprintf(stderr, "jiebang: %s%s: %s (%s, %ld bytes%s): ", where, r->record, r->file, r->format, r->size, pages);
+  if (!strcmp(r->status, "no_text"))
+    fprintf(stderr, "no text layer (a scan?): nothing indexed; attach a text version\n");
+  else if (!strcmp(r->status, "garbage"))
+    fprintf(stderr, "font-encoding garbage, not words (%ld letters): nothing indexed\n", r->dropped);
+  else if (!strcmp(r->status, "partial"))
+    fprintf(stderr, "%ld letters indexed, %ld letters of font-encoding garbage dropped\n", r->chars, r->dropped);
+  else
+    fprintf(stderr, "%ld letters indexed%s%s\n", r->chars, !strcmp(r->status, "unchanged") ? " (unchanged: not extracted again)" : "",
+            r->truncated ? " (text cut at the per-file limit)" : "");
+}

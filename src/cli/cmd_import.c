@@ -6,11 +6,13 @@
 #include <stdio.h>
 
 static const char usage[] =
-    "jiebang import [--skip-invalid] [--encoding GB18030] [--type TYPE] [--replace] [--dry-run] [--force] FILE...\n"
+    "jiebang import [--skip-invalid] [--encoding GB18030] [--type TYPE] [--replace] [--dry-run] [--force] [--keep-files] FILE...\n"
     "  FILE: .jsonl (JSON Lines) or .csv; '-' reads JSON Lines from stdin.\n"
     "  A record that exists is patched: only the fields given change; null (a CSV cell 'null')\n"
     "  clears one. --replace: records replace the stored ones whole. --dry-run: print, per\n"
     "  record, field: old → new, and store nothing. --force: allow outcome corrections.\n"
+    "  A record's \"file\" (.pdf, .docx, .txt; relative to FILE) is extracted and indexed;\n"
+    "  --keep-files also stores the file itself.\n"
     "  Each file is one transaction: a bad record stops it with FILE:LINE: field: problem\n"
     "  and nothing from that file is stored, unless --skip-invalid.";
 
@@ -28,13 +30,14 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
                                      {"replace", no_argument, 0, 'r'},
                                      {"dry-run", no_argument, 0, 'n'},
                                      {"force", no_argument, 0, 'f'},
+                                     {"keep-files", no_argument, 0, 'K'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   jb_import_opts o = {0};
   long nerr = 0;
   int quiet = 0, ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "se:t:qh", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "se:t:qrnfKh", lo, NULL)) != -1) {
     switch (ch) {
     case 's': o.skip_invalid = 1; break;
     case 'e': o.encoding = optarg; break;
@@ -43,6 +46,7 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
     case 'r': o.replace = 1; break;
     case 'n': o.dry_run = 1; break;
     case 'f': o.force = 1; break;
+    case 'K': o.keep_files = 1; break;
     case 'h': printf("usage: %s\n", usage); return 0;
     default: return cli_usage(usage, NULL);
     }
@@ -50,6 +54,8 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   if (optind >= argc) return cli_usage(usage, "no files to import");
   o.on_error = print_error;
   o.ctx = &nerr;
+  o.on_file = cli_file_report;
+  o.file_ctx = &quiet;
   jb_db *db = NULL;
   int code = cli_open(c, 0, &db);
   if (code) return code;

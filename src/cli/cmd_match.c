@@ -109,6 +109,10 @@ static void print_text(const cJSON *out) {
              cJSON_GetObjectItem(ev, "id")->valuestring, y ? " " : "", y ? y->valuedouble : 0.0,
              cJSON_GetObjectItem(ev, "title")->valuestring);
       const char *sn = cJSON_GetObjectItem(ev, "snippet")->valuestring;
+      const cJSON *file = cJSON_GetObjectItem(ev, "file");
+      if (cJSON_IsString(file))
+        printf("      file: %s%s\n", file->valuestring,
+               cJSON_GetObjectItem(ev, "snippet_from") ? " (the passage below is from it)" : "");
       if (*sn) printf("      %s\n", sn);
     }
     const cJSON *note = cJSON_GetObjectItem(r, "note");

@@ -29,7 +29,10 @@ static void print_text(const cJSON *out) {
            cJSON_GetObjectItem(r, "id")->valuestring, cJSON_GetObjectItem(r, "name")->valuestring,
            cJSON_GetObjectItem(r, "score")->valuedouble);
     const cJSON *ev = cJSON_GetObjectItem(r, "evidence");
-    if (ev) printf("    evidence: %s\n", cJSON_GetObjectItem(ev, "title")->valuestring);
+    const cJSON *evt = ev ? cJSON_GetObjectItem(ev, "title") : NULL;
+    if (cJSON_IsString(evt)) printf("    evidence: %s\n", evt->valuestring);
+    const cJSON *file = cJSON_GetObjectItem(r, "file");
+    if (cJSON_IsString(file)) printf("    file: %s\n", file->valuestring);
     printf("    %s: %s\n", cJSON_GetObjectItem(r, "matched_in")->valuestring,
            cJSON_GetObjectItem(r, "snippet")->valuestring);
   }

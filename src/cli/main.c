@@ -11,6 +11,7 @@ static const cli_cmd commands[] = {
     {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
     {"export", cmd_export, "write every record as JSON Lines"},
     {"search", cmd_search, "full-text search over needs, experts, achievements, orgs"},
+    {"attach", cmd_attach, "attach a .pdf, .docx or .txt file to a need, evidence item or achievement"},
     {"match", cmd_match, "rank experts, achievements and institutions for a need (or needs for them)"},
     {"batch", cmd_batch, "match many needs at once (JSON Lines, CSV or TREC output)"},
     {"assign", cmd_assign, "揭榜挂帅 pairings and talent placement for a whole list, exactly optimal"},
