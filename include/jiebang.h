@@ -168,6 +168,9 @@ typedef struct jb_import_opts {
   ** (0 nothing, 1 inserted, 2 updated). May be NULL. */
   void (*on_record)(void *ctx, const char *type, const char *id, long line, int change);
   void *ctx;
+  /* Called for each file not imported because an earlier one failed (a
+  ** failed file stops the run: later files may refer to its records). */
+  void (*on_skipped)(void *ctx, const char *path);
 } jb_import_opts;
 
 typedef struct jb_import_stats {
@@ -179,6 +182,9 @@ typedef struct jb_import_stats {
   long files_failed;/* files rolled back */
   long history;     /* change set and history lines restored */
   long long first_change, last_change; /* change set ids made (0: none), for undo */
+  long rolled_back; /* records stored, then undone with their file: not in inserted/updated */
+  long errors;      /* records that met a database or I/O error (not "invalid") */
+  long files_skipped;/* files not imported because an earlier file failed */
 } jb_import_stats;
 
 /* Imports JSON Lines and CSV files. Each file is one transaction: on a bad

@@ -223,8 +223,9 @@ jb_status jb_attach_prune(jb_db *db, const char *expert, jb_error *err) {
                                  err);
   if (!q) return JB_ERR_DB;
   sqlite3_bind_text(q, 1, expert, -1, SQLITE_STATIC);
-  int any = sqlite3_step(q) == SQLITE_ROW;
+  int any = jb_step(q, "the attachments", err);
   jb_db_release(q);
+  if (any < 0) return (jb_status)-any;
   if (!any) return JB_OK; /* the usual case: no flush (it would make FTS5 write tiny segments) */
   /* the search documents first: deleting one FTS5 has not indexed yet
   ** would corrupt the index, so flush pending ones */
@@ -270,8 +271,12 @@ jb_status jb_attach(jb_db *db, const char *kind, const char *id, const char *sub
   }
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   if (*sub) sqlite3_bind_text(st, 2, sub, -1, SQLITE_STATIC);
-  int found = sqlite3_step(st) == SQLITE_ROW;
+  int found = jb_step(st, "the record to attach to", err);
   sqlite3_finalize(st);
+  if (found < 0) {
+    rc = (jb_status)-found;
+    goto done;
+  }
   if (!found) {
     rc = JB_ERR_NOTFOUND;
     if (*sub) jb_err_set(err, rc, "no evidence '%s' of expert '%s'", sub, id);

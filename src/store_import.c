@@ -297,6 +297,7 @@ typedef struct importer {
   long changes;
   jb_status first;   /* first error, kept while skipping */
   jb_error first_err;
+  jb_import_stats before; /* the counts when this file began, to undo its share on rollback */
   jb_attacher att;   /* attached files, relative to the file (files only) */
   int files_ok;      /* records may attach files: they come from a file */
 } importer;
@@ -357,7 +358,9 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   if (im->stats && hline && !rc) im->stats->history++;
   else if (im->stats) {
     im->stats->read++;
-    if (rc) im->stats->invalid++;
+    /* a database or I/O error is not the record's fault */
+    if (rc == JB_ERR_INVALID || rc == JB_ERR_PARSE || rc == JB_ERR_LIMIT) im->stats->invalid++;
+    else if (rc) im->stats->errors++;
     else if (changed == 1) im->stats->inserted++;
     else if (changed == 2) im->stats->updated++;
     else im->stats->unchanged++;
@@ -569,6 +572,7 @@ static jb_status importer_start(importer *im, jb_db *db, const char *file, const
   im->stats = stats;
   im->err = err;
   im->file = file;
+  if (stats) im->before = *stats;
   im->deflt = opts && opts->type ? jb_kind_parse(opts->type) : JB_KIND_UNKNOWN;
   if (opts && opts->type && im->deflt == JB_KIND_UNKNOWN) {
     jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s'", opts->type);
@@ -587,7 +591,14 @@ static jb_status importer_finish(importer *im, jb_status rc) {
   const jb_import_opts *o = im->opts;
   sqlite3_int64 change = jb_change_current(db);
   rc = jb_write_end(db, rc, o && o->dry_run, o ? o->changes : NULL, err);
-  if (rc && im->stats) im->stats->files_failed++;
+  if (rc && im->stats) {
+    /* what this file stored is undone: not "inserted" nor "updated" */
+    jb_import_stats *s = im->stats;
+    s->rolled_back += (s->inserted - im->before.inserted) + (s->updated - im->before.updated);
+    s->inserted = im->before.inserted;
+    s->updated = im->before.updated;
+    s->files_failed++;
+  }
   if (!rc && change && im->stats && !(o && o->dry_run)) {
     if (!im->stats->first_change) im->stats->first_change = change;
     im->stats->last_change = change;
@@ -686,7 +697,13 @@ jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_i
     }
     /* A failed file (not merely skipped records) stops the run: later files
     ** may depend on it. */
-    if (rc && !(opts && opts->skip_invalid)) break;
+    if (rc && !(opts && opts->skip_invalid)) {
+      for (int k = i + 1; k < n; k++) {
+        if (stats) stats->files_skipped++;
+        if (opts && opts->on_skipped) opts->on_skipped(opts->ctx, paths[order[k]]);
+      }
+      break;
+    }
   }
   if (first && err) *err = saved;
   free(order);

@@ -206,7 +206,8 @@ jb_status jb_dashboard(jb_db *db, const char *as_of, cJSON **ppOut, jb_error *er
     cJSON *item = cJSON_AddObjectToObject(out, "experts_at_capacity");
     cJSON *rows = cJSON_AddArrayToObject(item, "experts");
     long count = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int got;
+    while ((got = jb_step(st, "the experts at capacity", err)) > 0) {
       cJSON *r = cJSON_CreateObject();
       for (int i = 0; i < 3; i++) {
         const char *v = (const char *)sqlite3_column_text(st, i);
@@ -217,6 +218,7 @@ jb_status jb_dashboard(jb_db *db, const char *as_of, cJSON **ppOut, jb_error *er
     }
     sqlite3_finalize(st);
     cJSON_AddNumberToObject(item, "count", (double)count);
+    if (got < 0) rc = (jb_status)-got;
   } else if (!rc) {
     rc = JB_ERR_DB;
   }
@@ -243,9 +245,14 @@ jb_status jb_need_facets(jb_db *db, cJSON **ppOut, jb_error *err) {
       return JB_ERR_DB;
     }
     cJSON *arr = cJSON_AddArrayToObject(out, sql[i][0]);
-    while (sqlite3_step(st) == SQLITE_ROW)
+    int got;
+    while ((got = jb_step(st, "the needs' facets", err)) > 0)
       cJSON_AddItemToArray(arr, cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
     sqlite3_finalize(st);
+    if (got < 0) {
+      cJSON_Delete(out);
+      return (jb_status)-got;
+    }
   }
   sqlite3_stmt *st = NULL;
   if (jb_db_prepare(db, "SELECT DISTINCT o.id, o.name FROM need n JOIN org o ON o.id = n.org ORDER BY o.name", &st,
@@ -254,13 +261,18 @@ jb_status jb_need_facets(jb_db *db, cJSON **ppOut, jb_error *err) {
     return JB_ERR_DB;
   }
   cJSON *orgs = cJSON_AddArrayToObject(out, "orgs");
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "the needs' organizations", err)) > 0) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
     cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
     cJSON_AddItemToArray(orgs, o);
   }
   sqlite3_finalize(st);
+  if (got < 0) {
+    cJSON_Delete(out);
+    return (jb_status)-got;
+  }
   *ppOut = out;
   return JB_OK;
 }

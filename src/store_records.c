@@ -616,9 +616,10 @@ jb_status jb_sdoc_put(jb_db *db, const char *kind, const char *ref, const char *
   sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
-  int exists = sqlite3_step(st) == SQLITE_ROW;
-  sqlite3_int64 rowid = exists ? sqlite3_column_int64(st, 0) : 0;
+  int exists = jb_step(st, "the search index", err);
+  sqlite3_int64 rowid = exists > 0 ? sqlite3_column_int64(st, 0) : 0;
   jb_db_release(st);
+  if (exists < 0) return (jb_status)-exists; /* "not there" would index it twice */
   if (exists && jb_fts_is_pending(db, rowid)) {
     jb_status frc = jb_fts_flush(db, err);
     if (frc) return frc;
@@ -777,19 +778,28 @@ static jb_status store_one_evidence(jb_db *db, const char *expert, const cJSON *
   return jb_sdoc_put(db, "evidence", expert, sget(p, "id"), sget(p, "title"), "", sget(p, "abstract"), err);
 }
 
-/* The evidence docs of an expert joined by newlines, for change detection. */
-static char *evidence_docs(jb_db *db, const char *expert) {
+/* The evidence docs of an expert joined by newlines, for change detection,
+** in *out (caller frees). A read error fails: part of the evidence could
+** compare equal to the new set, and the rest would never be replaced. */
+static jb_status evidence_docs(jb_db *db, const char *expert, char **out, jb_error *err) {
   sqlite3_stmt *st = NULL;
   jb_buf b = {0};
-  if (!(st = jb_db_cached(db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", NULL))) return NULL;
+  *out = NULL;
+  if (!(st = jb_db_cached(db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", err))) return JB_ERR_DB;
   sqlite3_bind_text(st, 1, expert, -1, SQLITE_STATIC);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "an expert's evidence", err)) > 0) {
     jb_buf_adds(&b, (const char *)sqlite3_column_text(st, 0));
     jb_buf_addc(&b, '\n');
   }
   jb_db_release(st);
+  if (got < 0) {
+    jb_buf_free(&b);
+    return (jb_status)-got;
+  }
   jb_buf_str(&b);
-  return b.p;
+  *out = b.p;
+  return JB_OK;
 }
 
 static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const cJSON *papers,
@@ -841,7 +851,11 @@ static jb_status store_expert(jb_db *db, const cJSON *r, const char *doc, const 
     jb_buf_addc(&want, '\n');
     free(d);
   }
-  char *have = evidence_docs(db, id);
+  char *have = NULL;
+  if ((rc = evidence_docs(db, id, &have, err))) {
+    jb_buf_free(&want);
+    return rc;
+  }
   int same = have && !strcmp(have, jb_buf_str(&want));
   int had = have && *have; /* an expert new to the database has nothing to delete */
   free(have);

@@ -124,7 +124,8 @@ jb_status jb_user_list(jb_db *db, cJSON **ppOut, jb_error *err) {
   if (jb_db_prepare(db, "SELECT name, role, disabled, created, updated FROM account ORDER BY name", &st, err))
     return JB_ERR_DB;
   cJSON *out = cJSON_CreateArray();
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "the user accounts", err)) > 0) {
     cJSON *u = cJSON_CreateObject();
     cJSON_AddStringToObject(u, "name", (const char *)sqlite3_column_text(st, 0));
     cJSON_AddStringToObject(u, "role", (const char *)sqlite3_column_text(st, 1));
@@ -134,6 +135,10 @@ jb_status jb_user_list(jb_db *db, cJSON **ppOut, jb_error *err) {
     cJSON_AddItemToArray(out, u);
   }
   sqlite3_finalize(st);
+  if (got < 0) {
+    cJSON_Delete(out);
+    return (jb_status)-got;
+  }
   *ppOut = out;
   return JB_OK;
 }
@@ -145,12 +150,15 @@ jb_status jb_user_verify(jb_db *db, const char *name, const char *password, char
   sqlite3_bind_text(st, 1, name ? name : "", -1, SQLITE_STATIC);
   char *hash = NULL;
   int disabled = 1;
-  if (sqlite3_step(st) == SQLITE_ROW) {
+  /* a read error fails the login like a wrong password would, but says so */
+  int got = jb_step(st, "the user account", err);
+  if (got > 0) {
     hash = jb_strdup((const char *)sqlite3_column_text(st, 0));
     snprintf(role, 16, "%s", (const char *)sqlite3_column_text(st, 1));
     disabled = sqlite3_column_int(st, 2);
   }
   sqlite3_finalize(st);
+  if (got < 0) return (jb_status)-got;
   size_t n = password ? strlen(password) : 0;
   int ok = 0;
   if (hash && n <= PW_MAX) {
@@ -194,7 +202,8 @@ jb_status jb_audit_list(jb_db *db, int limit, cJSON **ppOut, jb_error *err) {
     return JB_ERR_DB;
   sqlite3_bind_int(st, 1, limit > 0 ? limit : 100);
   cJSON *out = cJSON_CreateArray();
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  int got;
+  while ((got = jb_step(st, "the audit trail", err)) > 0) {
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "at", (const char *)sqlite3_column_text(st, 0));
     cJSON_AddStringToObject(a, "user", (const char *)sqlite3_column_text(st, 1));
@@ -205,6 +214,10 @@ jb_status jb_audit_list(jb_db *db, int limit, cJSON **ppOut, jb_error *err) {
     cJSON_AddItemToArray(out, a);
   }
   sqlite3_finalize(st);
+  if (got < 0) {
+    cJSON_Delete(out);
+    return (jb_status)-got;
+  }
   *ppOut = out;
   return JB_OK;
 }

@@ -58,12 +58,12 @@ for sig in KILL TERM INT KILL TERM; do
 done
 # a full disk (here: a file size limit) fails the export and keeps the old file
 cp "$tmp/good.jsonl" "$tmp/backup.jsonl"
-expect 5 "export -o on a full disk" -- bash -c "ulimit -f 64; exec \"$jb\" export -o \"$tmp/backup.jsonl\""
+expect 1 "export -o on a full disk" -- bash -c "ulimit -f 64; exec \"$jb\" export -o \"$tmp/backup.jsonl\""
 contains "$err" "backup.jsonl" "the write error names the file"
 cmp -s "$tmp/backup.jsonl" "$tmp/good.jsonl" && ok || no "full disk: the old backup was changed"
 no_temps "$tmp" "export -o on a full disk"
 cp "$tmp/small.db" "$JIEBANG_DB"; rm -f "$JIEBANG_DB"-wal "$JIEBANG_DB"-shm "$JIEBANG_DB".mx
-expect 5 "demands -o into a directory that does not exist" -- "$jb" demands -o "$tmp/nodir/d.md"
+expect 1 "demands -o into a directory that does not exist" -- "$jb" demands -o "$tmp/nodir/d.md"
 contains "$err" "nodir/d.md" "names the file"
 
 # ------------------------------------------------------------ safe where it lands
@@ -215,6 +215,21 @@ expect 3 "batch --needs with an id holding a space (TREC would split it)" -- \
   "$jb" batch --needs "$tmp/space-id.jsonl" --format trec
 contains "$err" "space-id.jsonl:1: id" "names line and field"
 
+# ------------------------------------------------------------ import says what happened
+# A file that fails is rolled back: its stored records are not counted as
+# inserted; the files after it are named as not imported.
+idb=$tmp/i.db
+"$jb" --db "$idb" import -q "$src/corpora/chenxi/organizations.jsonl" || no "import organizations"
+printf '{"type":"need","id":"ok-1","title":"第一条"}\n{"type":"need","id":"ok-2","title":"第二条"}\n{"type":"need","id":"bad","titel":"x"}\n' > "$tmp/needs-fail.jsonl"
+printf '{"type":"collaboration","expert":"exp-0001","org":"org-hunau","year":2020}\n' > "$tmp/relations.jsonl"
+expect 3 "import with a failing file" -- "$jb" --db "$idb" import "$tmp/needs-fail.jsonl" "$tmp/relations.jsonl"
+contains "$err" "needs-fail.jsonl:3:" "names the bad line"
+contains "$err" " 0 inserted" "rolled-back records are not counted as inserted"
+contains "$err" "2 rolled back" "they are counted as rolled back"
+contains "$err" "relations.jsonl: not imported" "the later file is named as not imported"
+contains "$err" "1 files not imported" "and counted"
+expect 4 "nothing from the failed file is stored" -- "$jb" --db "$idb" get need ok-1
+
 # ------------------------------------------------------------ duplicate keys and columns
 printf '{"type":"need","id":"dup-1","title":"first","title":"second"}\n' > "$tmp/dupkey.jsonl"
 expect 3 "import refuses a duplicated JSON key" -- "$jb" import "$tmp/dupkey.jsonl"
@@ -248,6 +263,18 @@ if (ulimit -v 65536; "$jb" --version) >/dev/null 2>&1; then
 else
   echo "reliability_test: serve memory bound skipped (cannot run under ulimit -v)" >&2
 fi
+
+# ------------------------------------------------------------ one message and one exit code for write errors
+for cmd in "export" "demands" "assign --list 2021揭榜挂帅" "batch --open -k 1" "search 油茶" "match need need-0058" "stats"; do
+  expect 1 "$cmd > /dev/full" -- sh -c "exec \"\$0\" $cmd > /dev/full" "$jb"
+  contains "$err" "standard output: write error: No space left on device" "$cmd: one message"
+  n=$(printf '%s\n' "$err" | grep -c .)
+  [ "$n" = 1 ] && ok || no "$cmd > /dev/full: $n lines of messages: $err"
+done
+for cmd in "export" "demands" "assign --list 2021揭榜挂帅"; do
+  expect 1 "$cmd -o /dev/full" -- sh -c "exec \"\$0\" $cmd -o /dev/full" "$jb"
+  contains "$err" "/dev/full: write error: No space left on device" "$cmd -o: one message"
+done
 
 # ------------------------------------------------------------ clear errors
 expect 2 "--db ''" -- "$jb" --db '' stats

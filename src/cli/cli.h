@@ -87,6 +87,8 @@ int cli_print_json(const cJSON *o, int pretty);
 int cli_finish(int code);
 /* Handles --set NAME=VALUE (ch 'S') and --weights FILE (ch 'W') into w. */
 int cli_weight_option(cJSON *w, int ch, const char *arg);
+/* fmt (one %ld) formatted with n, in a static buffer (four in rotation). */
+const char *cli_count(const char *fmt, long n) __attribute__((format(printf, 1, 0)));
 /* jb_import_opts.on_file for the CLI: one line on stderr per attached file
 ** (ctx: an int, nonzero = only files whose text could not be used). */
 void cli_file_report(void *ctx, const jb_file_report *r);
@@ -118,9 +120,11 @@ typedef struct cli_out {
 /* Opens the output (path NULL or "-" = stdout); prints the error and
 ** returns an exit code on failure, 0 on success. */
 int cli_out_open(cli_out *o, const char *path, int flags);
-/* Finishes the output: with `code` 0 the file is committed (an error then
-** is printed and its exit code returned), otherwise it is dropped and the
-** target left as it was. Returns the command's exit code. */
-int cli_out_close(cli_out *o, int code);
+/* Finishes the output after the command wrote it with result `rc` (err
+** says why when not JB_OK). A write error is reported once as "NAME: write
+** error: reason" with exit 1, the same for every command; with rc, err is
+** reported; either way a file is dropped and its target left as it was.
+** Otherwise the file is committed. Returns the command's exit code. */
+int cli_out_close(cli_out *o, jb_status rc, const jb_error *err);
 
 #endif

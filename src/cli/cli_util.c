@@ -6,6 +6,7 @@
 #include "cli.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,10 @@
 #include <string.h>
 #include <pwd.h>
 #include <unistd.h>
+
+/* errno of the first failed write through a filter: by the time the
+** stream is flushed or closed, errno says something else */
+static int write_errno;
 
 int cli_exit_code(jb_status rc) {
   switch (rc) {
@@ -132,10 +137,19 @@ int cli_print_json(const cJSON *o, int pretty) {
 
 int cli_finish(int code) {
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "jiebang: error writing output: %s\n", strerror(errno));
+    fprintf(stderr, "jiebang: standard output: write error: %s\n", strerror(write_errno ? write_errno : errno));
     return code ? code : EXIT_FAILURE_;
   }
   return code;
+}
+
+const char *cli_count(const char *fmt, long n) {
+  /* a few rotating buffers: one printf may use several */
+  static char buf[4][160];
+  static int slot;
+  slot = (slot + 1) % 4;
+  snprintf(buf[slot], sizeof(buf[slot]), fmt, n);
+  return buf[slot];
 }
 
 int cli_parse_int(const char *s, int lo, int hi) {
@@ -174,6 +188,12 @@ typedef struct safe_cookie {
   int owned;       /* allocated for a file (freed on close), not static */
 } safe_cookie;
 
+
+static int failed_write(void) {
+  if (!write_errno) write_errno = errno ? errno : EIO;
+  return -1;
+}
+
 static ssize_t safe_write(void *ctx, const char *buf, size_t n) {
   safe_cookie *c = ctx;
   size_t i = 0;
@@ -181,18 +201,18 @@ static ssize_t safe_write(void *ctx, const char *buf, size_t n) {
     c->carry[c->ncarry++] = buf[i++];
     /* four bytes are a whole sequence or none: then they go out as they are */
     size_t used = jb_text_safe_fwrite(c->under, c->carry, c->ncarry, c->ncarry == sizeof(c->carry));
-    if (ferror(c->under)) return -1;
+    if (ferror(c->under)) return failed_write();
     memmove(c->carry, c->carry + used, c->ncarry - used);
     c->ncarry -= used;
   }
   size_t used = jb_text_safe_fwrite(c->under, buf + i, n - i, 0);
-  if (ferror(c->under)) return -1;
+  if (ferror(c->under)) return failed_write();
   if (used < n - i) {
-    if (n - i - used > 3) return -1; /* only a cut sequence may wait */
+    if (n - i - used > 3) return failed_write(); /* only a cut sequence may wait */
     memcpy(c->carry, buf + i + used, n - i - used);
     c->ncarry = n - i - used;
   }
-  if (fflush(c->under) != 0 || ferror(c->under)) return -1;
+  if (fflush(c->under) != 0 || ferror(c->under)) return failed_write();
   return (ssize_t)n;
 }
 
@@ -269,7 +289,10 @@ int cli_out_open(cli_out *o, const char *path, int flags) {
   jb_error err;
   jb_error_clear(&err);
   jb_status rc = jb_outfile_open(path, &o->file, &err);
-  if (rc) return cli_fail(&err, rc);
+  if (rc) {
+    cli_fail(&err, rc);
+    return rc == JB_ERR_USAGE ? EXIT_USAGE : EXIT_FAILURE_; /* cannot write the output */
+  }
   o->f = jb_outfile_stream(o->file);
   if (!(flags & CLI_OUT_RAW)) {
     if (!(o->filter = safe_stream(o->f, NULL))) {
@@ -284,26 +307,46 @@ int cli_out_open(cli_out *o, const char *path, int flags) {
   return 0;
 }
 
-int cli_out_close(cli_out *o, int code) {
-  if (!o->file) {
-    if (o->f == real_stdout && real_stdout) fflush(real_stdout);
-    return code;
+int cli_out_close(cli_out *o, jb_status rc, const jb_error *err) {
+  /* A write error is reported once, the same way for every command and
+  ** output: "NAME: write error: reason", exit 1. The engine's own message
+  ** about it (it saw its writes fail) would only repeat it. */
+  int werr = 0;
+  if (o->filter) {
+    if (fclose(o->filter) != 0) werr = write_errno ? write_errno : EIO;
+    o->filter = NULL;
   }
-  int bad = o->filter && fclose(o->filter) != 0;
-  o->filter = NULL;
-  if (code || bad) {
-    int e = errno;
+  FILE *f = o->file ? jb_outfile_stream(o->file) : o->f;
+  if (!werr && f && (fflush(f) != 0 || ferror(f))) werr = write_errno ? write_errno : errno ? errno : EIO;
+  if (!o->file) {
+    /* stdout: cli_finish() reports its write error when the command returns */
+    if (werr) return EXIT_FAILURE_;
+    return rc ? cli_fail(err, rc) : 0;
+  }
+  int code = 0;
+  if (werr) {
+    fprintf(stderr, "jiebang: %s: write error: %s\n", o->path, strerror(werr));
+    code = EXIT_FAILURE_;
+  } else if (rc) {
+    code = cli_fail(err, rc);
+  }
+  if (code) {
     jb_outfile_abort(o->file);
     o->file = NULL;
-    if (bad && !code) fprintf(stderr, "jiebang: %s: write error: %s\n", o->path, strerror(e));
-    fprintf(stderr, "jiebang: %s: not written; what it held before is unchanged\n", o->path);
-    return code ? code : EXIT_DB;
+    struct stat st;
+    if (stat(o->path, &st) != 0 || S_ISREG(st.st_mode)) /* a device or pipe was written directly */
+      fprintf(stderr, "jiebang: %s: not written; what it held before is unchanged\n", o->path);
+    return code;
   }
-  jb_error err;
-  jb_error_clear(&err);
-  jb_status rc = jb_outfile_commit(o->file, &err);
+  jb_error cerr;
+  jb_error_clear(&cerr);
+  jb_status crc = jb_outfile_commit(o->file, &cerr);
   o->file = NULL;
-  return rc ? cli_fail(&err, rc) : 0;
+  if (crc) {
+    cli_fail(&cerr, crc);
+    return EXIT_FAILURE_;
+  }
+  return 0;
 }
 
 char *cli_read_file(const char *path, size_t max, int *code) {

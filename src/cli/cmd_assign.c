@@ -108,7 +108,7 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
   int feasible = cJSON_IsTrue(cJSON_GetObjectItem(prop, "feasible"));
   cJSON_Delete(prop);
   /* an infeasible proposal is still written: it lists what to relax */
-  if ((code = cli_out_close(&out, rc ? cli_fail(&err, rc) : 0))) return code;
+  if ((code = cli_out_close(&out, rc, &err))) return code;
   if (!feasible) {
     fprintf(stderr, "jiebang: the fixed pairs cannot all hold; the proposal lists what to relax\n");
     return EXIT_DATA;

@@ -77,8 +77,10 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
   if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
   jb_error err;
   jb_error_clear(&err);
-  jb_status rc = jb_batch(db, &o, stdout, &err);
+  cli_out out;
+  cli_out_open(&out, NULL, 0); /* stdout: cannot fail */
+  jb_status rc = jb_batch(db, &o, out.f, &err);
   jb_db_close(db);
   cJSON_Delete(w);
-  return rc ? cli_fail(&err, rc) : 0;
+  return cli_out_close(&out, rc, &err);
 }

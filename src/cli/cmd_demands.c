@@ -90,5 +90,5 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
   }
   rc = jb_demand_render(list, format, out.f, &err);
   cJSON_Delete(list);
-  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
+  return cli_out_close(&out, rc, &err);
 }

@@ -49,5 +49,5 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   jb_status rc = jb_export(db, out.f, flags, &err);
   jb_db_close(db);
   /* a failed export leaves the old backup file as it was */
-  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
+  return cli_out_close(&out, rc, &err);
 }

@@ -16,6 +16,10 @@ static const char usage[] =
     "  Each file is one transaction: a bad record stops it with FILE:LINE: field: problem\n"
     "  and nothing from that file is stored, unless --skip-invalid.";
 
+static void print_skipped(void *ctx, const char *path) {
+  fprintf(stderr, "jiebang: %s: not imported: an earlier file failed (later files may refer to its records)\n", path);
+}
+
 static void print_error(void *ctx, const jb_error *e) {
   long *n = ctx;
   if (++*n <= 1000) fprintf(stderr, "jiebang: %s\n", e->message);
@@ -53,6 +57,7 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   }
   if (optind >= argc) return cli_usage(usage, "no files to import");
   o.on_error = print_error;
+  o.on_skipped = print_skipped;
   o.ctx = &nerr;
   o.on_file = cli_file_report;
   o.file_ctx = &quiet;
@@ -71,7 +76,18 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   if (o.dry_run) cli_print_changes(o.changes);
   cJSON_Delete(o.changes);
   if (rc && !nerr) fprintf(stderr, "jiebang: %s\n", err.message);
-  if (!quiet || rc) cli_print_stats(&st, o.dry_run);
+  if (!quiet || rc)
+    fprintf(stderr, "jiebang: %ld read, %ld inserted, %ld updated, %ld unchanged, %ld invalid%s%s%s\n",
+            st.read, st.inserted, st.updated, st.unchanged, st.invalid,
+            st.errors ? cli_count(", %ld database or I/O errors", st.errors) : "",
+            st.files_failed ? cli_count("; %ld rolled back with their file (nothing from a failed file is stored)",
+                                        st.rolled_back) : "",
+            st.files_skipped ? cli_count("; %ld files not imported", st.files_skipped) : "");
+  if (st.first_change && st.first_change == st.last_change)
+    fprintf(stderr, "jiebang: change %lld (undo: jiebang undo %lld)\n", st.first_change, st.first_change);
+  else if (st.first_change)
+    fprintf(stderr, "jiebang: changes %lld-%lld (one per file)\n", st.first_change, st.last_change);
+  if (o.dry_run) fprintf(stderr, "jiebang: dry run, nothing stored\n");
   /* With --skip-invalid, skipped records are reported but the run succeeded. */
   if (rc && o.skip_invalid && !st.files_failed && (rc == JB_ERR_INVALID || rc == JB_ERR_PARSE || rc == JB_ERR_LIMIT))
     return 0;

@@ -80,7 +80,11 @@ int cmd_learn(cli_ctx *c, int argc, char **argv) {
     cli_out out;
     char *s = cJSON_Print(cJSON_GetObjectItem(r, "weights"));
     int wc = s ? cli_out_open(&out, outpath, 0) : EXIT_FAILURE_;
-    if (!wc) wc = cli_out_close(&out, fprintf(out.f, "%s\n", s) < 0 ? EXIT_DB : 0);
+    if (!wc) {
+      /* a write error is found and reported by cli_out_close, as for every command */
+      fprintf(out.f, "%s\n", s);
+      wc = cli_out_close(&out, JB_OK, NULL);
+    }
     cJSON_free(s);
     if (wc) {
       cJSON_Delete(r);

@@ -63,5 +63,5 @@ int cmd_report(cli_ctx *c, int argc, char **argv) {
   rc = jb_progress_render(r, format, out.f, &err);
   cJSON_Delete(r);
   /* a failed report leaves an older file as it was */
-  return cli_out_close(&out, rc ? cli_fail(&err, rc) : 0);
+  return cli_out_close(&out, rc, &err);
 }
