@@ -45,8 +45,17 @@ typedef enum jb_status {
   JB_ERR_BUSY = 9,      /* database locked longer than the busy timeout */
   JB_ERR_STALE = 10,    /* an index is out of date; run `jiebang reindex` */
   JB_ERR_CORRUPT = 11,  /* integrity check failed */
-  JB_ERR_INTERNAL = 12
+  JB_ERR_INTERNAL = 12,
+  JB_ERR_INTERRUPTED = 13 /* stopped by jb_interrupt() (SIGINT, SIGTERM) */
 } jb_status;
+
+/* Asks whatever the engine is doing to stop at its next safe point: between
+** two records of an import (the file under way is rolled back), between
+** two lines of a batch, between two tasks of an assignment. The call
+** returns JB_ERR_INTERRUPTED. Async-signal-safe: made for a SIGINT/SIGTERM
+** handler. jb_interrupted() says whether it was asked. */
+void jb_interrupt(void);
+int jb_interrupted(void);
 
 /* Static text for a status ("invalid record"), in the current language;
 ** never NULL. */
@@ -80,6 +89,10 @@ jb_status jb_lang_parse(const char *s, jb_lang *lang);
 const char *jb_msg(jb_msg_id id);
 /* The same in a given language. */
 const char *jb_msg_in(jb_msg_id id, jb_lang lang);
+/* How a record type or a closed set's value is shown in the current
+** language ("open" -> 开放, "expert" -> 专家); the value itself when it has
+** no label. Never NULL. */
+const char *jb_value_label(const char *value);
 
 /* Detailed error. `message` is complete on its own ("needs.jsonl:37: title:
 ** missing required field"); file/line/field repeat the location for callers
@@ -102,6 +115,8 @@ typedef struct jb_open_opts {
   int readonly;              /* open without write access */
   const char *lexicon_dir;   /* NULL: JIEBANG_LEXICON, then built-in default */
   int busy_timeout_ms;       /* 0: 10000 */
+  int no_create;             /* a missing database is JB_ERR_NOTFOUND, not a new file */
+  int require_lexicon;       /* a missing or empty lexicon is an error (it changes every score) */
 } jb_open_opts;
 
 /* Opens (creating and migrating if needed) the database at `path`. */
@@ -116,6 +131,10 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err);
 ** (the import format). Contacts are included only with `with_contacts`. */
 jb_status jb_db_get(jb_db *db, const char *kind, const char *id,
                     int with_contacts, cJSON **ppOut, jb_error *err);
+
+/* Writes a record for a person to read: one "标签：值" line per field, in
+** the current language, evidence listed after. */
+jb_status jb_record_print(const cJSON *rec, FILE *out, jb_error *err);
 
 /* Rebuilds the full-text index and the match index from the tables. Needed
 ** after a tokenizer or lexicon change; `jb_db_stats` reports staleness. */
@@ -161,9 +180,18 @@ typedef struct jb_import_opts {
   void *file_ctx;
   const char *encoding;      /* CSV input encoding (e.g. "GB18030"); NULL = UTF-8 */
   const char *type;          /* record type when neither record nor file name says */
+  int new_chains;            /* accept industry chains not in the lexicon */
   /* Called for every bad record when skip_invalid is set (and for the first
   ** when it is not). May be NULL. */
   void (*on_error)(void *ctx, const jb_error *e);
+  /* Called once per file given, when its fate is known: JB_FILE_COMMITTED
+  ** (its records are stored), JB_FILE_ROLLED_BACK (none are) or
+  ** JB_FILE_NOT_STARTED (an earlier failure or an interrupt stopped the run
+  ** before it). May be NULL. */
+  void (*on_fate)(void *ctx, const char *path, int fate);
+  /* Called every 1000 records with the file and the records read so far in
+  ** it. May be NULL. */
+  void (*on_progress)(void *ctx, const char *path, long records);
   /* Called for every stored record: its type, id, line and what changed
   ** (0 nothing, 1 inserted, 2 updated). May be NULL. */
   void (*on_record)(void *ctx, const char *type, const char *id, long line, int change);
@@ -172,6 +200,10 @@ typedef struct jb_import_opts {
   ** failed file stops the run: later files may refer to its records). */
   void (*on_skipped)(void *ctx, const char *path);
 } jb_import_opts;
+
+#define JB_FILE_COMMITTED 0
+#define JB_FILE_ROLLED_BACK 1
+#define JB_FILE_NOT_STARTED 2
 
 typedef struct jb_import_stats {
   long read;        /* records read */
@@ -271,6 +303,17 @@ jb_status jb_attach(jb_db *db, const char *kind, const char *id, const char *sub
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
 
+/* The same as an Excel workbook: one sheet per kind (机构, 专家, 证据, 成果,
+** 需求 ...) under the Chinese headers the importer reads, so that importing
+** the workbook gives the same records. */
+jb_status jb_export_xlsx(jb_db *db, FILE *out, int flags, jb_error *err);
+
+/* A blank import template for "need", "expert", "achievement" or "org" as
+** "xlsx" (drop-downs for closed sets, chains and programs) or "csv":
+** Chinese headers and one example row (its id starts with 示例, which the
+** importer skips). */
+jb_status jb_template(jb_db *db, const char *kind, const char *format, FILE *out, jb_error *err);
+
 /* ------------------------------------------------------------------ search */
 
 typedef struct jb_search_opts {
@@ -344,6 +387,10 @@ cJSON *jb_match_default_weights(void);
 ** bench/demand_quality): near-duplicates and common needs. */
 #define JB_DEMAND_DUPLICATE 0.38
 #define JB_DEMAND_COMMON 0.35
+/* Recommendations below this score are not printed: on the bundled corpus
+** pairs under 0.15 matched on one or two generic words (a judgment from
+** reading the lists, not a measured optimum). */
+#define JB_DEMAND_MIN_SCORE 0.15
 
 typedef struct jb_demand_opts {
   const char *chain;        /* only this industry chain */
@@ -355,6 +402,8 @@ typedef struct jb_demand_opts {
   int min_orgs;             /* enterprises a common need spans; 0 = 2 */
   int k;                    /* experts and achievements per need; 0 = 3 */
   int with_contacts;        /* include enterprises' contacts */
+  int include_expired;      /* also needs whose deadline has passed (marked) */
+  double min_score;         /* recommendations at least this good; 0 = JB_DEMAND_MIN_SCORE */
   const char *title;        /* report title */
   const char *date;         /* generation date shown; NULL = today (UTC) */
 } jb_demand_opts;
@@ -399,6 +448,19 @@ typedef struct jb_learn_opts {
 ** "logloss_learned"},"better", "weights" (only when better: the file for
 ** `match --weights`), "reason" (when not)}. */
 jb_status jb_learn(jb_db *db, const jb_learn_opts *o, cJSON **ppOut, jb_error *err);
+/* ----------------------------------------------------------------- publish */
+
+typedef struct jb_publish_opts {
+  const char *what;       /* "list" (揭榜挂帅榜单), "letter" (推荐函), "sheet" (one enterprise) */
+  const char *list;       /* list: the challenge list's tag (2021揭榜挂帅) */
+  const char *need, *expert; /* letter: to this expert about this need */
+  const char *org;        /* sheet: this enterprise */
+  const char *issuer;     /* who signs; NULL = 县科学技术局 */
+  int with_contacts;      /* print the enterprises' contacts */
+} jb_publish_opts;
+
+/* Writes the document as self-contained HTML that prints on A4. */
+jb_status jb_publish(jb_db *db, const jb_publish_opts *o, FILE *out, jb_error *err);
 
 /* ------------------------------------------------------------------ assign */
 

@@ -11,7 +11,7 @@ log=$(mktemp)
 (cd build && ctest --output-on-failure) | tee "$log" 
 BUILD_DIR=build-asan scripts/build.sh -DJIEBANG_SANITIZE=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug
 # The quality and crash suites measure processes, not new code paths: once is enough.
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash") | tee -a "$log" 
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/../tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -E "quality|crash") | tee -a "$log" 
 # ThreadSanitizer on the suites that run batches on several threads, and on
 # the web server (a thread per connection over a pool of database connections).
 BUILD_DIR=build-tsan scripts/build.sh -DJIEBANG_TSAN=ON -DJIEBANG_WERROR=ON -DCMAKE_BUILD_TYPE=Debug

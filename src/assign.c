@@ -102,40 +102,123 @@ static void record_input(arun *r, const char *role, const char *path) {
   cJSON_AddItemToArray(r->inputs, x);
 }
 
-/* Reads a small CSV of pairs/values: fields split on ',' (no quoting needed
-** for ids), a header row whose first field is not an id is skipped when it
-** names the columns. cb gets each row. */
+/* Reads a small table of pairs/values: a CSV (quoted fields allowed) or the
+** first sheet of an .xlsx (a proposal staff edited in Excel). A header row
+** whose first field is not an id is skipped when it names the columns; for
+** staff files (--fix, --forbid) a header in Chinese or English also puts
+** the columns in the order need, expert, role, accept, wherever they are.
+** cb gets each row. */
 typedef int (*row_cb)(arun *r, char **f, int n, long line, const char *path, jb_error *err);
 
-static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) {
+static const struct {
+  const char *name;
+  int pos;
+} staff_columns[] = {{"need", 0}, {"task", 0}, {"需求编号", 0}, {"任务编号", 0}, {"expert", 1},
+                     {"专家编号", 1}, {"role", 2}, {"角色", 2}, {"accept", 3}, {"是否接受", 3},
+                     {"接受", 3}, {"是否同意", 3}};
+
+/* The staff column a header names, or -1. */
+static int staff_column(const char *h) {
+  for (int i = 0; i < JB_ARRAY_LEN(staff_columns); i++)
+    if (!strcmp(h, staff_columns[i].name)) return staff_columns[i].pos;
+  return -1;
+}
+
+typedef struct rows_run {
+  arun *r;
+  const char *path;
+  row_cb cb;
+  int staff;
+  int map[4];      /* staff file: the column of need, expert, role, accept; -1 none */
+  int mapped;
+  int header_seen;
+} rows_run;
+
+static jb_status one_row(rows_run *rr, char **fields, int n, long line, jb_error *err) {
+  for (int i = 0; i < n; i++) {
+    char *t = fields[i];
+    while (*t == ' ') t++;
+    size_t l = strlen(t);
+    while (l && t[l - 1] == ' ') t[--l] = 0;
+    fields[i] = t;
+  }
+  if (n && !strncmp(fields[0], "\xEF\xBB\xBF", 3)) fields[0] += 3;
+  int blank = 1;
+  for (int i = 0; i < n && blank; i++) blank = !*fields[i];
+  if (blank || fields[0][0] == '#') return JB_OK;
+  if (!rr->header_seen) {
+    rr->header_seen = 1;
+    int named = 0;
+    for (int k = 0; k < 4; k++) rr->map[k] = -1;
+    for (int i = 0; i < n; i++) {
+      int pos = staff_column(fields[i]);
+      if (pos >= 0 && rr->map[pos] < 0) rr->map[pos] = i, named++;
+    }
+    if (rr->staff && named >= 2 && rr->map[0] >= 0 && rr->map[1] >= 0) {
+      rr->mapped = 1;
+      return JB_OK;
+    }
+    if (!strcmp(fields[0], "need") || !strcmp(fields[0], "task") || !strcmp(fields[0], "expert") ||
+        !strcmp(fields[0], "id") || !strcmp(fields[0], "org") || !strcmp(fields[0], "chain"))
+      return JB_OK; /* header */
+  }
+  if (rr->mapped) {
+    char *f[4];
+    int m = rr->map[3] >= 0 ? 4 : rr->map[2] >= 0 ? 3 : 2;
+    for (int k = 0; k < 4; k++) f[k] = rr->map[k] >= 0 && rr->map[k] < n ? fields[rr->map[k]] : "";
+    return (jb_status)rr->cb(rr->r, f, m, line, rr->path, err);
+  }
+  return (jb_status)rr->cb(rr->r, fields, n, line, rr->path, err);
+}
+
+static int has_xlsx_ext(const char *path) {
+  size_t n = strlen(path);
+  return n > 5 && !strcasecmp(path + n - 5, ".xlsx");
+}
+
+static jb_status read_rows_as(arun *r, const char *path, row_cb cb, int staff_file, jb_error *err) {
+  rows_run rr = {r, path, cb, staff_file, {-1, -1, -1, -1}, 0, 0};
+  jb_status rc = JB_OK;
+  if (has_xlsx_ext(path)) {
+    jb_sheet *sh = NULL;
+    int ns = 0;
+    if ((rc = jb_xlsx_read(path, &sh, &ns, err))) return rc;
+    for (long i = 0; ns && !rc && i < sh[0].nrows; i++) {
+      jb_sheet_row *row = &sh[0].rows[i];
+      char *fields[16];
+      int n = row->n < 16 ? row->n : 16;
+      for (int c = 0; c < n; c++) fields[c] = row->cells[c] ? row->cells[c] : "";
+      rc = one_row(&rr, fields, n, row->r, err);
+    }
+    jb_sheets_free(sh, ns);
+    return rc;
+  }
+  /* a directory or an unreadable file is an error, never an empty list */
   FILE *f = jb_input_open(path, err);
   if (!f) return err && err->code ? err->code : JB_ERR_IO;
-  char *line = NULL;
-  size_t cap = 0;
-  long lineno = 0;
-  jb_status rc = JB_OK;
-  while (!rc && getline(&line, &cap, f) >= 0) {
-    lineno++;
-    char *p = line;
-    if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3;
-    p[strcspn(p, "\r\n")] = 0;
-    if (!*p || *p == '#') continue;
-    char *fields[16];
-    int n = 0;
-    for (char *save = NULL, *t = strtok_r(p, ",\t", &save); t && n < 16; t = strtok_r(NULL, ",\t", &save)) {
-      while (*t == ' ' || *t == '"') t++;
-      size_t l = strlen(t);
-      while (l && (t[l - 1] == ' ' || t[l - 1] == '"')) t[--l] = 0;
-      fields[n++] = t;
-    }
-    if (lineno == 1 && n && (!strcmp(fields[0], "need") || !strcmp(fields[0], "task") || !strcmp(fields[0], "expert") ||
-                             !strcmp(fields[0], "id") || !strcmp(fields[0], "org") || !strcmp(fields[0], "chain")))
-      continue; /* header */
-    rc = cb(r, fields, n, lineno, path, err);
+  jb_csv *csv = NULL;
+  if (jb_csv_open(f, &csv)) {
+    fclose(f);
+    return JB_ERR_NOMEM;
   }
-  free(line);
+  char **fields;
+  int n, got;
+  long line;
+  while (!rc && (got = jb_csv_next(csv, &fields, &n, &line)) != 0) {
+    if (got < 0) {
+      jb_err_at(err, (jb_status)-got, path, line, NULL, "%s", jb_msg(JB_MSG_IMP_UNTERMINATED));
+      rc = (jb_status)-got;
+      break;
+    }
+    rc = one_row(&rr, fields, n < 16 ? n : 16, line, err);
+  }
+  jb_csv_free(csv);
   jb_status rrc = jb_input_close(f, path, err);
   return rc ? rc : rrc;
+}
+
+static jb_status read_rows(arun *r, const char *path, row_cb cb, jb_error *err) {
+  return read_rows_as(r, path, cb, 0, err);
 }
 
 /* ---------------------------------------------------------------- tasks */
@@ -380,12 +463,25 @@ static int staff_row(arun *r, char **f, int n, long line, const char *path, jb_e
     jb_err_at(err, JB_ERR_INVALID, path, line, NULL, "expected need,expert[,role][,accept]");
     return JB_ERR_INVALID;
   }
-  /* an accept column: yes keeps (fix), no forbids; blank rows are skipped */
-  const char *accept = n > 3 ? f[3] : (n > 2 && strcmp(f[2], "lead") && strcmp(f[2], "member") ? f[2] : NULL);
-  int yes = !accept || !strcasecmp(accept, "yes") || !strcasecmp(accept, "y") || !strcmp(accept, "1") ||
-            !strcasecmp(accept, "true") || !strcmp(accept, "是") || !strcmp(accept, "接受");
-  int no = accept && (!strcasecmp(accept, "no") || !strcasecmp(accept, "n") || !strcmp(accept, "0") ||
-                      !strcasecmp(accept, "false") || !strcmp(accept, "否") || !strcmp(accept, "拒绝"));
+  /* an accept column: yes keeps (fix), no forbids, blank is undecided;
+  ** any other word is refused, never ignored: staff must not believe a
+  ** decision was applied when it was not */
+  /* the proposal's roles in either language: 牵头 is lead, 成员 member */
+  if (n > 2 && (!strcmp(f[2], "牵头") || !strcmp(f[2], "负责人"))) f[2] = "lead";
+  if (n > 2 && (!strcmp(f[2], "成员") || !strcmp(f[2], "参与"))) f[2] = "member";
+  if (n > 2 && (!strcmp(f[2], "未配对") || !strcmp(f[2], "unmatched"))) return JB_OK; /* an unmatched task */
+  int role_given = n > 2 && (!strcmp(f[2], "lead") || !strcmp(f[2], "member") || !*f[2]);
+  const char *accept = n > 3 ? f[3] : (n > 2 && !role_given ? f[2] : NULL);
+  const char *near = NULL;
+  int verdict = accept ? jb_accept_value(accept, &near) : 1;
+  if (verdict == -2) {
+    char dym[200] = "";
+    if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+    jb_err_at(err, JB_ERR_INVALID, path, line, jb_msg(JB_MSG_ASSIGN_ACCEPT_COLUMN), jb_msg(JB_MSG_ASSIGN_ACCEPT_BAD),
+              accept, dym);
+    return JB_ERR_INVALID;
+  }
+  int yes = verdict == 1, no = verdict == 0;
   if (fix && !yes && !no) return JB_OK;
   staff *dst = fix && yes ? &r->fixes : &r->forbids;
   int ti = task_index(r, f[0]), ai = agent_index(r, f[1]);
@@ -519,6 +615,12 @@ static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, const int
   cJSON_AddStringToObject(o, "expert", u->id);
   cJSON_AddStringToObject(o, "name", u->name ? u->name : u->id);
   if (u->org) cJSON_AddStringToObject(o, "org", u->org);
+  /* names beside ids: staff read the proposal, not the database */
+  const char *on = u->org ? mx_org_name(r->mx, u->org) : NULL;
+  if (on) cJSON_AddStringToObject(o, "org_name", on);
+  const char *en = r->t[ti].org ? mx_org_name(r->mx, r->t[ti].org) : NULL;
+  if (r->t[ti].org) cJSON_AddStringToObject(o, "enterprise", r->t[ti].org);
+  if (en) cJSON_AddStringToObject(o, "enterprise_name", en);
   cJSON_AddStringToObject(o, "role", role);
   if (p) {
     cJSON_AddNumberToObject(o, "score", cJSON_GetObjectItem(p, "score")->valuedouble);
@@ -732,7 +834,7 @@ static void *score_worker(void *arg) {
   int ok = s && jb_tokenizer_new(&tok) == JB_OK;
   for (;;) {
     pthread_mutex_lock(&p->mu);
-    int ti = p->failed || !ok ? r->nt : p->next++;
+    int ti = p->failed || !ok || jb_interrupted() ? r->nt : p->next++;
     if (!ok) p->failed = 1;
     pthread_mutex_unlock(&p->mu);
     if (ti >= r->nt) break;
@@ -766,6 +868,10 @@ static jb_status score_tasks(arun *r, scored **pOut, jb_error *err) {
   score_worker(&p); /* the calling thread works too */
   for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
   pthread_mutex_destroy(&p.mu);
+  if (jb_interrupted()) {
+    jb_err_set(err, JB_ERR_INTERRUPTED, "%s", jb_msg(JB_MSG_ASSIGN_INTERRUPTED));
+    return JB_ERR_INTERRUPTED;
+  }
   if (p.failed) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory while scoring the tasks");
     return JB_ERR_NOMEM;
@@ -879,11 +985,11 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
   }
   if (!rc && o.fix_file) {
     record_input(&r, "fix", o.fix_file);
-    rc = read_rows(&r, o.fix_file, fix_row, err);
+    rc = read_rows_as(&r, o.fix_file, fix_row, 1, err);
   }
   if (!rc && o.forbid_file) {
     record_input(&r, "forbid", o.forbid_file);
-    rc = read_rows(&r, o.forbid_file, forbid_row, err);
+    rc = read_rows_as(&r, o.forbid_file, forbid_row, 1, err);
   }
   if (!rc && o.fix) rc = staff_json(&r, o.fix, "fix", 1, err);
   if (!rc && o.forbid) rc = staff_json(&r, o.forbid, "forbid", 0, err);

@@ -22,12 +22,13 @@ static void why_line(jb_buf *b, const cJSON *pair) {
   int n = 0;
   cJSON_ArrayForEach(t, cJSON_GetObjectItem(why, "terms")) {
     if (n >= 4) break;
-    jb_buf_printf(b, "%s%s", n++ ? "、" : "matched: ", str(t, "term"));
+    jb_buf_printf(b, "%s%s", n++ ? "、" : jb_msg(JB_MSG_WHY_MATCHED), str(t, "term"));
   }
   const cJSON *ev = cJSON_GetObjectItem(why, "evidence");
   if (ev) {
     /* the title without highlight marks */
-    jb_buf_adds(b, n ? "; evidence: " : "evidence: ");
+    jb_buf_adds(b, n ? "; " : "");
+    jb_buf_adds(b, jb_msg(JB_MSG_WHY_EVIDENCE));
     for (const char *p = str(ev, "title"); *p; p++)
       if (*p != '[' && *p != ']') jb_buf_addc(b, *p);
   }
@@ -42,8 +43,14 @@ static void csv_cell(jb_buf *b, const char *s, int flags, int last) {
   if (last) jb_buf_adds(b, "\r\n");
 }
 
+/* "org-hunau 湖南农业大学": the id --fix needs and the name staff read. */
+static void org_cell(jb_buf *b, const cJSON *x) {
+  jb_buf_printf(b, "%s%s%s", str(x, "org"), *str(x, "org_name") ? " " : "", str(x, "org_name"));
+}
+
 static void render_csv(const cJSON *p, jb_buf *b) {
-  jb_buf_adds(b, "\xEF\xBB\xBFneed,expert,role,accept,score,title,name,org,why\r\n");
+  /* the column order is what --fix reads without a header */
+  jb_buf_printf(b, "\xEF\xBB\xBF%s\r\n", jb_msg(JB_MSG_ASSIGN_CSV_HEADER));
   const cJSON *x;
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "pairs")) {
     const char *task = *str(x, "need") ? str(x, "need") : str(x, "target");
@@ -53,19 +60,22 @@ static void render_csv(const cJSON *p, jb_buf *b) {
     why_line(&why, x);
     csv_cell(b, task, JB_CSV_FIRST, 0);
     csv_cell(b, str(x, "expert"), 0, 0);
-    csv_cell(b, str(x, "role"), 0, 0);
-    csv_cell(b, cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? "yes" : "", 0, 0);
+    csv_cell(b, !strcmp(str(x, "role"), "lead") ? jb_msg(JB_MSG_ROLE_LEAD) : jb_msg(JB_MSG_ROLE_MEMBER), 0, 0);
+    csv_cell(b, cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? jb_msg(JB_MSG_YES) : "", 0, 0);
     csv_cell(b, score, JB_CSV_NUMBER, 0);
     csv_cell(b, str(x, "title"), 0, 0);
     csv_cell(b, str(x, "name"), 0, 0);
-    csv_cell(b, str(x, "org"), 0, 0);
+    jb_buf org = {0};
+    org_cell(&org, x);
+    csv_cell(b, jb_buf_str(&org), 0, 0);
+    jb_buf_free(&org);
     csv_cell(b, jb_buf_str(&why), 0, 1);
     jb_buf_free(&why);
   }
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "unmatched")) {
     csv_cell(b, str(x, "id"), JB_CSV_FIRST, 0);
     csv_cell(b, "", 0, 0);
-    csv_cell(b, "unmatched", 0, 0);
+    csv_cell(b, jb_msg(JB_MSG_ROLE_UNMATCHED), 0, 0);
     csv_cell(b, "", 0, 0);
     csv_cell(b, "", 0, 0);
     csv_cell(b, str(x, "title"), 0, 0);
@@ -161,8 +171,51 @@ static void render_md(const cJSON *p, jb_buf *b) {
   jb_buf_adds(b, "\n");
 }
 
+/* For Excel: staff mark 是/否 in a drop-down and send it back with --fix. */
+static jb_status render_xlsx(const cJSON *p, FILE *out, jb_error *err) {
+  static const char *const yesno[] = {"是", "否", NULL};
+  const jb_xcol cols[] = {
+      {jb_msg(JB_MSG_COL_NEED_ID), 14, 0, 0, NULL},      {jb_msg(JB_MSG_COL_NEED_TITLE), 30, 1, 0, NULL},
+      {jb_msg(JB_MSG_COL_ENTERPRISE), 22, 1, 0, NULL},   {jb_msg(JB_MSG_COL_ROLE), 8, 0, 0, NULL},
+      {jb_msg(JB_MSG_COL_EXPERT_ID), 12, 0, 0, NULL},    {jb_msg(JB_MSG_COL_EXPERT_NAME), 10, 0, 0, NULL},
+      {jb_msg(JB_MSG_COL_EXPERT_ORG), 22, 1, 0, NULL},   {jb_msg(JB_MSG_COL_ACCEPT), 10, 0, 0, yesno},
+      {jb_msg(JB_MSG_COL_SCORE), 8, 0, 1, NULL},         {jb_msg(JB_MSG_COL_WHY), 60, 1, 0, NULL}};
+  jb_xlsx *x = NULL;
+  jb_status rc = jb_xlsx_new(&x, err);
+  if (!rc) rc = jb_xlsx_sheet(x, jb_msg(JB_MSG_ASSIGN_SHEET), cols, JB_ARRAY_LEN(cols), err);
+  const cJSON *e;
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(p, "pairs")) {
+    if (rc) break;
+    char score[32];
+    snprintf(score, sizeof(score), "%.4f", num(e, "score"));
+    jb_buf why = {0}, ent = {0};
+    why_line(&why, e);
+    jb_buf_printf(&ent, "%s", *str(e, "enterprise_name") ? str(e, "enterprise_name") : str(e, "enterprise"));
+    const char *role = !strcmp(str(e, "role"), "lead") ? jb_msg(JB_MSG_ROLE_LEAD) : jb_msg(JB_MSG_ROLE_MEMBER);
+    const char *row[] = {*str(e, "need") ? str(e, "need") : str(e, "target"), str(e, "title"), jb_buf_str(&ent),
+                         role, str(e, "expert"), str(e, "name"), *str(e, "org_name") ? str(e, "org_name") : str(e, "org"),
+                         cJSON_IsTrue(cJSON_GetObjectItem(e, "fixed")) ? "是" : "", score, jb_buf_str(&why)};
+    rc = jb_xlsx_row(x, row, err);
+    jb_buf_free(&why);
+    jb_buf_free(&ent);
+  }
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(p, "unmatched")) {
+    if (rc) break;
+    jb_buf why = {0};
+    jb_buf_printf(&why, "%s: %s", str(e, "reason"), str(e, "detail"));
+    const char *row[] = {str(e, "id"), str(e, "title"), "", jb_msg(JB_MSG_ROLE_UNMATCHED), "", "", "", "", "",
+                         jb_buf_str(&why)};
+    rc = jb_xlsx_row(x, row, err);
+    jb_buf_free(&why);
+  }
+  if (!rc) rc = jb_xlsx_finish(x, out, err);
+  jb_xlsx_free(x);
+  return rc;
+}
+
 jb_status jb_assign_render(const cJSON *p, const char *format, FILE *out, jb_error *err) {
   jb_buf b = {0};
+  if (!strcmp(format, "xlsx")) return render_xlsx(p, out, err);
   if (!strcmp(format, "json")) {
     char *s = cJSON_Print(p);
     if (s) {
@@ -175,7 +228,7 @@ jb_status jb_assign_render(const cJSON *p, const char *format, FILE *out, jb_err
   } else if (!strcmp(format, "md") || !strcmp(format, "markdown")) {
     render_md(p, &b);
   } else {
-    jb_err_set(err, JB_ERR_USAGE, "unknown format '%s' (json, csv, md)", format);
+    jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_FORMAT_UNKNOWN), format, "json, csv, md, xlsx");
     return JB_ERR_USAGE;
   }
   if (b.oom) {

@@ -194,6 +194,8 @@ typedef struct dneed {
   int cluster;      /* common-need cluster, or -1 */
   int enterprises;  /* distinct orgs asking (cluster, duplicates) */
   cJSON *experts, *achievements; /* matcher results */
+  char *text;       /* the description, shown to readers */
+  int expired;      /* its deadline has passed (listed only when asked) */
 } dneed;
 
 typedef struct dcluster {
@@ -215,7 +217,21 @@ typedef struct dlist {
   float *norms;
   jb_error *err;
   jb_status failed;   /* a read error while building the JSON: the list is not returned */
+  char today[32];     /* YYYY-MM-DD: deadlines before it have passed */
+  int expired_left_out;
 } dlist;
+
+/* The report's date: the one asked for, else today (UTC). */
+static void report_date(const jb_demand_opts *o, char out[32]) {
+  if (o->date) {
+    snprintf(out, 32, "%s", o->date);
+    return;
+  }
+  time_t now = time(NULL);
+  struct tm tmv;
+  gmtime_r(&now, &tmv);
+  strftime(out, 32, "%Y-%m-%d", &tmv);
+}
 
 static char *col_dup(sqlite3_stmt *st, int i) {
   const unsigned char *s = sqlite3_column_text(st, i);
@@ -228,6 +244,7 @@ static void dlist_free(dlist *L) {
     free(d->id);
     free(d->title);
     free(d->org);
+    free(d->text);
     free(d->org_name);
     free(d->deadline);
     free(d->created);
@@ -261,12 +278,25 @@ static jb_status load_needs(dlist *L, jb_error *err) {
   const jb_chain *only = NULL;
   int only_bit = -1;
   if (o->chain) {
-    only = jb_lexicon_find_chain(L->db->lex, o->chain);
+    /* 油茶产业 means 油茶: resolved as an import resolves it */
+    const char *name = jb_chain_resolve(L->db->lex, o->chain);
+    only = name ? jb_lexicon_find_chain(L->db->lex, name) : NULL;
     for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && i < 64; i++)
       if (jb_lexicon_chain(L->db->lex, i) == only) only_bit = i;
     if (!only || only_bit < 0) {
       sqlite3_finalize(st);
-      jb_err_set(err, JB_ERR_USAGE, "unknown chain '%s' (see corpora/lexicon/chains.tsv)", o->chain);
+      const char *cands[64];
+      int n = 0;
+      jb_buf all = {0};
+      for (int i = 0; i < jb_lexicon_nchains(L->db->lex) && n < 64; i++) {
+        cands[n++] = jb_lexicon_chain(L->db->lex, i)->name;
+        jb_buf_printf(&all, "%s%s", i ? "、" : "", cands[n - 1]);
+      }
+      const char *near = jb_did_you_mean(o->chain, cands, n);
+      char dym[200] = "";
+      if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+      jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_DEMAND_UNKNOWN_CHAIN), o->chain, jb_buf_str(&all), dym);
+      jb_buf_free(&all);
       return JB_ERR_USAGE;
     }
   }
@@ -278,6 +308,13 @@ static jb_status load_needs(dlist *L, jb_error *err) {
     uint64_t chains = mx_chains_from_json(L->db, (const char *)sqlite3_column_text(st, 10));
     if (!chains) chains = u->chains; /* inferred from the text when the record has none */
     if (only && !(chains >> only_bit & 1)) continue;
+    /* a need whose deadline passed is not published as open, unless asked */
+    const char *dl = (const char *)sqlite3_column_text(st, 4);
+    int expired = dl && *dl && strcmp(dl, L->today) < 0;
+    if (expired && !o->include_expired) {
+      L->expired_left_out++;
+      continue;
+    }
     if (L->n == cap) {
       cap = cap ? cap * 2 : 128;
       dneed *nv = realloc(L->v, sizeof(*nv) * (size_t)cap);
@@ -309,6 +346,8 @@ static jb_status load_needs(dlist *L, jb_error *err) {
     d->dup_of = -1;
     d->cluster = -1;
     d->enterprises = 1;
+    d->text = col_dup(st, 12);
+    d->expired = expired;
   }
   sqlite3_finalize(st);
   /* a read error is not the end of the needs: a shorter list is wrong */
@@ -576,6 +615,8 @@ static cJSON *hits_json(dlist *L, mx_hit *h, int nh, mx_type type, int k, const 
     if (u->type != type) continue;
     char *why = mx_conflict_reason(L->mx, u, need_org);
     if (why) { free(why); continue; }
+    /* a recommendation a person would accept, not merely the best there is */
+    if (h[i].score < (L->o->min_score > 0 ? L->o->min_score : JB_DEMAND_MIN_SCORE)) continue;
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "id", u->id);
     cJSON_AddStringToObject(r, type == MX_EXPERT ? "name" : "title", u->name ? u->name : u->id);
@@ -647,6 +688,8 @@ static cJSON *need_json(dlist *L, int i, int rank) {
   add_str(o, "org", d->org);
   add_str(o, "org_name", d->org_name);
   add_str(o, "deadline", d->deadline);
+  if (d->expired) cJSON_AddTrueToObject(o, "expired");
+  add_str(o, "text", d->text);
   if (d->has_budget) cJSON_AddNumberToObject(o, "budget", d->budget);
   add_str(o, "created", d->created);
   add_str(o, "status", d->status);
@@ -825,15 +868,7 @@ static cJSON *build_json(dlist *L) {
   const jb_demand_opts *o = L->o;
   cJSON *out = cJSON_CreateObject();
   cJSON_AddStringToObject(out, "title", o->title ? o->title : "科技成果转化需求清单");
-  char date[32];
-  if (o->date) snprintf(date, sizeof(date), "%s", o->date);
-  else {
-    time_t now = time(NULL);
-    struct tm tmv;
-    gmtime_r(&now, &tmv);
-    strftime(date, sizeof(date), "%Y-%m-%d", &tmv);
-  }
-  cJSON_AddStringToObject(out, "generated", date);
+  cJSON_AddStringToObject(out, "generated", L->today);
   cJSON *f = cJSON_AddObjectToObject(out, "filters");
   o->chain ? cJSON_AddStringToObject(f, "chain", o->chain) : cJSON_AddNullToObject(f, "chain");
   o->since ? cJSON_AddStringToObject(f, "since", o->since) : cJSON_AddNullToObject(f, "since");
@@ -843,9 +878,8 @@ static cJSON *build_json(dlist *L) {
   cJSON_AddNumberToObject(t, "duplicate", o->dup_threshold);
   cJSON_AddNumberToObject(t, "common", o->common_threshold);
   cJSON_AddNumberToObject(t, "min_orgs", o->min_orgs > 0 ? o->min_orgs : 2);
-  cJSON_AddStringToObject(out, "priority",
-                          "产业链优先级（chains.tsv）→ 提出企业数（多者优先）→ 截止日期（近者优先）→ "
-                          "预算（高者优先）→ 编号");
+  cJSON_AddStringToObject(out, "priority", jb_msg(JB_MSG_DEMAND_ORDER));
+  cJSON_AddNumberToObject(t, "min_score", o->min_score > 0 ? o->min_score : JB_DEMAND_MIN_SCORE);
   cJSON *sum = cJSON_AddObjectToObject(out, "summary");
   int dups = 0;
   for (int i = 0; i < L->n; i++) dups += L->v[i].dup_of >= 0;
@@ -853,6 +887,7 @@ static cJSON *build_json(dlist *L) {
   cJSON_AddNumberToObject(sum, "listed", L->n - dups);
   cJSON_AddNumberToObject(sum, "duplicates_merged", dups);
   cJSON_AddNumberToObject(sum, "common_needs", L->ncl);
+  if (L->expired_left_out) cJSON_AddNumberToObject(sum, "expired_left_out", L->expired_left_out);
 
   /* chain groups: lexicon order by priority, then the unclassified */
   int nch = jb_lexicon_nchains(L->db->lex);
@@ -934,6 +969,7 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
   L.db = db;
   L.o = &eff;
   L.err = err;
+  report_date(&eff, L.today);
   mx_weights_default(&L.w);
   jb_status rc = mx_get(db, &L.w, &L.mx, err);
   if (rc) return rc;

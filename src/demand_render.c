@@ -31,12 +31,6 @@
 ** being read, and brokers contact the first few anyway. */
 #define DR_TOP 3
 
-/* In print, a chain with at least this many needs starts a new page, so a
-** broker can hand out one chain's pages; smaller chains follow on the page
-** before. A county list has ~25 chains, most with 2-4 needs: a page each
-** would be half a report of empty paper. Five rows fill about a page. */
-#define DR_PAGE_CHAIN 5
-
 #define DR_UNTITLED "科技成果转化需求清单"
 
 /* ------------------------------------------------------------- reading */
@@ -239,7 +233,8 @@ static label_map threshold_labels[] = {{"duplicate", "查重阈值"}, {"common",
                                        {"min_orgs", "共性最少企业数"}, {NULL, NULL}};
 static label_map summary_labels[] = {{"needs", "需求总数"}, {"listed", "列入清单"},
                                      {"duplicates_merged", "合并重复"}, {"common_needs", "共性需求"},
-                                     {"chains", "产业链"}, {"achievements", "可转化成果"}, {NULL, NULL}};
+                                     {"chains", "产业链"}, {"achievements", "可转化成果"},
+                                     {"expired_left_out", "已过截止日期、未列入"}, {NULL, NULL}};
 
 static const char *label_of(label_map *map, const char *k) {
   for (; map[0][0]; map++)
@@ -269,8 +264,15 @@ static void meta_rows(jb_buf *b, const cJSON *list, row_fn row) {
   jb_buf t = {0};
   row(b, "生成日期", str_or(list, "generated", ""));
   row(b, "筛选条件", members(&t, obj(list, "filters"), filter_labels, "无"));
-  row(b, "阈值", members(&t, obj(list, "thresholds"), threshold_labels, "默认"));
-  if (str(list, "priority")) row(b, "排序", str(list, "priority"));
+  /* the thresholds stay in the JSON: a reader needs the order in words */
+  (void)threshold_labels;
+  if (str(list, "priority")) row(b, "排列顺序", str(list, "priority"));
+  char floor[64];
+  double f;
+  if (num(obj(list, "thresholds"), "min_score", &f)) {
+    snprintf(floor, sizeof(floor), "只列出匹配度不低于 %.2f 的专家和成果", f);
+    row(b, "推荐", floor);
+  }
   scratch_done(b, &t);
 }
 
@@ -510,6 +512,8 @@ static void html_text(jb_buf *b, const char *s) {
   }
 }
 
+void jb_html_text(jb_buf *b, const char *s) { html_text(b, s); }
+
 /* A list of items, one <li> each, the organization and score set apart. */
 static void html_items(jb_buf *b, jb_buf *t, const cJSON *a, const item_kind *k, int max,
                        const cJSON *chain) {
@@ -557,6 +561,7 @@ static const char html_style[] =
     "tr{page-break-inside:avoid;break-inside:avoid}"
     "td.r{text-align:right;font-variant-numeric:tabular-nums}"
     ".id{display:block;color:#777;font-size:7.5pt}.dup{display:block;color:#8b4513;font-size:7.5pt}"
+    ".desc{color:#333;font-size:7.5pt;margin-top:1mm;line-height:1.35}.tag.exp{border-color:#c00;color:#c00}"
     ".tag{display:inline-block;border:1px solid #c9b79c;background:#faf7f2;border-radius:2mm;"
     "padding:0 1.5mm;margin:0 1mm 1mm 0;font-size:8pt}"
     "ul{margin:0;padding:0;list-style:none}li{margin-bottom:.6mm}"
@@ -623,6 +628,9 @@ static void html_need(jb_buf *b, jb_buf *t, const cJSON *chain, const cJSON *nd)
     put(b, html_text, "<span class=\"dup\" title=\"%s\">合并重复：%s %s%s</span>", str(d, "title"),
         str(d, "id"), org_of(d), sim);
   }
+  if (cJSON_IsTrue(cJSON_GetObjectItem(nd, "expired"))) jb_buf_adds(b, "<span class=\"tag exp\">已过截止日期</span>");
+  /* the description: what the enterprise needs and the targets it sets */
+  if (str(nd, "text")) put(b, html_text, "<div class=\"desc\">%s</div>", str(nd, "text"));
   put(b, html_text, "</td><td>%s", org_of(nd));
   if (ct) put(b, html_text, "<span class=\"id\">%s %s</span>", str(ct, "name"), str(ct, "phone"));
   put(b, html_text, "</td><td>%s</td><td class=\"r\">%s</td><td>", str(nd, "deadline"),
@@ -667,10 +675,12 @@ static void html_table_head(jb_buf *b, const char *const *cols, const int *pct, 
 
 static void html_chain(jb_buf *b, jb_buf *t, const cJSON *chain, int i) {
   static const char *const cols[] = {"序", "需求", "企业", "截止日期", "预算(万元)", "推荐专家", "推荐成果"};
-  static const int pct[] = {4, 24, 14, 11, 7, 20, 20};
+  static const int pct[] = {4, 34, 12, 9, 7, 17, 17};
   const cJSON *nd;
   char pr[32];
-  int brk = i == 1 || cJSON_GetArraySize(arr(chain, "needs")) >= DR_PAGE_CHAIN;
+  /* only the first chain starts a page: a break before every long chain left
+  ** pages half empty; headings are kept with what follows them instead */
+  int brk = i == 1;
   jb_buf_printf(b, "<section class=\"chain%s\" id=\"chain-%d\"><h2>%d. ", brk ? " brk" : "", i, i);
   put(b, html_text, "%s<small>%s", str_or(chain, "chain", "未分类"), str(chain, "parent"));
   if (*priority(pr, chain))

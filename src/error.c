@@ -2,6 +2,7 @@
 ** error.c — the one message table for jb_status, and error filling helpers.
 */
 #include "jb_int.h"
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +25,14 @@ static const struct {
   [JB_ERR_STALE] = {"stale", JB_MSG_STATUS_STALE},
   [JB_ERR_CORRUPT] = {"corrupt", JB_MSG_STATUS_CORRUPT},
   [JB_ERR_INTERNAL] = {"internal", JB_MSG_STATUS_INTERNAL},
+  [JB_ERR_INTERRUPTED] = {"interrupted", JB_MSG_STATUS_INTERRUPTED},
 };
+
+/* Set from a signal handler, read by every loop that can stop early. */
+static volatile sig_atomic_t interrupt_requested;
+
+void jb_interrupt(void) { interrupt_requested = 1; }
+int jb_interrupted(void) { return interrupt_requested != 0; }
 
 const char *jb_status_str(jb_status rc) {
   if ((int)rc < 0 || (int)rc >= JB_ARRAY_LEN(status_table)) return jb_msg(JB_MSG_STATUS_INTERNAL);
@@ -79,7 +87,7 @@ void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
   err->line = line;
   snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
   snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
-  char what[512];
+  char what[sizeof(err->message)];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(what, sizeof(what), fmt, ap);
@@ -87,10 +95,10 @@ void jb_err_at(jb_error *err, jb_status code, const char *file, long line,
   char where[384] = "";
   if (file && line > 0) snprintf(where, sizeof(where), "%s:%ld: ", file, line);
   else if (file && *file) snprintf(where, sizeof(where), "%s: ", file);
-  if (field && *field)
-    snprintf(err->message, sizeof(err->message), "%s%s: %s", where, field, what);
-  else
-    snprintf(err->message, sizeof(err->message), "%s%s", where, what);
+  /* where, then the field, then what: each cut to what room is left */
+  size_t cap = sizeof(err->message), k = (size_t)snprintf(err->message, cap, "%s", where);
+  if (k < cap && field && *field) k += (size_t)snprintf(err->message + k, cap - k, "%s: ", field);
+  if (k < cap) snprintf(err->message + k, cap - k, "%s", what);
   utf8_clean(err->message);
   utf8_clean(err->file);
   utf8_clean(err->field);

@@ -202,7 +202,13 @@ int jb_lexicon_longest(const jb_lexicon *lex, char **toks, int ntoks, int i,
 int jb_lexicon_nchains(const jb_lexicon *lex);
 const jb_chain *jb_lexicon_chain(const jb_lexicon *lex, int i);
 const jb_chain *jb_lexicon_find_chain(const jb_lexicon *lex, const char *name);
+/* The chain a person means by a name that is not exactly one: "油茶产业",
+** "油茶产业链", "油茶行业" -> 油茶; other case or spaces. NULL when not certain. */
+const char *jb_chain_resolve(const jb_lexicon *lex, const char *name);
 int jb_lexicon_nterms(const jb_lexicon *lex);
+/* The programs of programs.tsv (科技特派员, 三区人才 ...), in file order. */
+int jb_lexicon_nprograms(const jb_lexicon *lex);
+const char *jb_lexicon_program(const jb_lexicon *lex, int i);
 
 /**************************************************************************
 ** Interface to code in store_db.c
@@ -301,6 +307,11 @@ typedef struct jb_loc {
   const char *file;
   long line;
   jb_attacher *att;     /* attached files allowed (resolved against file), or NULL */
+  int new_chains;     /* chains outside the lexicon are allowed (--new-chains) */
+  /* For tables: the column header as the file wrote it for a field, so that
+  ** messages name what the person sees; NULL when not a table. */
+  const char *(*column_of)(void *ctx, const char *field);
+  void *ctx;
 } jb_loc;
 
 /* The states of an outcome, in the order of the field table's enum. */
@@ -344,6 +355,54 @@ cJSON *jb_record_public(const char *doc, int with_contacts);
 /* A record from a CSV row, typed by the kind's field table: list fields
 ** split on ';', numbers parsed, "contact.x" columns nested (caller owns). */
 cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n);
+/* The fields of a kind as table columns: contact split into contact.name,
+** .phone, .email, .address; type and evidence lists left out. */
+typedef struct jb_field_info {
+  const char *name;
+  int list, number, required;
+  const char *values;        /* a closed set's '|'-separated values, or NULL */
+} jb_field_info;
+int jb_kind_fields(jb_kind k, jb_field_info *out, int max);
+/* 1 when kind k has a field of that name (or name is "type", "contact.x"). */
+int jb_field_known(jb_kind k, const char *name);
+
+/**************************************************************************
+** Interface to code in store_table.c
+*/
+/* The field a column header names for kind k: a Chinese alias (编号, 需求名称,
+** 截止日期 ... see docs/records.md) or the English field name in any case;
+** NULL for an empty header. buf[cap] holds a lower-cased English name. */
+const char *jb_header_field(jb_kind k, const char *header, char *buf, size_t cap);
+/* The header a table written for people gives field f of kind k: Chinese
+** (需求名称) or, in English, the field name. Never NULL. */
+const char *jb_field_header(jb_kind k, const char *field);
+/* 1 for a row-counter column (序号, No.) that carries no data. */
+int jb_header_ignored(const char *header);
+/* The kind a sheet or table label names (需求, 专家表, 企业名单, needs). */
+jb_kind jb_kind_from_label(const char *name);
+/* The kind a table's headers name when only one kind has those headers
+** (专家编号, 姓名, 职称 are an expert's); JB_KIND_UNKNOWN when unclear. */
+jb_kind jb_kind_from_headers(char **hdr, int n);
+/* A cell's line breaks (CRLF, CR) as LF, in place. */
+void jb_cell_normalize(char *s);
+/* A date in any common form (2025-06-30, 2025/6/30, 2025.6.30, 2025年6月30日,
+** 20250630, an Excel serial number such as 45838, with or without a time)
+** as YYYY-MM-DD (or YYYY-MM, YYYY) in out; 0 when it is not a date. */
+int jb_date_normalize(const char *in, char out[11]);
+/* An Excel date serial (1900 or 1904 system) as YYYY-MM-DD; 0 if out of range. */
+int jb_date_from_serial(double serial, int date1904, char out[11]);
+/* The canonical value of a closed set ('|'-separated values) that s means
+** (itself, another case, or a certain synonym: 企业 -> enterprise), or NULL. */
+const char *jb_closed_canon(const char *values, const char *s, char *buf, size_t cap);
+/* The allowed value closest to s (a slip of the pen, or a synonym's), or NULL. */
+const char *jb_closed_suggest(const char *values, const char *s, char *buf, size_t cap);
+/* A proposal's accept cell: 1 yes (是, 接受, 同意, √, ok ...), 0 no (否, 不接受,
+** 不同意, ×, reject ...), -1 blank (undecided), -2 anything else, with
+** *suggest (may be NULL) set to the closest word when one is close. */
+int jb_accept_value(const char *s, const char **suggest);
+/* The candidate closest to value: one containing it or contained in it, or
+** within an edit distance of 1 (2 for five characters or more); NULL if none. */
+const char *jb_did_you_mean(const char *value, const char *const *cands, int n);
 
 /* Upserts the search document (kind, ref, sub) and queues it for indexing. */
 jb_status jb_sdoc_put(jb_db *db, const char *kind, const char *ref, const char *sub,
@@ -466,6 +525,8 @@ int jb_learn_cv(const jb_learn_sample *s, int n, const double dflt[3], int folds
 typedef struct jb_csv jb_csv;
 jb_status jb_csv_open(FILE *f, jb_csv **ppCsv);
 void jb_csv_free(jb_csv *c);
+/* The field separator: ',' (the default) or '\t' (Excel's text export). */
+void jb_csv_set_delim(jb_csv *c, char delim);
 /* Reads the next row; returns 1 with fields set, 0 at end, <0 on error
 ** (-JB_ERR_LIMIT for an over-long row, -JB_ERR_INVALID for a NUL byte,
 ** -JB_ERR_PARSE for an unterminated quote). `line` is the row's first line. */
@@ -473,6 +534,57 @@ int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line);
 /* Appends one CSV field (quoted as needed, formula-like text defused) to b,
 ** preceded by a comma unless `first`. NULL is an empty field. */
 void jb_csv_put(jb_buf *b, const char *s, int first);
+
+/**************************************************************************
+** Interface to code in store_xlsx.c
+*/
+/* A worksheet as text: rows in order (row numbers as Excel shows them),
+** each with its cells by column (NULL for an empty cell). */
+typedef struct jb_sheet_row {
+  long r;
+  int n;
+  char **cells;
+} jb_sheet_row;
+typedef struct jb_sheet_merge {
+  long r0;
+  int c0;
+  long r1;
+  int c1;
+} jb_sheet_merge;
+typedef struct jb_sheet {
+  char *name;
+  jb_sheet_row *rows;
+  long nrows, cap;
+  jb_sheet_merge *merges;
+  int nmerges;
+} jb_sheet;
+/* Reads every visible sheet of an .xlsx file (caller frees with
+** jb_sheets_free). Dates by cell style become YYYY-MM-DD; merged ranges
+** carry their value in every cell. */
+jb_status jb_xlsx_read(const char *path, jb_sheet **ppSheets, int *pn, jb_error *err);
+void jb_sheets_free(jb_sheet *sheets, int n);
+
+/**************************************************************************
+** Interface to code in xlsx_out.c
+*/
+/* A column of a table written for Excel. */
+typedef struct jb_xcol {
+  const char *header;          /* as shown (already in the reader's language) */
+  double width;                /* in characters; 0 = 12 */
+  int wrap;                    /* long text: wrapped */
+  int number;                  /* numeric text is written as a number */
+  const char *const *choices;  /* NULL-ended drop-down list, or NULL */
+} jb_xcol;
+typedef struct jb_xlsx jb_xlsx;
+jb_status jb_xlsx_new(jb_xlsx **ppX, jb_error *err);
+/* Starts a sheet: header row (bold, frozen, filter), widths, drop-downs.
+** `cols` is borrowed until the next sheet or jb_xlsx_finish. */
+jb_status jb_xlsx_sheet(jb_xlsx *x, const char *name, const jb_xcol *cols, int ncols, jb_error *err);
+/* One row: ncols cells (NULL or "" = empty). */
+jb_status jb_xlsx_row(jb_xlsx *x, const char *const *cells, jb_error *err);
+/* Closes the workbook and copies it to out; free with jb_xlsx_free after. */
+jb_status jb_xlsx_finish(jb_xlsx *x, FILE *out, jb_error *err);
+void jb_xlsx_free(jb_xlsx *x);
 
 /**************************************************************************
 ** Interface to code in search.c
@@ -492,6 +604,13 @@ jb_status jb_query_parse(jb_db *db, const char *text, jb_query *q,
 void jb_query_clear(jb_query *q);
 /* FTS5 MATCH expression; `any` joins groups with OR instead of AND. */
 int jb_query_fts(const jb_query *q, int any, jb_buf *out);
+
+/**************************************************************************
+** Interface to code in demand_render.c
+*/
+/* Data as HTML text or attribute value: escaped, invalid UTF-8 replaced,
+** control characters dropped. The one HTML escaper. */
+void jb_html_text(jb_buf *b, const char *s);
 
 /**************************************************************************
 ** Interface to code in match_*.c

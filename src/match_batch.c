@@ -346,7 +346,14 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   long written = bt.first;
   int ioerr = 0;
   pthread_mutex_lock(&bt.mu);
+  int stopped = 0;
   while (written < bt.end && started) {
+    if (jb_interrupted()) {
+      /* whole lines only: what is written stays readable */
+      stopped = 1;
+      bt.failed = 1;
+      break;
+    }
     while (written < bt.end && !bt.out[written - bt.first] && !bt.failed) pthread_cond_wait(&bt.cv, &bt.mu);
     if (bt.failed && !bt.out[written - bt.first]) break;
     char *s = bt.out[written - bt.first];
@@ -378,6 +385,11 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   if (ioerr) {
     jb_err_set(err, JB_ERR_IO, "write error: %s", strerror(errno));
     return JB_ERR_IO;
+  }
+  if (stopped) {
+    jb_err_set(err, JB_ERR_INTERRUPTED, jb_msg(JB_MSG_BATCH_INTERRUPTED), written - bt.first,
+               bt.end - bt.first);
+    return JB_ERR_INTERRUPTED;
   }
   if (bt.failed) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory during the batch");

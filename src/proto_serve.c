@@ -433,6 +433,7 @@ static cJSON *op_demands(jb_db *db, const cJSON *req, jb_error *err) {
       num_param(req, "common", 0.01, 1, &o.common_threshold, err))
     return NULL;
   o.with_contacts = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "with_contacts"));
+  o.include_expired = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "include_expired"));
   cJSON *list = NULL;
   if (jb_demands(db, &o, &list, err)) return NULL;
   if (!strcmp(format, "json")) return list;

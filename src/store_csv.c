@@ -16,6 +16,7 @@ struct jb_csv {
   size_t *starts;  /* field offsets into row */
   char **fields;
   int cap;
+  char delim;      /* ',' or '\t' */
 };
 
 jb_status jb_csv_open(FILE *f, jb_csv **ppCsv) {
@@ -24,9 +25,12 @@ jb_status jb_csv_open(FILE *f, jb_csv **ppCsv) {
   if (!c) return JB_ERR_NOMEM;
   c->f = f;
   c->line = 1;
+  c->delim = ',';
   *ppCsv = c;
   return JB_OK;
 }
+
+void jb_csv_set_delim(jb_csv *c, char delim) { c->delim = delim; }
 
 void jb_csv_free(jb_csv *c) {
   if (!c) return;
@@ -83,7 +87,7 @@ int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line) {
       quoted = 1;
       continue;
     }
-    if (ch == ',') {
+    if (ch == c->delim) {
       jb_buf_addc(&c->row, 0);
       int rc = push_field(c, &n);
       if (rc == -JB_ERR_LIMIT) limit = 1;

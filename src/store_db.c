@@ -438,9 +438,11 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
   db->path = jb_strdup(path);
   db->readonly = opts && opts->readonly;
   struct stat fst;
-  if (db->readonly && stat(path, &fst) != 0 && errno == ENOENT) {
-    jb_err_set(err, JB_ERR_IO, "%s: no such database (jiebang import creates one)", path);
-    rc = JB_ERR_IO;
+  if ((opts && opts->no_create && access(path, F_OK) != 0) ||
+      (db->readonly && stat(path, &fst) != 0 && errno == ENOENT)) {
+    /* never a new empty database for a command that reads */
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_DB_MISSING), path);
+    rc = JB_ERR_NOTFOUND;
     goto done;
   }
   int flags = db->readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -480,6 +482,12 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
     goto done;
   }
   if ((rc = jb_lexicon_load(lexicon_dir(opts), db->tok, &db->lex, err))) goto done;
+  if (opts && opts->require_lexicon && !jb_lexicon_nterms(db->lex) && !jb_lexicon_nchains(db->lex)) {
+    /* without synonyms, terms and chains every score changes: say so */
+    jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_LEXICON_EMPTY), lexicon_dir(opts));
+    rc = JB_ERR_USAGE;
+    goto done;
+  }
   if (!db->readonly && (rc = jb_db_ensure_fts(db, err))) goto done;
   if (!db->readonly && (rc = ensure_instance(db, err))) goto done;
 done:

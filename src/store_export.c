@@ -14,6 +14,11 @@ static jb_status dump(jb_db *db, FILE *out, const char *sql, int flags, int expe
   int rc;
   jb_status status = JB_OK;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (jb_interrupted()) {
+      status = JB_ERR_INTERRUPTED;
+      jb_err_set(err, status, "%s", jb_msg(JB_MSG_STATUS_INTERRUPTED));
+      break;
+    }
     cJSON *o = NULL;
     if (experts) {
       status = jb_db_get(db, "expert", (const char *)sqlite3_column_text(st, 1),

@@ -228,7 +228,9 @@ static jb_status restore(jb_db *db, jb_kind k, const char *key, const char *cont
   } else if (!cur || strcmp(cur, content)) {
     cJSON *rec = cJSON_Parse(content);
     int changed = 0;
-    jb_loc loc = {"history", 0, NULL}; /* a stored version names no file to attach */
+    /* a stored version names no file to attach; it was accepted when stored,
+    ** so chains added then with --new-chains are accepted again */
+    jb_loc loc = {"history", 0, NULL, 1, NULL, NULL};
     if (!rec) rc = JB_ERR_NOMEM;
     else rc = jb_record_store(db, rec, k, JB_STORE_REPLACE | JB_STORE_FORCE, &loc, &changed, err);
     cJSON_Delete(rec);

@@ -20,12 +20,31 @@ typedef struct source {
   FILE *f;
   char *mem;         /* converted contents when an encoding was given */
   const char *path;
-  int csv;
+  int csv;           /* a table: .csv, or tab-separated .tsv/.txt */
+  char delim;        /* ',' or '\t' */
+  int xlsx;          /* an Excel workbook: read by store_xlsx.c */
 } source;
 
+static int has_ext(const char *path, const char *ext) {
+  size_t n = strlen(path), k = strlen(ext);
+  return n > k && !strcasecmp(path + n - k, ext);
+}
+
 static int is_csv_path(const char *path) {
-  size_t n = strlen(path);
-  return (n > 4 && !strcmp(path + n - 4, ".csv")) || (n > 4 && !strcmp(path + n - 4, ".CSV"));
+  return has_ext(path, ".csv") || has_ext(path, ".tsv") || has_ext(path, ".txt");
+}
+
+static int is_xlsx_path(const char *path) { return has_ext(path, ".xlsx") || has_ext(path, ".xlsm"); }
+
+/* Excel's "Unicode text" is UTF-16 with a byte order mark (and tabs). */
+static int starts_utf16(const char *path) {
+  if (!strcmp(path, "-")) return 0;
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  unsigned char b[2] = {0, 0};
+  size_t got = fread(b, 1, 2, f);
+  fclose(f);
+  return got == 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
 }
 
 /* Converts in[0..inn) from `encoding` to UTF-8 (caller frees *out); `path`
@@ -101,6 +120,14 @@ static jb_status source_open(source *s, const char *path, const char *encoding, 
   memset(s, 0, sizeof(*s));
   s->path = path;
   s->csv = is_csv_path(path);
+  s->xlsx = is_xlsx_path(path);
+  s->delim = has_ext(path, ".tsv") || has_ext(path, ".txt") ? '\t' : ',';
+  if (s->xlsx) return JB_OK;
+  if (starts_utf16(path)) {
+    /* the BOM decides, whatever --encoding says */
+    encoding = "UTF-16";
+    s->csv = 1;
+  }
   int utf8 = !encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8");
   if (utf8) {
     s->f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
@@ -113,6 +140,12 @@ static jb_status source_open(source *s, const char *path, const char *encoding, 
   size_t n = 0;
   jb_status rc = convert_file(path, encoding, &s->mem, &n, err);
   if (rc) return rc;
+  if (s->csv) {
+    /* a header line with tabs and no commas is tab-separated (Excel's text) */
+    const char *eol = memchr(s->mem, '\n', n);
+    size_t hl = eol ? (size_t)(eol - s->mem) : n;
+    if (memchr(s->mem, '\t', hl) && !memchr(s->mem, ',', hl)) s->delim = '\t';
+  }
   s->f = fmemopen(s->mem, n ? n : 1, "rb");
   if (!s->f) {
     free(s->mem);
@@ -199,7 +232,7 @@ static jb_kind file_kind(const char *path, const jb_import_opts *opts) {
     if (k != JB_KIND_UNKNOWN) return k;
   }
   jb_kind k = jb_kind_from_filename(path);
-  if (k != JB_KIND_UNKNOWN || is_csv_path(path) || !strcmp(path, "-")) return k;
+  if (k != JB_KIND_UNKNOWN || is_csv_path(path) || is_xlsx_path(path) || !strcmp(path, "-")) return k;
   FILE *f = fopen(path, "rb");
   if (!f) return JB_KIND_UNKNOWN;
   jb_buf b = {0};
@@ -285,8 +318,37 @@ static void record_key(const cJSON *rec, jb_kind deflt, jb_buf *key) {
   jb_buf_free(&part);
 }
 
+/* A table being imported (a CSV file, an .xlsx sheet): its header as
+** written and as the fields it names. */
+typedef struct table {
+  const char *name;  /* for messages: the file, or "book.xlsx[需求]" */
+  jb_kind kind;      /* from the sheet's name, --type or the file name */
+  int n;
+  char **orig;       /* headers as written */
+  char **field;      /* the field each column names; "" for an ignored column */
+} table;
+
+static const char *column_of(void *ctx, const char *field) {
+  const table *t = ctx;
+  for (int i = 0; i < t->n; i++)
+    if (!strcmp(t->field[i], field)) return t->orig[i];
+  return NULL;
+}
+
+static void table_clear(table *t) {
+  for (int i = 0; i < t->n; i++) {
+    free(t->orig[i]);
+    free(t->field[i]);
+  }
+  free(t->orig);
+  free(t->field);
+  t->orig = t->field = NULL;
+  t->n = 0;
+}
+
 typedef struct importer {
   jb_db *db;
+  table *table;      /* the table being read, or NULL for JSON Lines */
   const jb_import_opts *opts;
   jb_import_stats *stats;
   jb_error *err;
@@ -317,7 +379,19 @@ static int is_sharing_copy(const cJSON *rec) {
 }
 
 static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
-  jb_loc loc = {im->file, line, im->files_ok ? &im->att : NULL};
+  if (jb_interrupted()) {
+    /* the file under way is rolled back by the caller */
+    jb_err_set(e, JB_ERR_INTERRUPTED, "%s: %s", im->file, jb_msg(JB_MSG_IMP_INTERRUPTED));
+    return JB_ERR_INTERRUPTED;
+  }
+  if (im->opts && im->opts->on_progress && im->stats && im->stats->read % 1000 == 999)
+    im->opts->on_progress(im->opts->ctx, im->file, im->stats->read + 1);
+  jb_loc loc = {im->file, line, im->files_ok ? &im->att : NULL, im->opts && im->opts->new_chains, NULL, NULL};
+  if (im->table) {
+    loc.file = im->table->name;
+    loc.column_of = column_of;
+    loc.ctx = im->table;
+  }
   jb_status rc = JB_OK;
   int changed = 0;
   if (is_sharing_copy(rec)) {
@@ -329,9 +403,10 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     if (im->stats) { im->stats->read++; im->stats->invalid++; }
     return JB_ERR_INVALID;
   }
+  jb_kind kind = im->table && im->table->kind != JB_KIND_UNKNOWN ? im->table->kind : im->deflt;
   int hline = cJSON_IsObject(rec) && jb_history_line(rec);
   if (cJSON_IsObject(rec) && !hline) {
-    record_key(rec, im->deflt, &im->key);
+    record_key(rec, kind, &im->key);
     long first = seen_add(&im->seen, jb_buf_str(&im->key), line);
     if (first < 0) {
       jb_err_set(e, JB_ERR_NOMEM, "out of memory");
@@ -348,7 +423,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   int flags = (im->opts && im->opts->replace ? JB_STORE_REPLACE : 0) | (im->opts && im->opts->force ? JB_STORE_FORCE : 0);
   if (!rc && skip) sqlite3_exec(im->db->db, "SAVEPOINT rec", NULL, NULL, NULL);
   if (!rc && hline) rc = jb_history_restore(im->db, rec, &loc, e);
-  else if (!rc) rc = jb_record_store(im->db, rec, im->deflt, flags, &loc, &changed, e);
+  else if (!rc) rc = jb_record_store(im->db, rec, kind, flags, &loc, &changed, e);
   if (skip && !rc) sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
   if (skip && rc && rc != JB_ERR_INVALID) {
     sqlite3_exec(im->db->db, "ROLLBACK TO rec", NULL, NULL, NULL);
@@ -369,7 +444,7 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
   if (!rc && im->opts && im->opts->on_record && cJSON_IsObject(rec)) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
-    im->opts->on_record(im->opts->ctx, cJSON_IsString(t) ? t->valuestring : jb_kind_name(im->deflt),
+    im->opts->on_record(im->opts->ctx, cJSON_IsString(t) ? t->valuestring : jb_kind_name(kind),
                         cJSON_IsString(id) ? id->valuestring : "", line, changed);
   }
   return rc;
@@ -474,93 +549,224 @@ static jb_status import_jsonl(importer *im, source *src) {
   return stop;
 }
 
-static jb_status import_csv(importer *im, source *src) {
-  jb_csv *csv = NULL;
+/* A row source: a CSV reader or an .xlsx sheet; jb_csv_next's contract. */
+typedef int (*next_row_fn)(void *ctx, char ***fields, int *nf, long *line);
+
+static int csv_next(void *ctx, char ***fields, int *nf, long *line) {
+  return jb_csv_next(ctx, fields, nf, line);
+}
+
+static int row_blank(char **fields, int nf, int *nonempty) {
+  int n = 0;
+  for (int i = 0; i < nf; i++) n += *fields[i] != 0;
+  if (nonempty) *nonempty = n;
+  return n == 0;
+}
+
+/* Maps a header row to fields: Chinese or English names, row counters
+** ignored; two columns naming one field is an error (which would win?). */
+static jb_status table_header(importer *im, table *t, char **fields, int nf, long line, jb_error *e) {
+  /* no --type, file or sheet name said the kind: the headers may */
+  if (t->kind == JB_KIND_UNKNOWN) t->kind = jb_kind_from_headers(fields, nf);
+  t->orig = calloc((size_t)nf + 1, sizeof(char *));
+  t->field = calloc((size_t)nf + 1, sizeof(char *));
+  if (!t->orig || !t->field) return JB_ERR_NOMEM;
+  for (int i = 0; i < nf; i++) {
+    const char *h = fields[i];
+    if (!strncmp(h, "\xEF\xBB\xBF", 3)) h += 3;
+    if (jb_utf8_invalid_at(h, strlen(h)) >= 0) {
+      jb_err_at(e, JB_ERR_PARSE, t->name, line, NULL, "%s", jb_msg(JB_MSG_IMP_HEADER_UTF8));
+      return JB_ERR_PARSE;
+    }
+    char lower[256];
+    const char *f = jb_header_ignored(h) ? "" : jb_header_field(t->kind, h, lower, sizeof(lower));
+    t->orig[i] = jb_strdup(h);
+    t->field[i] = jb_strdup(f ? f : "");
+    t->n = i + 1;
+    if (!t->orig[i] || !t->field[i]) return JB_ERR_NOMEM;
+    jb_cell_normalize(t->orig[i]);
+    for (int k = 0; k < i && *t->field[i]; k++)
+      if (!strcmp(t->field[k], t->field[i])) {
+        jb_err_at(e, JB_ERR_PARSE, t->name, line, NULL, jb_msg(JB_MSG_IMP_HEADER_TWICE), t->orig[k],
+                  t->orig[i], t->field[i]);
+        return JB_ERR_PARSE;
+      }
+  }
+  return JB_OK;
+}
+
+/* Imports one table: title rows (at most one filled cell that names no
+** field) above the header are skipped, then each row is a record checked
+** and stored exactly as a JSON Lines record would be. */
+static jb_status import_table(importer *im, table *t, next_row_fn next, void *ctx, int stop_on_broken) {
   jb_error e;
   jb_status stop = JB_OK;
-  char **hdr = NULL;
-  int nhdr = 0;
-  if (jb_csv_open(src->f, &csv)) return JB_ERR_NOMEM;
   char **fields;
-  int nf;
+  int nf, r, have_header = 0;
   long line;
-  int r;
-  while ((r = jb_csv_next(csv, &fields, &nf, &line)) != 0) {
+  im->table = t;
+  while ((r = next(ctx, &fields, &nf, &line)) != 0) {
     jb_status rc = JB_OK;
-    int counted = 0;
+    int counted = 0, filled;
     if (r < 0) {
       rc = (jb_status)-r;
-      jb_err_at(&e, rc, im->file, line, NULL, "%s",
-                rc == JB_ERR_LIMIT ? "row too large (over 1000 fields or 16 MiB)"
-                : rc == JB_ERR_PARSE ? "unterminated quoted field"
-                : rc == JB_ERR_INVALID ? "NUL byte in the row: not allowed in text" : "out of memory");
-    } else if (!hdr) {
-      /* header row: strip a BOM, copy the names */
-      hdr = calloc((size_t)nf, sizeof(char *));
-      if (!hdr) { stop = JB_ERR_NOMEM; break; }
-      nhdr = nf;
-      for (int i = 0; i < nf; i++) {
-        const char *h = fields[i];
-        if (i == 0 && !strncmp(h, "\xEF\xBB\xBF", 3)) h += 3;
-        while (*h == ' ') h++;
-        hdr[i] = jb_strdup(h);
-        size_t n = strlen(hdr[i]);
-        while (n && hdr[i][n - 1] == ' ') hdr[i][--n] = 0;
+      jb_err_at(&e, rc, t->name, line, NULL, "%s",
+                jb_msg(rc == JB_ERR_LIMIT ? JB_MSG_IMP_ROW_LIMIT
+                       : rc == JB_ERR_PARSE ? JB_MSG_IMP_UNTERMINATED
+                       : rc == JB_ERR_INVALID ? JB_MSG_IMP_ROW_NUL : JB_MSG_STATUS_NOMEM));
+    } else if (!have_header) {
+      if (row_blank(fields, nf, &filled)) continue;
+      char lower[256];
+      const char *only = NULL;
+      for (int i = 0; i < nf && !only; i++) if (*fields[i]) only = fields[i];
+      if (filled == 1 && !(jb_header_field(t->kind, only, lower, sizeof(lower)) &&
+                           jb_field_known(t->kind, jb_header_field(t->kind, only, lower, sizeof(lower)))))
+        continue; /* a title above the table: "2025年辰溪县企业技术需求表" */
+      if ((rc = table_header(im, t, fields, nf, line, &e))) {
+        if (rc == JB_ERR_NOMEM) jb_err_set(&e, rc, "%s", jb_msg(JB_MSG_STATUS_NOMEM));
+        failed(im, rc, &e);
+        stop = rc;
+        break;
       }
-      for (int i = 0; i < nhdr; i++) {
-        long badat = jb_utf8_invalid_at(hdr[i], strlen(hdr[i]));
-        if (badat >= 0) {
-          jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL,
-                    "header is not valid UTF-8 (for GBK/GB18030 exports from Excel use --encoding GB18030)");
-          failed(im, JB_ERR_PARSE, &e);
-          stop = JB_ERR_PARSE;
-          break;
-        }
-      }
-      for (int i = 0; i < nhdr && !stop; i++)
-        for (int k = 0; k < i && !stop; k++)
-          if (!strcmp(hdr[i], hdr[k])) {
-            /* which of the two columns would count? refuse rather than guess */
-            jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL, "header: column '%s' appears twice (columns %d and %d)",
-                      hdr[i], k + 1, i + 1);
-            failed(im, JB_ERR_PARSE, &e);
-            stop = JB_ERR_PARSE;
-          }
-      if (stop) break;
+      have_header = 1;
       continue;
     } else {
-      int blank = 1;
-      for (int i = 0; i < nf && blank; i++) blank = !*fields[i];
-      if (blank) continue;
-      if (nf > nhdr) {
-        jb_err_at(&e, JB_ERR_PARSE, im->file, line, NULL, "%d fields, but the header has %d", nf, nhdr);
-        rc = JB_ERR_PARSE;
-      } else {
-        for (int i = 0; i < nf && !rc; i++) {
-          long badat = jb_utf8_invalid_at(fields[i], strlen(fields[i]));
-          if (badat >= 0) {
-            jb_err_at(&e, JB_ERR_PARSE, im->file, line, hdr[i],
-                      "invalid UTF-8 (for GBK/GB18030 exports from Excel use --encoding GB18030)");
-            rc = JB_ERR_PARSE;
-          }
+      if (row_blank(fields, nf, NULL)) continue;
+      if (nf > t->n) {
+        int extra = 0;
+        for (int i = t->n; i < nf; i++) extra |= *fields[i] != 0;
+        if (extra) {
+          jb_err_at(&e, JB_ERR_PARSE, t->name, line, NULL, jb_msg(JB_MSG_IMP_TOO_MANY_FIELDS), nf, t->n);
+          rc = JB_ERR_PARSE;
         }
-        if (!rc) {
-          cJSON *rec = jb_record_from_row(im->deflt, hdr, fields, nf);
-          if (!rec) rc = JB_ERR_NOMEM;
-          else rc = take_record(im, rec, line, &e); /* counts itself */
-          cJSON_Delete(rec);
-          counted = 1;
+        nf = t->n;
+      }
+      for (int i = 0; i < nf && !rc; i++) {
+        if (jb_utf8_invalid_at(fields[i], strlen(fields[i])) >= 0) {
+          jb_err_at(&e, JB_ERR_PARSE, t->name, line, t->orig[i], "%s", jb_msg(JB_MSG_IMP_CELL_UTF8));
+          rc = JB_ERR_PARSE;
         }
+        jb_cell_normalize(fields[i]);
+      }
+      /* a template's example row (id 示例-...) is not data */
+      for (int i = 0; i < nf && !rc; i++)
+        if (!strcmp(t->field[i], "id") && !strncmp(fields[i], "示例", strlen("示例"))) rc = JB_ERR_NOTFOUND;
+      if (rc == JB_ERR_NOTFOUND) continue;
+      if (!rc) {
+        cJSON *rec = jb_record_from_row(t->kind, t->field, fields, nf);
+        if (!rec) rc = JB_ERR_NOMEM;
+        else rc = take_record(im, rec, line, &e); /* counts itself */
+        cJSON_Delete(rec);
+        counted = 1;
       }
     }
     if (rc && !counted && im->stats) { im->stats->read++; im->stats->invalid++; }
     if (rc && failed(im, rc, &e)) { stop = rc; break; }
-    if (r < 0 && rc == JB_ERR_PARSE) { stop = rc; break; } /* cannot resync after a broken quote */
+    if (r < 0 && rc == JB_ERR_PARSE && stop_on_broken) { stop = rc; break; } /* cannot resync after a broken quote */
   }
-  for (int i = 0; i < nhdr; i++) free(hdr[i]);
-  free(hdr);
-  jb_csv_free(csv);
+  im->table = NULL;
   return stop;
+}
+
+static jb_status import_csv(importer *im, source *src) {
+  jb_csv *csv = NULL;
+  if (jb_csv_open(src->f, &csv)) return JB_ERR_NOMEM;
+  jb_csv_set_delim(csv, src->delim ? src->delim : ',');
+  table t = {0};
+  t.name = im->file;
+  t.kind = im->deflt;
+  jb_status rc = import_table(im, &t, csv_next, csv, 1);
+  table_clear(&t);
+  jb_csv_free(csv);
+  return rc;
+}
+
+/* Rows of a sheet, as the table importer reads them. */
+typedef struct sheet_iter {
+  jb_sheet *sh;
+  long i;
+  char **fields;
+  int cap;
+  char empty[1];
+} sheet_iter;
+
+static int sheet_next(void *ctx, char ***fields, int *nf, long *line) {
+  sheet_iter *it = ctx;
+  if (it->i >= it->sh->nrows) return 0;
+  jb_sheet_row *row = &it->sh->rows[it->i++];
+  if (row->n > it->cap) {
+    char **f = realloc(it->fields, sizeof(char *) * (size_t)row->n);
+    if (!f) return -JB_ERR_NOMEM;
+    it->fields = f;
+    it->cap = row->n;
+  }
+  for (int c = 0; c < row->n; c++) it->fields[c] = row->cells[c] ? row->cells[c] : it->empty;
+  it->empty[0] = 0;
+  *fields = it->fields;
+  *nf = row->n;
+  *line = row->r;
+  return 1;
+}
+
+/* An Excel workbook: every visible sheet is a table, of the kind its name
+** says (需求, 专家 ...) or the file's; sheets are applied organizations
+** first, like files, and the whole workbook is one transaction. */
+static jb_status import_xlsx(importer *im, const char *path) {
+  jb_sheet *sheets = NULL;
+  int n = 0;
+  jb_error e;
+  jb_status rc = jb_xlsx_read(path, &sheets, &n, &e);
+  if (rc) {
+    failed(im, rc, &e);
+    return rc;
+  }
+  int *order = malloc(sizeof(int) * (size_t)(n ? n : 1));
+  jb_kind *kind = malloc(sizeof(jb_kind) * (size_t)(n ? n : 1));
+  char **names = calloc((size_t)(n ? n : 1), sizeof(char *));
+  if (!order || !kind || !names) rc = JB_ERR_NOMEM;
+  for (int i = 0; !rc && i < n; i++) {
+    jb_kind k = jb_kind_from_label(sheets[i].name);
+    kind[i] = k != JB_KIND_UNKNOWN && !(im->opts && im->opts->type) ? k : im->deflt;
+    order[i] = i;
+    jb_buf b = {0};
+    jb_buf_printf(&b, "%s[%s]", path, sheets[i].name);
+    names[i] = b.p;
+  }
+  for (int i = 1; !rc && i < n; i++)
+    for (int j = i; j > 0 && (unsigned)kind[order[j - 1]] > (unsigned)kind[order[j]]; j--) {
+      int t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  int imported = 0;
+  for (int i = 0; !rc && i < n; i++) {
+    jb_sheet *sh = &sheets[order[i]];
+    if (!sh->nrows) continue;
+    sheet_iter it;
+    memset(&it, 0, sizeof(it));
+    it.sh = sh;
+    table t = {0};
+    t.name = names[order[i]] ? names[order[i]] : path;
+    t.kind = kind[order[i]];
+    rc = import_table(im, &t, sheet_next, &it, 0);
+    table_clear(&t);
+    free(it.fields);
+    imported++;
+  }
+  if (rc == JB_ERR_NOMEM) {
+    jb_err_set(&e, rc, "%s", jb_msg(JB_MSG_STATUS_NOMEM));
+    failed(im, rc, &e);
+  } else if (!rc && !imported) {
+    jb_err_set(&e, JB_ERR_PARSE, jb_msg(JB_MSG_XLSX_NO_SHEETS), path);
+    failed(im, JB_ERR_PARSE, &e);
+    rc = JB_ERR_PARSE;
+  }
+  for (int i = 0; names && i < n; i++) free(names[i]);
+  free(names);
+  free(order);
+  free(kind);
+  jb_sheets_free(sheets, n);
+  return rc;
 }
 
 /* Opens the transaction one file (or one request's records) is stored in. */
@@ -652,7 +858,7 @@ static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *o
   im.att.base = path;
   im.att.opts = opts;
   im.att.bytes = *file_bytes; /* the limit is per import, over all its files */
-  rc = src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
+  rc = src.xlsx ? import_xlsx(&im, path) : src.csv ? import_csv(&im, &src) : import_jsonl(&im, &src);
   *file_bytes = im.att.bytes;
   rc = importer_finish(&im, rc);
   source_close(&src);
@@ -689,22 +895,31 @@ jb_status jb_import_files(jb_db *db, const char *const *paths, int n, const jb_i
   jb_error saved;
   jb_error_clear(&saved);
   long long file_bytes = 0;
-  for (int i = 0; i < n; i++) {
+  int i = 0;
+  for (; i < n; i++) {
+    long failed_before = stats ? stats->files_failed : 0;
     jb_status rc = import_one(db, paths[order[i]], opts, stats, &file_bytes, err);
     if (rc && !first) {
       first = rc;
       if (err) saved = *err;
     }
+    int rolled = rc && (!stats || stats->files_failed > failed_before || !(opts && opts->skip_invalid) ||
+                        rc == JB_ERR_INTERRUPTED);
+    if (opts && opts->on_fate)
+      opts->on_fate(opts->ctx, paths[order[i]], rolled ? JB_FILE_ROLLED_BACK : JB_FILE_COMMITTED);
     /* A failed file (not merely skipped records) stops the run: later files
-    ** may depend on it. */
-    if (rc && !(opts && opts->skip_invalid)) {
+    ** may depend on it. So does an interrupt. */
+    if (rc && (!(opts && opts->skip_invalid) || rc == JB_ERR_INTERRUPTED)) {
       for (int k = i + 1; k < n; k++) {
         if (stats) stats->files_skipped++;
         if (opts && opts->on_skipped) opts->on_skipped(opts->ctx, paths[order[k]]);
       }
+      i++;
       break;
     }
   }
+  for (; i < n; i++)
+    if (opts && opts->on_fate) opts->on_fate(opts->ctx, paths[order[i]], JB_FILE_NOT_STARTED);
   if (first && err) *err = saved;
   free(order);
   free(rank);

@@ -231,24 +231,48 @@ typedef struct vctx {
   jb_error *err;
 } vctx;
 
-static jb_status bad(vctx *v, const char *field, const char *fmt, const char *value) {
-  /* Quote at most 60 bytes of the offending value, cut on a UTF-8 boundary. */
-  char shown[80];
+/* Quotes at most 60 bytes of a value, cut on a UTF-8 boundary. */
+static void shown_value(const char *value, char *shown, size_t cap) {
   size_t n = value ? strlen(value) : 0, cut = n > 60 ? 60 : n;
   while (cut < n && cut > 0 && ((unsigned char)value[cut] & 0xC0) == 0x80) cut--;
-  snprintf(shown, sizeof(shown), "%.*s%s", (int)cut, value ? value : "", cut < n ? "…" : "");
+  snprintf(shown, cap, "%.*s%s", (int)cut, value ? value : "", cut < n ? "…" : "");
+}
+
+/* The field as the person wrote it: a table's own header ("截止日期") with
+** the field's name, so that the message names the column they see. */
+static const char *field_shown(vctx *v, const char *field, char *buf, size_t cap) {
+  const char *col = v->loc && v->loc->column_of && field ? v->loc->column_of(v->loc->ctx, field) : NULL;
+  if (!col || !strcmp(col, field)) return field;
+  snprintf(buf, cap, "%s (%s)", col, field);
+  return buf;
+}
+
+/* Fails with a catalogue message that takes the (quoted) value as its one %s. */
+static jb_status bad(vctx *v, const char *field, const char *fmt, const char *value) {
+  char shown[80], fbuf[256];
+  shown_value(value, shown, sizeof(shown));
   jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
-            field, fmt, shown);
+            field_shown(v, field, fbuf, sizeof(fbuf)), fmt, shown);
+  if (v->err && field) snprintf(v->err->field, sizeof(v->err->field), "%s", field);
+  return JB_ERR_INVALID;
+}
+
+/* Fails with a message built by the caller (values in it already quoted). */
+static jb_status bad_text(vctx *v, const char *field, const char *text) {
+  char fbuf[256];
+  jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
+            field_shown(v, field, fbuf, sizeof(fbuf)), "%s", text);
+  if (v->err && field) snprintf(v->err->field, sizeof(v->err->field), "%s", field);
   return JB_ERR_INVALID;
 }
 
 static const char *json_kind(const cJSON *j) {
-  if (cJSON_IsString(j)) return "a string";
-  if (cJSON_IsNumber(j)) return "a number";
-  if (cJSON_IsArray(j)) return "a list";
-  if (cJSON_IsObject(j)) return "an object";
-  if (cJSON_IsBool(j)) return "a boolean";
-  return "null";
+  if (cJSON_IsString(j)) return jb_msg(JB_MSG_JSON_STRING);
+  if (cJSON_IsNumber(j)) return jb_msg(JB_MSG_JSON_NUMBER);
+  if (cJSON_IsArray(j)) return jb_msg(JB_MSG_JSON_LIST);
+  if (cJSON_IsObject(j)) return jb_msg(JB_MSG_JSON_OBJECT);
+  if (cJSON_IsBool(j)) return jb_msg(JB_MSG_JSON_BOOL);
+  return jb_msg(JB_MSG_JSON_NULL);
 }
 
 /* `multiline`: the field may hold TAB, LF and CR (long text); no field may
@@ -257,22 +281,23 @@ static const char *json_kind(const cJSON *j) {
 static jb_status check_string(vctx *v, const char *field, const char *s, size_t max, int multiline) {
   size_t n = strlen(s);
   long badat = jb_utf8_invalid_at(s, n);
+  char msg[256];
   if (badat >= 0) {
-    char msg[96];
-    snprintf(msg, sizeof(msg), "invalid UTF-8 at byte %ld%%s", badat);
-    return bad(v, field, msg, "");
+    snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_BAD_UTF8), badat);
+    return bad_text(v, field, msg);
   }
   uint32_t cp = 0;
   if ((badat = jb_text_refused_at(s, n, multiline, &cp)) >= 0) {
-    char msg[128];
     snprintf(msg, sizeof(msg), "control or bidi character U+%04X at byte %ld is not allowed%s: '%%s'",
              (unsigned)cp, badat, cp == '\t' || cp == '\n' || cp == '\r' ? " in a one-line field" : "");
     return bad(v, field, msg, s);
   }
   if (n > max) {
-    char msg[96];
-    snprintf(msg, sizeof(msg), "too long: %zu bytes, the limit is %zu: '%%s'", n, max);
-    return bad(v, field, msg, s);
+    char shown[80];
+    shown_value(s, shown, sizeof(shown));
+    snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_TOO_LONG), n, max);
+    snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": '%s'", shown);
+    return bad_text(v, field, msg);
   }
   return JB_OK;
 }
@@ -309,6 +334,95 @@ static int enum_has(const char *values, const char *s) {
 
 static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const char *prefix);
 
+/* "a | b | c" of a closed set for a message; in Chinese with each value's
+** label where it has one ("open（开放）"). */
+static void accepted_values(const char *values, char *out, size_t cap) {
+  size_t n = 0;
+  out[0] = 0;
+  char copy[512];
+  snprintf(copy, sizeof(copy), "%s", values);
+  for (char *save = NULL, *p = strtok_r(copy, "|", &save); p && n + 1 < cap; p = strtok_r(NULL, "|", &save)) {
+    const char *label = jb_value_label(p);
+    n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "、" : "", p);
+    if (n < cap && strcmp(label, p)) n += (size_t)snprintf(out + n, cap - n, "（%s）", label);
+  }
+}
+
+/* A value outside a closed set: mapped when its meaning is certain (企业 is
+** enterprise), else an error with the accepted values and the closest one. */
+static jb_status closed_value(vctx *v, cJSON *j, const field_spec *f, const char *fname) {
+  char buf[128], sbuf[128], acc[600], dym[200] = "", msg[1000], shown[80];
+  const char *canon = jb_closed_canon(f->values, j->valuestring, buf, sizeof(buf));
+  if (canon) {
+    cJSON_SetValuestring(j, canon);
+    return JB_OK;
+  }
+  const char *near = jb_closed_suggest(f->values, j->valuestring, sbuf, sizeof(sbuf));
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  accepted_values(f->values, acc, sizeof(acc));
+  shown_value(j->valuestring, shown, sizeof(shown));
+  snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_NOT_IN_SET), shown, acc, dym);
+  return bad_text(v, fname, msg);
+}
+
+/* A chain must be one of the lexicon's (chains.tsv), unless the import
+** allows new ones: an unknown chain silently matched nothing. "油茶产业" is
+** 油茶 when nothing else is meant. */
+static jb_status known_chain(vctx *v, cJSON *e, const char *fname) {
+  const jb_lexicon *lex = v->db->lex;
+  if (jb_lexicon_find_chain(lex, e->valuestring)) return JB_OK;
+  const char *resolved = jb_chain_resolve(lex, e->valuestring);
+  if (resolved) {
+    cJSON_SetValuestring(e, resolved);
+    return JB_OK;
+  }
+  if (v->loc && v->loc->new_chains) return JB_OK;
+  const char *cands[256];
+  int n = 0;
+  jb_buf all = {0};
+  for (int i = 0; i < jb_lexicon_nchains(lex) && n < 256; i++) {
+    cands[n++] = jb_lexicon_chain(lex, i)->name;
+    jb_buf_printf(&all, "%s%s", i ? "、" : "", jb_lexicon_chain(lex, i)->name);
+  }
+  const char *near = jb_did_you_mean(e->valuestring, cands, n);
+  char dym[200] = "", shown[80];
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  shown_value(e->valuestring, shown, sizeof(shown));
+  jb_buf msg = {0};
+  jb_buf_printf(&msg, jb_msg(JB_MSG_REC_UNKNOWN_CHAIN), shown, n ? jb_buf_str(&all) : "-", dym);
+  jb_status rc = bad_text(v, fname, jb_buf_str(&msg));
+  jb_buf_free(&all);
+  jb_buf_free(&msg);
+  return rc;
+}
+
+/* A program must be one of programs.tsv when the lexicon lists any. */
+static jb_status known_program(vctx *v, cJSON *e, const char *fname) {
+  const jb_lexicon *lex = v->db->lex;
+  int n = jb_lexicon_nprograms(lex);
+  if (!n) return JB_OK;
+  const char *cands[64];
+  jb_buf all = {0};
+  for (int i = 0; i < n && i < 64; i++) {
+    cands[i] = jb_lexicon_program(lex, i);
+    if (!strcmp(cands[i], e->valuestring)) {
+      jb_buf_free(&all);
+      return JB_OK;
+    }
+    jb_buf_printf(&all, "%s%s", i ? "、" : "", cands[i]);
+  }
+  const char *near = jb_did_you_mean(e->valuestring, cands, n < 64 ? n : 64);
+  char dym[200] = "", shown[80];
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  shown_value(e->valuestring, shown, sizeof(shown));
+  jb_buf msg = {0};
+  jb_buf_printf(&msg, jb_msg(JB_MSG_REC_UNKNOWN_PROGRAM), shown, jb_buf_str(&all), dym);
+  jb_status rc = bad_text(v, fname, jb_buf_str(&msg));
+  jb_buf_free(&all);
+  jb_buf_free(&msg);
+  return rc;
+}
+
 /* "prefix.name" into out, cut on a UTF-8 boundary: a field name in an error
 ** message must stay valid text however long the input's name is. */
 static void field_name(char *out, size_t n, const char *prefix, const char *name) {
@@ -343,8 +457,8 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
       /* integer ids are common in exported data: keep their decimal form */
       return JB_OK; /* made a string by ids_to_strings() */
     }
-    if (!cJSON_IsString(j)) return bad(v, fname, "expected an id string, got %s", json_kind(j));
-    if (!*j->valuestring) return bad(v, fname, "empty id%s", "");
+    if (!cJSON_IsString(j)) return bad(v, fname, jb_msg(JB_MSG_REC_ID_TYPE), json_kind(j));
+    if (!*j->valuestring) return bad(v, fname, jb_msg(JB_MSG_REC_ID_EMPTY), "");
     if (check_string(v, fname, j->valuestring, JB_MAX_ID_BYTES, 0)) return JB_ERR_INVALID;
     if (jb_id_problem(j->valuestring)) {
       char msg[160];
@@ -360,62 +474,68 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
   case F_ACH:
   case F_DATE:
   case F_ENUM:
-    if (!cJSON_IsString(j)) {
-      char msg[64];
-      snprintf(msg, sizeof(msg), "expected a string, got %s%%s", json_kind(j));
-      return bad(v, fname, msg, "");
-    }
+    if (!cJSON_IsString(j)) return bad(v, fname, jb_msg(JB_MSG_REC_EXPECTED_STRING), json_kind(j));
     if (check_string(v, fname, j->valuestring, f->t == F_TEXT ? JB_MAX_FIELD_BYTES : 1000, f->t == F_TEXT))
       return JB_ERR_INVALID;
-    if (f->t == F_DATE && !valid_date(j->valuestring))
-      return bad(v, fname, "not a date (YYYY-MM-DD): '%s'", j->valuestring);
-    if (f->t == F_ENUM && !enum_has(f->values, j->valuestring)) {
-      char msg[256];
-      snprintf(msg, sizeof(msg), "'%%s' is not one of %s", f->values);
-      return bad(v, fname, msg, j->valuestring);
+    if (f->t == F_DATE && !valid_date(j->valuestring)) {
+      /* 2025/6/30, 2025年6月30日, an Excel serial: the meaning is certain */
+      char iso[11];
+      if (!jb_date_normalize(j->valuestring, iso) || !valid_date(iso))
+        return bad(v, fname, jb_msg(JB_MSG_REC_NOT_DATE), j->valuestring);
+      cJSON_SetValuestring(j, iso);
     }
+    if (f->t == F_ENUM && !enum_has(f->values, j->valuestring)) return closed_value(v, j, f, fname);
     if (f->t == F_ORG || f->t == F_EXPERT || f->t == F_NEED || f->t == F_ACH) {
       int ok = ref_exists(v->db, f->t, j->valuestring);
       if (ok < 0) return jb_err_db(v->err, v->db->db, sqlite3_errcode(v->db->db), "checking a reference");
       if (!ok)
-        return bad(v, fname, f->t == F_ORG ? "unknown organization '%s'" : f->t == F_EXPERT ? "unknown expert '%s'"
-                             : f->t == F_NEED ? "unknown need '%s'" : "unknown achievement '%s'",
+        return bad(v, fname,
+                   jb_msg(f->t == F_ORG      ? JB_MSG_REC_UNKNOWN_ORG
+                          : f->t == F_EXPERT ? JB_MSG_REC_UNKNOWN_EXPERT
+                          : f->t == F_NEED   ? JB_MSG_REC_UNKNOWN_NEED
+                                             : JB_MSG_REC_UNKNOWN_ACHIEVEMENT),
                    j->valuestring);
     }
     return JB_OK;
   case F_LIST: {
-    if (!cJSON_IsArray(j)) return bad(v, fname, "expected a list of strings, got %s", json_kind(j));
+    if (!cJSON_IsArray(j)) return bad(v, fname, jb_msg(JB_MSG_REC_LIST_TYPE), json_kind(j));
     int n = 0;
     cJSON *e;
     cJSON_ArrayForEach(e, j) {
-      if (!cJSON_IsString(e)) return bad(v, fname, "list items must be strings, got %s", json_kind(e));
+      if (!cJSON_IsString(e)) return bad(v, fname, jb_msg(JB_MSG_REC_LIST_ITEM), json_kind(e));
       if (check_string(v, fname, e->valuestring, 1000, 0)) return JB_ERR_INVALID;
-      if (++n > JB_MAX_LIST_ITEMS) return bad(v, fname, "more than 200 items%s", "");
+      if (++n > JB_MAX_LIST_ITEMS) return bad(v, fname, jb_msg(JB_MSG_REC_LIST_LONG), "");
+      if (!strcmp(f->name, "chains") && known_chain(v, e, fname)) return JB_ERR_INVALID;
+      if (!strcmp(f->name, "programs") && known_program(v, e, fname)) return JB_ERR_INVALID;
     }
     return JB_OK;
   }
   case F_INT:
   case F_NUM:
     if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble)) {
-      char msg[64];
-      snprintf(msg, sizeof(msg), "expected a number, got %s%s", json_kind(j),
-               cJSON_IsString(j) ? ": '%s'" : "%s");
-      return bad(v, fname, msg, cJSON_IsString(j) ? j->valuestring : "");
+      char msg[160];
+      snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_EXPECTED_NUMBER), json_kind(j));
+      if (cJSON_IsString(j)) {
+        char shown[80];
+        shown_value(j->valuestring, shown, sizeof(shown));
+        snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": '%s'", shown);
+      }
+      return bad_text(v, fname, msg);
     }
     if (f->t == F_INT && j->valuedouble != floor(j->valuedouble)) {
       snprintf(num, sizeof(num), "%g", j->valuedouble);
-      return bad(v, fname, "expected a whole number, got %s", num);
+      return bad(v, fname, jb_msg(JB_MSG_REC_WHOLE), num);
     }
     if (j->valuedouble < f->lo || j->valuedouble > f->hi) {
-      char msg[96];
+      char msg[160];
       snprintf(num, sizeof(num), "%g", j->valuedouble);
-      snprintf(msg, sizeof(msg), "%%s is out of range %g..%g", f->lo, f->hi);
-      return bad(v, fname, msg, num);
+      snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_OUT_OF_RANGE), num, f->lo, f->hi);
+      return bad_text(v, fname, msg);
     }
     return JB_OK;
   case F_CONTACT:
     if (cJSON_IsString(j)) return check_string(v, fname, j->valuestring, 1000, 0);
-    if (!cJSON_IsObject(j)) return bad(v, fname, "expected an object {name, phone, email}, got %s", json_kind(j));
+    if (!cJSON_IsObject(j)) return bad(v, fname, jb_msg(JB_MSG_REC_CONTACT_TYPE), json_kind(j));
     {
       static const field_spec cf[] = {{"name", F_STR, 0, NULL, 0, 0}, {"phone", F_STR, 0, NULL, 0, 0},
                                       {"email", F_STR, 0, NULL, 0, 0}, {"address", F_STR, 0, NULL, 0, 0},
@@ -442,13 +562,13 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
     return rc;
   }
   case F_PAPERS: {
-    if (!cJSON_IsArray(j)) return bad(v, fname, "expected a list of evidence objects, got %s", json_kind(j));
+    if (!cJSON_IsArray(j)) return bad(v, fname, jb_msg(JB_MSG_REC_PAPERS_TYPE), json_kind(j));
     int i = 0;
     cJSON *e;
     cJSON_ArrayForEach(e, j) {
       char sub[128];
       snprintf(sub, sizeof(sub), "%.100s[%d]", fname, i);
-      if (!cJSON_IsObject(e)) return bad(v, sub, "expected an object, got %s", json_kind(e));
+      if (!cJSON_IsObject(e)) return bad(v, sub, jb_msg(JB_MSG_REC_PAPER_TYPE), json_kind(e));
       jb_status rc = check_fields(v, e, paper_fields, sub);
       if (rc) return rc;
       /* ids must be unique within the list: the evidence table is keyed by
@@ -461,14 +581,16 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
         if (other == e) break;
         const char *otext = id_text(cJSON_GetObjectItemCaseSensitive(other, "id"), obuf, sizeof(obuf));
         if (ptext && otext && !strcmp(ptext, otext)) {
-          char msg[160];
-          snprintf(msg, sizeof(msg), "duplicate evidence id '%%s' (also %.100s[%d])", fname, k);
+          char msg[256], shown[80];
+          shown_value(ptext, shown, sizeof(shown));
+          snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_DUP_EVIDENCE), fname, k);
+          snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": '%s'", shown);
           snprintf(sub, sizeof(sub), "%.100s[%d].id", fname, i);
-          return bad(v, sub, msg, ptext);
+          return bad_text(v, sub, msg);
         }
         k++;
       }
-      if (++i > JB_MAX_EVIDENCE) return bad(v, fname, "more than 1000 evidence items%s", "");
+      if (++i > JB_MAX_EVIDENCE) return bad(v, fname, jb_msg(JB_MSG_REC_PAPERS_LONG), "");
     }
     return JB_OK;
   }
@@ -484,15 +606,11 @@ static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const
     while (f->name && strcmp(f->name, j->string)) f++;
     field_name(fname, sizeof(fname), prefix, j->string);
     if (!f->name) {
-      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
-                fname, "unknown field");
-      return JB_ERR_INVALID;
+      return bad(v, fname, jb_msg(JB_MSG_REC_UNKNOWN_FIELD), "");
     }
     if (cJSON_IsNull(j) && !f->required) continue; /* a cleared field */
     if (cJSON_IsNull(j)) {
-      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0, fname,
-                "missing required field (null cannot clear it)");
-      return JB_ERR_INVALID;
+      return bad(v, fname, jb_msg(JB_MSG_REC_REQUIRED_NULL), "");
     }
     jb_status rc = check_value(v, j, f, fname);
     if (rc) return rc;
@@ -502,15 +620,11 @@ static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const
     cJSON *x = cJSON_GetObjectItemCaseSensitive(rec, f->name);
     if (!x || cJSON_IsNull(x)) {
       field_name(fname, sizeof(fname), prefix, f->name);
-      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
-                fname, "missing required field");
-      return JB_ERR_INVALID;
+      return bad(v, fname, jb_msg(JB_MSG_REC_REQUIRED), "");
     }
     if (cJSON_IsString(x) && !*x->valuestring && f->t != F_ID) {
       field_name(fname, sizeof(fname), prefix, f->name);
-      jb_err_at(v->err, JB_ERR_INVALID, v->loc ? v->loc->file : NULL, v->loc ? v->loc->line : 0,
-                fname, "required field is empty");
-      return JB_ERR_INVALID;
+      return bad(v, fname, jb_msg(JB_MSG_REC_REQUIRED_EMPTY), "");
     }
   }
   return JB_OK;
@@ -936,21 +1050,19 @@ static jb_status record_kind(vctx *v, cJSON *rec, jb_kind deflt, jb_kind *out) {
   jb_kind k = deflt;
   cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
   if (type) {
-    if (!cJSON_IsString(type)) return bad(v, "type", "expected a string, got %s", json_kind(type));
+    if (!cJSON_IsString(type)) return bad(v, "type", jb_msg(JB_MSG_REC_TYPE_NOT_STRING), json_kind(type));
     if (check_string(v, "type", type->valuestring, 100, 0)) return JB_ERR_INVALID;
     k = jb_kind_parse(type->valuestring);
     if (k == JB_KIND_UNKNOWN)
-      return bad(v, "type",
-                 "unknown type '%s' (org, need, expert, evidence, achievement, conflict, collaboration, outcome)",
-                 type->valuestring);
+      return bad(v, "type", jb_msg(JB_MSG_REC_TYPE_UNKNOWN), type->valuestring);
   }
   if (k == JB_KIND_UNKNOWN)
-    return bad(v, "type", "missing: give a type field, --type, or a file name such as needs.jsonl%s", "");
+    return bad(v, "type", jb_msg(JB_MSG_REC_TYPE_MISSING), "");
   /* Evidence in eval-style expert records is called "papers"; "evidence" is
   ** accepted as a synonym and stored under "papers". */
   if (k == JB_KIND_EXPERT && cJSON_GetObjectItemCaseSensitive(rec, "evidence") &&
       cJSON_GetObjectItemCaseSensitive(rec, "papers"))
-    return bad(v, "evidence", "give either papers or evidence, not both%s", "");
+    return bad(v, "evidence", jb_msg(JB_MSG_REC_PAPERS_BOTH), "");
   *out = k;
   return JB_OK;
 }
@@ -1080,7 +1192,7 @@ static jb_status store_record(jb_db *db, cJSON *in, jb_kind deflt, int flags, co
                               cJSON *files, jb_error *err) {
   vctx v = {db, loc, err};
   *changed = 0;
-  if (!cJSON_IsObject(in)) return bad(&v, NULL, "expected a JSON object, got %s", json_kind(in));
+  if (!cJSON_IsObject(in)) return bad(&v, NULL, jb_msg(JB_MSG_REC_NOT_OBJECT), json_kind(in));
   jb_kind k = JB_KIND_UNKNOWN, hk = JB_KIND_UNKNOWN;
   jb_status rc = record_kind(&v, in, deflt, &k);
   if (rc) return rc;
@@ -1150,6 +1262,32 @@ static const field_spec *spec_field(jb_kind k, const char *name) {
   return NULL;
 }
 
+int jb_kind_fields(jb_kind k, jb_field_info *out, int max) {
+  static const char *const contact[] = {"contact.name", "contact.phone", "contact.email", "contact.address"};
+  int n = 0;
+  if (k < 0 || k >= JB_KIND_COUNT) return 0;
+  for (const field_spec *f = kinds[k].fields; f->name && n < max; f++) {
+    if (f->t == F_TYPE || f->t == F_PAPERS) continue;
+    if (f->t == F_CONTACT) {
+      for (int i = 0; i < 4 && n < max; i++) out[n++] = (jb_field_info){contact[i], 0, 0, 0, NULL};
+      continue;
+    }
+    out[n++] = (jb_field_info){f->name, f->t == F_LIST, f->t == F_INT || f->t == F_NUM, f->required,
+                               f->t == F_ENUM ? f->values : NULL};
+  }
+  return n;
+}
+
+int jb_field_known(jb_kind k, const char *name) {
+  if (!strcmp(name, "type") || !strncmp(name, "contact.", 8)) return 1;
+  if (k == JB_KIND_UNKNOWN) {
+    for (int i = 0; i < JB_KIND_COUNT; i++)
+      if (spec_field((jb_kind)i, name)) return 1;
+    return 0;
+  }
+  return spec_field(k, name) != NULL;
+}
+
 cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n) {
   jb_kind k = deflt;
   for (int i = 0; i < n; i++)
@@ -1158,7 +1296,7 @@ cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n) {
   if (!o) return NULL;
   for (int i = 0; i < n; i++) {
     const char *h = hdr[i], *v = vals[i];
-    if (!*v || !*h) continue; /* an empty cell is an absent field: a patch keeps it */
+    if (!h || !*v || !*h) continue; /* an empty cell is an absent field: a patch keeps it */
     if (!strcmp(v, "null")) {
       /* the one way to clear a field from a table (records.md) */
       if (!strncmp(h, "contact.", 8)) continue;

@@ -7,6 +7,8 @@
 **   synonyms.txt   one group per line: "3D打印 | 增材制造 | additive manufacturing"
 **   terms.txt      one term per line: 稻花鱼, 揭榜挂帅 ...
 **   chains.tsv     chain<TAB>parent<TAB>priority<TAB>kw1;kw2;...
+**   programs.tsv   program<TAB>description<TAB>eligibility (the names are the
+**                  closed set an expert's "programs" are checked against)
 **
 ** Every entry is keyed by its normalized form (the query-mode tokens joined
 ** by spaces), so "３Ｄ打印", "3d打印" and "3D打印" are one key.
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct lex_entry {
   char *norm;     /* key */
@@ -37,7 +40,9 @@ struct jb_lexicon {
   int max_toks;         /* longest entry in tokens, bounds the longest-match scan */
   jb_chain *chains;
   int nchains;
-  uint64_t hash;
+  char **programs;
+  int nprograms;
+  uint64_t hash;        /* of what the index depends on (not the programs) */
 };
 
 static uint32_t str_hash(const char *s) {
@@ -253,6 +258,20 @@ static jb_status on_chain(jb_lexicon *lex, jb_tokenizer *tok, char *line,
   return JB_OK;
 }
 
+static jb_status on_program(jb_lexicon *lex, jb_tokenizer *tok, char *line,
+                            const char *path, long lineno, jb_error *err) {
+  char *tab = strchr(line, '\t');
+  if (tab) *tab = 0;
+  char *name = trim(line);
+  if (!*name || !strcmp(name, "program")) return JB_OK; /* header */
+  char **ps = realloc(lex->programs, sizeof(char *) * (size_t)(lex->nprograms + 1));
+  if (!ps) return nomem(err);
+  lex->programs = ps;
+  if (!(lex->programs[lex->nprograms] = jb_strdup(name))) return nomem(err);
+  lex->nprograms++;
+  return JB_OK;
+}
+
 jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok, jb_lexicon **ppLex,
                           jb_error *err) {
   *ppLex = NULL;
@@ -264,6 +283,7 @@ jb_status jb_lexicon_load(const char *dir, jb_tokenizer *tok, jb_lexicon **ppLex
     rc = read_lines(lex, tok, dir, "synonyms.txt", on_synonym, err);
     if (!rc) rc = read_lines(lex, tok, dir, "terms.txt", on_term, err);
     if (!rc) rc = read_lines(lex, tok, dir, "chains.tsv", on_chain, err);
+    if (!rc) rc = read_lines(lex, tok, dir, "programs.tsv", on_program, err);
   }
   if (rc) {
     jb_lexicon_free(lex);
@@ -289,6 +309,8 @@ void jb_lexicon_free(jb_lexicon *lex) {
     free(lex->chains[i].keywords);
   }
   free(lex->chains);
+  for (int i = 0; i < lex->nprograms; i++) free(lex->programs[i]);
+  free(lex->programs);
   free(lex->dir);
   free(lex);
 }
@@ -298,6 +320,11 @@ const char *jb_lexicon_dir(const jb_lexicon *lex) { return lex ? lex->dir : ""; 
 int jb_lexicon_nchains(const jb_lexicon *lex) { return lex ? lex->nchains : 0; }
 int jb_lexicon_nterms(const jb_lexicon *lex) { return lex ? lex->nterms + lex->ngroups : 0; }
 
+int jb_lexicon_nprograms(const jb_lexicon *lex) { return lex ? lex->nprograms : 0; }
+const char *jb_lexicon_program(const jb_lexicon *lex, int i) {
+  return (lex && i >= 0 && i < lex->nprograms) ? lex->programs[i] : NULL;
+}
+
 const jb_chain *jb_lexicon_chain(const jb_lexicon *lex, int i) {
   return (lex && i >= 0 && i < lex->nchains) ? &lex->chains[i] : NULL;
 }
@@ -305,6 +332,27 @@ const jb_chain *jb_lexicon_chain(const jb_lexicon *lex, int i) {
 const jb_chain *jb_lexicon_find_chain(const jb_lexicon *lex, const char *name) {
   for (int i = 0; lex && i < lex->nchains; i++)
     if (!strcmp(lex->chains[i].name, name)) return &lex->chains[i];
+  return NULL;
+}
+
+const char *jb_chain_resolve(const jb_lexicon *lex, const char *name) {
+  static const char *const suffixes[] = {"产业链", "产业", "行业", "链"};
+  char core[256];
+  const char *p = name;
+  while (*p == ' ') p++;
+  snprintf(core, sizeof(core), "%s", p);
+  size_t n = strlen(core);
+  while (n && core[n - 1] == ' ') core[--n] = 0;
+  for (int i = 0; lex && i < lex->nchains; i++)
+    if (!strcasecmp(lex->chains[i].name, core)) return lex->chains[i].name;
+  for (int s = 0; s < (int)(sizeof(suffixes) / sizeof(suffixes[0])); s++) {
+    size_t k = strlen(suffixes[s]);
+    if (n <= k || strcmp(core + n - k, suffixes[s])) continue;
+    core[n - k] = 0;
+    for (int i = 0; lex && i < lex->nchains; i++)
+      if (!strcasecmp(lex->chains[i].name, core)) return lex->chains[i].name;
+    core[n - k] = suffixes[s][0];
+  }
   return NULL;
 }
 

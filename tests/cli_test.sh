@@ -90,10 +90,10 @@ contains "$out" "need,expert,role,accept,score" "assign CSV header"
 expect 0 "assign markdown" -- "$jb" assign --list 2021揭榜挂帅 --format md --fair
 contains "$out" "optimal" "assign reports optimality"
 expect 2 "assign without tasks" -- "$jb" assign
-expect 0 "demands html" -- "$jb" demands --format html -o "$tmp/d.html"
+expect 0 "demands html" -- "$jb" demands --include-expired --format html -o "$tmp/d.html"
 if grep -q -E 'https?://|src=' "$tmp/d.html"; then no "demands html refers to external assets"; else ok; fi
 contains "$(cat "$tmp/d.html")" "油茶" "demands html lists chains"
-expect 0 "demands csv" -- "$jb" demands --format csv --chain 柑桔
+expect 0 "demands csv" -- "$jb" demands --include-expired --format csv --chain 柑桔
 contains "$out" "柑桔" "demands csv filtered"
 printf '{"title":"希望专家帮助提升产品质量"}' > "$tmp/vague.json"
 expect 3 "check a vague need" -- "$jb" check --json "$tmp/vague.json"
@@ -104,7 +104,9 @@ contains "$out" "duplicate_groups" "database check summary"
 
 expect 4 "get an unknown record" -- "$jb" get need nope
 expect 0 "get a record" -- "$jb" get need need-0001
-contains "$out" '"id":	"need-0001"' "get prints the record"
+contains "$out" 'id: need-0001' "get prints the record as text"
+expect 0 "get a record as JSON" -- "$jb" get need need-0001 --json
+contains "$out" '"id":"need-0001"' "get --json prints the record"
 expect 2 "unknown command" -- "$jb" frobnicate
 expect 2 "import without files" -- "$jb" import
 expect 0 "stats" -- "$jb" stats

@@ -31,7 +31,7 @@ expect 0 "import the corpus" -- "$jb" import "$src"/corpora/chenxi/*.jsonl
 "$jb" export --with-contacts > "$tmp/base.jsonl"
 
 # --- the issue's case: id,title,status changes only the status
-"$jb" get need need-0058 --with-contacts > "$tmp/before.json"
+"$jb" get --json need need-0058 --with-contacts > "$tmp/before.json"
 printf 'id,title,status\nneed-0058,本地禾花鲤种质提纯与苗种规模化繁育,paired\n' > "$tmp/needs-status.csv"
 expect 0 "dry run of a partial CSV" -- "$jb" import --dry-run "$tmp/needs-status.csv"
 contains "$out" "need need-0058: update" "dry run names the record"
@@ -40,7 +40,7 @@ contains "$err" "dry run, nothing stored" "dry run says nothing was stored"
 same_export "$tmp/base.jsonl" "a dry run stores nothing"
 expect 0 "import a partial CSV" -- "$jb" import "$tmp/needs-status.csv"
 contains "$err" "1 updated" "partial CSV updates one record"
-"$jb" get need need-0058 --with-contacts > "$tmp/after.json"
+"$jb" get --json need need-0058 --with-contacts > "$tmp/after.json"
 if diff "$tmp/before.json" "$tmp/after.json" | grep '^[<>]' | grep -qv '"status"'; then
   no "a partial CSV changed more than the status"; diff "$tmp/before.json" "$tmp/after.json" >&2
 else ok; fi
@@ -51,35 +51,35 @@ contains "$err" "1 unchanged" "re-import of a patch changes nothing"
 
 # --- the same through serve's import
 echo '{"id":1,"op":"import","records":[{"type":"need","id":"need-0059","status":"closed"}]}' | "$jb" serve > "$tmp/s.out"
-"$jb" get need need-0059 > "$tmp/n59.json"
+"$jb" get --json need need-0059 > "$tmp/n59.json"
 grep -q '"title"' "$tmp/n59.json" && grep -q '"closed"' "$tmp/n59.json" && ok || no "serve import patch lost fields"
 
 # --- null clears; a required field cannot be cleared; --replace replaces whole
 printf 'id,budget\nneed-0060,null\n' > "$tmp/needs-clear.csv"
 expect 0 "clear a field from CSV" -- "$jb" import "$tmp/needs-clear.csv"
-"$jb" get need need-0060 > "$tmp/n60.json"
+"$jb" get --json need need-0060 > "$tmp/n60.json"
 grep -q '"budget":.*null' "$tmp/n60.json" && ok || no "budget not cleared by null"
 expect 3 "clear a required field" -- "$jb" set need need-0060 title=null
 contains "$err" "title: missing required field" "clearing title names the field"
 echo '{"type":"need","id":"need-0061","title":"只剩标题"}' > "$tmp/needs-replace.jsonl"
 expect 0 "--replace" -- "$jb" import --replace "$tmp/needs-replace.jsonl"
-"$jb" get need need-0061 > "$tmp/n61.json"
+"$jb" get --json need need-0061 > "$tmp/n61.json"
 grep -q '"text"' "$tmp/n61.json" && no "--replace kept old fields" || ok
 
 # --- set: the import validator, one path
 expect 0 "set two fields" -- "$jb" set need need-0062 status=paired deadline=2025-06-30
-"$jb" get need need-0062 > "$tmp/n62.json"
+"$jb" get --json need need-0062 > "$tmp/n62.json"
 grep -q '"2025-06-30"' "$tmp/n62.json" && grep -q '"paired"' "$tmp/n62.json" && ok || no "set did not store"
 expect 3 "set a bad status" -- "$jb" set need need-0062 status=done
-contains "$err" "status: 'done' is not one of open|paired|closed" "set reports like import"
+contains "$err" "status: 'done' is not one of open、paired、closed" "set reports like import"
 printf 'id,status\nneed-0062,done\n' > "$tmp/needs-bad.csv"
 expect 3 "import the same bad status" -- "$jb" import "$tmp/needs-bad.csv"
-contains "$err" "status: 'done' is not one of open|paired|closed" "import reports the same"
+contains "$err" "status: 'done' is not one of open、paired、closed" "import reports the same"
 expect 3 "set an unknown field" -- "$jb" set need need-0062 statsu=open
 contains "$err" "statsu: unknown field" "unknown field named"
 expect 4 "set an unknown record" -- "$jb" set need need-9999 status=open
 expect 0 "set a list" -- "$jb" set expert exp-0044 "keywords=苗种;繁育" capacity=3
-"$jb" get expert exp-0044 > "$tmp/e44.json"
+"$jb" get --json expert exp-0044 > "$tmp/e44.json"
 grep -q '"苗种"' "$tmp/e44.json" && grep -q '"papers"' "$tmp/e44.json" && ok || no "set on an expert lost evidence or list"
 
 # --- outcomes: the rules, and nothing stored on a bad one
@@ -109,7 +109,7 @@ expect 0 "history of an outcome" -- "$jb" history outcome need-0001 exp-0044
 contains "$out" "state: contacted → accepted" "history shows each step"
 contains "$out" "tester" "history names the user"
 expect 0 "revert an outcome to its signed version" -- "$jb" revert outcome need-0001 exp-0044 --to 3
-"$jb" get need need-0001 > /dev/null
+"$jb" get --json need need-0001 > /dev/null
 "$jb" export | grep '"type":"outcome"' | grep -q '"state":"signed"' && ok || no "revert did not restore signed"
 
 # --- delete and undo; references refuse
@@ -117,7 +117,7 @@ expect 3 "delete a referenced org" -- "$jb" delete org org-yunjian
 contains "$err" "still referred to" "delete names the referrers"
 "$jb" export --with-contacts > "$tmp/pre-delete.jsonl"
 expect 0 "delete a need" -- "$jb" delete need need-0100
-expect 4 "the deleted need is gone" -- "$jb" get need need-0100
+expect 4 "the deleted need is gone" -- "$jb" get --json need need-0100
 c=$(last_change)
 expect 0 "undo the delete" -- "$jb" undo "$c"
 same_export "$tmp/pre-delete.jsonl" "undo of a delete restores byte for byte"
@@ -164,7 +164,7 @@ expect 0 "integrity after the sequence" -- "$jb" integrity
 nv=$("$jb" history need need-0058 --json | grep -o '"version":[0-9]*' | wc -l)
 [ "$nv" -ge 2 ] && ok || no "need-0058 has $nv versions"
 expect 0 "revert to version 1" -- "$jb" revert need need-0058 --to 1
-"$jb" get need need-0058 --with-contacts > "$tmp/v1.json"
+"$jb" get --json need need-0058 --with-contacts > "$tmp/v1.json"
 cmp -s "$tmp/v1.json" "$tmp/before.json" && ok || no "revert to version 1 is not the first version"
 
 # --- history survives export/import
@@ -194,7 +194,8 @@ contains "$err" "targets.tsv:1: metric: unknown metric 'bogus'" "a bad targets l
 JIEBANG_DB=$tmp/p.db "$jb" check --all --format json > "$tmp/all.json" 2>/dev/null
 grep -q '"repeated_declines":\[{"expert"' "$tmp/all.json" && ok || no "check --all lists no repeated declines"
 grep -q '"expired_needs":\[{"id"' "$tmp/all.json" && ok || no "check --all lists no expired needs"
-JIEBANG_DB=$tmp/p.db "$jb" get need need-0009 | grep -q '"expired":' && ok || no "get does not mark an expired need"
+JIEBANG_DB=$tmp/p.db "$jb" get --json need need-0009 | grep -q '"expired":' && ok || no "get does not mark an expired need"
+JIEBANG_DB=$tmp/p.db "$jb" get need need-0009 | grep -q "status: open (expired" && ok || no "get (text) does not mark an expired need"
 expect 3 "learn on 69 outcomes" -- env JIEBANG_DB=$tmp/p.db "$jb" learn -o "$tmp/w.json"
 contains "$err" "nothing written" "learn refuses weights that do not win"
 [ -e "$tmp/w.json" ] && no "learn wrote weights that did not win" || ok

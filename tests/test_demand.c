@@ -9,6 +9,8 @@ static jb_db *db;
 
 static cJSON *demands(jb_demand_opts *o) {
   cJSON *out = NULL;
+  /* the bundled corpus's deadlines (2021-22) have passed: list them anyway */
+  o->include_expired = 1;
   jb_error err;
   jb_status rc = jb_demands(db, o, &out, &err);
   CHECK(rc == JB_OK, "demands: %s", rc ? err.message : "");

@@ -15,7 +15,8 @@ enum {
   EXIT_DATA = 3,       /* bad input data: parse errors, invalid records */
   EXIT_NOTFOUND = 4,   /* the named record does not exist */
   EXIT_DB = 5,         /* database or I/O failure, busy, corrupt */
-  EXIT_LIMIT = 6       /* a limit was exceeded */
+  EXIT_LIMIT = 6,      /* a limit was exceeded */
+  EXIT_INTERRUPTED = 130 /* stopped by SIGINT/SIGTERM (the shell's 128+2) */
 };
 
 typedef struct cli_ctx {
@@ -23,6 +24,8 @@ typedef struct cli_ctx {
   const char *lexicon_dir; /* --lexicon or NULL */
   const char *user;        /* --user, $JIEBANG_USER, else the OS user: recorded with changes */
   char *command;           /* the command line, recorded with changes */
+  const char *db_from;     /* where db_path came from: "--db", "JIEBANG_DB" or NULL (default) */
+  int no_lexicon;          /* --no-lexicon: run without the domain lexicon */
   const char *prog;
 } cli_ctx;
 
@@ -54,13 +57,12 @@ int cmd_delete(cli_ctx *c, int argc, char **argv);
 int cmd_changes(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_learn(cli_ctx *c, int argc, char **argv);
+int cmd_template(cli_ctx *c, int argc, char **argv);
+int cmd_publish(cli_ctx *c, int argc, char **argv);
 int cmd_web(cli_ctx *c, int argc, char **argv);
 int cmd_user(cli_ctx *c, int argc, char **argv);
 int cmd_attach(cli_ctx *c, int argc, char **argv);
 
-/* Opens the database named by the context; prints the error and returns an
-** exit code on failure, 0 on success. */
-int cli_open(cli_ctx *c, int readonly, jb_db **ppDb);
 /* Prints what changed, record by record ([{"kind","key","op","changes"}]),
 ** as "KIND KEY: op" and "  field: old → new" lines on stdout. */
 int cli_print_changes(const cJSON *changes);
@@ -76,6 +78,14 @@ int cli_set_run(cli_ctx *c, const char *kind, char **keys, int nkeys, char **fie
 const char *cli_os_user(void);
 /* argv joined by spaces (caller frees), recorded as the change's command. */
 char *cli_join_args(int argc, char **argv);
+/* Opens the database named by the context; prints the error and returns an
+** exit code on failure, 0 on success. Only CLI_OPEN_CREATE may create a new
+** database file: a command that reads says where it looked instead. A
+** command that may write records its user and command line with the changes. */
+#define CLI_OPEN_WRITE 0
+#define CLI_OPEN_READONLY 1
+#define CLI_OPEN_CREATE 2
+int cli_open(cli_ctx *c, int mode, jb_db **ppDb);
 /* Prints "jiebang: message" to stderr and returns the exit code for rc. */
 int cli_fail(const jb_error *err, jb_status rc);
 int cli_exit_code(jb_status rc);
@@ -92,6 +102,17 @@ const char *cli_count(const char *fmt, long n) __attribute__((format(printf, 1, 
 /* jb_import_opts.on_file for the CLI: one line on stderr per attached file
 ** (ctx: an int, nonzero = only files whose text could not be used). */
 void cli_file_report(void *ctx, const jb_file_report *r);
+/* Progress on stderr: on a terminal, one line rewritten in place; otherwise
+** (a log, a pipe) a line every few seconds. `what` is a catalogue format
+** taking done and total (%ld %ld). */
+void cli_progress(const char *what, long done, long total);
+/* 1 (after saying so) when stdout is a terminal: binary output (xlsx) needs
+** -o FILE or a redirection. */
+int cli_binary_to_tty(void);
+/* Ends a progress line left open on a terminal. */
+void cli_progress_end(void);
+/* --progress: lines every second even on a terminal's behalf in a log. */
+void cli_progress_always(void);
 /* Parses a positive int option value; returns -1 when invalid. */
 int cli_parse_int(const char *s, int lo, int hi);
 

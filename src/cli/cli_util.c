@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <time.h>
 #include <unistd.h>
 
 /* errno of the first failed write through a filter: by the time the
@@ -32,6 +33,7 @@ int cli_exit_code(jb_status rc) {
   case JB_ERR_BUSY:
   case JB_ERR_STALE:
   case JB_ERR_CORRUPT: return EXIT_DB;
+  case JB_ERR_INTERRUPTED: return EXIT_INTERRUPTED;
   default: return EXIT_FAILURE_;
   }
 }
@@ -55,15 +57,27 @@ int cli_usage(const char *usage, const char *fmt, ...) {
   return EXIT_USAGE;
 }
 
-int cli_open(cli_ctx *c, int readonly, jb_db **ppDb) {
+int cli_open(cli_ctx *c, int mode, jb_db **ppDb) {
   jb_open_opts o = {0};
-  o.readonly = readonly;
-  o.lexicon_dir = c->lexicon_dir;
+  o.readonly = mode == CLI_OPEN_READONLY;
+  o.no_create = mode != CLI_OPEN_CREATE;
+  o.lexicon_dir = c->no_lexicon ? "" : c->lexicon_dir;
+  o.require_lexicon = !c->no_lexicon;
   jb_error err;
   jb_error_clear(&err);
   jb_status rc = jb_db_open(c->db_path, &o, ppDb, &err);
+  if (rc == JB_ERR_NOTFOUND) {
+    /* say where we looked and why there, and how to make one */
+    char abs[4096];
+    if (!getcwd(abs, sizeof(abs))) snprintf(abs, sizeof(abs), ".");
+    fprintf(stderr, "jiebang: %s\n", err.message);
+    fprintf(stderr, jb_msg(c->db_from ? JB_MSG_DB_LOOKED_OPT : JB_MSG_DB_LOOKED_DEFAULT),
+            c->db_from ? c->db_from : abs);
+    fputc('\n', stderr);
+    return cli_exit_code(rc);
+  }
   if (rc) return cli_fail(&err, rc);
-  if (!readonly && jb_db_set_actor(*ppDb, c->user, c->command)) {
+  if (mode != CLI_OPEN_READONLY && jb_db_set_actor(*ppDb, c->user, c->command)) {
     jb_db_close(*ppDb);
     *ppDb = NULL;
     fputs("jiebang: out of memory\n", stderr);
@@ -112,15 +126,23 @@ int cli_print_changes(const cJSON *changes) {
 }
 
 void cli_print_stats(const jb_import_stats *st, int dry_run) {
-  fprintf(stderr, "jiebang: %s%ld read, %ld inserted, %ld updated, %ld unchanged, %ld invalid%s",
-          dry_run ? "dry run, nothing stored: " : "", st->read, st->inserted, st->updated, st->unchanged,
-          st->invalid, st->files_failed ? "; failed files were rolled back, nothing from them was stored" : "");
-  if (st->history) fprintf(stderr, "; %ld history lines restored", st->history);
-  if (st->first_change && st->first_change == st->last_change)
-    fprintf(stderr, "; change %lld (undo: jiebang undo %lld)", st->first_change, st->first_change);
-  else if (st->first_change)
-    fprintf(stderr, "; changes %lld-%lld (one per file)", st->first_change, st->last_change);
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, jb_msg(JB_MSG_IMP_SUMMARY), st->read, st->inserted, st->updated, st->unchanged, st->invalid);
+  if (st->errors) fprintf(stderr, jb_msg(JB_MSG_IMP_DB_ERRORS), st->errors);
+  if (st->files_failed) fprintf(stderr, jb_msg(JB_MSG_IMP_ROLLED_BACK_COUNT), st->rolled_back);
+  if (st->files_skipped) fprintf(stderr, jb_msg(JB_MSG_IMP_FILES_SKIPPED), st->files_skipped);
+  if (st->history) fprintf(stderr, jb_msg(JB_MSG_IMP_HISTORY_RESTORED), st->history);
   fputc('\n', stderr);
+  if (st->first_change && st->first_change == st->last_change) {
+    fputs("jiebang: ", stderr);
+    fprintf(stderr, jb_msg(JB_MSG_IMP_CHANGE_ONE), st->first_change, st->first_change);
+    fputc('\n', stderr);
+  } else if (st->first_change) {
+    fputs("jiebang: ", stderr);
+    fprintf(stderr, jb_msg(JB_MSG_IMP_CHANGE_RANGE), st->first_change, st->last_change);
+    fputc('\n', stderr);
+  }
+  if (dry_run) fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_IMP_DRY_RUN));
 }
 
 int cli_print_json(const cJSON *o, int pretty) {
@@ -141,6 +163,50 @@ int cli_finish(int code) {
     return code ? code : EXIT_FAILURE_;
   }
   return code;
+}
+
+int cli_binary_to_tty(void) {
+  if (!isatty(1)) return 0;
+  fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_XLSX_TO_TERMINAL));
+  return 1;
+}
+
+static int progress_always, open_line;
+
+void cli_progress_end(void) {
+  if (open_line) fputc('\n', stderr);
+  open_line = 0;
+}
+void cli_progress_always(void) { progress_always = 1; }
+
+/* Seconds between progress lines when stderr is not a terminal: often
+** enough to show a long import is alive, rare enough for a log. */
+#define PROGRESS_EVERY 5.0
+
+void cli_progress(const char *what, long done, long total) {
+  static struct timespec last;
+  static int started, printed;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!started) {
+    started = 1;
+    last = now;
+  }
+  if (isatty(2) && !progress_always) {
+    fputs("\rjiebang: ", stderr);
+    fprintf(stderr, what, done, total);
+    open_line = done != total;
+    if (!open_line) fputc('\n', stderr);
+    return;
+  }
+  double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+  if (since < (progress_always ? 1.0 : PROGRESS_EVERY) && done != total) return;
+  if (done == total && !printed) return; /* a short run needs no line */
+  last = now;
+  printed = 1;
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, what, done, total);
+  fputc('\n', stderr);
 }
 
 const char *cli_count(const char *fmt, long n) {
@@ -241,7 +307,18 @@ static safe_cookie out_cookie, err_cookie;
 
 static FILE *real_stdout;
 
+/* The first SIGINT/SIGTERM/SIGHUP asks the engine to stop at its next safe
+** point (jb_interrupt): the command then says what was done and what was
+** not, and cli_out_close drops an unfinished -o file. A second one ends the
+** process at once, removing unfinished output files first. */
+static volatile sig_atomic_t signalled;
+
 static void on_signal(int sig) {
+  if (!signalled) {
+    signalled = 1;
+    jb_interrupt();
+    return;
+  }
   jb_outfile_abort_all();
   signal(sig, SIG_DFL);
   raise(sig);
@@ -311,6 +388,8 @@ int cli_out_close(cli_out *o, jb_status rc, const jb_error *err) {
   /* A write error is reported once, the same way for every command and
   ** output: "NAME: write error: reason", exit 1. The engine's own message
   ** about it (it saw its writes fail) would only repeat it. */
+  /* interrupted, even if the work ran to its end: nothing is committed */
+  if (!rc && jb_interrupted()) rc = JB_ERR_INTERRUPTED;
   int werr = 0;
   if (o->filter) {
     if (fclose(o->filter) != 0) werr = write_errno ? write_errno : EIO;

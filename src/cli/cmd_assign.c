@@ -20,7 +20,7 @@ static const char usage[] =
     "  accept column (yes/no) and pass it back with --fix to keep accepted pairs.";
 
 static void progress(void *ctx, long done, long total) {
-  if (isatty(2)) fprintf(stderr, "\rjiebang: scored %ld/%ld tasks%s", done, total, done == total ? "\n" : "");
+  cli_progress(jb_msg(JB_MSG_ASSIGN_PROGRESS), done, total);
 }
 
 int cmd_assign(cli_ctx *c, int argc, char **argv) {
@@ -84,14 +84,19 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
     }
   }
   if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, "unexpected argument '%s'", argv[optind]); }
-  if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") && strcmp(format, "markdown")) {
+  if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") && strcmp(format, "markdown") &&
+      strcmp(format, "xlsx")) {
     cJSON_Delete(w);
-    return cli_usage(usage, "--format is json, csv or md");
+    return cli_usage(usage, "--format is json, csv, md or xlsx");
+  }
+  if (!strcmp(format, "xlsx") && !outpath && cli_binary_to_tty()) {
+    cJSON_Delete(w);
+    return EXIT_USAGE;
   }
   o.weights = w;
   o.on_progress = progress;
   jb_db *db = NULL;
-  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  if ((code = cli_open(c, CLI_OPEN_READONLY, &db))) { cJSON_Delete(w); return code; }
   cJSON *prop = NULL;
   jb_error err;
   jb_error_clear(&err);
@@ -100,7 +105,7 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
   cJSON_Delete(w);
   if (rc) return cli_fail(&err, rc);
   cli_out out;
-  if ((code = cli_out_open(&out, outpath, 0))) {
+  if ((code = cli_out_open(&out, outpath, !strcmp(format, "xlsx") ? CLI_OUT_RAW : 0))) {
     cJSON_Delete(prop);
     return code;
   }

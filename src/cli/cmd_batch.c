@@ -16,8 +16,7 @@ static const char usage[] =
 
 
 static void progress(void *ctx, long done, long total) {
-  if (isatty(2)) fprintf(stderr, "\rjiebang: %ld/%ld needs", done, total);
-  if (done == total && isatty(2)) fputc('\n', stderr);
+  cli_progress(jb_msg(JB_MSG_BATCH_PROGRESS), done, total);
 }
 
 int cmd_batch(cli_ctx *c, int argc, char **argv) {
@@ -74,7 +73,7 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
   o.weights = w;
   o.on_progress = progress;
   jb_db *db = NULL;
-  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  if ((code = cli_open(c, CLI_OPEN_READONLY, &db))) { cJSON_Delete(w); return code; }
   jb_error err;
   jb_error_clear(&err);
   cli_out out;

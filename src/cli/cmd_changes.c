@@ -22,7 +22,7 @@ int cmd_changes(cli_ctx *c, int argc, char **argv) {
     }
   }
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

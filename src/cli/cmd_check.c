@@ -18,8 +18,8 @@ static const char usage[] =
 
 static void print_need_text(const cJSON *r) {
   const cJSON *need = cJSON_GetObjectItem(r, "need");
-  printf("%s: %s\n", cJSON_IsString(need) ? need->valuestring : "(need)",
-         cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? "ok" : "needs work");
+  printf("%s: %s\n", cJSON_IsString(need) ? need->valuestring : jb_msg(JB_MSG_VAL_NEED),
+         jb_msg(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? JB_MSG_CHECK_OK : JB_MSG_CHECK_NEEDS_WORK));
   const cJSON *f;
   cJSON_ArrayForEach(f, cJSON_GetObjectItem(r, "flags"))
   printf("  [%s] %s: %s\n", cJSON_GetObjectItem(f, "severity")->valuestring, cJSON_GetObjectItem(f, "code")->valuestring,
@@ -29,15 +29,15 @@ static void print_need_text(const cJSON *r) {
   for (int i = 0; i < 2; i++) {
     const cJSON *a = cJSON_GetObjectItem(s, lists[i]);
     if (!cJSON_GetArraySize(a)) continue;
-    printf("  suggested %s:", lists[i]);
+    printf("  %s", jb_msg(i ? JB_MSG_CHECK_SUGGESTED_CHAINS : JB_MSG_CHECK_SUGGESTED_KEYWORDS));
     cJSON_ArrayForEach(e, a) printf(" %s", e->valuestring);
     printf("\n");
   }
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(s, "similar_needs"))
-  printf("  similar: %s %s (%.2f)\n", cJSON_GetObjectItem(e, "id")->valuestring, cJSON_GetObjectItem(e, "title")->valuestring,
+  printf(jb_msg(JB_MSG_CHECK_SIMILAR), cJSON_GetObjectItem(e, "id")->valuestring, cJSON_GetObjectItem(e, "title")->valuestring,
          cJSON_GetObjectItem(e, "similarity")->valuedouble);
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(s, "top_candidates"))
-  printf("  candidate: [%s] %s %s (%.3f)\n", cJSON_GetObjectItem(e, "type")->valuestring,
+  printf(jb_msg(JB_MSG_CHECK_CANDIDATE), jb_value_label(cJSON_GetObjectItem(e, "type")->valuestring),
          cJSON_GetObjectItem(e, "id")->valuestring, cJSON_GetObjectItem(e, "name")->valuestring,
          cJSON_GetObjectItem(e, "score")->valuedouble);
 }
@@ -76,13 +76,14 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
                                      {0, 0, 0, 0}};
   jb_check_opts o = {0};
   const char *jsonpath = NULL;
-  int json = 0, ch;
+  int json = 0, format_given = 0, ch;
   optind = 1;
   while ((ch = getopt_long(argc, argv, "j:af:h", lo, NULL)) != -1) {
     switch (ch) {
     case 'j': jsonpath = optarg; break;
     case 'a': o.all = 1; break;
     case 'f':
+      format_given = 1;
       if (!strcmp(optarg, "json")) json = 1;
       else if (strcmp(optarg, "text")) return cli_usage(usage, "--format is text or json");
       break;
@@ -111,10 +112,10 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
       return EXIT_DATA;
     }
     o.need = rec;
-    json = 1; /* a record in, a record out */
+    if (!format_given) json = 1; /* a record in, a record out, unless text was asked */
   }
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) { cJSON_Delete(rec); return code; }
   cJSON *out = NULL;
   jb_error err;

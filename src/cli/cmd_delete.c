@@ -18,7 +18,7 @@ int cmd_delete(cli_ctx *c, int argc, char **argv) {
   }
   if (argc < 3) return cli_usage(usage, "give a type and a key");
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

@@ -12,7 +12,9 @@
 static const char usage[] =
     "jiebang demands [--format json|csv|md|html] [-o FILE] [--chain C] [--since YYYY-MM-DD]\n"
     "                [--status open|paired|closed|all] [--org ID] [-k N] [--duplicate T] [--common T]\n"
-    "                [--min-orgs N] [--with-contacts] [--title TEXT] [--date YYYY-MM-DD]\n"
+    "                [--min-orgs N] [--with-contacts] [--include-expired] [--title TEXT] [--date YYYY-MM-DD]\n"
+    "  Needs whose deadline has passed are left out (counted on the cover) unless --include-expired,\n"
+    "  which lists them marked 已过截止日期. Only recommendations scoring at least 0.15 are shown.\n"
     "  Open needs grouped by industry chain in priority order, near-duplicates merged\n"
     "  (sources kept), common needs across enterprises, top experts and achievements.";
 
@@ -35,6 +37,7 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
                                      {"common", required_argument, 0, 'm'},
                                      {"min-orgs", required_argument, 0, 'n'},
                                      {"with-contacts", no_argument, 0, 'C'},
+                                     {"include-expired", no_argument, 0, 'E'},
                                      {"title", required_argument, 0, 't'},
                                      {"date", required_argument, 0, 'D'},
                                      {"help", no_argument, 0, 'h'},
@@ -43,11 +46,12 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
   const char *format = "md", *outpath = NULL;
   int ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "f:o:c:s:S:O:k:d:m:n:Ct:D:h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "f:o:c:s:S:O:k:d:m:n:CEt:D:h", lo, NULL)) != -1) {
     switch (ch) {
     case 'f': format = optarg; break;
     case 'o': outpath = optarg; break;
     case 'c': o.chain = optarg; break;
+    case 'E': o.include_expired = 1; break;
     case 's': o.since = optarg; break;
     case 'S': o.status = optarg; break;
     case 'O': o.org = optarg; break;
@@ -75,7 +79,7 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
       strcmp(o.status, "all"))
     return cli_usage(usage, "--status is open, paired, closed or all");
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   cJSON *list = NULL;
   jb_error err;

@@ -5,22 +5,24 @@
 #include <getopt.h>
 #include <stdio.h>
 
-static const char usage[] = "jiebang get [--with-contacts] org|need|expert|achievement ID";
+static const char usage[] = "jiebang get [--with-contacts] [--json] org|need|expert|achievement ID";
 
 int cmd_get(cli_ctx *c, int argc, char **argv) {
   static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'},
+                                     {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
-  int wc = 0, ch;
+  int wc = 0, json = 0, ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "ch", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "cjh", lo, NULL)) != -1) {
     if (ch == 'c') wc = 1;
+    else if (ch == 'j') json = 1;
     else if (ch == 'h') { printf("usage: %s\n", usage); return 0; }
     else return cli_usage(usage, NULL);
   }
   if (argc - optind != 2) return cli_usage(usage, "need a type and an id");
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   cJSON *out = NULL;
   jb_error err;
@@ -28,7 +30,9 @@ int cmd_get(cli_ctx *c, int argc, char **argv) {
   jb_status rc = jb_db_get(db, argv[optind], argv[optind + 1], wc, &out, &err);
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
-  code = cli_print_json(out, 1);
+  /* readable text for a person; --json for a program */
+  if (json) code = cli_print_json(out, 0);
+  else if ((rc = jb_record_print(out, stdout, &err))) code = cli_fail(&err, rc);
   cJSON_Delete(out);
   return code;
 }

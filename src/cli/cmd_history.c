@@ -58,7 +58,7 @@ int cmd_history(cli_ctx *c, int argc, char **argv) {
   jb_error err;
   jb_error_clear(&err);
   if (days >= 0) {
-    int code = cli_open(c, 0, &db);
+    int code = cli_open(c, CLI_OPEN_WRITE, &db);
     if (code) return code;
     jb_status rc = jb_history_retention(db, days, &err);
     jb_db_close(db);
@@ -68,7 +68,7 @@ int cmd_history(cli_ctx *c, int argc, char **argv) {
     return 0;
   }
   if (argc - optind < 2) return cli_usage(usage, "give a type and a key");
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   char *key = jb_history_key(db, argv[optind], (const char *const *)argv + optind + 1, argc - optind - 1, &err);
   cJSON *h = NULL;

@@ -44,7 +44,7 @@ int cmd_learn(cli_ctx *c, int argc, char **argv) {
   }
   if (!code && optind != argc) code = cli_usage(usage, "unexpected argument '%s'", argv[optind]);
   jb_db *db = NULL;
-  if (!code) code = cli_open(c, 1, &db);
+  if (!code) code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) {
     cJSON_Delete(w);
     return code;

@@ -71,32 +71,32 @@ static void print_text(const cJSON *out) {
   const cJSON *q = cJSON_GetObjectItem(out, "query");
   const cJSON *t = cJSON_GetObjectItem(q, "title");
   const cJSON *need = cJSON_GetObjectItem(q, "need");
-  if (need) printf("need %s  %s\n", need->valuestring, t ? t->valuestring : "");
-  else if (cJSON_GetObjectItem(q, "text")) printf("text: %s\n", cJSON_GetObjectItem(q, "text")->valuestring);
-  else printf("open needs for %s\n", cJSON_GetObjectItem(q, "name")->valuestring);
+  if (need) printf(jb_msg(JB_MSG_MATCH_HEAD_NEED), need->valuestring, t ? t->valuestring : "");
+  else if (cJSON_GetObjectItem(q, "text")) printf(jb_msg(JB_MSG_MATCH_HEAD_TEXT), cJSON_GetObjectItem(q, "text")->valuestring);
+  else printf(jb_msg(JB_MSG_MATCH_HEAD_REVERSE), cJSON_GetObjectItem(q, "name")->valuestring);
   const cJSON *res = cJSON_GetObjectItem(out, "results"), *r;
-  if (!cJSON_GetArraySize(res)) printf("no candidate above the floor\n");
+  if (!cJSON_GetArraySize(res)) printf("%s\n", jb_msg(JB_MSG_MATCH_NONE));
   cJSON_ArrayForEach(r, res) {
-    printf("\n%2d. [%s] %s  %s  score %.3f", cJSON_GetObjectItem(r, "rank")->valueint,
-           cJSON_GetObjectItem(r, "type")->valuestring, cJSON_GetObjectItem(r, "id")->valuestring,
+    printf(jb_msg(JB_MSG_MATCH_ROW), cJSON_GetObjectItem(r, "rank")->valueint,
+           jb_value_label(cJSON_GetObjectItem(r, "type")->valuestring), cJSON_GetObjectItem(r, "id")->valuestring,
            cJSON_GetObjectItem(r, "name")->valuestring, cJSON_GetObjectItem(r, "score")->valuedouble);
     const cJSON *org = cJSON_GetObjectItem(r, "org");
     if (org) printf("  (%s)", org->valuestring);
     const cJSON *rfn = cJSON_GetObjectItem(r, "rank_for_need");
-    if (rfn) printf("  — ranks %d for this need", rfn->valueint);
+    if (rfn) printf(jb_msg(JB_MSG_MATCH_RANK_FOR_NEED), rfn->valueint);
     printf("\n");
     const cJSON *comp = cJSON_GetObjectItem(r, "components"), *c;
     if (comp) {
-      printf("    components:");
-      cJSON_ArrayForEach(c, comp) printf(" %s=%.3g", c->string, c->valuedouble);
+      printf("    %s", jb_msg(JB_MSG_MATCH_COMPONENTS));
+      cJSON_ArrayForEach(c, comp) printf(" %s=%.3g", jb_value_label(c->string), c->valuedouble);
       printf("\n");
     }
     const cJSON *via = cJSON_GetObjectItem(r, "via");
-    if (via) printf("    via expert %s %s\n", cJSON_GetObjectItem(via, "expert")->valuestring,
+    if (via) printf(jb_msg(JB_MSG_MATCH_VIA), cJSON_GetObjectItem(via, "expert")->valuestring,
                     cJSON_GetObjectItem(via, "name")->valuestring);
     const cJSON *terms = cJSON_GetObjectItem(r, "terms");
     if (cJSON_GetArraySize(terms)) {
-      printf("    matched:");
+      printf("    %s", jb_msg(JB_MSG_MATCH_MATCHED));
       cJSON_ArrayForEach(c, terms) printf(" %s(%.3f)%s", cJSON_GetObjectItem(c, "term")->valuestring,
                                           cJSON_GetObjectItem(c, "weight")->valuedouble,
                                           cJSON_GetObjectItem(c, "feedback") ? "*" : "");
@@ -105,7 +105,7 @@ static void print_text(const cJSON *out) {
     const cJSON *ev = cJSON_GetObjectItem(r, "evidence");
     if (ev) {
       const cJSON *y = cJSON_GetObjectItem(ev, "year");
-      printf("    evidence [%s %s%s%.0f] %s\n", cJSON_GetObjectItem(ev, "kind")->valuestring,
+      printf(jb_msg(JB_MSG_MATCH_EVIDENCE), jb_value_label(cJSON_GetObjectItem(ev, "kind")->valuestring),
              cJSON_GetObjectItem(ev, "id")->valuestring, y ? " " : "", y ? y->valuedouble : 0.0,
              cJSON_GetObjectItem(ev, "title")->valuestring);
       const char *sn = cJSON_GetObjectItem(ev, "snippet")->valuestring;
@@ -116,14 +116,14 @@ static void print_text(const cJSON *out) {
       if (*sn) printf("      %s\n", sn);
     }
     const cJSON *note = cJSON_GetObjectItem(r, "note");
-    if (note) printf("    note: %s\n", note->valuestring);
+    if (note) printf(jb_msg(JB_MSG_MATCH_NOTE), note->valuestring);
     const cJSON *conf = cJSON_GetObjectItem(r, "conflict");
-    if (conf) printf("    conflict: %s\n", conf->valuestring);
+    if (conf) printf(jb_msg(JB_MSG_MATCH_CONFLICT), conf->valuestring);
   }
   const cJSON *ex = cJSON_GetObjectItem(out, "excluded");
   if (cJSON_GetArraySize(ex)) {
-    printf("\nleft out:\n");
-    cJSON_ArrayForEach(r, ex) printf("  [%s] %s %s (%.3f): %s\n", cJSON_GetObjectItem(r, "type")->valuestring,
+    printf("\n%s\n", jb_msg(JB_MSG_MATCH_LEFT_OUT));
+    cJSON_ArrayForEach(r, ex) printf("  [%s] %s %s (%.3f): %s\n", jb_value_label(cJSON_GetObjectItem(r, "type")->valuestring),
                                      cJSON_GetObjectItem(r, "id")->valuestring,
                                      cJSON_GetObjectItem(r, "name")->valuestring,
                                      cJSON_GetObjectItem(r, "score")->valuedouble,
@@ -132,10 +132,10 @@ static void print_text(const cJSON *out) {
   const cJSON *wn = cJSON_GetObjectItem(out, "why_not");
   if (wn) {
     const cJSON *nm = cJSON_GetObjectItem(wn, "name");
-    printf("\nwhy not %s%s%s: %s\n", cJSON_GetObjectItem(wn, "id")->valuestring, nm ? " " : "",
+    printf(jb_msg(JB_MSG_MATCH_WHY_NOT), cJSON_GetObjectItem(wn, "id")->valuestring, nm ? " " : "",
            nm ? nm->valuestring : "", cJSON_GetObjectItem(wn, "reason")->valuestring);
   }
-  if (cJSON_GetArraySize(res)) printf("\n(* = term found by feedback from the best documents, not in the need itself)\n");
+  if (cJSON_GetArraySize(res)) printf("\n%s\n", jb_msg(JB_MSG_MATCH_FEEDBACK_NOTE));
 }
 
 int cmd_match(cli_ctx *c, int argc, char **argv) {
@@ -189,7 +189,7 @@ int cmd_match(cli_ctx *c, int argc, char **argv) {
   }
   o.weights = w;
   jb_db *db = NULL;
-  if ((code = cli_open(c, 1, &db))) { cJSON_Delete(w); return code; }
+  if ((code = cli_open(c, CLI_OPEN_READONLY, &db))) { cJSON_Delete(w); return code; }
   cJSON *out = NULL;
   jb_error err;
   jb_error_clear(&err);

@@ -22,7 +22,7 @@ static const char *candidate_type(cli_ctx *c, const char *id, const char *given)
   if (given) return given;
   static const char *const types[] = {"expert", "achievement", "org"};
   jb_db *db = NULL;
-  if (cli_open(c, 1, &db)) return NULL;
+  if (cli_open(c, CLI_OPEN_READONLY, &db)) return NULL;
   const char *found = NULL;
   for (int i = 0; i < 3 && !found; i++) {
     cJSON *o = NULL;

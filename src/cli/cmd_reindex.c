@@ -7,7 +7,7 @@
 int cmd_reindex(cli_ctx *c, int argc, char **argv) {
   if (argc > 1) return cli_usage("jiebang reindex", "unexpected argument '%s'", argv[1]);
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);
@@ -22,7 +22,7 @@ int cmd_integrity(cli_ctx *c, int argc, char **argv) {
   if (argc > 1) return cli_usage("jiebang integrity", "unexpected argument '%s'", argv[1]);
   jb_db *db = NULL;
   /* FTS5's integrity-check is issued as a write command: open writable */
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

@@ -47,7 +47,7 @@ int cmd_report(cli_ctx *c, int argc, char **argv) {
   if (strcmp(format, "md") && strcmp(format, "html") && strcmp(format, "json") && strcmp(format, "csv"))
     return cli_usage(usage, "--format: md, html, json or csv");
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

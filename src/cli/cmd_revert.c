@@ -26,7 +26,7 @@ int cmd_revert(cli_ctx *c, int argc, char **argv) {
   if (version < 0) return cli_usage(usage, "--to VERSION is required");
   if (argc - optind < 2) return cli_usage(usage, "give a type and a key");
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

@@ -18,22 +18,22 @@ static void print_text(const cJSON *out) {
   const char *mode = cJSON_GetObjectItem(out, "mode")->valuestring;
   int n = cJSON_GetArraySize(res);
   if (!n) {
-    printf("no results\n");
+    printf("%s\n", jb_msg(JB_MSG_SEARCH_NONE));
     return;
   }
-  if (!strcmp(mode, "any")) printf("(no record has every word; showing records with any of them)\n");
+  if (!strcmp(mode, "any")) printf("%s\n", jb_msg(JB_MSG_SEARCH_ANY));
   int i = 0;
   const cJSON *r;
   cJSON_ArrayForEach(r, res) {
-    printf("%2d. [%s] %s  %s  (%.2f)\n", ++i, cJSON_GetObjectItem(r, "type")->valuestring,
+    printf("%2d. [%s] %s  %s  (%.2f)\n", ++i, jb_value_label(cJSON_GetObjectItem(r, "type")->valuestring),
            cJSON_GetObjectItem(r, "id")->valuestring, cJSON_GetObjectItem(r, "name")->valuestring,
            cJSON_GetObjectItem(r, "score")->valuedouble);
     const cJSON *ev = cJSON_GetObjectItem(r, "evidence");
     const cJSON *evt = ev ? cJSON_GetObjectItem(ev, "title") : NULL;
-    if (cJSON_IsString(evt)) printf("    evidence: %s\n", evt->valuestring);
+    if (cJSON_IsString(evt)) printf("    %s%s\n", jb_msg(JB_MSG_WHY_EVIDENCE), evt->valuestring);
     const cJSON *file = cJSON_GetObjectItem(r, "file");
     if (cJSON_IsString(file)) printf("    file: %s\n", file->valuestring);
-    printf("    %s: %s\n", cJSON_GetObjectItem(r, "matched_in")->valuestring,
+    printf("    %s: %s\n", jb_value_label(cJSON_GetObjectItem(r, "matched_in")->valuestring),
            cJSON_GetObjectItem(r, "snippet")->valuestring);
   }
 }
@@ -75,7 +75,7 @@ int cmd_search(cli_ctx *c, int argc, char **argv) {
     if (!isatty(1)) { o.mark_open = "["; o.mark_close = "]"; }
   }
   jb_db *db = NULL;
-  int code = cli_open(c, 1, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) { free(q); return code; }
   cJSON *out = NULL;
   jb_error err;

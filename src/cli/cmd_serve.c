@@ -65,7 +65,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv) {
     return strcmp(argv[1], "--help") ? EXIT_USAGE : 0;
   }
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_CREATE, &db);
   if (code) return code;
   char *line = NULL;
   size_t cap = 0, n = 0;

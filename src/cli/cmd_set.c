@@ -26,7 +26,7 @@ int cli_set_run(cli_ctx *c, const char *kind, char **keys, int nkeys, char **fie
   for (int i = 0; i < nkeys; i++) all[i] = keys[i];
   for (int i = 0; i < nfields; i++) all[nkeys + i] = fields[i];
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) {
     free(all);
     return code;

@@ -9,7 +9,7 @@ int cmd_stats(cli_ctx *c, int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--json"))
     return cli_usage("jiebang stats [--json]", "unexpected argument '%s'", argv[1]);
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   cJSON *out = NULL;
   jb_error err;

@@ -21,7 +21,7 @@ int cmd_undo(cli_ctx *c, int argc, char **argv) {
   int id = cli_parse_int(argv[1], 1, 2147483647);
   if (id < 0) return cli_usage(usage, "'%s' is not a change id", argv[1]);
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

@@ -73,7 +73,8 @@ int cmd_user(cli_ctx *c, int argc, char **argv) {
     return EXIT_USAGE;
   }
   jb_db *db = NULL;
-  int code = cli_open(c, list, &db);
+  /* adding the first user may come before any import: it may create the database */
+  int code = cli_open(c, list ? CLI_OPEN_READONLY : !strcmp(verb, "add") ? CLI_OPEN_CREATE : CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+
+
 static const cli_cmd commands[] = {
     {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
     {"export", cmd_export, "write every record as JSON Lines"},
@@ -27,6 +29,8 @@ static const cli_cmd commands[] = {
     {"report", cmd_report, "progress against the work plan's targets: report progress --year 2021 --format html"},
     {"learn", cmd_learn, "fit the score's chain/region/program boosts to recorded outcomes (cross-validated)"},
     {"changes", cmd_changes, "the latest change sets: who, when, which command and file"},
+    {"publish", cmd_publish, "documents to send: 揭榜挂帅榜单, 推荐函 to an expert, one page per enterprise (A4 HTML)"},
+    {"template", cmd_template, "blank import template (need, expert, achievement, org) for Excel or CSV"},
     {"stats", cmd_stats, "counts and index state"},
     {"web", cmd_web, "the staff workbench in a browser (工作台): jiebang web --listen 127.0.0.1:8080"},
     {"user", cmd_user, "workbench accounts: user add NAME --role admin|staff|viewer, passwd, disable, list"},
@@ -53,7 +57,11 @@ int main(int argc, char **argv) {
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
-  if (!c.db_path || !*c.db_path) c.db_path = "jiebang.db";
+  c.db_from = "JIEBANG_DB";
+  if (!c.db_path || !*c.db_path) {
+    c.db_path = "jiebang.db";
+    c.db_from = NULL;
+  }
   /* Global options may stand anywhere before "--"; remove them. */
   int n = 1;
   for (int i = 1; i < argc; i++) {
@@ -63,8 +71,18 @@ int main(int argc, char **argv) {
     }
     const char **slot = NULL;
     const char *val = NULL;
-    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) slot = &c.db_path;
-    else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
+    if (!strcmp(argv[i], "--no-lexicon")) {
+      c.no_lexicon = 1;
+      continue;
+    }
+    if (!strcmp(argv[i], "--progress")) {
+      cli_progress_always();
+      continue;
+    }
+    if (!strncmp(argv[i], "--db", 4) && (argv[i][4] == 0 || argv[i][4] == '=')) {
+      slot = &c.db_path;
+      c.db_from = "--db";
+    } else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
       slot = &c.lexicon_dir;
     else if (!strncmp(argv[i], "--user", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
       slot = &c.user;
@@ -74,7 +92,7 @@ int main(int argc, char **argv) {
       argv[n++] = argv[i];
       continue;
     }
-    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : "--lexicon";
+    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : slot == &c.user ? "--user" : "--lexicon";
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];

@@ -91,8 +91,8 @@ static pass_result import_pass(const char *path, int skip, const char *encoding,
               "%s: ok, but %ld errors reported, %ld invalid, %ld files failed", what, r.errors,
               r.st.invalid, r.st.files_failed);
   if (strict) {
-    long sum = r.st.inserted + r.st.updated + r.st.unchanged + r.st.invalid;
-    JBF_CHECK(r.st.read == sum, "%s: read %ld != inserted+updated+unchanged+invalid %ld", what,
+    long sum = r.st.inserted + r.st.updated + r.st.unchanged + r.st.invalid + r.st.rolled_back;
+    JBF_CHECK(r.st.read == sum, "%s: read %ld != inserted+updated+unchanged+invalid+rolled back %ld", what,
               r.st.read, sum);
     if (skip && r.rc != JB_OK && !r.st.files_failed)
       JBF_CHECK(r.errors == r.st.invalid, "%s: %ld bad records reported, %ld counted invalid",
