@@ -251,7 +251,9 @@ static const char *members(jb_buf *t, const cJSON *o, label_map *map, const char
   cJSON_ArrayForEach(e, o) {
     if (cJSON_IsNull(e) || !e->string) continue;
     jb_buf_printf(t, "%s%s：", i++ ? "；" : "", label_of(map, e->string));
-    add_value(t, e, "、");
+    /* a closed set's value (status open) as a person reads it (开放) */
+    if (cJSON_IsString(e)) jb_buf_adds(t, jb_value_label(e->valuestring));
+    else add_value(t, e, "、");
   }
   return i ? jb_buf_str(t) : none;
 }
@@ -753,8 +755,7 @@ jb_status jb_demand_render(const cJSON *list, const char *format, FILE *out, jb_
   for (int i = 0; format && i < JB_ARRAY_LEN(formats); i++)
     if (!strcmp(format, formats[i].name)) f = i;
   if (f < 0) {
-    jb_err_set(err, JB_ERR_USAGE, "unknown demand list format '%s' (use json, csv, md or html)",
-               format ? format : "");
+    jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_FORMAT_UNKNOWN), format ? format : "", "json, csv, md, html");
     return JB_ERR_USAGE;
   }
   if (!cJSON_IsObject(list) || !out) {

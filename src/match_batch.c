@@ -154,7 +154,7 @@ static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int n
       } else {
         /* ids and names through the one CSV writer (formula cells neutralised) */
         jb_csv_field(&b, nd->id, JB_CSV_FIRST);
-        jb_buf_printf(&b, ",%d,%s", i + 1, mx_type_name((mx_type)u->type));
+        jb_buf_printf(&b, ",%d,%s", i + 1, jb_value_label(mx_type_name((mx_type)u->type)));
         jb_csv_field(&b, u->id, 0);
         jb_csv_field(&b, u->name ? u->name : u->id, 0);
         jb_buf_printf(&b, ",%.6f\r\n", hits[i].score);
@@ -259,7 +259,7 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
     nd_free_all(bt.needs, (int)bt.nneeds);
     return JB_ERR_NOMEM;
   }
-  if (o->format == JB_BATCH_CSV && si == 1) fputs("\xEF\xBB\xBFneed,rank,type,id,name,score\r\n", out);
+  if (o->format == JB_BATCH_CSV && si == 1) fprintf(out, "\xEF\xBB\xBF%s\r\n", jb_msg(JB_MSG_BATCH_CSV_HEADER));
   int nt = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (nt < 1) nt = 1;
   if (nt > 64) nt = 64;

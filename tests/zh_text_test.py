@@ -27,7 +27,8 @@ ALLOWED = {
     "zh", "en",                                  # --lang values
     "Ctrl", "TLS", "nginx", "caddy", "IP", "HTTP", "HTTPS", "LibreOffice", "WPS",
     "SHA", "LP", "BM", "TREC",                   # names of methods
-    "Real",                                      # X-Real-IP, a header's name
+    "MPa",                                       # units in examples
+    "Real", "Cookie", "Secure",                  # X-Real-IP, a header's name; a cookie's flag
     # words a person types as the command's syntax (jiebang get need ID)
     "need", "expert", "achievement", "org", "evidence", "list", "letter", "sheet",
     "add", "passwd", "disable", "admin", "staff", "viewer", "orgs", "chains",
@@ -38,7 +39,17 @@ ALLOWED = {
 SYNTAX = {"need", "expert", "achievement", "org", "evidence", "list", "letter", "sheet",
           "add", "passwd", "disable", "admin", "staff", "viewer", "orgs", "chains",
           "open", "paired", "closed", "all", "yes", "no", "ok", "reject",
-          "lead", "member", "accept", "role"}
+          "lead", "member", "accept", "role",
+          # command names, and record field names (which stay English: docs/records.md)
+          "import", "export", "search", "attach", "match", "batch", "assign", "demands", "check", "get",
+          "publish", "template", "stats", "web", "user", "serve", "reindex", "integrity",
+          "team_size", "team", "size", "file", "type", "status"}
+
+# record field names (docs/records.md): they stay English
+FIELDS = ["type", "id", "org", "title", "text", "keywords", "chains", "budget", "deadline", "created",
+          "status", "list", "team_size", "contact", "name", "rank", "fields", "bio", "programs", "region",
+          "capacity", "papers", "kind", "maturity", "expert", "year", "note", "description", "parent",
+          "file", "abstract", "venue", "patent_no"]
 
 FREE = {"text", "title", "keywords", "bio", "fields", "abstract", "note", "name",
         "description", "rank", "patent_no", "email", "phone"}
@@ -104,7 +115,7 @@ def run(tmp):
         # (name, args, stdin, is_help)
         ("help", ["--help"], None, True),
         ("no command", [], None, True),
-        ("unknown command", ["frobnicate"], None, True),
+        ("unknown command", ["导出表格"], None, True),
         ("stats", ["stats"], None, False),
         ("get need", ["get", "need", "need-0058"], None, False),
         ("get expert", ["get", "expert", "exp-0044", "--with-contacts"], None, False),
@@ -117,12 +128,12 @@ def run(tmp):
         ("match why-not below", ["match", "need", "need-0058", "-k", "3", "--why-not", "exp-0200"], None, False),
         ("match why-not listed", ["match", "need", "need-0058", "-k", "3", "--why-not", "exp-0044"], None, False),
         ("match why-not same org", ["match", "need", "need-0058", "--why-not", "exp-0043"], None, False),
-        ("match why-not missing", ["match", "need", "need-0058", "--why-not", "nobody"], None, False),
+        ("match why-not missing", ["match", "need", "need-0058", "--why-not", "无此人"], None, False),
         ("match text", ["match", "--text", "油茶果烘干设备", "-k", "3"], None, False),
         ("match expert", ["match", "expert", "exp-0044", "-k", "3"], None, False),
         ("match achievement", ["match", "achievement", "ach-0024", "-k", "3"], None, False),
         ("check need", ["check", "need", "need-0058"], None, False),
-        ("check short", ["check", "--json", "-"], '{"title":"希望专家帮助提升产品质量"}', False),
+        ("check short", ["check", "--json", "-", "--format", "text"], '{"title":"希望专家帮助提升产品质量"}', False),
         ("check all", ["check", "--all"], None, False),
         ("assign md", ["assign", "--list", lst, "--format", "md"], None, False),
         ("assign csv", ["assign", "--list", lst, "--format", "csv"], None, False),
@@ -144,7 +155,7 @@ def run(tmp):
         ("user list", ["user", "list"], None, False),
         ("integrity", ["integrity"], None, False),
         ("bad format", ["demands", "--format", "pdf"], None, False),
-        ("bad option", ["search", "--frob", "x"], None, False),
+        ("bad option", ["search", "--frob", "x"], None, True),
     ]
     for cmd in ("import", "export", "search", "attach", "match", "batch", "assign", "demands", "check",
                 "get", "publish", "template", "stats", "web", "user", "serve", "reindex", "integrity"):
@@ -175,12 +186,21 @@ def english(text, ids, is_help):
         scan = re.sub(r"\S+@\S+", " ", scan)                       # e-mail addresses
         scan = re.sub(r"[\w./-]*\.(jsonl|csv|xlsx|tsv|txt|md|html|json|db|pdf|docx)\b", " ", scan)
         scan = re.sub(r"(/[\w.-]+)+/?", " ", scan)                 # paths
-        scan = re.sub(r"\b(common|dup)-\d+\b", " ", scan)          # ids the program makes
+        scan = re.sub(r"\b(common|dup|profile)-?\d+\b", " ", scan)   # ids the program makes
+        scan = re.sub(r"\b[a-z]+-\d+\b", " ", scan)                  # ids a user typed (need-9999)
+        scan = re.sub(r"\$?\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", " ", scan)  # environment variables
+        scan = re.sub(r"\b[0-9a-f]{12,}\b", " ", scan)                # hashes
+        # a record field's name beside its Chinese label: 截止日期（deadline）
+        scan = re.sub(r"[（(](%s)[）)]" % "|".join(FIELDS), " ", scan)
+        # a closed set's accepted input words, each with its meaning: open（开放）
+        scan = re.sub(r"\b[a-z_]+（[^）]*）", " ", scan)
+        if is_help:
+            scan = re.sub(r"\{[^{}]*\}", " ", scan)                  # JSON examples
         for tok in re.findall(r"[A-Za-z][A-Za-z0-9_-]*", scan):
             if tok in ids or tok.rstrip("-") in ids:
                 continue
             for w in re.findall(r"[A-Za-z]{2,}", tok):
-                if w in ALLOWED and (is_help or w not in SYNTAX):
+                if (w in ALLOWED and w not in SYNTAX) or (is_help and w in SYNTAX):
                     continue
                 yield w, line
 

@@ -7,14 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang export [--no-contacts] [--format jsonl|xlsx] [-o FILE]\n"
-    "  Writes every record, contact details included, as JSON Lines (or an Excel workbook,\n"
-    "  one sheet per kind) that re-import to the same state: a backup. --no-contacts writes a sharing copy, marked as such on its\n"
-    "  first line, which import refuses (it would erase the stored contacts).\n"
-    "  -o FILE is written whole or not at all.";
 
 int cmd_export(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_EXPORT);
   static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'}, /* the default; kept for scripts */
                                      {"no-contacts", no_argument, 0, 'n'},
                                      {"output", required_argument, 0, 'o'},
@@ -30,11 +25,11 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
     case 'c': flags |= JB_EXPORT_WITH_CONTACTS; break;
     case 'n': flags |= JB_EXPORT_SHARING; break;
     case 'o': outpath = optarg; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  if (optind != argc) return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]);
   int xlsx = !strcmp(format, "xlsx");
   if (!xlsx && strcmp(format, "jsonl")) return cli_usage(usage, jb_msg(JB_MSG_FORMAT_UNKNOWN), format, "jsonl, xlsx");
   if (xlsx && !outpath && cli_binary_to_tty()) return EXIT_USAGE;
