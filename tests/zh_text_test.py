@@ -43,6 +43,7 @@ SYNTAX = {"need", "expert", "achievement", "org", "evidence", "list", "letter", 
           # command names, and record field names (which stay English: docs/records.md)
           "import", "export", "search", "attach", "match", "batch", "assign", "demands", "check", "get",
           "publish", "template", "stats", "web", "user", "serve", "reindex", "integrity",
+          "set", "outcome", "history", "revert", "undo", "delete", "report", "progress", "learn", "changes",
           "team_size", "team", "size", "file", "type", "status"}
 
 # record field names (docs/records.md): they stay English
@@ -196,6 +197,7 @@ def english(text, ids, is_help):
         scan = re.sub(r"\b[a-z_]+（[^）]*）", " ", scan)
         if is_help:
             scan = re.sub(r"\{[^{}]*\}", " ", scan)                  # JSON examples
+            scan = re.sub(r"\b[a-z_]+=", " ", scan)                   # field=value arguments
         for tok in re.findall(r"[A-Za-z][A-Za-z0-9_-]*", scan):
             if tok in ids or tok.rstrip("-") in ids:
                 continue

@@ -44,7 +44,9 @@ static const char *all_label(const char *key) {
            {"vague_needs", JB_MSG_CHECK_VAGUE_NEEDS},
            {"experts_without_evidence", JB_MSG_CHECK_EXPERTS_WITHOUT_EVIDENCE},
            {"achievements_never_matched", JB_MSG_CHECK_ACHIEVEMENTS_NEVER_MATCHED},
-           {"duplicate_groups", JB_MSG_CHECK_DUPLICATE_GROUPS}};
+           {"duplicate_groups", JB_MSG_CHECK_DUPLICATE_GROUPS},
+           {"expired_needs", JB_MSG_CHECK_EXPIRED_NEEDS},
+           {"repeated_declines", JB_MSG_CHECK_REPEATED_DECLINES}};
   for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
     if (!strcmp(key, t[i].key)) return jb_msg(t[i].msg);
   return key;
@@ -57,14 +59,22 @@ static void print_all_text(const cJSON *r) {
     /* pad by display columns: a Chinese character takes two */
     printf("%s%*s %d\n", l, 28 - cli_text_width(l) > 0 ? 28 - cli_text_width(l) : 0, "", e->valueint);
   }
-  const char *lists[] = {"needs_without_candidates", "vague_needs"};
-  for (int i = 0; i < 2; i++) {
+  const char *lists[] = {"needs_without_candidates", "vague_needs", "expired_needs"};
+  for (int i = 0; i < 3; i++) {
     const cJSON *a = cJSON_GetObjectItem(r, lists[i]);
     if (cJSON_GetArraySize(a)) printf("\n%s:\n", all_label(lists[i]));
     cJSON_ArrayForEach(e, a) printf("  %s %s\n", cJSON_GetObjectItem(e, "id")->valuestring,
                                     cJSON_GetObjectItem(e, "title")->valuestring);
   }
   const cJSON *g;
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "repeated_declines")))
+    printf("\n%s:\n", all_label("repeated_declines"));
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "repeated_declines")) {
+    printf(jb_msg(JB_MSG_CHECK_DECLINED), cJSON_GetObjectItem(e, "expert")->valuestring,
+           cJSON_GetObjectItem(e, "name")->valuestring, (int)cJSON_GetObjectItem(e, "count")->valuedouble);
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(e, "needs")) printf(" %s", g->valuestring);
+    printf("\n");
+  }
   if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "duplicate_groups"))) printf("\n%s:\n", all_label("duplicate_groups"));
   cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "duplicate_groups")) {
     printf(" ");

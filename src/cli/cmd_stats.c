@@ -21,7 +21,8 @@ static const char *label(const char *key) {
            {"attachments_unusable", JB_MSG_STATS_ATTACHMENTS_UNUSABLE}, {"generation", JB_MSG_STATS_GENERATION},
            {"fulltext_index", JB_MSG_STATS_FULLTEXT_INDEX}, {"tokenizer", JB_MSG_STATS_TOKENIZER},
            {"stale", JB_MSG_STATS_STALE}, {"lexicon", JB_MSG_STATS_LEXICON}, {"dir", JB_MSG_STATS_DIR},
-           {"entries", JB_MSG_STATS_ENTRIES}, {"chains", JB_MSG_STATS_CHAINS}, {"hash", JB_MSG_STATS_HASH}};
+           {"entries", JB_MSG_STATS_ENTRIES}, {"chains", JB_MSG_STATS_CHAINS}, {"hash", JB_MSG_STATS_HASH},
+           {"outcomes", JB_MSG_STATS_OUTCOMES}, {"changes", JB_MSG_STATS_CHANGES}};
   for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
     if (!strcmp(key, t[i].key)) return jb_msg(t[i].msg);
   return key;

@@ -21,6 +21,15 @@ static const cli_cmd commands[] = {
     {"demands", cmd_demands, JB_MSG_CMD_DEMANDS},
     {"check", cmd_check, JB_MSG_CMD_CHECK},
     {"get", cmd_get, JB_MSG_CMD_GET},
+    {"set", cmd_set, JB_MSG_CMD_SET},
+    {"outcome", cmd_outcome, JB_MSG_CMD_OUTCOME},
+    {"history", cmd_history, JB_MSG_CMD_HISTORY},
+    {"revert", cmd_revert, JB_MSG_CMD_REVERT},
+    {"undo", cmd_undo, JB_MSG_CMD_UNDO},
+    {"delete", cmd_delete, JB_MSG_CMD_DELETE},
+    {"report", cmd_report, JB_MSG_CMD_REPORT},
+    {"learn", cmd_learn, JB_MSG_CMD_LEARN},
+    {"changes", cmd_changes, JB_MSG_CMD_CHANGES},
     {"publish", cmd_publish, JB_MSG_CMD_PUBLISH},
     {"template", cmd_template, JB_MSG_CMD_TEMPLATE},
     {"stats", cmd_stats, JB_MSG_CMD_STATS},
@@ -31,7 +40,7 @@ static const cli_cmd commands[] = {
     {"integrity", cmd_integrity, JB_MSG_CMD_INTEGRITY},
 };
 
-#define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] COMMAND"
+#define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] [--user NAME] COMMAND"
 
 static void help(FILE *f) {
   fprintf(f, jb_msg(JB_MSG_HELP_HEAD), JIEBANG_VERSION);
@@ -74,13 +83,15 @@ int main(int argc, char **argv) {
       c.db_from = "--db";
     } else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
       slot = &c.lexicon_dir;
+    else if (!strncmp(argv[i], "--user", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
+      slot = &c.user;
     else if (!strncmp(argv[i], "--lang", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
       slot = &lang;
     if (!slot) {
       argv[n++] = argv[i];
       continue;
     }
-    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : "--lexicon";
+    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : slot == &c.user ? "--user" : "--lexicon";
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];
@@ -91,6 +102,8 @@ int main(int argc, char **argv) {
   }
   argc = n;
   argv[argc] = NULL;
+  if (!c.user || !*c.user) c.user = getenv("JIEBANG_USER");
+  if (!c.user || !*c.user) c.user = cli_os_user();
   /* The language of every message: --lang, else JIEBANG_LANG, else Chinese. */
   if (lang && *lang) {
     jb_lang l;
@@ -110,7 +123,12 @@ int main(int argc, char **argv) {
     return cli_finish(0);
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (!strcmp(argv[1], commands[i].name)) return cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+    if (!strcmp(argv[1], commands[i].name)) {
+      c.command = cli_join_args(argc - 1, argv + 1); /* recorded with the changes it makes */
+      int code = cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+      free(c.command);
+      return code;
+    }
   cli_say(jb_msg(JB_MSG_CLI_UNKNOWN_COMMAND), argv[1]);
   fputc('\n', stderr);
   help(stderr);
