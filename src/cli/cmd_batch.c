@@ -17,7 +17,7 @@ static void progress(void *ctx, long done, long total) {
 int cmd_batch(cli_ctx *c, int argc, char **argv) {
   const char *usage = jb_msg(JB_MSG_USAGE_BATCH);
   static const struct option lo[] = {{"needs", required_argument, 0, 'n'},
-                                     {"open", no_argument, 0, 'o'},
+                                     {"open", no_argument, 0, 'P'},
                                      {"type", required_argument, 0, 't'},
                                      {"format", required_argument, 0, 'f'},
                                      {"threads", required_argument, 0, 'T'},
@@ -25,17 +25,19 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
                                      {"tag", required_argument, 0, 'g'},
                                      {"set", required_argument, 0, 'S'},
                                      {"weights", required_argument, 0, 'W'},
+                                     {"output", required_argument, 0, 'o'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
   jb_batch_opts o = {0};
+  const char *outpath = NULL;
   cJSON *w = cJSON_CreateObject();
   int ch, code;
   o.k = 10;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "n:ot:k:f:T:s:g:S:W:h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "n:t:k:f:T:s:g:S:W:o:h", lo, NULL)) != -1) {
     switch (ch) {
     case 'n': o.needs_file = optarg; break;
-    case 'o': o.open_needs = 1; break;
+    case 'P': o.open_needs = 1; break; /* --open only: -o is the output, as in every command */
     case 't': o.type = optarg; break;
     case 'k':
       if ((o.k = cli_parse_int(optarg, 0, 100000)) < 0) { cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "-k", "0..100000"); }
@@ -44,6 +46,7 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
       if (!strcmp(optarg, "jsonl")) o.format = JB_BATCH_JSONL;
       else if (!strcmp(optarg, "csv")) o.format = JB_BATCH_CSV;
       else if (!strcmp(optarg, "trec")) o.format = JB_BATCH_TREC;
+      else if (!strcmp(optarg, "xlsx")) o.format = JB_BATCH_XLSX;
       else { cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_FORMAT_UNKNOWN), optarg, "jsonl, csv, trec, xlsx"); }
       break;
     case 'T':
@@ -57,6 +60,7 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
       }
       break;
     case 'g': o.run_tag = optarg; break;
+    case 'o': outpath = optarg; break;
     case 'S':
     case 'W':
       if ((code = cli_weight_option(w, ch, optarg))) { cJSON_Delete(w); return code; }
@@ -66,6 +70,11 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
     }
   }
   if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]); }
+  int xlsx = o.format == JB_BATCH_XLSX;
+  if (xlsx && !outpath && cli_binary_to_tty()) {
+    cJSON_Delete(w);
+    return EXIT_USAGE;
+  }
   o.weights = w;
   o.on_progress = progress;
   jb_db *db = NULL;
@@ -73,7 +82,11 @@ int cmd_batch(cli_ctx *c, int argc, char **argv) {
   jb_error err;
   jb_error_clear(&err);
   cli_out out;
-  cli_out_open(&out, NULL, 0); /* stdout: cannot fail */
+  if ((code = cli_out_open(&out, outpath, xlsx ? CLI_OUT_RAW : 0))) {
+    jb_db_close(db);
+    cJSON_Delete(w);
+    return code;
+  }
   jb_status rc = jb_batch(db, &o, out.f, &err);
   jb_db_close(db);
   cJSON_Delete(w);

@@ -71,6 +71,8 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
   if (o.status && strcmp(o.status, "open") && strcmp(o.status, "paired") && strcmp(o.status, "closed") &&
       strcmp(o.status, "all"))
     return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_CHOICES), "--status", "open, paired, closed, all");
+  int xlsx = !strcmp(format, "xlsx");
+  if (xlsx && !outpath && cli_binary_to_tty()) return EXIT_USAGE;
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
@@ -81,7 +83,7 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
   cli_out out;
-  if ((code = cli_out_open(&out, outpath, 0))) {
+  if ((code = cli_out_open(&out, outpath, xlsx ? CLI_OUT_RAW : 0))) {
     cJSON_Delete(list);
     return code;
   }
