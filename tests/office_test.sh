@@ -54,6 +54,24 @@ else
   no "soffice (libreoffice-calc-nogui) is not installed"
 fi
 
+# --- a committed .xlsx saved by LibreOffice: merged title, merged enterprise,
+# date cells with a custom Chinese date format (tests/fixtures/office/README.md)
+fx=$src/tests/fixtures/office/needs-merged.xlsx
+unzip -p "$fx" docProps/app.xml | grep -q '<Application>LibreOffice' && ok || no "the fixture was saved by LibreOffice"
+expect 0 "import the committed LibreOffice xlsx" -- "$jb" import "$fx"
+contains "$err" "读取 3 条，新增 3" "three needs under a merged title row"
+expect 0 "get lo-1" -- "$jb" get need lo-1 --json
+contains "$out" '"deadline":"2025-06-30"' "a date cell in format yyyy年m月d日"
+contains "$out" '"org":"org-chenyou"' "the merged enterprise cell, first row"
+contains "$out" '"text":"雨季茶果晒不干，茶籽发霉，酸价升高。\n希望改造热风烘干设备' "two paragraphs in a cell"
+contains "$out" '"chains":["油茶"]' "油茶产业 read as 油茶"
+contains "$out" '"budget":80' "a number cell"
+expect 0 "get lo-2" -- "$jb" get need lo-2 --json
+contains "$out" '"org":"org-chenyou"' "the merged enterprise cell, second row"
+contains "$out" '"deadline":"2025-12-31"' "the second date cell"
+expect 0 "get lo-3" -- "$jb" get need lo-3 --json
+contains "$out" '"deadline":"2026-03-01"' "a date typed as text 2026/3/1"
+
 # --- dates and headers from a CSV, UTF-16 text as Excel exports it ----------
 printf '需求编号\t需求名称\t所属企业\t截止日期\t状态\r\nu-1\t罗汉果组培苗\torg-chenyou\t2025年6月30日\t开放\r\nu-2\t油茶低改\torg-chenyou\t45838\t已关闭\r\n' |
   iconv -f UTF-8 -t UTF-16 >needs-utf16.txt
