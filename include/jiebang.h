@@ -357,7 +357,8 @@ jb_status jb_match(jb_db *db, const jb_match_opts *opts, cJSON **ppOut,
 typedef enum jb_batch_format {
   JB_BATCH_JSONL = 0,
   JB_BATCH_CSV = 1,
-  JB_BATCH_TREC = 2
+  JB_BATCH_TREC = 2,
+  JB_BATCH_XLSX = 3 /* a workbook for staff: names beside ids; written whole at the end */
 } jb_batch_format;
 
 typedef struct jb_batch_opts {

@@ -640,22 +640,22 @@ static cJSON *explain_pair(arun *r, mx_scratch *s, const mx_hit *hits, const int
 
 static const char *why_detail(as_why w) {
   switch (w) {
-  case AS_WHY_ABSENT: return "no expert scores above the match floor for it";
-  case AS_WHY_FORBIDDEN: return "every candidate has a conflict of interest or was rejected by staff";
-  case AS_WHY_BELOW_MIN: return "every allowed candidate scores below the minimum score";
-  case AS_WHY_CAPACITY: return "every usable candidate is used to capacity on other tasks";
-  case AS_WHY_NO_GAIN: return "the remaining candidates would add nothing";
+  case AS_WHY_ABSENT: return jb_msg(JB_MSG_ASSIGN_WHY_ABSENT);
+  case AS_WHY_FORBIDDEN: return jb_msg(JB_MSG_ASSIGN_WHY_FORBIDDEN);
+  case AS_WHY_BELOW_MIN: return jb_msg(JB_MSG_ASSIGN_WHY_BELOW_MIN);
+  case AS_WHY_CAPACITY: return jb_msg(JB_MSG_ASSIGN_WHY_CAPACITY);
+  case AS_WHY_NO_GAIN: return jb_msg(JB_MSG_ASSIGN_WHY_NO_GAIN);
   }
   return "";
 }
 
 static const char *relax_hint(as_conflict_kind k) {
   switch (k) {
-  case AS_CONFLICT_AGENT_CAPACITY: return "raise the expert's capacity (--capacity/--capacities) or unfix a pair";
-  case AS_CONFLICT_TWO_LEADS: return "fix only one lead for the task";
-  case AS_CONFLICT_TASK_SLOTS: return "raise the need's team_size or unfix a pair";
-  case AS_CONFLICT_FIXED_FORBIDDEN: return "a fixed pair is also forbidden or a conflict of interest: drop one";
-  case AS_CONFLICT_FIXED_BELOW_MIN: return "lower --min-score or unfix the pair";
+  case AS_CONFLICT_AGENT_CAPACITY: return jb_msg(JB_MSG_ASSIGN_RELAX_CAPACITY);
+  case AS_CONFLICT_TWO_LEADS: return jb_msg(JB_MSG_ASSIGN_RELAX_TWO_LEADS);
+  case AS_CONFLICT_TASK_SLOTS: return jb_msg(JB_MSG_ASSIGN_RELAX_TASK_SLOTS);
+  case AS_CONFLICT_FIXED_FORBIDDEN: return jb_msg(JB_MSG_ASSIGN_RELAX_FIXED_FORBIDDEN);
+  case AS_CONFLICT_FIXED_BELOW_MIN: return jb_msg(JB_MSG_ASSIGN_RELAX_FIXED_BELOW_MIN);
   }
   return "";
 }
@@ -1029,15 +1029,15 @@ static char *why_not_used(arun *r, const as_result *res, int ti, const mx_hit *h
   char *conf = NULL;
   jb_buf b = {0};
   if (nd_excluded(r->mx, &r->t[ti].n, h->unit, ND_CONFLICT, &conf)) return conf;
-  if (ai < 0) return jb_strdup("not eligible (program or region filter)");
-  if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) return jb_strdup("rejected by staff (--forbid)");
+  if (ai < 0) return jb_strdup(jb_msg(JB_MSG_ASSIGN_NOT_ELIGIBLE));
+  if (staff_flags(r, ti, ai) & AS_EDGE_FORBIDDEN) return jb_strdup(jb_msg(JB_MSG_ASSIGN_REJECTED_BY_STAFF));
   if (h->score < r->o->min_score) {
-    jb_buf_printf(&b, "score below the minimum %.2f", r->o->min_score);
+    jb_buf_printf(&b, jb_msg(JB_MSG_ASSIGN_BELOW_MIN), r->o->min_score);
     return b.p;
   }
   if (r->lead_agent && r->lead_agent[ti] >= 0 && !strcmp(r->t[ti].kind, "need") &&
       h->score < member_floor(r->lead_score[ti])) {
-    jb_buf_printf(&b, "score %.3f below the member floor %.3f (the larger of %.2f and %.0f%% of the lead's %.3f)",
+    jb_buf_printf(&b, jb_msg(JB_MSG_ASSIGN_BELOW_MEMBER_FLOOR),
                   h->score, member_floor(r->lead_score[ti]), MEMBER_FLOOR_ABS, MEMBER_FLOOR_REL * 100,
                   r->lead_score[ti]);
     return b.p;
@@ -1049,7 +1049,7 @@ static char *why_not_used(arun *r, const as_result *res, int ti, const mx_hit *h
   }
   int full = 0;
   for (size_t a = 0; a < res->nagents_full; a++) full |= res->agents_full[a] == ai;
-  return jb_strdup(full ? "used to capacity on other tasks" : "not chosen: the optimum pairs it elsewhere");
+  return jb_strdup(jb_msg(full ? JB_MSG_ASSIGN_AT_CAPACITY : JB_MSG_ASSIGN_NOT_CHOSEN));
 }
 
 static cJSON *candidate_json(arun *r, const as_result *res, int ti, const mx_hit *h) {

@@ -43,6 +43,34 @@ static void csv_cell(jb_buf *b, const char *s, int flags, int last) {
   if (last) jb_buf_adds(b, "\r\n");
 }
 
+/* The proposal's JSON keeps stable English codes for an unmatched task's
+** reason, a conflict's kind and the objective (as_why_str, as_conflict_str);
+** a person reads them in the catalogue's language. */
+static const char *label(const char *code) {
+  static const struct {
+    const char *code;
+    jb_msg_id msg;
+  } t[] = {{"no candidate", JB_MSG_ASSIGN_REASON_ABSENT},
+           {"every candidate is forbidden", JB_MSG_ASSIGN_REASON_FORBIDDEN},
+           {"every candidate is below min_score", JB_MSG_ASSIGN_REASON_BELOW_MIN},
+           {"every candidate is at capacity", JB_MSG_ASSIGN_REASON_CAPACITY},
+           {"no candidate adds value", JB_MSG_ASSIGN_REASON_NO_GAIN},
+           {"agent over capacity", JB_MSG_ASSIGN_CONFLICT_AGENT_CAPACITY},
+           {"task has two fixed leads", JB_MSG_ASSIGN_CONFLICT_TWO_LEADS},
+           {"task has more fixed edges than slots", JB_MSG_ASSIGN_CONFLICT_TASK_SLOTS},
+           {"fixed edge is forbidden", JB_MSG_ASSIGN_CONFLICT_FIXED_FORBIDDEN},
+           {"fixed edge is below min_score", JB_MSG_ASSIGN_CONFLICT_FIXED_BELOW_MIN},
+           {"total", JB_MSG_ASSIGN_OBJ_TOTAL},
+           {"fair", JB_MSG_ASSIGN_OBJ_FAIR}};
+  for (size_t i = 0; i < JB_ARRAY_LEN(t); i++)
+    if (!strcmp(code, t[i].code)) return jb_msg(t[i].msg);
+  return code;
+}
+
+static const char *role_label(const char *role) {
+  return jb_msg(!strcmp(role, "lead") ? JB_MSG_ROLE_LEAD : JB_MSG_ROLE_MEMBER);
+}
+
 /* "org-hunau 湖南农业大学": the id --fix needs and the name staff read. */
 static void org_cell(jb_buf *b, const cJSON *x) {
   jb_buf_printf(b, "%s%s%s", str(x, "org"), *str(x, "org_name") ? " " : "", str(x, "org_name"));
@@ -82,7 +110,7 @@ static void render_csv(const cJSON *p, jb_buf *b) {
     csv_cell(b, "", 0, 0);
     csv_cell(b, "", 0, 0);
     jb_buf why = {0};
-    jb_buf_printf(&why, "%s: %s", str(x, "reason"), str(x, "detail"));
+    jb_buf_printf(&why, "%s: %s", label(str(x, "reason")), str(x, "detail"));
     csv_cell(b, jb_buf_str(&why), 0, 1);
     jb_buf_free(&why);
   }
@@ -90,14 +118,14 @@ static void render_csv(const cJSON *p, jb_buf *b) {
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "open_seats")) {
     csv_cell(b, str(x, "need"), JB_CSV_FIRST, 0);
     csv_cell(b, "", 0, 0);
-    csv_cell(b, "open seats", 0, 0);
+    csv_cell(b, jb_msg(JB_MSG_ASSIGN_OPEN_SEATS), 0, 0);
     csv_cell(b, "", 0, 0);
     csv_cell(b, "", 0, 0);
     csv_cell(b, str(x, "title"), 0, 0);
     csv_cell(b, "", 0, 0);
     csv_cell(b, "", 0, 0);
     jb_buf why = {0};
-    jb_buf_printf(&why, "%d of %d members open (floor %.3f)", (int)num(x, "open"), (int)num(x, "members_wanted"),
+    jb_buf_printf(&why, jb_msg(JB_MSG_ASSIGN_SEATS_OPEN_CSV), (int)num(x, "open"), (int)num(x, "members_wanted"),
                   num(x, "member_floor"));
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
@@ -113,20 +141,20 @@ static void md_cell(jb_buf *b, const char *s) { jb_md_text(b, s); }
 
 static void render_md(const cJSON *p, jb_buf *b) {
   const cJSON *obj = cJSON_GetObjectItem(p, "objective"), *m = cJSON_GetObjectItem(p, "manifest");
-  jb_buf_adds(b, "# 揭榜挂帅配对方案 / Assignment proposal\n\n");
-  jb_buf_printf(b, "- objective: %s = %.4f (upper bound %.4f, gap %.4f, %s)\n", str(obj, "kind"), num(obj, "value"),
-                num(obj, "upper_bound"), num(obj, "gap"), cJSON_IsTrue(cJSON_GetObjectItem(obj, "optimal")) ? "optimal" : "not proven optimal");
-  jb_buf_printf(b, "- tasks matched: %.0f of %.0f; weakest lead score %.4f\n", num(obj, "matched"), num(obj, "tasks"),
-                num(obj, "min_lead_score"));
-  jb_buf_printf(b, "- made %s from database ", str(m, "created"));
+  jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_TITLE));
+  jb_buf_printf(b, jb_msg(JB_MSG_ASSIGN_MD_OBJECTIVE), label(str(obj, "kind")), num(obj, "value"),
+                num(obj, "upper_bound"), num(obj, "gap"),
+                jb_msg(cJSON_IsTrue(cJSON_GetObjectItem(obj, "optimal")) ? JB_MSG_ASSIGN_OPTIMAL : JB_MSG_ASSIGN_NOT_OPTIMAL));
+  jb_buf_printf(b, jb_msg(JB_MSG_ASSIGN_MD_MATCHED), num(obj, "matched"), num(obj, "tasks"), num(obj, "min_lead_score"));
+  jb_buf_printf(b, jb_msg(JB_MSG_ASSIGN_MD_MADE), str(m, "created"));
   md_cell(b, str(cJSON_GetObjectItem(m, "database"), "path"));
-  jb_buf_printf(b, " (content %.12s…)\n\n", str(cJSON_GetObjectItem(m, "database"), "content_sha256"));
+  jb_buf_printf(b, jb_msg(JB_MSG_ASSIGN_MD_CONTENT), str(cJSON_GetObjectItem(m, "database"), "content_sha256"));
   if (!cJSON_IsTrue(cJSON_GetObjectItem(p, "feasible"))) {
-    jb_buf_adds(b, "## Infeasible: relax one of these\n\n");
+    jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_INFEASIBLE));
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(p, "conflicts"))
     {
-      jb_buf_printf(b, "- %s ", str(c, "kind"));
+      jb_buf_printf(b, "- %s ", label(str(c, "kind")));
       md_cell(b, str(c, "task"));
       jb_buf_adds(b, " ");
       md_cell(b, str(c, "expert"));
@@ -136,14 +164,15 @@ static void render_md(const cJSON *p, jb_buf *b) {
     }
     return;
   }
-  jb_buf_adds(b, "## Pairs\n\n| task | role | expert | score | why |\n|---|---|---|---|---|\n");
+  jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_PAIRS));
   const cJSON *x;
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "pairs")) {
     jb_buf_adds(b, "| ");
     md_cell(b, *str(x, "need") ? str(x, "need") : str(x, "target"));
     jb_buf_adds(b, " ");
     md_cell(b, str(x, "title"));
-    jb_buf_printf(b, " | %s%s | ", str(x, "role"), cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? " (fixed)" : "");
+    jb_buf_printf(b, " | %s%s | ", role_label(str(x, "role")),
+                  cJSON_IsTrue(cJSON_GetObjectItem(x, "fixed")) ? jb_msg(JB_MSG_ASSIGN_FIXED) : "");
     md_cell(b, str(x, "expert"));
     jb_buf_adds(b, " ");
     md_cell(b, str(x, "name"));
@@ -155,13 +184,13 @@ static void render_md(const cJSON *p, jb_buf *b) {
     jb_buf_adds(b, " |\n");
   }
   if (cJSON_GetArraySize(cJSON_GetObjectItem(p, "unmatched"))) {
-    jb_buf_adds(b, "\n## Unmatched\n\n");
+    jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_UNMATCHED));
     cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "unmatched")) {
       jb_buf_adds(b, "- ");
       md_cell(b, str(x, "id"));
       jb_buf_adds(b, " ");
       md_cell(b, str(x, "title"));
-      jb_buf_printf(b, ": %s (", str(x, "reason"));
+      jb_buf_printf(b, ": %s (", label(str(x, "reason")));
       md_cell(b, str(x, "detail"));
       jb_buf_adds(b, ")\n");
       const cJSON *c;
@@ -177,11 +206,11 @@ static void render_md(const cJSON *p, jb_buf *b) {
     }
   }
   if (cJSON_GetArraySize(cJSON_GetObjectItem(p, "open_seats"))) {
-    jb_buf_adds(b, "\n## Open seats\n\n");
+    jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_OPEN_SEATS));
     cJSON_ArrayForEach(x, cJSON_GetObjectItem(p, "open_seats")) {
       jb_buf_printf(b, "- %s ", str(x, "need"));
       md_cell(b, str(x, "title"));
-      jb_buf_printf(b, ": %d of %d members open (member floor %.3f)\n", (int)num(x, "open"),
+      jb_buf_printf(b, jb_msg(JB_MSG_ASSIGN_MD_SEATS_OPEN), (int)num(x, "open"),
                     (int)num(x, "members_wanted"), num(x, "member_floor"));
       const cJSON *c;
       cJSON_ArrayForEach(c, cJSON_GetObjectItem(x, "best_candidates"))
@@ -189,12 +218,12 @@ static void render_md(const cJSON *p, jb_buf *b) {
     }
   }
   const cJSON *bind = cJSON_GetObjectItem(p, "binding"), *e;
-  jb_buf_adds(b, "\n## Binding constraints\n\n- experts at capacity:");
+  jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_BINDING));
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "experts_at_capacity")) {
     jb_buf_adds(b, " ");
     md_cell(b, cJSON_IsString(e) ? e->valuestring : "");
   }
-  jb_buf_adds(b, "\n- tasks full:");
+  jb_buf_adds(b, jb_msg(JB_MSG_ASSIGN_MD_TASKS_FULL));
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(bind, "tasks_full")) {
     jb_buf_adds(b, " ");
     md_cell(b, cJSON_IsString(e) ? e->valuestring : "");
@@ -233,7 +262,7 @@ static jb_status render_xlsx(const cJSON *p, FILE *out, jb_error *err) {
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(p, "unmatched")) {
     if (rc) break;
     jb_buf why = {0};
-    jb_buf_printf(&why, "%s: %s", str(e, "reason"), str(e, "detail"));
+    jb_buf_printf(&why, "%s: %s", label(str(e, "reason")), str(e, "detail"));
     const char *row[] = {str(e, "id"), str(e, "title"), "", jb_msg(JB_MSG_ROLE_UNMATCHED), "", "", "", "", "",
                          jb_buf_str(&why)};
     rc = jb_xlsx_row(x, row, err);

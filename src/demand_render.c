@@ -5,8 +5,8 @@
 ** jb_demand_render() (declared in jiebang.h) writes `list`, the object
 ** jb_demands() builds (docs/demands-schema.md), to `out` as format "json"
 ** (pretty), "csv" (UTF-8 with BOM, CRLF, every field quoted: what Chinese
-** Excel opens correctly), "md"/"markdown" or "html" (one self-contained
-** file with an A4 print layout). `list` and `format` are borrowed and not
+** Excel opens correctly), "xlsx" (the CSV's tables as three sheets),
+** "md"/"markdown" or "html" (one self-contained file with an A4 print layout). `list` and `format` are borrowed and not
 ** changed; `out` is flushed, not closed. JB_ERR_USAGE for an unknown format
 ** or a list that is not an object, JB_ERR_IO when writing fails,
 ** JB_ERR_NOMEM.
@@ -251,7 +251,9 @@ static const char *members(jb_buf *t, const cJSON *o, label_map *map, const char
   cJSON_ArrayForEach(e, o) {
     if (cJSON_IsNull(e) || !e->string) continue;
     jb_buf_printf(t, "%s%s：", i++ ? "；" : "", label_of(map, e->string));
-    add_value(t, e, "、");
+    /* a closed set's value (status open) as a person reads it (开放) */
+    if (cJSON_IsString(e)) jb_buf_adds(t, jb_value_label(e->valuestring));
+    else add_value(t, e, "、");
   }
   return i ? jb_buf_str(t) : none;
 }
@@ -727,6 +729,136 @@ static void render_html(jb_buf *b, const cJSON *list) {
   scratch_done(b, &t);
 }
 
+/* --------------------------------------------------------------- Excel */
+
+/* The CSV's three tables as three sheets through the one xlsx writer
+** (xlsx_out.c): names beside ids, the description and recommendations in
+** wrapped cells (one per line), widths that fit, a frozen header row. */
+typedef struct xrow {
+  char *cell[16];
+  int n, oom;
+} xrow;
+
+/* A copy of s as the row's next cell (the scratch buffers change under it). */
+static void xlsx_add(xrow *r, const char *s) {
+  char *c = jb_strdup(s ? s : "");
+  if (!c) r->oom = 1;
+  r->cell[r->n++] = c;
+}
+
+/* Writes the row and empties it. */
+static jb_status xlsx_put(jb_xlsx *x, xrow *r, jb_error *err) {
+  jb_status rc = JB_OK;
+  if (r->oom) {
+    jb_err_set(err, JB_ERR_NOMEM, "%s", jb_msg(JB_MSG_STATUS_NOMEM));
+    rc = JB_ERR_NOMEM;
+  } else {
+    rc = jb_xlsx_row(x, (const char *const *)r->cell, err);
+  }
+  for (int i = 0; i < r->n; i++) free(r->cell[i]);
+  memset(r, 0, sizeof(*r));
+  return rc;
+}
+
+static jb_status xlsx_needs(jb_xlsx *x, jb_buf *t, const cJSON *list, jb_error *err) {
+  const jb_xcol cols[] = {{"产业链", 10, 1, 0, NULL},     {"优先序", 7, 0, 1, NULL},
+                          {"需求编号", 11, 0, 0, NULL},   {"需求名称", 28, 1, 0, NULL},
+                          {"企业", 20, 1, 0, NULL},       {"需求描述", 60, 1, 0, NULL},
+                          {"截止日期", 12, 1, 0, NULL},   {"预算(万元)", 9, 0, 1, NULL},
+                          {"共性需求", 20, 1, 0, NULL},   {"重复来源", 20, 1, 0, NULL},
+                          {"推荐专家", 30, 1, 0, NULL},   {"推荐成果", 30, 1, 0, NULL},
+                          {"联系人", 10, 0, 0, NULL},     {"电话", 14, 0, 0, NULL}};
+  int contacts = any_contact(list);
+  jb_status rc = jb_xlsx_sheet(x, "需求清单", cols, JB_ARRAY_LEN(cols) - (contacts ? 0 : 2), err);
+  const cJSON *c, *nd;
+  cJSON_ArrayForEach(c, arr(list, "chains")) {
+    cJSON_ArrayForEach(nd, arr(c, "needs")) {
+      if (rc) return rc;
+      xrow row = {0};
+      char rank[32], budget[32];
+      const cJSON *common = find_by_id(arr(c, "common_needs"), str(nd, "common_need"));
+      xlsx_add(&row, str(c, "chain"));
+      xlsx_add(&row, numstr(rank, nd, "rank"));
+      xlsx_add(&row, str(nd, "id"));
+      xlsx_add(&row, str(nd, "title"));
+      xlsx_add(&row, org_of(nd));
+      xlsx_add(&row, str(nd, "text"));
+      jb_buf_reset(t);
+      jb_buf_printf(t, "%s%s", str_or(nd, "deadline", ""),
+                    cJSON_IsTrue(cJSON_GetObjectItem(nd, "expired")) ? "\n已过截止日期" : "");
+      xlsx_add(&row, jb_buf_str(t));
+      xlsx_add(&row, numstr(budget, nd, "budget"));
+      jb_buf_reset(t);
+      if (str(nd, "common_need")) jb_buf_printf(t, "%s %s", str(nd, "common_need"), str_or(common, "title", ""));
+      xlsx_add(&row, jb_buf_str(t));
+      xlsx_add(&row, items(t, arr(nd, "duplicates"), &K_DUP, 0, c, "\n"));
+      xlsx_add(&row, items(t, arr(nd, "experts"), &K_EXPERT, DR_TOP, c, "\n"));
+      xlsx_add(&row, items(t, arr(nd, "achievements"), &K_ACH, DR_TOP, c, "\n"));
+      if (contacts) {
+        xlsx_add(&row, str(obj(nd, "contact"), "name"));
+        xlsx_add(&row, str(obj(nd, "contact"), "phone"));
+      }
+      rc = xlsx_put(x, &row, err);
+    }
+  }
+  return rc;
+}
+
+static jb_status xlsx_commons(jb_xlsx *x, jb_buf *t, const cJSON *list, jb_error *err) {
+  const jb_xcol cols[] = {{"共性需求编号", 12, 0, 0, NULL}, {"产业链", 10, 1, 0, NULL}, {"名称", 28, 1, 0, NULL},
+                          {"关键词", 24, 1, 0, NULL},       {"企业", 24, 1, 0, NULL},   {"成员需求", 14, 1, 0, NULL},
+                          {"推荐专家", 30, 1, 0, NULL},     {"推荐成果", 30, 1, 0, NULL}};
+  jb_status rc = jb_xlsx_sheet(x, "共性需求", cols, JB_ARRAY_LEN(cols), err);
+  const cJSON *c, *cm;
+  cJSON_ArrayForEach(c, arr(list, "chains")) {
+    cJSON_ArrayForEach(cm, arr(c, "common_needs")) {
+      if (rc) return rc;
+      xrow row = {0};
+      xlsx_add(&row, str(cm, "id"));
+      xlsx_add(&row, str(c, "chain"));
+      xlsx_add(&row, str(cm, "title"));
+      for (const struct common_list *L = common_lists; L < COMMON_END; L++)
+        xlsx_add(&row, items(t, arr(cm, L->key), L->k, L->max, c, "\n"));
+      rc = xlsx_put(x, &row, err);
+    }
+  }
+  return rc;
+}
+
+static jb_status xlsx_achievements(jb_xlsx *x, jb_buf *t, const cJSON *list, jb_error *err) {
+  const jb_xcol cols[] = {{"成果编号", 11, 0, 0, NULL}, {"成果名称", 30, 1, 0, NULL}, {"类型", 8, 0, 0, NULL},
+                          {"成熟度", 8, 0, 0, NULL},    {"所属单位", 24, 1, 0, NULL}, {"产业链", 14, 1, 0, NULL},
+                          {"可服务需求", 40, 1, 0, NULL}};
+  jb_status rc = jb_xlsx_sheet(x, "可转化成果", cols, JB_ARRAY_LEN(cols), err);
+  const cJSON *a;
+  cJSON_ArrayForEach(a, arr(list, "achievements")) {
+    if (rc) return rc;
+    xrow row = {0};
+    xlsx_add(&row, str(a, "id"));
+    xlsx_add(&row, str(a, "title"));
+    xlsx_add(&row, kind_zh(str(a, "kind")));
+    xlsx_add(&row, str(a, "maturity"));
+    xlsx_add(&row, org_of(a));
+    xlsx_add(&row, items(t, arr(a, "chains"), &K_PLAIN, 0, NULL, "、"));
+    xlsx_add(&row, items(t, arr(a, "needs"), &K_ACH_NEED, 0, NULL, "\n"));
+    rc = xlsx_put(x, &row, err);
+  }
+  return rc;
+}
+
+static jb_status render_xlsx(const cJSON *list, FILE *out, jb_error *err) {
+  jb_xlsx *x = NULL;
+  jb_buf t = {0};
+  jb_status rc = jb_xlsx_new(&x, err);
+  if (!rc) rc = xlsx_needs(x, &t, list, err);
+  if (!rc) rc = xlsx_commons(x, &t, list, err);
+  if (!rc) rc = xlsx_achievements(x, &t, list, err);
+  if (!rc) rc = jb_xlsx_finish(x, out, err);
+  jb_xlsx_free(x);
+  jb_buf_free(&t);
+  return rc;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 static void render_json(jb_buf *b, const cJSON *list) {
@@ -752,9 +884,9 @@ jb_status jb_demand_render(const cJSON *list, const char *format, FILE *out, jb_
   int f = -1;
   for (int i = 0; format && i < JB_ARRAY_LEN(formats); i++)
     if (!strcmp(format, formats[i].name)) f = i;
+  if (format && !strcmp(format, "xlsx") && cJSON_IsObject(list) && out) return render_xlsx(list, out, err);
   if (f < 0) {
-    jb_err_set(err, JB_ERR_USAGE, "unknown demand list format '%s' (use json, csv, md or html)",
-               format ? format : "");
+    jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_FORMAT_UNKNOWN), format ? format : "", "json, csv, md, html, xlsx");
     return JB_ERR_USAGE;
   }
   if (!cJSON_IsObject(list) || !out) {

@@ -73,7 +73,7 @@ static cJSON *why_not(mx_ctx *m, const mx_hit *hits, int nhits, unsigned types, 
   int ui = -1;
   for (int t = 0; t < MX_NEED && ui < 0; t++) ui = mx_unit_find(m->mx, (mx_type)t, cand);
   if (ui < 0) {
-    cJSON_AddStringToObject(o, "reason", "no expert, achievement or institution has this id");
+    cJSON_AddStringToObject(o, "reason", jb_msg(JB_MSG_WHYNOT_NO_SUCH));
     return o;
   }
   const mx_unit *u = &m->mx->units[ui];
@@ -81,11 +81,11 @@ static cJSON *why_not(mx_ctx *m, const mx_hit *hits, int nhits, unsigned types, 
   cJSON_AddStringToObject(o, "name", u->name ? u->name : u->id);
   if (listed_rank > 0) {
     cJSON_AddNumberToObject(o, "rank", listed_rank);
-    cJSON_AddStringToObject(o, "reason", "it is in the list");
+    cJSON_AddStringToObject(o, "reason", jb_msg(JB_MSG_WHYNOT_LISTED));
     return o;
   }
   if (!(types >> u->type & 1)) {
-    cJSON_AddStringToObject(o, "reason", "filtered out by the requested type");
+    cJSON_AddStringToObject(o, "reason", jb_msg(JB_MSG_WHYNOT_TYPE));
     return o;
   }
   int pos = -1;
@@ -96,10 +96,10 @@ static cJSON *why_not(mx_ctx *m, const mx_hit *hits, int nhits, unsigned types, 
     cJSON_AddStringToObject(o, "reason", ex);
     free(ex);
   } else if (pos < 0) {
-    cJSON_AddStringToObject(o, "reason", "its text relevance is below the floor: too few of the need's terms in its documents");
+    cJSON_AddStringToObject(o, "reason", jb_msg(JB_MSG_WHYNOT_BELOW_FLOOR));
   } else {
     jb_buf b = {0};
-    jb_buf_printf(&b, "ranked below the %d listed", k);
+    jb_buf_printf(&b, jb_msg(JB_MSG_WHYNOT_RANKED_BELOW), k);
     cJSON_AddStringToObject(o, "reason", jb_buf_str(&b));
     jb_buf_free(&b);
   }
@@ -291,7 +291,7 @@ static jb_status match_reverse(mx_ctx *m, const jb_match_opts *o, cJSON *out, jb
   const char *id = o->expert_id ? o->expert_id : o->achievement_id;
   int ui = mx_unit_find(m->mx, t, id);
   if (ui < 0) {
-    jb_err_set(err, JB_ERR_NOTFOUND, "no %s with id '%s'", mx_type_name((mx_type)t), id);
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_NOT_FOUND_RECORD), jb_value_label(mx_type_name((mx_type)t)), id);
     return JB_ERR_NOTFOUND;
   }
   const mx_unit *u = &m->mx->units[ui];

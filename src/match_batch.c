@@ -10,6 +10,11 @@
 ** --shard I/N takes the I-th of N contiguous slices of the needs (1-based);
 ** concatenating the outputs of shards 1..N in order gives exactly the
 ** output of one run (a CSV header is written by shard 1 only).
+**
+** As an Excel workbook (JB_BATCH_XLSX) each need's results are kept as JSON
+** with the names a person reads (the need's title and enterprise, each
+** candidate's institution) and written as rows through the one xlsx writer
+** (xlsx_out.c); the workbook is written out only when every need is done.
 */
 #include "need.h"
 #include <errno.h>
@@ -34,6 +39,7 @@ typedef struct batch {
   int failed;
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  jb_xcol xcols[9];      /* the workbook's columns (JB_BATCH_XLSX), borrowed by it */
 } batch;
 
 static int push_need(nd_need **v, long *n, long *cap, nd_need *x) {
@@ -120,14 +126,25 @@ static jb_status load_needs_file(jb_db *db, const jb_match_index *mx, const char
   return rc ? rc : rrc;
 }
 
+/* "org-hunau" -> "湖南农业大学" (the id itself when it has no name) */
+static const char *org_name(const jb_match_index *mx, const char *org) {
+  const char *n = org ? mx_org_name(mx, org) : NULL;
+  return n ? n : org ? org : "";
+}
+
 /* Formats one need's results in the requested format. */
 static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int nh) {
   jb_buf b = {0};
   const jb_match_index *mx = bt->mx;
   const char *tag = bt->o->run_tag ? bt->o->run_tag : "jiebang";
-  if (bt->o->format == JB_BATCH_JSONL) {
+  int xlsx = bt->o->format == JB_BATCH_XLSX;
+  if (bt->o->format == JB_BATCH_JSONL || xlsx) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "need", nd->id);
+    if (xlsx) {
+      cJSON_AddStringToObject(o, "title", nd->title ? nd->title : "");
+      cJSON_AddStringToObject(o, "org_name", org_name(mx, nd->org));
+    }
     cJSON *res = cJSON_AddArrayToObject(o, "results");
     for (int i = 0; i < nh; i++) {
       const mx_unit *u = &mx->units[hits[i].unit];
@@ -137,6 +154,8 @@ static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int n
       cJSON_AddStringToObject(r, "id", u->id);
       cJSON_AddStringToObject(r, "name", u->name ? u->name : u->id);
       cJSON_AddNumberToObject(r, "score", round(hits[i].score * 1e6) / 1e6);
+      /* an institution is its own organization */
+      if (xlsx) cJSON_AddStringToObject(r, "org_name", u->type == MX_ORG ? "" : org_name(mx, u->org));
       cJSON_AddItemToArray(res, r);
     }
     char *s = cJSON_PrintUnformatted(o);
@@ -154,7 +173,7 @@ static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int n
       } else {
         /* ids and names through the one CSV writer (formula cells neutralised) */
         jb_csv_field(&b, nd->id, JB_CSV_FIRST);
-        jb_buf_printf(&b, ",%d,%s", i + 1, mx_type_name((mx_type)u->type));
+        jb_buf_printf(&b, ",%d,%s", i + 1, jb_value_label(mx_type_name((mx_type)u->type)));
         jb_csv_field(&b, u->id, 0);
         jb_csv_field(&b, u->name ? u->name : u->id, 0);
         jb_buf_printf(&b, ",%.6f\r\n", hits[i].score);
@@ -167,6 +186,51 @@ static char *format_need(batch *bt, const nd_need *nd, const mx_hit *hits, int n
   }
   jb_buf_str(&b);
   return b.p;
+}
+
+/* The workbook's columns: one row per proposed candidate. */
+static jb_status xlsx_begin(batch *bt, jb_xlsx **ppX, jb_error *err) {
+  jb_xcol *cols = bt->xcols;
+  cols[0] = (jb_xcol){jb_msg(JB_MSG_COL_NEED_ID), 12, 0, 0, NULL};
+  cols[1] = (jb_xcol){jb_msg(JB_MSG_COL_NEED_TITLE), 34, 1, 0, NULL};
+  cols[2] = (jb_xcol){jb_msg(JB_MSG_COL_ENTERPRISE), 24, 1, 0, NULL};
+  cols[3] = (jb_xcol){jb_msg(JB_MSG_COL_RANK), 6, 0, 1, NULL};
+  cols[4] = (jb_xcol){jb_msg(JB_MSG_COL_TYPE), 8, 0, 0, NULL};
+  cols[5] = (jb_xcol){jb_msg(JB_MSG_COL_CANDIDATE_ID), 14, 0, 0, NULL};
+  cols[6] = (jb_xcol){jb_msg(JB_MSG_COL_CANDIDATE_NAME), 30, 1, 0, NULL};
+  cols[7] = (jb_xcol){jb_msg(JB_MSG_COL_CANDIDATE_ORG), 26, 1, 0, NULL};
+  cols[8] = (jb_xcol){jb_msg(JB_MSG_COL_SCORE), 8, 0, 1, NULL};
+  jb_status rc = jb_xlsx_new(ppX, err);
+  if (!rc) rc = jb_xlsx_sheet(*ppX, jb_msg(JB_MSG_BATCH_SHEET), cols, 9, err);
+  return rc;
+}
+
+/* One need's results (format_need's JSON) as rows. */
+static jb_status xlsx_need(jb_xlsx *x, const char *json, jb_error *err) {
+  cJSON *o = cJSON_Parse(json);
+  if (!o) {
+    jb_err_set(err, JB_ERR_NOMEM, "%s", jb_msg(JB_MSG_STATUS_NOMEM));
+    return JB_ERR_NOMEM;
+  }
+  jb_status rc = JB_OK;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(o, "results")) {
+    char rank[16], score[32];
+    snprintf(rank, sizeof(rank), "%d", cJSON_GetObjectItem(r, "rank")->valueint);
+    snprintf(score, sizeof(score), "%.4f", cJSON_GetObjectItem(r, "score")->valuedouble);
+    const char *row[] = {cJSON_GetStringValue(cJSON_GetObjectItem(o, "need")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(o, "title")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(o, "org_name")),
+                         rank,
+                         jb_value_label(cJSON_GetStringValue(cJSON_GetObjectItem(r, "type"))),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(r, "name")),
+                         cJSON_GetStringValue(cJSON_GetObjectItem(r, "org_name")),
+                         score};
+    if ((rc = jb_xlsx_row(x, row, err))) break;
+  }
+  cJSON_Delete(o);
+  return rc;
 }
 
 static void *worker(void *arg) {
@@ -259,7 +323,15 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
     nd_free_all(bt.needs, (int)bt.nneeds);
     return JB_ERR_NOMEM;
   }
-  if (o->format == JB_BATCH_CSV && si == 1) fputs("\xEF\xBB\xBFneed,rank,type,id,name,score\r\n", out);
+  if (o->format == JB_BATCH_CSV && si == 1) fprintf(out, "\xEF\xBB\xBF%s\r\n", jb_msg(JB_MSG_BATCH_CSV_HEADER));
+  jb_xlsx *x = NULL;
+  jb_status xrc = o->format == JB_BATCH_XLSX ? xlsx_begin(&bt, &x, err) : JB_OK;
+  if (xrc) {
+    jb_xlsx_free(x);
+    nd_free_all(bt.needs, (int)bt.nneeds);
+    free(bt.out);
+    return xrc;
+  }
   int nt = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (nt < 1) nt = 1;
   if (nt > 64) nt = 64;
@@ -286,13 +358,14 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
     bt.out[written - bt.first] = NULL;
     long done = bt.done;
     pthread_mutex_unlock(&bt.mu);
-    if (fputs(s, out) < 0) ioerr = 1;
+    if (x) xrc = xlsx_need(x, s, err);
+    else if (fputs(s, out) < 0) ioerr = 1;
     free(s);
     written++;
     if (o->on_progress && (written % 50 == 0 || written == bt.end))
       o->on_progress(o->ctx, done, bt.end - bt.first);
     pthread_mutex_lock(&bt.mu);
-    if (ioerr) {
+    if (ioerr || xrc) {
       bt.failed = 1;
       break;
     }
@@ -304,6 +377,10 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
   pthread_mutex_destroy(&bt.mu);
   pthread_cond_destroy(&bt.cv);
   nd_free_all(bt.needs, (int)bt.nneeds);
+  /* a workbook only when every need is in it: a partial one is not written */
+  if (x && !xrc && started && !stopped && !bt.failed && !ioerr) xrc = jb_xlsx_finish(x, out, err);
+  jb_xlsx_free(x);
+  if (xrc) return xrc;
   if (!started) {
     jb_err_set(err, JB_ERR_INTERNAL, "cannot start worker threads");
     return JB_ERR_INTERNAL;

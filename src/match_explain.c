@@ -25,8 +25,8 @@ static char *collaboration_note(const jb_match_index *mx, const mx_unit *u, cons
   const mx_pair *c = mx_relation(mx, 1, u->id, need_org);
   if (!c) return NULL;
   jb_buf b = {0};
-  jb_buf_printf(&b, "worked with %s before", need_org);
-  if (c->year) jb_buf_printf(&b, " (%d)", c->year);
+  jb_buf_printf(&b, jb_msg(JB_MSG_NOTE_WORKED_WITH), need_org);
+  if (c->year) jb_buf_printf(&b, jb_msg(JB_MSG_NOTE_YEAR), c->year);
   if (c->note && *c->note) jb_buf_printf(&b, ": %s", c->note);
   return b.p;
 }

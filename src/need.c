@@ -233,10 +233,9 @@ static int institution_why(const jb_match_index *mx, const nd_need *n, const cha
   if (!why) return 1;
   const char *on = mx_org_name(mx, own);
   if (!strcmp(own, org))
-    jb_buf_printf(why, "same organization as the need's owner %s%s%s%s", own, on ? " (" : "", on ? on : "",
-                  on ? ")" : "");
+    jb_buf_printf(why, jb_msg(JB_MSG_EXCL_SAME_ORG), own, on ? " (" : "", on ? on : "", on ? ")" : "");
   else
-    jb_buf_printf(why, "%s and the need's owner %s belong to one institution (host organization %s)", org, own,
+    jb_buf_printf(why, jb_msg(JB_MSG_EXCL_SAME_HOST), org, own,
                   nd_org_root(mx, org));
   return 1;
 }
@@ -262,7 +261,7 @@ static int declared_why(const jb_match_index *mx, const nd_need *n, const char *
     if (strncmp(p->key, expert, el) || p->key[el] != '\t') break;
     const char *org = p->key + el + 1;
     if (!owner_of(mx, n, org)) continue;
-    if (why) jb_buf_printf(why, "declared conflict of interest with %s: %s", org, p->note ? p->note : "");
+    if (why) jb_buf_printf(why, jb_msg(JB_MSG_EXCL_DECLARED), org, p->note ? p->note : "");
     return 1;
   }
   return 0;
@@ -279,7 +278,7 @@ static int rule_inventor(const jb_match_index *mx, const nd_need *n, const mx_un
   const mx_unit *e = &mx->units[u->inventor];
   jb_buf r = {0};
   int hit = institution_why(mx, n, e->org, why ? &r : NULL) || declared_why(mx, n, e->id, why ? &r : NULL);
-  if (hit && why) jb_buf_printf(why, "its inventor %s %s is excluded: %s", e->id, e->name ? e->name : "", jb_buf_str(&r));
+  if (hit && why) jb_buf_printf(why, jb_msg(JB_MSG_EXCL_INVENTOR), e->id, e->name ? e->name : "", jb_buf_str(&r));
   jb_buf_free(&r);
   return hit;
 }
@@ -300,7 +299,7 @@ static int rule_capacity(const jb_match_index *mx, const nd_need *n, const mx_un
   if (u->type != MX_EXPERT) return 0;
   int engaged = n->ignore_outcomes ? 0 : u->engaged;
   if (u->capacity > 0 && engaged < u->capacity) return 0;
-  if (why && u->capacity <= 0) jb_buf_adds(why, "no capacity (capacity 0)");
+  if (why && u->capacity <= 0) jb_buf_adds(why, jb_msg(JB_MSG_EXCL_NO_CAPACITY));
   else if (why) jb_buf_printf(why, jb_msg(JB_MSG_ND_ENGAGED), engaged, (int)u->capacity);
   return 1;
 }

@@ -280,7 +280,7 @@ jb_status jb_attach(jb_db *db, const char *kind, const char *id, const char *sub
   if (!found) {
     rc = JB_ERR_NOTFOUND;
     if (*sub) jb_err_set(err, rc, "no evidence '%s' of expert '%s'", sub, id);
-    else jb_err_set(err, rc, "no %s with id '%s'", kind, id);
+    else jb_err_set(err, rc, jb_msg(JB_MSG_NOT_FOUND_RECORD), jb_value_label(kind), id);
     goto done;
   }
   jb_attacher a = {NULL, opts, 0, NULL, 0};

@@ -661,7 +661,7 @@ jb_status jb_db_get(jb_db *db, const char *kind, const char *id, int with_contac
   if (rc != SQLITE_ROW) {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return jb_err_db(err, db->db, rc, "reading a record");
-    jb_err_set(err, JB_ERR_NOTFOUND, "no %s with id '%s'", jb_kind_name(k), id);
+    jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_NOT_FOUND_RECORD), jb_value_label(jb_kind_name(k)), id);
     return JB_ERR_NOTFOUND;
   }
   cJSON *o = jb_record_public((const char *)sqlite3_column_text(st, 0), with_contacts);

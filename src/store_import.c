@@ -598,8 +598,8 @@ static jb_status table_header(importer *im, table *t, char **fields, int nf, lon
   return JB_OK;
 }
 
-/* Imports one table: title rows (at most one filled cell that names no
-** field) above the header are skipped, then each row is a record checked
+/* Imports one table: title rows (one value, in one cell or merged across
+** several, that names no field) above the header are skipped, then each row is a record checked
 ** and stored exactly as a JSON Lines record would be. */
 static jb_status import_table(importer *im, table *t, next_row_fn next, void *ctx, int stop_on_broken) {
   jb_error e;
@@ -622,6 +622,11 @@ static jb_status import_table(importer *im, table *t, next_row_fn next, void *ct
       char lower[256];
       const char *only = NULL;
       for (int i = 0; i < nf && !only; i++) if (*fields[i]) only = fields[i];
+      /* a title merged across the table's columns (an .xlsx merge is
+      ** filled with its value) is still one value */
+      int same = 1;
+      for (int i = 0; i < nf && same; i++) same = !*fields[i] || !strcmp(fields[i], only);
+      if (same) filled = 1;
       if (filled == 1 && !(jb_header_field(t->kind, only, lower, sizeof(lower)) &&
                            jb_field_known(t->kind, jb_header_field(t->kind, only, lower, sizeof(lower)))))
         continue; /* a title above the table: "2025年辰溪县企业技术需求表" */

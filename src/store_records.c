@@ -358,7 +358,7 @@ static jb_status closed_value(vctx *v, cJSON *j, const field_spec *f, const char
     return JB_OK;
   }
   const char *near = jb_closed_suggest(f->values, j->valuestring, sbuf, sizeof(sbuf));
-  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), jb_value_label(near));
   accepted_values(f->values, acc, sizeof(acc));
   shown_value(j->valuestring, shown, sizeof(shown));
   snprintf(msg, sizeof(msg), jb_msg(JB_MSG_REC_NOT_IN_SET), shown, acc, dym);
@@ -386,7 +386,7 @@ static jb_status known_chain(vctx *v, cJSON *e, const char *fname) {
   }
   const char *near = jb_did_you_mean(e->valuestring, cands, n);
   char dym[200] = "", shown[80];
-  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), jb_value_label(near));
   shown_value(e->valuestring, shown, sizeof(shown));
   jb_buf msg = {0};
   jb_buf_printf(&msg, jb_msg(JB_MSG_REC_UNKNOWN_CHAIN), shown, n ? jb_buf_str(&all) : "-", dym);
@@ -413,7 +413,7 @@ static jb_status known_program(vctx *v, cJSON *e, const char *fname) {
   }
   const char *near = jb_did_you_mean(e->valuestring, cands, n < 64 ? n : 64);
   char dym[200] = "", shown[80];
-  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), near);
+  if (near) snprintf(dym, sizeof(dym), jb_msg(JB_MSG_REC_DID_YOU_MEAN), jb_value_label(near));
   shown_value(e->valuestring, shown, sizeof(shown));
   jb_buf msg = {0};
   jb_buf_printf(&msg, jb_msg(JB_MSG_REC_UNKNOWN_PROGRAM), shown, jb_buf_str(&all), dym);

@@ -35,6 +35,7 @@ static const struct {
     {ANY, "联系电话", "contact.phone"}, {ANY, "电话", "contact.phone"}, {ANY, "手机", "contact.phone"},
     {ANY, "邮箱", "contact.email"}, {ANY, "电子邮箱", "contact.email"}, {ANY, "联系地址", "contact.address"},
     {ANY, "地址", "contact.address"}, {ANY, "年份", "year"}, {ANY, "年度", "year"},
+    {ANY, "附件文件", "file"}, {ANY, "附件", "file"},
     /* needs */
     {JB_KIND_NEED, "需求编号", "id"}, {JB_KIND_NEED, "需求名称", "title"}, {JB_KIND_NEED, "标题", "title"},
     {JB_KIND_NEED, "名称", "title"}, {JB_KIND_NEED, "需求标题", "title"}, {JB_KIND_NEED, "榜单名称", "title"},
@@ -373,7 +374,9 @@ const char *jb_value_label(const char *value) {
       {"collaboration", JB_MSG_VAL_COLLABORATION}, {"outcome", JB_MSG_VAL_OUTCOME},
       {"text", JB_MSG_VAL_TEXT}, {"chain", JB_MSG_VAL_CHAIN},
       {"region", JB_MSG_VAL_REGION}, {"program", JB_MSG_VAL_PROGRAM}, {"capacity", JB_MSG_VAL_CAPACITY},
-      {"keywords", JB_MSG_VAL_KEYWORDS}, {"body", JB_MSG_VAL_BODY}, {"title", JB_MSG_VAL_TITLE}};
+      {"keywords", JB_MSG_VAL_KEYWORDS}, {"body", JB_MSG_VAL_BODY}, {"title", JB_MSG_VAL_TITLE},
+      {"profile", JB_MSG_VAL_PROFILE}, {"warning", JB_MSG_CHECK_WARNING}, {"error", JB_MSG_CHECK_ERROR},
+      {"info", JB_MSG_CHECK_INFO}};
   for (int i = 0; i < JB_ARRAY_LEN(labels); i++)
     if (!strcmp(value, labels[i].value)) return jb_msg(labels[i].label);
   return value;

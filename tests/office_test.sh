@@ -54,6 +54,24 @@ else
   no "soffice (libreoffice-calc-nogui) is not installed"
 fi
 
+# --- a committed .xlsx saved by LibreOffice: merged title, merged enterprise,
+# date cells with a custom Chinese date format (tests/fixtures/office/README.md)
+fx=$src/tests/fixtures/office/needs-merged.xlsx
+unzip -p "$fx" docProps/app.xml | grep -q '<Application>LibreOffice' && ok || no "the fixture was saved by LibreOffice"
+expect 0 "import the committed LibreOffice xlsx" -- "$jb" import "$fx"
+contains "$err" "读取 3 条，新增 3" "three needs under a merged title row"
+expect 0 "get lo-1" -- "$jb" get need lo-1 --json
+contains "$out" '"deadline":"2025-06-30"' "a date cell in format yyyy年m月d日"
+contains "$out" '"org":"org-chenyou"' "the merged enterprise cell, first row"
+contains "$out" '"text":"雨季茶果晒不干，茶籽发霉，酸价升高。\n希望改造热风烘干设备' "two paragraphs in a cell"
+contains "$out" '"chains":["油茶"]' "油茶产业 read as 油茶"
+contains "$out" '"budget":80' "a number cell"
+expect 0 "get lo-2" -- "$jb" get need lo-2 --json
+contains "$out" '"org":"org-chenyou"' "the merged enterprise cell, second row"
+contains "$out" '"deadline":"2025-12-31"' "the second date cell"
+expect 0 "get lo-3" -- "$jb" get need lo-3 --json
+contains "$out" '"deadline":"2026-03-01"' "a date typed as text 2026/3/1"
+
 # --- dates and headers from a CSV, UTF-16 text as Excel exports it ----------
 printf '需求编号\t需求名称\t所属企业\t截止日期\t状态\r\nu-1\t罗汉果组培苗\torg-chenyou\t2025年6月30日\t开放\r\nu-2\t油茶低改\torg-chenyou\t45838\t已关闭\r\n' |
   iconv -f UTF-8 -t UTF-16 >needs-utf16.txt
@@ -153,6 +171,76 @@ EOF
 if command -v soffice >/dev/null; then
   soffice -env:UserInstallation=file://$tmp/lo --headless --convert-to csv --outdir "$tmp/lo-out" proposal.xlsx >/dev/null 2>&1
   grep -q need-0058 "$tmp/lo-out/proposal.csv" && ok || no "LibreOffice opens the proposal"
+fi
+
+# --- batch and demand list as Excel: one xlsx writer -------------------------
+expect 0 "batch as xlsx" -- "$jb" batch --open -k 3 --format xlsx -o batch.xlsx --threads 2
+expect 0 "batch as csv" -- "$jb" batch --open -k 3 --format csv -o batch.csv --threads 2
+expect 0 "demand list as xlsx" -- "$jb" demands --format xlsx --date 2021-05-01 --with-contacts -o demands.xlsx
+expect 0 "demand list as csv" -- "$jb" demands --format csv --date 2021-05-01 --with-contacts -o demands.csv
+if command -v script >/dev/null; then
+  # a terminal gets no binary: script(1) gives the command one
+  for cmd in "batch --open --format xlsx" "demands --format xlsx --date 2021-05-01"; do
+    script -qec "$jb $cmd" /dev/null >tty.out 2>&1
+    code=$?
+    [ "$code" = 2 ] && ok || no "$cmd to a terminal: exit $code"
+    contains "$(cat tty.out)" "不能写到终端" "$cmd to a terminal is refused"
+  done
+fi
+if "$py" -c 'import openpyxl' 2>/dev/null; then
+  "$py" - "$tmp" <<'EOF' && ok || no "batch and demands xlsx: headers, names beside ids, layout, same rows as CSV"
+import csv, openpyxl, sys
+d = sys.argv[1]
+def layout(ws, head, wrapped, wide):
+    assert ws.freeze_panes == "A2", (ws.title, ws.freeze_panes)
+    got = [c.value for c in ws[1]]
+    assert got[:len(head)] == head, (ws.title, got)
+    for name in wrapped:
+        col = ws.cell(row=2, column=got.index(name) + 1)
+        assert col.alignment.wrap_text, (ws.title, name, "not wrapped")
+    for name, w in wide.items():
+        letter = openpyxl.utils.get_column_letter(got.index(name) + 1)
+        assert ws.column_dimensions[letter].width >= w, (ws.title, name, ws.column_dimensions[letter].width)
+# batch: every CSV row, with names beside the ids
+wb = openpyxl.load_workbook(d + "/batch.xlsx")
+ws = wb["匹配结果"]
+layout(ws, ["需求编号", "需求名称", "需求企业", "名次", "类型", "候选编号", "候选名称", "所属单位", "得分"],
+       ["需求名称", "候选名称"], {"需求名称": 30, "候选名称": 25})
+rows = [r for r in ws.iter_rows(min_row=2, values_only=True)]
+with open(d + "/batch.csv", encoding="utf-8-sig") as f:
+    want = [(r[0], int(r[1]), r[2], r[3], round(float(r[5]), 4)) for r in list(csv.reader(f))[1:]]
+got = [(r[0], r[3], r[4], r[5], round(r[8], 4)) for r in rows]
+assert got == want, (len(got), len(want), [g for g, w in zip(got, want) if g != w][:3])
+r58 = [r for r in rows if r[0] == "need-0058"]
+assert r58 and r58[0][1] == "本地禾花鲤种质提纯与苗种规模化繁育" and r58[0][2] == "辰溪县稻花鱼养殖专业合作社", r58[:1]
+assert any(r[4] == "专家" and r[7] for r in r58), "an expert's institution beside the expert"
+# demands: three sheets, the CSV's needs with description and contacts
+wb = openpyxl.load_workbook(d + "/demands.xlsx")
+assert wb.sheetnames == ["需求清单", "共性需求", "可转化成果"], wb.sheetnames
+ws = wb["需求清单"]
+layout(ws, ["产业链", "优先序", "需求编号", "需求名称", "企业", "需求描述", "截止日期", "预算(万元)"],
+       ["需求名称", "需求描述", "推荐专家"], {"需求描述": 50, "需求名称": 25})
+xl = [r for r in ws.iter_rows(min_row=2, values_only=True)]
+with open(d + "/demands.csv", encoding="utf-8-sig") as f:
+    table = list(csv.reader(f))
+needs = table[1:table.index([])]
+assert [r[2] for r in xl] == [r[2] for r in needs], "the same needs in the same order"
+n = [r for r in xl if r[2] == "need-0058"][0]
+assert n[4] == "辰溪县稻花鱼养殖专业合作社" and "禾花鲤" in n[5] and n[12] and n[13], n
+assert "\n" in n[10], "one recommended expert per line: " + repr(n[10])
+layout(wb["共性需求"], ["共性需求编号", "产业链", "名称"], ["名称"], {})
+layout(wb["可转化成果"], ["成果编号", "成果名称"], ["成果名称"], {"成果名称": 25})
+EOF
+else
+  no "python3-openpyxl is not installed"
+fi
+if command -v soffice >/dev/null; then
+  # LibreOffice opens both: their first sheets as CSV
+  # (as UTF-8: 76; the default is the locale's code page)
+  soffice -env:UserInstallation=file://$tmp/lo --headless --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76' \
+    --outdir "$tmp/lo-out" batch.xlsx demands.xlsx >/dev/null 2>&1
+  grep -q '本地禾花鲤种质提纯与苗种规模化繁育' "$tmp/lo-out/batch.csv" && ok || no "LibreOffice opens the batch workbook"
+  grep -q '辰溪县稻花鱼养殖专业合作社' "$tmp/lo-out/demands.csv" && ok || no "LibreOffice opens the demand list workbook"
 fi
 
 # --- documents to send, and the demand list fit to publish ------------------

@@ -257,8 +257,8 @@ TEST(errors) {
   cJSON *l = sample();
   jb_status rc;
   jb_error err;
-  char *s = render(l, "xlsx", &rc, &err);
-  CHECK(rc == JB_ERR_USAGE && strstr(err.message, "xlsx") && s && !*s, "unknown format: %s",
+  char *s = render(l, "pdf", &rc, &err);
+  CHECK(rc == JB_ERR_USAGE && strstr(err.message, "pdf") && strstr(err.message, "xlsx") && s && !*s, "unknown format: %s",
         err.message);
   free(s);
   s = render(l, NULL, &rc, &err);

@@ -32,7 +32,7 @@ typedef struct cli_ctx {
 typedef struct cli_cmd {
   const char *name;
   int (*fn)(cli_ctx *c, int argc, char **argv);
-  const char *summary;
+  jb_msg_id summary; /* what it does, from the catalogue */
 } cli_cmd;
 
 int cmd_import(cli_ctx *c, int argc, char **argv);
@@ -89,6 +89,15 @@ int cli_open(cli_ctx *c, int mode, jb_db **ppDb);
 /* Prints "jiebang: message" to stderr and returns the exit code for rc. */
 int cli_fail(const jb_error *err, jb_status rc);
 int cli_exit_code(jb_status rc);
+/* Prints "jiebang: " and a catalogue format with its arguments, and a
+** newline, to stderr. */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Columns s takes on a terminal: 2 for a wide (CJK, full-width) character,
+** 1 for any other; for aligning Chinese labels. */
+int cli_text_width(const char *s);
+/* 1 (after printing the usage to stdout) when the only argument is --help
+** or -h: for commands without options of their own. */
+int cli_help_asked(int argc, char **argv, const char *usage);
 /* Prints a usage error and returns EXIT_USAGE. */
 int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes a JSON value and a newline to stdout; returns 0 or an exit code. */

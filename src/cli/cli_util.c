@@ -44,6 +44,32 @@ int cli_fail(const jb_error *err, jb_status rc) {
   return cli_exit_code(rc);
 }
 
+int cli_text_width(const char *s) {
+  int w = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if ((*p & 0xC0) == 0x80) continue; /* a continuation byte */
+    /* three- and four-byte sequences here are CJK, full-width forms and
+    ** punctuation: two columns */
+    w += *p >= 0xE0 ? 2 : 1;
+  }
+  return w;
+}
+
+int cli_help_asked(int argc, char **argv, const char *usage) {
+  if (argc != 2 || (strcmp(argv[1], "--help") && strcmp(argv[1], "-h"))) return 0;
+  printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage);
+  return 1;
+}
+
+void cli_say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("jiebang: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
 int cli_usage(const char *usage, const char *fmt, ...) {
   if (fmt) {
     va_list ap;
@@ -53,7 +79,7 @@ int cli_usage(const char *usage, const char *fmt, ...) {
     fputc('\n', stderr);
     va_end(ap);
   }
-  fprintf(stderr, "usage: %s\n", usage);
+  fprintf(stderr, "%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage);
   return EXIT_USAGE;
 }
 
@@ -159,7 +185,7 @@ int cli_print_json(const cJSON *o, int pretty) {
 
 int cli_finish(int code) {
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "jiebang: standard output: write error: %s\n", strerror(write_errno ? write_errno : errno));
+    cli_say(jb_msg(JB_MSG_CLI_STDOUT_WRITE), strerror(write_errno ? write_errno : errno));
     return code ? code : EXIT_FAILURE_;
   }
   return code;
@@ -404,7 +430,7 @@ int cli_out_close(cli_out *o, jb_status rc, const jb_error *err) {
   }
   int code = 0;
   if (werr) {
-    fprintf(stderr, "jiebang: %s: write error: %s\n", o->path, strerror(werr));
+    cli_say(jb_msg(JB_MSG_CLI_FILE_WRITE), o->path, strerror(werr));
     code = EXIT_FAILURE_;
   } else if (rc) {
     code = cli_fail(err, rc);
@@ -414,7 +440,7 @@ int cli_out_close(cli_out *o, jb_status rc, const jb_error *err) {
     o->file = NULL;
     struct stat st;
     if (stat(o->path, &st) != 0 || S_ISREG(st.st_mode)) /* a device or pipe was written directly */
-      fprintf(stderr, "jiebang: %s: not written; what it held before is unchanged\n", o->path);
+      cli_say(jb_msg(JB_MSG_CLI_NOT_WRITTEN), o->path);
     return code;
   }
   jb_error cerr;
@@ -453,7 +479,7 @@ char *cli_read_file(const char *path, size_t max, int *code) {
     if (rc) *code = cli_fail(&err, rc);
     else if (!b) *code = cli_fail(NULL, JB_ERR_NOMEM);
     else {
-      fprintf(stderr, "jiebang: %s: larger than %zu bytes\n", path, max);
+      cli_say(jb_msg(JB_MSG_CLI_FILE_TOO_LARGE), path, max);
       *code = EXIT_LIMIT;
     }
     return NULL;

@@ -9,21 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "jiebang assign (--list TAG | --needs FILE | --open | --targets orgs|chains|FILE)\n"
-    "               [--fair] [--min-score X] [--capacity N] [--capacities FILE]\n"
-    "               [--fix FILE] [--forbid FILE] [--program NAME] [--region PREFIX]\n"
-    "               [--candidates N] [--format json|csv|md] [-o FILE] [--set NAME=V]\n"
-    "  Proposes who takes each challenge (one lead, team_size members), exactly optimal\n"
-    "  under capacities, conflicts of interest, staff decisions and a minimum score.\n"
-    "  --fix/--forbid read CSV rows need,expert[,role][,accept]: edit the CSV proposal's\n"
-    "  accept column (yes/no) and pass it back with --fix to keep accepted pairs.";
 
 static void progress(void *ctx, long done, long total) {
   cli_progress(jb_msg(JB_MSG_ASSIGN_PROGRESS), done, total);
 }
 
 int cmd_assign(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_ASSIGN);
   static const struct option lo[] = {{"list", required_argument, 0, 'l'},
                                      {"needs", required_argument, 0, 'n'},
                                      {"open", no_argument, 0, 'O'},
@@ -59,11 +51,11 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
     case 'm': {
       char *end = NULL;
       o.min_score = strtod(optarg, &end);
-      if (!end || *end || o.min_score < 0 || o.min_score > 100) { cJSON_Delete(w); return cli_usage(usage, "--min-score takes a number >= 0"); }
+      if (!end || *end || o.min_score < 0 || o.min_score > 100) { cJSON_Delete(w); return cli_usage(usage, "%s", jb_msg(JB_MSG_ASSIGN_BAD_MIN_SCORE)); }
       break;
     }
     case 'c':
-      if ((o.capacity = cli_parse_int(optarg, 1, 100)) < 0) { cJSON_Delete(w); return cli_usage(usage, "--capacity takes 1..100"); }
+      if ((o.capacity = cli_parse_int(optarg, 1, 100)) < 0) { cJSON_Delete(w); return cli_usage(usage, "%s", jb_msg(JB_MSG_ASSIGN_BAD_CAPACITY)); }
       break;
     case 'C': o.capacities_file = optarg; break;
     case 'x': o.fix_file = optarg; break;
@@ -71,7 +63,7 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
     case 'p': o.program = optarg; break;
     case 'r': o.region = optarg; break;
     case 'k':
-      if ((o.candidates = cli_parse_int(optarg, 1, 10000)) < 0) { cJSON_Delete(w); return cli_usage(usage, "--candidates takes 1..10000"); }
+      if ((o.candidates = cli_parse_int(optarg, 1, 10000)) < 0) { cJSON_Delete(w); return cli_usage(usage, "%s", jb_msg(JB_MSG_ASSIGN_BAD_CANDIDATES)); }
       break;
     case 'f': format = optarg; break;
     case 'o': outpath = optarg; break;
@@ -79,15 +71,15 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
     case 'W':
       if ((code = cli_weight_option(w, ch, optarg))) { cJSON_Delete(w); return code; }
       break;
-    case 'h': printf("usage: %s\n", usage); cJSON_Delete(w); return 0;
-    default: cJSON_Delete(w); return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); cJSON_Delete(w); return 0;
+    default: cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, "unexpected argument '%s'", argv[optind]); }
+  if (optind != argc) { cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]); }
   if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") && strcmp(format, "markdown") &&
       strcmp(format, "xlsx")) {
     cJSON_Delete(w);
-    return cli_usage(usage, "--format is json, csv, md or xlsx");
+    return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_CHOICES), "--format", "json, csv, md, xlsx");
   }
   if (!strcmp(format, "xlsx") && !outpath && cli_binary_to_tty()) {
     cJSON_Delete(w);
@@ -115,7 +107,7 @@ int cmd_assign(cli_ctx *c, int argc, char **argv) {
   /* an infeasible proposal is still written: it lists what to relax */
   if ((code = cli_out_close(&out, rc, &err))) return code;
   if (!feasible) {
-    fprintf(stderr, "jiebang: the fixed pairs cannot all hold; the proposal lists what to relax\n");
+    fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_ASSIGN_INFEASIBLE));
     return EXIT_DATA;
   }
   return 0;

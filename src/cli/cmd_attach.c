@@ -6,13 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang attach (need ID | achievement ID | evidence EXPERT EVIDENCE) FILE [--keep-files]\n"
-    "  FILE: .pdf, .docx or .txt. Its text is extracted, stored with the file's hash, size\n"
-    "  and name, and indexed; a file already attached with the same hash is not extracted\n"
-    "  again. Scanned PDFs and font-encoding garbage are reported and not indexed.";
 
 int cmd_attach(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_ATTACH);
   static const struct option lo[] = {{"keep-files", no_argument, 0, 'K'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
@@ -22,16 +18,16 @@ int cmd_attach(cli_ctx *c, int argc, char **argv) {
   while ((ch = getopt_long(argc, argv, "Kh", lo, NULL)) != -1) {
     switch (ch) {
     case 'K': o.keep_files = 1; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   int n = argc - optind;
   char **a = argv + optind;
   int evidence = n >= 1 && !strcmp(a[0], "evidence");
-  if (n != (evidence ? 4 : 3)) return cli_usage(usage, "expected a kind, an id%s and a file", evidence ? ", an evidence id" : "");
+  if (n != (evidence ? 4 : 3)) return cli_usage(usage, jb_msg(JB_MSG_CLI_ATTACH_ARGS), evidence ? jb_msg(JB_MSG_CLI_ATTACH_EVIDENCE_ID) : "");
   if (strcmp(a[0], "need") && strcmp(a[0], "achievement") && !evidence)
-    return cli_usage(usage, "unknown kind '%s' (need, achievement, evidence)", a[0]);
+    return cli_usage(usage, jb_msg(JB_MSG_CLI_UNKNOWN_KIND), a[0], "need, achievement, evidence");
   o.on_file = cli_file_report;
   o.file_ctx = &all; /* every file's report, not only problems */
   jb_db *db = NULL;

@@ -17,8 +17,8 @@ int cmd_changes(cli_ctx *c, int argc, char **argv) {
       if ((n = cli_parse_int(optarg, 1, 1000000)) < 0) return cli_usage(usage, "-n: a count");
       break;
     case 'j': json = 1; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   jb_db *db = NULL;

@@ -8,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang check need ID | --json FILE (or - for stdin) | --all   [--format text|json]\n"
-    "  Flags what makes a need hard to match (too short, no technical content, no chain,\n"
-    "  missing owner/deadline/contact, duplicates) and suggests keywords and a chain.\n"
-    "  --all reports needs without candidates, experts without evidence, achievements\n"
-    "  never matched, duplicate groups, experts who declined twice or more and needs still\n"
-    "  open past their deadline (expired). Exit 0 when nothing needs fixing, 3 otherwise.";
 
 static void print_need_text(const cJSON *r) {
   const cJSON *need = cJSON_GetObjectItem(r, "need");
@@ -22,8 +15,8 @@ static void print_need_text(const cJSON *r) {
          jb_msg(cJSON_IsTrue(cJSON_GetObjectItem(r, "ok")) ? JB_MSG_CHECK_OK : JB_MSG_CHECK_NEEDS_WORK));
   const cJSON *f;
   cJSON_ArrayForEach(f, cJSON_GetObjectItem(r, "flags"))
-  printf("  [%s] %s: %s\n", cJSON_GetObjectItem(f, "severity")->valuestring, cJSON_GetObjectItem(f, "code")->valuestring,
-         cJSON_GetObjectItem(f, "message")->valuestring);
+  printf(jb_msg(JB_MSG_CHECK_FLAG), jb_value_label(cJSON_GetObjectItem(f, "severity")->valuestring),
+         cJSON_GetObjectItem(f, "code")->valuestring, cJSON_GetObjectItem(f, "message")->valuestring);
   const cJSON *s = cJSON_GetObjectItem(r, "suggestions"), *e;
   const char *lists[] = {"keywords", "chains"};
   for (int i = 0; i < 2; i++) {
@@ -42,25 +35,47 @@ static void print_need_text(const cJSON *r) {
          cJSON_GetObjectItem(e, "score")->valuedouble);
 }
 
+/* check --all's JSON keys (stable, English) as a person reads them */
+static const char *all_label(const char *key) {
+  static const struct {
+    const char *key;
+    jb_msg_id msg;
+  } t[] = {{"needs_without_candidates", JB_MSG_CHECK_NEEDS_WITHOUT_CANDIDATES},
+           {"vague_needs", JB_MSG_CHECK_VAGUE_NEEDS},
+           {"experts_without_evidence", JB_MSG_CHECK_EXPERTS_WITHOUT_EVIDENCE},
+           {"achievements_never_matched", JB_MSG_CHECK_ACHIEVEMENTS_NEVER_MATCHED},
+           {"duplicate_groups", JB_MSG_CHECK_DUPLICATE_GROUPS},
+           {"expired_needs", JB_MSG_CHECK_EXPIRED_NEEDS},
+           {"repeated_declines", JB_MSG_CHECK_REPEATED_DECLINES}};
+  for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+    if (!strcmp(key, t[i].key)) return jb_msg(t[i].msg);
+  return key;
+}
+
 static void print_all_text(const cJSON *r) {
   const cJSON *sum = cJSON_GetObjectItem(r, "summary"), *e;
-  cJSON_ArrayForEach(e, sum) printf("%-28s %d\n", e->string, e->valueint);
+  cJSON_ArrayForEach(e, sum) {
+    const char *l = all_label(e->string);
+    /* pad by display columns: a Chinese character takes two */
+    printf("%s%*s %d\n", l, 28 - cli_text_width(l) > 0 ? 28 - cli_text_width(l) : 0, "", e->valueint);
+  }
   const char *lists[] = {"needs_without_candidates", "vague_needs", "expired_needs"};
   for (int i = 0; i < 3; i++) {
     const cJSON *a = cJSON_GetObjectItem(r, lists[i]);
-    if (cJSON_GetArraySize(a)) printf("\n%s:\n", lists[i]);
+    if (cJSON_GetArraySize(a)) printf("\n%s:\n", all_label(lists[i]));
     cJSON_ArrayForEach(e, a) printf("  %s %s\n", cJSON_GetObjectItem(e, "id")->valuestring,
                                     cJSON_GetObjectItem(e, "title")->valuestring);
   }
   const cJSON *g;
-  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "repeated_declines"))) printf("\nrepeated_declines:\n");
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "repeated_declines")))
+    printf("\n%s:\n", all_label("repeated_declines"));
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "repeated_declines")) {
-    printf("  %s %s declined %d:", cJSON_GetObjectItem(e, "expert")->valuestring,
+    printf(jb_msg(JB_MSG_CHECK_DECLINED), cJSON_GetObjectItem(e, "expert")->valuestring,
            cJSON_GetObjectItem(e, "name")->valuestring, (int)cJSON_GetObjectItem(e, "count")->valuedouble);
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(e, "needs")) printf(" %s", g->valuestring);
     printf("\n");
   }
-  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "duplicate_groups"))) printf("\nduplicate_groups:\n");
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "duplicate_groups"))) printf("\n%s:\n", all_label("duplicate_groups"));
   cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "duplicate_groups")) {
     printf(" ");
     cJSON_ArrayForEach(e, g) printf(" %s", e->valuestring);
@@ -69,6 +84,7 @@ static void print_all_text(const cJSON *r) {
 }
 
 int cmd_check(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_CHECK);
   static const struct option lo[] = {{"json", required_argument, 0, 'j'},
                                      {"all", no_argument, 0, 'a'},
                                      {"format", required_argument, 0, 'f'},
@@ -85,15 +101,15 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
     case 'f':
       format_given = 1;
       if (!strcmp(optarg, "json")) json = 1;
-      else if (strcmp(optarg, "text")) return cli_usage(usage, "--format is text or json");
+      else if (strcmp(optarg, "text")) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_CHOICES), "--format", "text, json");
       break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   int rest = argc - optind;
   if (rest == 2 && !strcmp(argv[optind], "need")) o.need_id = argv[optind + 1];
-  else if (rest != 0) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  else if (rest != 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]);
   cJSON *rec = NULL;
   if (jsonpath) {
     int rcode = 0;
@@ -103,11 +119,11 @@ int cmd_check(cli_ctx *c, int argc, char **argv) {
     free(text);
     if (!cJSON_IsObject(rec)) {
       cJSON_Delete(rec);
-      fprintf(stderr, "jiebang: %s: expected one JSON need object\n", jsonpath);
+      cli_say(jb_msg(JB_MSG_CLI_CHECK_NOT_OBJECT), jsonpath);
       return EXIT_DATA;
     }
     if (jb_json_duplicate_key(rec)) {
-      fprintf(stderr, "jiebang: %s: key '%s' appears twice in one object\n", jsonpath, jb_json_duplicate_key(rec));
+      cli_say(jb_msg(JB_MSG_CLI_DUP_KEY), jsonpath, jb_json_duplicate_key(rec));
       cJSON_Delete(rec);
       return EXIT_DATA;
     }

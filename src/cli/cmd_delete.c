@@ -13,7 +13,7 @@ static const char usage[] =
 
 int cmd_delete(cli_ctx *c, int argc, char **argv) {
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: %s\n", usage);
+    printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage);
     return 0;
   }
   if (argc < 3) return cli_usage(usage, "give a type and a key");

@@ -9,14 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang demands [--format json|csv|md|html] [-o FILE] [--chain C] [--since YYYY-MM-DD]\n"
-    "                [--status open|paired|closed|all] [--org ID] [-k N] [--duplicate T] [--common T]\n"
-    "                [--min-orgs N] [--with-contacts] [--include-expired] [--title TEXT] [--date YYYY-MM-DD]\n"
-    "  Needs whose deadline has passed are left out (counted on the cover) unless --include-expired,\n"
-    "  which lists them marked 已过截止日期. Only recommendations scoring at least 0.15 are shown.\n"
-    "  Open needs grouped by industry chain in priority order, near-duplicates merged\n"
-    "  (sources kept), common needs across enterprises, top experts and achievements.";
 
 static int parse_threshold(const char *s, double *out) {
   char *end = NULL;
@@ -27,6 +19,7 @@ static int parse_threshold(const char *s, double *out) {
 }
 
 int cmd_demands(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_DEMANDS);
   static const struct option lo[] = {{"format", required_argument, 0, 'f'},
                                      {"output", required_argument, 0, 'o'},
                                      {"chain", required_argument, 0, 'c'},
@@ -56,28 +49,30 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
     case 'S': o.status = optarg; break;
     case 'O': o.org = optarg; break;
     case 'k':
-      if ((o.k = cli_parse_int(optarg, 1, 20)) < 0) return cli_usage(usage, "-k takes 1..20");
+      if ((o.k = cli_parse_int(optarg, 1, 20)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "-k", "1..20");
       break;
     case 'd':
-      if (parse_threshold(optarg, &o.dup_threshold)) return cli_usage(usage, "--duplicate takes a similarity in (0, 1]");
+      if (parse_threshold(optarg, &o.dup_threshold)) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--duplicate", "(0, 1]");
       break;
     case 'm':
-      if (parse_threshold(optarg, &o.common_threshold)) return cli_usage(usage, "--common takes a similarity in (0, 1]");
+      if (parse_threshold(optarg, &o.common_threshold)) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--common", "(0, 1]");
       break;
     case 'n':
-      if ((o.min_orgs = cli_parse_int(optarg, 1, 1000)) < 0) return cli_usage(usage, "--min-orgs takes 1..1000");
+      if ((o.min_orgs = cli_parse_int(optarg, 1, 1000)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--min-orgs", "1..1000");
       break;
     case 'C': o.with_contacts = 1; break;
     case 't': o.title = optarg; break;
     case 'D': o.date = optarg; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  if (optind != argc) return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]);
   if (o.status && strcmp(o.status, "open") && strcmp(o.status, "paired") && strcmp(o.status, "closed") &&
       strcmp(o.status, "all"))
-    return cli_usage(usage, "--status is open, paired, closed or all");
+    return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_CHOICES), "--status", "open, paired, closed, all");
+  int xlsx = !strcmp(format, "xlsx");
+  if (xlsx && !outpath && cli_binary_to_tty()) return EXIT_USAGE;
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
@@ -88,7 +83,7 @@ int cmd_demands(cli_ctx *c, int argc, char **argv) {
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
   cli_out out;
-  if ((code = cli_out_open(&out, outpath, 0))) {
+  if ((code = cli_out_open(&out, outpath, xlsx ? CLI_OUT_RAW : 0))) {
     cJSON_Delete(list);
     return code;
   }

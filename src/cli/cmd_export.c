@@ -7,16 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang export [--no-contacts] [--with-history] [--format jsonl|xlsx] [-o FILE]\n"
-    "  Writes every record, contact details included, as JSON Lines (or an Excel workbook,\n"
-    "  one sheet per kind) that re-import to the same state: a backup. --no-contacts writes a\n"
-    "  sharing copy, marked as such on its first line, which import refuses (it would erase the\n"
-    "  stored contacts). --with-history adds every change set and earlier version (importing the\n"
-    "  file into a new database restores them too; JSON Lines only). -o FILE is written whole or\n"
-    "  not at all.";
 
 int cmd_export(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_EXPORT);
   static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'}, /* the default; kept for scripts */
                                      {"no-contacts", no_argument, 0, 'n'},
                                      {"with-history", no_argument, 0, 'H'},
@@ -34,11 +27,11 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
     case 'n': flags |= JB_EXPORT_SHARING; break;
     case 'H': flags |= JB_EXPORT_WITH_HISTORY; break;
     case 'o': outpath = optarg; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  if (optind != argc) return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]);
   int xlsx = !strcmp(format, "xlsx");
   if (!xlsx && strcmp(format, "jsonl")) return cli_usage(usage, jb_msg(JB_MSG_FORMAT_UNKNOWN), format, "jsonl, xlsx");
   /* the history lines have no sheet: a workbook would drop them silently */

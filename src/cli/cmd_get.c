@@ -5,9 +5,9 @@
 #include <getopt.h>
 #include <stdio.h>
 
-static const char usage[] = "jiebang get [--with-contacts] [--json] org|need|expert|achievement ID";
 
 int cmd_get(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_GET);
   static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
@@ -17,10 +17,10 @@ int cmd_get(cli_ctx *c, int argc, char **argv) {
   while ((ch = getopt_long(argc, argv, "cjh", lo, NULL)) != -1) {
     if (ch == 'c') wc = 1;
     else if (ch == 'j') json = 1;
-    else if (ch == 'h') { printf("usage: %s\n", usage); return 0; }
-    else return cli_usage(usage, NULL);
+    else if (ch == 'h') { printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0; }
+    else return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
   }
-  if (argc - optind != 2) return cli_usage(usage, "need a type and an id");
+  if (argc - optind != 2) return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_GET_ARGS));
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;

@@ -50,8 +50,8 @@ int cmd_history(cli_ctx *c, int argc, char **argv) {
     case 'r':
       if ((days = cli_parse_int(optarg, 0, 100000)) < 0) return cli_usage(usage, "--retention: days, 0..100000");
       break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   jb_db *db = NULL;

@@ -78,7 +78,7 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
     case 'f': o.force = 1; break;
     case 'K': o.keep_files = 1; break;
     case 'h': printf("%s\n", jb_msg(JB_MSG_USAGE_IMPORT)); return 0;
-    default: return cli_usage(jb_msg(JB_MSG_USAGE_IMPORT), NULL);
+    default: return cli_usage(jb_msg(JB_MSG_USAGE_IMPORT), jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   if (optind >= argc) return cli_usage(jb_msg(JB_MSG_USAGE_IMPORT), "%s", jb_msg(JB_MSG_IMP_NO_FILES));

@@ -38,8 +38,8 @@ int cmd_learn(cli_ctx *c, int argc, char **argv) {
     case 'W':
     case 'S': code = cli_weight_option(w, ch, optarg); break;
     case 'j': json = 1; break;
-    case 'h': printf("usage: %s\n", usage); cJSON_Delete(w); return 0;
-    default: code = cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); cJSON_Delete(w); return 0;
+    default: code = cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   if (!code && optind != argc) code = cli_usage(usage, "unexpected argument '%s'", argv[optind]);

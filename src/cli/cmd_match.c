@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang match need ID | --text \"need text\" | expert ID | achievement ID\n"
-    "              [--type expert|achievement|org] [-k N] [--why-not ID] [--json]\n"
-    "              [--set NAME=VALUE]... [--weights FILE.json] [--weights-help]\n"
-    "  Ranks experts, achievements and institutions for a need (or open needs for an\n"
-    "  expert or achievement) and says why: score components, matched terms, evidence.";
 
 /* Reads overrides from a JSON file and --set pairs into one object. */
 static int add_setting(cJSON *w, const char *kv) {
@@ -111,8 +105,8 @@ static void print_text(const cJSON *out) {
       const char *sn = cJSON_GetObjectItem(ev, "snippet")->valuestring;
       const cJSON *file = cJSON_GetObjectItem(ev, "file");
       if (cJSON_IsString(file))
-        printf("      file: %s%s\n", file->valuestring,
-               cJSON_GetObjectItem(ev, "snippet_from") ? " (the passage below is from it)" : "");
+        printf(jb_msg(JB_MSG_MATCH_FILE), file->valuestring,
+               cJSON_GetObjectItem(ev, "snippet_from") ? jb_msg(JB_MSG_MATCH_FILE_PASSAGE) : "");
       if (*sn) printf("      %s\n", sn);
     }
     const cJSON *note = cJSON_GetObjectItem(r, "note");
@@ -139,6 +133,7 @@ static void print_text(const cJSON *out) {
 }
 
 int cmd_match(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_MATCH);
   static const struct option lo[] = {{"text", required_argument, 0, 'x'},
                                      {"type", required_argument, 0, 't'},
                                      {"why-not", required_argument, 0, 'y'},
@@ -159,7 +154,7 @@ int cmd_match(cli_ctx *c, int argc, char **argv) {
     case 'x': o.text = optarg; break;
     case 't': o.type = optarg; break;
     case 'k':
-      if ((o.k = cli_parse_int(optarg, 1, 1000)) < 0) { cJSON_Delete(w); return cli_usage(usage, "-k takes 1..1000"); }
+      if ((o.k = cli_parse_int(optarg, 1, 1000)) < 0) { cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "-k", "1..1000"); }
       break;
     case 'y': o.why_not = optarg; break;
     case 'j': json = 1; break;
@@ -168,14 +163,14 @@ int cmd_match(cli_ctx *c, int argc, char **argv) {
       if ((code = cli_weight_option(w, ch, optarg))) { cJSON_Delete(w); return code; }
       break;
     case 'H': print_weights_help(); cJSON_Delete(w); return 0;
-    case 'h': printf("usage: %s\n", usage); cJSON_Delete(w); return 0;
-    default: cJSON_Delete(w); return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); cJSON_Delete(w); return 0;
+    default: cJSON_Delete(w); return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   int rest = argc - optind;
   if (o.text ? rest != 0 : rest != 2) {
     cJSON_Delete(w);
-    return cli_usage(usage, "name what to match: need ID, expert ID, achievement ID or --text");
+    return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_MATCH_WHAT));
   }
   if (!o.text) {
     const char *what = argv[optind], *id = argv[optind + 1];
@@ -184,7 +179,7 @@ int cmd_match(cli_ctx *c, int argc, char **argv) {
     else if (!strcmp(what, "achievement")) o.achievement_id = id;
     else {
       cJSON_Delete(w);
-      return cli_usage(usage, "unknown kind '%s' (need, expert, achievement)", what);
+      return cli_usage(usage, jb_msg(JB_MSG_CLI_UNKNOWN_KIND), what, "need, expert, achievement");
     }
   }
   o.weights = w;

@@ -23,16 +23,16 @@ int cmd_publish(cli_ctx *c, int argc, char **argv) {
     case 'i': o.issuer = optarg; break;
     case 'o': outpath = optarg; break;
     case 'h': printf("%s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   int rest = argc - optind;
-  if (rest < 1) return cli_usage(usage, NULL);
+  if (rest < 1) return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_MISSING_ARG));
   o.what = argv[optind];
   if (!strcmp(o.what, "list") && rest == 2) o.list = argv[optind + 1];
   else if (!strcmp(o.what, "letter") && rest == 3) o.need = argv[optind + 1], o.expert = argv[optind + 2];
   else if (!strcmp(o.what, "sheet") && rest == 2) o.org = argv[optind + 1];
-  else return cli_usage(usage, NULL);
+  else return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_MISSING_ARG));
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;

@@ -5,7 +5,8 @@
 #include <stdio.h>
 
 int cmd_reindex(cli_ctx *c, int argc, char **argv) {
-  if (argc > 1) return cli_usage("jiebang reindex", "unexpected argument '%s'", argv[1]);
+  if (cli_help_asked(argc, argv, jb_msg(JB_MSG_USAGE_REINDEX))) return 0;
+  if (argc > 1) return cli_usage(jb_msg(JB_MSG_USAGE_REINDEX), jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[1]);
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
@@ -14,12 +15,13 @@ int cmd_reindex(cli_ctx *c, int argc, char **argv) {
   jb_status rc = jb_db_reindex(db, &err);
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
-  fprintf(stderr, "jiebang: indexes rebuilt\n");
+  fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_CLI_REINDEXED));
   return 0;
 }
 
 int cmd_integrity(cli_ctx *c, int argc, char **argv) {
-  if (argc > 1) return cli_usage("jiebang integrity", "unexpected argument '%s'", argv[1]);
+  if (cli_help_asked(argc, argv, jb_msg(JB_MSG_USAGE_INTEGRITY))) return 0;
+  if (argc > 1) return cli_usage(jb_msg(JB_MSG_USAGE_INTEGRITY), jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[1]);
   jb_db *db = NULL;
   /* FTS5's integrity-check is issued as a write command: open writable */
   int code = cli_open(c, CLI_OPEN_WRITE, &db);
@@ -29,6 +31,6 @@ int cmd_integrity(cli_ctx *c, int argc, char **argv) {
   jb_status rc = jb_db_check(db, &err);
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
-  printf("ok\n");
+  printf("%s\n", jb_msg(JB_MSG_CLI_INTEGRITY_OK));
   return 0;
 }

@@ -38,8 +38,8 @@ int cmd_report(cli_ctx *c, int argc, char **argv) {
       if ((o.stale_days = cli_parse_int(optarg, 1, 3650)) < 0) return cli_usage(usage, "--stale-days: 1..3650");
       break;
     case 'o': outpath = optarg; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   if (optind >= argc || strcmp(argv[optind], "progress")) return cli_usage(usage, "the report is: progress");

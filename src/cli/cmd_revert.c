@@ -19,8 +19,8 @@ int cmd_revert(cli_ctx *c, int argc, char **argv) {
     case 't':
       if ((version = cli_parse_int(optarg, 1, 1 << 30)) < 0) return cli_usage(usage, "--to: a version number");
       break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   if (version < 0) return cli_usage(usage, "--to VERSION is required");

@@ -8,10 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "jiebang search [--type need|expert|achievement|org] [-k N] [--json] QUERY...\n"
-    "  Words are AND-ed (falling back to any word when nothing has all);\n"
-    "  lexicon synonyms are included (增材制造 also finds 3D打印).";
 
 static void print_text(const cJSON *out) {
   const cJSON *res = cJSON_GetObjectItem(out, "results");
@@ -39,6 +35,7 @@ static void print_text(const cJSON *out) {
 }
 
 int cmd_search(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_SEARCH);
   static const struct option lo[] = {{"type", required_argument, 0, 't'},
                                      {"json", no_argument, 0, 'j'},
                                      {"help", no_argument, 0, 'h'},
@@ -51,14 +48,14 @@ int cmd_search(cli_ctx *c, int argc, char **argv) {
     switch (ch) {
     case 't': o.type = optarg; break;
     case 'k':
-      if ((o.k = cli_parse_int(optarg, 1, 1000)) < 0) return cli_usage(usage, "-k takes 1..1000");
+      if ((o.k = cli_parse_int(optarg, 1, 1000)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "-k", "1..1000");
       break;
     case 'j': json = 1; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (optind >= argc) return cli_usage(usage, "no query");
+  if (optind >= argc) return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_NO_QUERY));
   /* the query is all remaining words, as typed */
   size_t len = 1;
   for (int i = optind; i < argc; i++) len += strlen(argv[i]) + 1;

@@ -60,8 +60,7 @@ static cJSON *error_line(const char *code, const char *message) {
 
 int cmd_serve(cli_ctx *c, int argc, char **argv) {
   if (argc > 1) {
-    printf("usage: jiebang serve\n  reads one JSON request per line on stdin: "
-           "{\"id\":1,\"op\":\"search\",\"query\":\"油茶\"}; {\"op\":\"ops\"} lists the ops.\n");
+    printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), jb_msg(JB_MSG_USAGE_SERVE));
     return strcmp(argv[1], "--help") ? EXIT_USAGE : 0;
   }
   jb_db *db = NULL;

@@ -53,8 +53,8 @@ int cmd_set(cli_ctx *c, int argc, char **argv) {
   while ((ch = getopt_long(argc, argv, "+nh", lo, NULL)) != -1) {
     switch (ch) {
     case 'n': o.dry_run = 1; break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   if (argc - optind < 3) return cli_usage(usage, "give a type, an id and at least one field=value");

@@ -20,10 +20,10 @@ int cmd_template(cli_ctx *c, int argc, char **argv) {
     case 'f': format = optarg; break;
     case 'o': outpath = optarg; break;
     case 'h': printf("%s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (argc - optind != 1) return cli_usage(usage, NULL);
+  if (argc - optind != 1) return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_MISSING_ARG));
   if (!strcmp(format, "xlsx") && !outpath && cli_binary_to_tty()) return EXIT_USAGE;
   /* the drop-downs come from the lexicon: no database is needed */
   jb_db *db = NULL;

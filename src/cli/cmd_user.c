@@ -11,10 +11,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "jiebang user add NAME --role admin|staff|viewer | user passwd NAME | user disable NAME | user list\n"
-    "  the password is asked for on the terminal, or read as one line from stdin.\n"
-    "  roles: viewer reads; staff also records needs and outcomes; admin also imports and manages users.";
 
 /* One line from f without its end; 0, or -1 at end of input or when too long. */
 static int read_secret(FILE *f, char *buf, size_t n) {
@@ -48,24 +44,25 @@ static int ask_password(char *pw, size_t n) {
 }
 
 int cmd_user(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_USER);
   static const struct option lo[] = {{"role", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   const char *role = NULL;
   int ch;
   optind = 1;
   while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
     if (ch == 'r') role = optarg;
-    else if (ch == 'h') { printf("usage: %s\n", usage); return 0; }
-    else return cli_usage(usage, NULL);
+    else if (ch == 'h') { printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0; }
+    else return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
   }
   int n = argc - optind;
   const char *verb = n > 0 ? argv[optind] : "";
   int list = !strcmp(verb, "list");
   if (!list && strcmp(verb, "add") && strcmp(verb, "passwd") && strcmp(verb, "disable"))
-    return cli_usage(usage, "user add, passwd, disable or list");
-  if (n != (list ? 1 : 2)) return cli_usage(usage, list ? "user list takes no name" : "user %s needs one NAME", verb);
-  if (!strcmp(verb, "add") && !role) return cli_usage(usage, "user add needs --role admin|staff|viewer");
-  if (role && strcmp(verb, "add")) return cli_usage(usage, "--role is for user add");
-  if (role && !jb_role_level(role)) return cli_usage(usage, "--role: admin, staff or viewer, got '%s'", role);
+    return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_USER_VERB));
+  if (n != (list ? 1 : 2)) return cli_usage(usage, jb_msg(list ? JB_MSG_CLI_USER_LIST_ARGS : JB_MSG_CLI_USER_ONE_NAME), verb);
+  if (!strcmp(verb, "add") && !role) return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_USER_NEEDS_ROLE));
+  if (role && strcmp(verb, "add")) return cli_usage(usage, "%s", jb_msg(JB_MSG_CLI_USER_ROLE_ONLY_ADD));
+  if (role && !jb_role_level(role)) return cli_usage(usage, jb_msg(JB_MSG_CLI_USER_BAD_ROLE), role);
   const char *name = list ? NULL : argv[optind + 1];
   char pw[512] = "";
   if ((!strcmp(verb, "add") || !strcmp(verb, "passwd")) && ask_password(pw, sizeof(pw))) {
@@ -96,7 +93,7 @@ int cmd_user(cli_ctx *c, int argc, char **argv) {
     }
     cJSON_Delete(out);
   } else {
-    fprintf(stderr, "jiebang: user %s: %s\n", name, !strcmp(verb, "add") ? "added" : !strcmp(verb, "passwd") ? "password changed (and enabled)" : "disabled");
+    cli_say(jb_msg(!strcmp(verb, "add") ? JB_MSG_CLI_USER_ADDED : !strcmp(verb, "passwd") ? JB_MSG_CLI_USER_PASSWD : JB_MSG_CLI_USER_DISABLED), name);
   }
   return 0;
 }

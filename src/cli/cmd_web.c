@@ -8,13 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang web [--listen 127.0.0.1:8080] [--threads N] [--behind-tls] [--idle-minutes M] [--absolute-hours H]\n"
-    "  serves the workbench (工作台) until Ctrl-C; add accounts with 'jiebang user add NAME --role admin'.\n"
-    "  --behind-tls: a TLS reverse proxy (nginx, caddy) is in front: cookies get Secure and the client\n"
-    "  address comes from its X-Real-IP header. Without it, listen on 127.0.0.1 or the office network only.";
 
 int cmd_web(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_WEB);
   static const struct option lo[] = {{"listen", required_argument, 0, 'l'},
                                      {"threads", required_argument, 0, 't'},
                                      {"behind-tls", no_argument, 0, 's'},
@@ -32,18 +28,18 @@ int cmd_web(cli_ctx *c, int argc, char **argv) {
     case 'l': o.listen = optarg; break;
     case 's': o.behind_tls = 1; break;
     case 't':
-      if ((o.threads = cli_parse_int(optarg, 1, 64)) < 0) return cli_usage(usage, "--threads: 1..64");
+      if ((o.threads = cli_parse_int(optarg, 1, 64)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--threads", "1..64");
       break;
     case 'i':
-      if ((o.idle_minutes = cli_parse_int(optarg, 1, 24 * 60)) < 0) return cli_usage(usage, "--idle-minutes: 1..1440");
+      if ((o.idle_minutes = cli_parse_int(optarg, 1, 24 * 60)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--idle-minutes", "1..1440");
       break;
     case 'a':
-      if ((o.absolute_hours = cli_parse_int(optarg, 1, 24 * 7)) < 0) return cli_usage(usage, "--absolute-hours: 1..168");
+      if ((o.absolute_hours = cli_parse_int(optarg, 1, 24 * 7)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--absolute-hours", "1..168");
       break;
-    case 'h': printf("usage: %s\n", usage); return 0;
-    default: return cli_usage(usage, NULL);
+    case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
+    default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
-  if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  if (optind != argc) return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]);
   return web_run(&o);
 }

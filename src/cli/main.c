@@ -3,6 +3,7 @@
 ** table. Each command lives in its own cmd_<name>.c.
 */
 #include "cli.h"
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,50 +11,48 @@
 
 
 static const cli_cmd commands[] = {
-    {"import", cmd_import, "import JSON Lines / CSV files (one transaction per file)"},
-    {"export", cmd_export, "write every record as JSON Lines"},
-    {"search", cmd_search, "full-text search over needs, experts, achievements, orgs"},
-    {"attach", cmd_attach, "attach a .pdf, .docx or .txt file to a need, evidence item or achievement"},
-    {"match", cmd_match, "rank experts, achievements and institutions for a need (or needs for them)"},
-    {"batch", cmd_batch, "match many needs at once (JSON Lines, CSV or TREC output)"},
-    {"assign", cmd_assign, "揭榜挂帅 pairings and talent placement for a whole list, exactly optimal"},
-    {"demands", cmd_demands, "demand list for technology transfer (JSON, CSV, Markdown, HTML)"},
-    {"check", cmd_check, "intake quality of a need, or of the whole database"},
-    {"get", cmd_get, "show one record"},
-    {"set", cmd_set, "change fields of a record: set need ID status=paired deadline=2025-06-30"},
-    {"outcome", cmd_outcome, "record how a pairing went: outcome NEED CANDIDATE STATE [field=value ...]"},
-    {"history", cmd_history, "every version of a record, with who changed what"},
-    {"revert", cmd_revert, "make an earlier version of a record current again"},
-    {"undo", cmd_undo, "reverse a whole change set (an import, a set, a delete ...)"},
-    {"delete", cmd_delete, "delete a record (reversible with undo or revert)"},
-    {"report", cmd_report, "progress against the work plan's targets: report progress --year 2021 --format html"},
-    {"learn", cmd_learn, "fit the score's chain/region/program boosts to recorded outcomes (cross-validated)"},
-    {"changes", cmd_changes, "the latest change sets: who, when, which command and file"},
-    {"publish", cmd_publish, "documents to send: 揭榜挂帅榜单, 推荐函 to an expert, one page per enterprise (A4 HTML)"},
-    {"template", cmd_template, "blank import template (need, expert, achievement, org) for Excel or CSV"},
-    {"stats", cmd_stats, "counts and index state"},
-    {"web", cmd_web, "the staff workbench in a browser (工作台): jiebang web --listen 127.0.0.1:8080"},
-    {"user", cmd_user, "workbench accounts: user add NAME --role admin|staff|viewer, passwd, disable, list"},
-    {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
-    {"reindex", cmd_reindex, "rebuild the full-text and match indexes"},
-    {"integrity", cmd_integrity, "check the database and its full-text index"},
+    {"import", cmd_import, JB_MSG_CMD_IMPORT},
+    {"export", cmd_export, JB_MSG_CMD_EXPORT},
+    {"search", cmd_search, JB_MSG_CMD_SEARCH},
+    {"attach", cmd_attach, JB_MSG_CMD_ATTACH},
+    {"match", cmd_match, JB_MSG_CMD_MATCH},
+    {"batch", cmd_batch, JB_MSG_CMD_BATCH},
+    {"assign", cmd_assign, JB_MSG_CMD_ASSIGN},
+    {"demands", cmd_demands, JB_MSG_CMD_DEMANDS},
+    {"check", cmd_check, JB_MSG_CMD_CHECK},
+    {"get", cmd_get, JB_MSG_CMD_GET},
+    {"set", cmd_set, JB_MSG_CMD_SET},
+    {"outcome", cmd_outcome, JB_MSG_CMD_OUTCOME},
+    {"history", cmd_history, JB_MSG_CMD_HISTORY},
+    {"revert", cmd_revert, JB_MSG_CMD_REVERT},
+    {"undo", cmd_undo, JB_MSG_CMD_UNDO},
+    {"delete", cmd_delete, JB_MSG_CMD_DELETE},
+    {"report", cmd_report, JB_MSG_CMD_REPORT},
+    {"learn", cmd_learn, JB_MSG_CMD_LEARN},
+    {"changes", cmd_changes, JB_MSG_CMD_CHANGES},
+    {"publish", cmd_publish, JB_MSG_CMD_PUBLISH},
+    {"template", cmd_template, JB_MSG_CMD_TEMPLATE},
+    {"stats", cmd_stats, JB_MSG_CMD_STATS},
+    {"web", cmd_web, JB_MSG_CMD_WEB},
+    {"user", cmd_user, JB_MSG_CMD_USER},
+    {"serve", cmd_serve, JB_MSG_CMD_SERVE},
+    {"reindex", cmd_reindex, JB_MSG_CMD_REINDEX},
+    {"integrity", cmd_integrity, JB_MSG_CMD_INTEGRITY},
 };
 
 #define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] [--user NAME] COMMAND"
 
 static void help(FILE *f) {
-  fprintf(f, "jiebang %s — match technical needs with experts, achievements and institutions\n\n"
-             "usage: jiebang [--db PATH] [--lexicon DIR] [--user NAME] COMMAND [ARGS]\n\ncommands:\n",
-          JIEBANG_VERSION);
+  fprintf(f, jb_msg(JB_MSG_HELP_HEAD), JIEBANG_VERSION);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(f, "\nThe database is --db PATH, else $JIEBANG_DB, else ./jiebang.db.\n"
-             "Run 'jiebang COMMAND --help' for a command's options.\n");
+    fprintf(f, "  %-10s %s\n", commands[i].name, jb_msg(commands[i].summary));
+  fputs(jb_msg(JB_MSG_HELP_TAIL), f);
 }
 
 int main(int argc, char **argv) {
   cli_ctx c = {0};
   cli_stdio_init();
+  opterr = 0; /* getopt's own messages are English only: commands say it (CLI_BAD_OPTION) */
   const char *lang = getenv("JIEBANG_LANG");
   c.prog = "jiebang";
   c.db_path = getenv("JIEBANG_DB");
@@ -130,7 +129,8 @@ int main(int argc, char **argv) {
       free(c.command);
       return code;
     }
-  fprintf(stderr, "jiebang: unknown command '%s'\n\n", argv[1]);
+  cli_say(jb_msg(JB_MSG_CLI_UNKNOWN_COMMAND), argv[1]);
+  fputc('\n', stderr);
   help(stderr);
   return EXIT_USAGE;
 }
