@@ -419,6 +419,8 @@ typedef struct jb_check_opts {
   const char *need_id;      /* a need in the database ... */
   const cJSON *need;        /* ... or a need record (not stored) ... */
   int all;                  /* ... or the whole database */
+  int no_candidates;        /* one need: skip "top_candidates" (and the no_candidates flag), for a caller
+                            ** that matches the need itself (the workbench's need page: half its cost) */
 } jb_check_opts;
 
 /* Intake quality. For one need (caller owns): {"need", "ok", "flags":

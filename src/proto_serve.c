@@ -287,6 +287,7 @@ static cJSON *op_check(jb_db *db, const cJSON *req, jb_error *err) {
   const cJSON *rec = cJSON_GetObjectItemCaseSensitive(req, "record");
   if (rec && !cJSON_IsNull(rec)) o.need = rec;
   o.all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "all"));
+  o.no_candidates = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(req, "candidates"));
   cJSON *out = NULL;
   jb_check(db, &o, &out, err);
   return out;
@@ -333,7 +334,7 @@ static const struct {
      "揭榜挂帅 proposal: list | open | targets, fair?, min_score?, capacity?, program?, region?, fix?, forbid?, "
      "format? (json, csv, md)"},
     {"demands", op_demands, 0, "demand list: chain?, since?, status?, org?, k?, format? (json, csv, md, html)"},
-    {"check", op_check, 0, "intake quality: need (id) | record (a need object) | all"},
+    {"check", op_check, 0, "intake quality: need (id) | record (a need object) | all; candidates? (false: no top_candidates)"},
     {"get", op_get, 0, "one record: type, record"},
     {"needs", op_needs, 0, "list needs: query?, status?, chain?, org?, list?, deadline_from?, deadline_to?; facets?"},
     {"dashboard", op_dashboard, 0, "what needs attention today: as_of?"},

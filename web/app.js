@@ -352,7 +352,8 @@ pages.need = async (main, id) => {
   const wc = canWrite();
   const [need, check, match] = await Promise.all([
     api('get', {type: 'need', record: id, with_contacts: wc}),
-    api('check', {need: id}),
+    // the page shows its own ranked list: the check's top three would be a second match
+    api('check', {need: id, candidates: false}),
     api('match', {need: id, k: 30}, '正在匹配'),
   ]);
   const status = h('span', {class: 'tag', id: 'need-status-tag'}, STATUS[need.status] || need.status);
