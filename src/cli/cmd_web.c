@@ -6,13 +6,24 @@
 #include "web.h"
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
     "jiebang web [--listen 127.0.0.1:8080] [--threads N] [--behind-tls] [--idle-minutes M] [--absolute-hours H]\n"
     "  serves the workbench (工作台) until Ctrl-C; add accounts with 'jiebang user add NAME --role admin'.\n"
     "  --behind-tls: a TLS reverse proxy (nginx, caddy) is in front: cookies get Secure and the client\n"
-    "  address comes from its X-Real-IP header. Without it, listen on 127.0.0.1 or the office network only.";
+    "  address comes from its X-Real-IP header. Without it, listen on 127.0.0.1 or the office network only.\n"
+    "  Sessions end after --idle-minutes without a request (default 30) and --absolute-hours after login\n"
+    "  (default 12); for tests, JIEBANG_WEB_IDLE_SECONDS and JIEBANG_WEB_ABSOLUTE_SECONDS set them in seconds.";
+
+/* The expiry in seconds from the environment (tests wait seconds, not
+** minutes), or `dflt` when it is not set; -1 when it is set but not 1..1e6. */
+static int env_seconds(const char *name, int dflt) {
+  const char *v = getenv(name);
+  if (!v || !*v) return dflt;
+  return cli_parse_int(v, 1, 1000000);
+}
 
 int cmd_web(cli_ctx *c, int argc, char **argv) {
   static const struct option lo[] = {{"listen", required_argument, 0, 'l'},
@@ -35,15 +46,22 @@ int cmd_web(cli_ctx *c, int argc, char **argv) {
       if ((o.threads = cli_parse_int(optarg, 1, 64)) < 0) return cli_usage(usage, "--threads: 1..64");
       break;
     case 'i':
-      if ((o.idle_minutes = cli_parse_int(optarg, 1, 24 * 60)) < 0) return cli_usage(usage, "--idle-minutes: 1..1440");
+      if ((o.idle_seconds = cli_parse_int(optarg, 1, 24 * 60)) < 0) return cli_usage(usage, "--idle-minutes: 1..1440");
+      o.idle_seconds *= 60;
       break;
     case 'a':
-      if ((o.absolute_hours = cli_parse_int(optarg, 1, 24 * 7)) < 0) return cli_usage(usage, "--absolute-hours: 1..168");
+      if ((o.absolute_seconds = cli_parse_int(optarg, 1, 24 * 7)) < 0)
+        return cli_usage(usage, "--absolute-hours: 1..168");
+      o.absolute_seconds *= 3600;
       break;
     case 'h': printf("usage: %s\n", usage); return 0;
     default: return cli_usage(usage, NULL);
     }
   }
   if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
+  if ((o.idle_seconds = env_seconds("JIEBANG_WEB_IDLE_SECONDS", o.idle_seconds)) < 0)
+    return cli_usage(usage, "JIEBANG_WEB_IDLE_SECONDS: 1..1000000");
+  if ((o.absolute_seconds = env_seconds("JIEBANG_WEB_ABSOLUTE_SECONDS", o.absolute_seconds)) < 0)
+    return cli_usage(usage, "JIEBANG_WEB_ABSOLUTE_SECONDS: 1..1000000");
   return web_run(&o);
 }

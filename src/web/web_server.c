@@ -577,7 +577,7 @@ int web_run(const web_opts *o) {
   if (!code && !jb_user_list(pool.db[0], &users, NULL) && cJSON_GetArraySize(users) == 0)
     fprintf(stderr, "jiebang web: no accounts yet: add one with 'jiebang user add NAME --role admin'\n");
   cJSON_Delete(users);
-  web_auth_init(opts.idle_minutes * 60, opts.absolute_hours * 3600);
+  web_auth_init(opts.idle_seconds, opts.absolute_seconds);
   /* SIGINT/SIGTERM are taken by sigwait below: block them before the
   ** server's threads start, so that they inherit the mask */
   sigset_t set;
