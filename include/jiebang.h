@@ -428,6 +428,9 @@ typedef struct jb_progress_opts {
 ** "by_chain":[...], "by_month":[...], "funnel":[...], "repeated_declines":[...],
 ** "no_contact":{"days","needs":[...]}}. What each metric counts: README. */
 jb_status jb_progress(jb_db *db, const jb_progress_opts *o, cJSON **ppOut, jb_error *err);
+/* The outcomes recorded for a need (caller owns): {"need", "outcomes": [the
+** outcome records, first recorded first]}; none recorded: an empty list. */
+jb_status jb_outcomes_of_need(jb_db *db, const char *need, cJSON **ppOut, jb_error *err);
 /* Writes a progress report as "json", "csv", "md" or "html" (self-contained,
 ** A4, inline SVG charts). */
 jb_status jb_progress_render(const cJSON *report, const char *format, FILE *out, jb_error *err);

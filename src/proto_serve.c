@@ -273,6 +273,36 @@ static cJSON *op_outcome(jb_db *db, const cJSON *req, jb_error *err) {
   return set_record(db, req, "outcome", fields, err);
 }
 
+/* The outcomes of one need: what its page shows beside each candidate. */
+static cJSON *op_outcomes(jb_db *db, const cJSON *req, jb_error *err) {
+  const char *need = NULL;
+  if (str_param(req, "need", &need, err)) return NULL;
+  if (!need) {
+    jb_err_set(err, JB_ERR_USAGE, "outcomes needs \"need\": a need id");
+    return NULL;
+  }
+  cJSON *out = NULL;
+  jb_outcomes_of_need(db, need, &out, err);
+  return out;
+}
+
+/* `report progress` as JSON: the year's targets from the bundled work plan
+** (no file from the request: a client names no path on the server). */
+static cJSON *op_progress(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_progress_opts o = {0};
+  if (int_param(req, "year", 1900, 2200, &o.year, err) || str_param(req, "as_of", &o.as_of, err) ||
+      int_param(req, "stale_days", 1, 3650, &o.stale_days, err))
+    return NULL;
+  if (o.as_of && (strlen(o.as_of) != 10 || !jb_date_valid(o.as_of))) {
+    jb_err_set(err, JB_ERR_USAGE, "as_of is a date, YYYY-MM-DD: '%s' is not one", o.as_of);
+    return NULL;
+  }
+  cJSON *out = NULL;
+  jb_progress(db, &o, &out, err);
+  cJSON_DeleteItemFromObjectCaseSensitive(out, "targets_file"); /* nor learns one */
+  return out;
+}
+
 static cJSON *op_history(jb_db *db, const cJSON *req, jb_error *err) {
   char *key = NULL;
   const char *type = NULL;
@@ -502,6 +532,8 @@ static const struct {
      "dry_run? (diff: field old -> new), type?, replace?, force?"},
     {"set", op_set, 1, "change a record's fields: type, record (or expert+org), fields{}, dry_run?"},
     {"outcome", op_outcome, 1, "record how a pairing went: need, expert|achievement|org, state, fields{}?, force?, dry_run?"},
+    {"outcomes", op_outcomes, 0, "the outcomes recorded for a need: need"},
+    {"progress", op_progress, 0, "report progress (json): the year's work-plan targets against the records: year?, as_of?, stale_days?"},
     {"history", op_history, 0, "every version of a record: type, record (or expert+org, need+candidate)"},
     {"revert", op_revert, 1, "make a version current again: type, record ..., to"},
     {"delete", op_delete, 1, "delete a record (reversible): type, record ..."},

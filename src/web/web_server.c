@@ -315,6 +315,16 @@ static enum MHD_Result do_api(struct MHD_Connection *c, request *rq, const web_s
   cJSON_DeleteItemFromObjectCaseSensitive(req, "user");
   cJSON_AddStringToObject(req, "user", s->user);
   cJSON_AddStringToObject(req, "op", op);
+  /* an outcome names who recorded it ("by"): the session's user, whatever
+  ** the page sent; history records the same name with the change */
+  if (!strcmp(op, "outcome")) {
+    cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
+    if (!fields) fields = cJSON_AddObjectToObject(req, "fields");
+    if (cJSON_IsObject(fields)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(fields, "by");
+      cJSON_AddStringToObject(fields, "by", s->user);
+    }
+  }
   int i = pool_take();
   if (i < 0) {
     cJSON_Delete(req);
