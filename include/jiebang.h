@@ -117,6 +117,9 @@ typedef struct jb_open_opts {
   int busy_timeout_ms;       /* 0: 10000 */
   int no_create;             /* a missing database is JB_ERR_NOTFOUND, not a new file */
   int require_lexicon;       /* a missing or empty lexicon is an error (it changes every score) */
+  int no_index_save;         /* never write the match index files (DB.mx, DB.mx.needs): another
+                             ** connection of the same process does (the web's pool: one saves, so
+                             ** an import is not followed by four writes of the same file) */
 } jb_open_opts;
 
 /* Opens (creating and migrating if needed) the database at `path`. */

@@ -595,6 +595,9 @@ int web_run(const web_opts *o) {
   for (int i = 0; i < pool.n && !code; i++) {
     jb_open_opts oo = {0};
     oo.lexicon_dir = opts.lexicon_dir;
+    /* every connection builds the same index after a write: one writes
+    ** its files for other processes (at 100k the supply part is 1 GB) */
+    oo.no_index_save = i > 0;
     jb_error err;
     jb_error_clear(&err);
     if (jb_db_open(opts.db_path, &oo, &pool.db[i], &err)) {
