@@ -164,7 +164,8 @@ void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, f
   }
 }
 
-float *dm_norms(const jb_match_index *mx) {
+const float *dm_norms(jb_match_index *mx) {
+  if (mx->demand_norms) return mx->demand_norms;
   const mx_coll *c = &mx->demand;
   float *n = calloc(c->ndocs ? c->ndocs : 1, sizeof(float));
   if (!n) return NULL;
@@ -178,7 +179,7 @@ float *dm_norms(const jb_match_index *mx) {
     n[d] = (float)v.norm;
   }
   dm_vec_free(&v);
-  return n;
+  return mx->demand_norms = n;
 }
 
 /* ---------------------------------------------------------------- needs */
@@ -209,7 +210,7 @@ typedef struct dlist {
   int n;
   dcluster *cl;
   int ncl;
-  float *norms;
+  const float *norms;  /* the index's (dm_norms) */
   jb_error *err;
   jb_status failed;   /* a read error while building the JSON: the list is not returned */
   char today[32];     /* YYYY-MM-DD: deadlines before it have passed */
@@ -232,7 +233,6 @@ static void dlist_free(dlist *L) {
   free(L->v);
   for (int i = 0; i < L->ncl; i++) free(L->cl[i].members);
   free(L->cl);
-  free(L->norms);
 }
 
 /* The bit of the --chain filter, -1 for none, -2 for an unknown chain. */

@@ -242,6 +242,7 @@ struct jb_db {
   sqlite3 *db;
   char *path;
   int readonly;
+  int no_index_save;        /* jb_open_opts.no_index_save */
   jb_tokenizer *tok;        /* for query analysis on this connection's thread */
   jb_lexicon *lex;          /* loaded on open */
   struct jb_match_index *mx;/* lazily loaded match index, or NULL */

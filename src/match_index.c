@@ -436,6 +436,7 @@ void jb_match_index_free(jb_match_index *mx) {
   free(mx->generation);
   mx_scratch_free(mx->spare);
   free(mx->supply_state);
+  free(mx->demand_norms);
   for (int i = 0; i < 2; i++)
     if (mx->map[i] && mx->map_owned[i]) munmap(mx->map[i], mx->maplen[i]);
   free(mx);
@@ -468,6 +469,8 @@ static int detach_needs(jb_match_index *mx, old_needs *o) {
   o->owned = mx->map_owned[MX_PART_NEEDS];
   mx_scratch_free(mx->spare); /* sized for the old documents */
   mx->spare = NULL;
+  free(mx->demand_norms);     /* the old documents' */
+  mx->demand_norms = NULL;
   return 0;
 }
 

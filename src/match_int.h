@@ -138,6 +138,10 @@ struct jb_match_index {
   void *map[2];
   size_t maplen[2];
   int map_owned[2];     /* munmap on free (0: a caller's buffer, see mx_decode) */
+  /* the norms of the needs' tf-idf vectors (dm_norms), computed on first use
+  ** and dropped whenever the needs part is replaced: every intake check
+  ** needs them, and computing them took half of a check at 10,000 needs */
+  float *demand_norms;
 };
 typedef struct jb_match_index jb_match_index;
 
@@ -318,8 +322,9 @@ void dm_vec_free(dm_vec *v);
 int dm_vec_of_doc(const jb_match_index *mx, uint32_t doc, dm_vec *v);
 int dm_vec_of_text(const jb_match_index *mx, jb_tokenizer *tok, const mx_weights *w, const char *title,
                    const cJSON *keywords, const char *text, dm_vec *v);
-/* Norms of every need's vector (caller frees). */
-float *dm_norms(const jb_match_index *mx);
+/* Norms of every need's vector, one per demand document: the index's own
+** copy (mx->demand_norms), computed on the first call; NULL: out of memory. */
+const float *dm_norms(jb_match_index *mx);
 /* Cosine of v with every need: sim[] (zeroed by the caller, one per demand
 ** document) gets the values, touched[] the documents set. */
 void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, float *sim, uint32_t *touched,

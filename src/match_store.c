@@ -316,6 +316,7 @@ static void fsync_dir(const char *path) {
 }
 
 int mx_save(jb_db *db, const jb_match_index *mx, int part) {
+  if (db->no_index_save) return -1; /* another connection of this process writes it */
   char *path = mx_index_path(db, part);
   if (!path || !mx->generation || !mx->supply_state) {
     free(path);

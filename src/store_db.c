@@ -457,6 +457,7 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
   }
   db->path = jb_strdup(path);
   db->readonly = opts && opts->readonly;
+  db->no_index_save = opts && opts->no_index_save;
   struct stat fst;
   if ((opts && opts->no_create && access(path, F_OK) != 0) ||
       (db->readonly && stat(path, &fst) != 0 && errno == ENOENT)) {
