@@ -521,5 +521,9 @@ void jb_match_index_free(struct jb_match_index *mx);
 ** remove its file so the next match rebuilds it (match_store.c owns it). */
 void jb_mx_release(jb_db *db);
 void jb_mx_discard(jb_db *db);
+/* The saved index files of the current state, checked whole (`jiebang
+** integrity`): 0 intact or absent, 1 damaged (reported and removed: the
+** next match rebuilds them), -1 out of memory. */
+int mx_check_saved(jb_db *db);
 
 #endif /* JB_INT_H */

@@ -202,14 +202,18 @@ static int reverse_candidates(const mx_ctx *m, const mx_unit *u, int ncand, uint
   }
   for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) {
     const mx_doc *doc = &sup->docs[d];
-    for (uint32_t j = 0; j < doc->nfwd; j++) {
-      const mx_fwd *f = &sup->fwd[doc->fwd + j];
+    const mx_fwd *fw;
+    uint32_t nf = mx_fwd_of(sup, d, &fw);
+    for (uint32_t j = 0; j < nf; j++) {
+      const mx_fwd *f = &fw[j];
       if (f->term >= dem->nterms_alloc || !dem->npost[f->term]) continue;
       double df = dem->npost[f->term];
       double idf = log(1.0 + (dem->ndocs - df + 0.5) / (df + 0.5));
       double qw = f->tf / (doc->len > 0 ? doc->len : 1) * idf;
-      for (uint32_t p = 0; p < dem->npost[f->term]; p++) {
-        const mx_posting *ps = &mx_postings(dem, f->term)[p];
+      const mx_posting *pl;
+      uint32_t np = mx_post(dem, f->term, &pl);
+      for (uint32_t p = 0; p < np; p++) {
+        const mx_posting *ps = &pl[p];
         acc[ps->doc] += qw * idf * ps->tf * (m->w.k1 + 1) /
                         (ps->tf + m->w.k1 * (1 - m->w.b + m->w.b * dem->docs[ps->doc].len / dem->avglen));
       }
@@ -371,21 +375,32 @@ jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *e
     jb_err_set(err, JB_ERR_USAGE, "needs are matched to an expert or achievement: use 'match expert ID'");
     return JB_ERR_USAGE;
   }
-  mx_ctx m;
-  jb_status rc = run_open(db, o->weights, &m, err);
-  if (rc) {
+  /* The index file's blocks are checked as they are read: when one read
+  ** for this answer was damaged, the answer is not shown; the files go and
+  ** the answer is computed again from an index built afresh. */
+  for (int attempt = 0;; attempt++) {
+    mx_ctx m;
+    jb_status rc = run_open(db, o->weights, &m, err);
+    if (rc) {
+      run_close(&m);
+      return rc;
+    }
+    cJSON *out = cJSON_CreateObject();
+    if (o->expert_id || o->achievement_id) rc = match_reverse(&m, o, out, err);
+    else rc = match_forward(&m, o, types, out, err);
+    if (!rc) cJSON_AddItemToObject(out, "weights", mx_weights_json(&m.w));
     run_close(&m);
-    return rc;
+    if (mx_damaged(db, m.mx) && attempt == 0) {
+      cJSON_Delete(out);
+      jb_mx_discard(db);
+      jb_error_clear(err);
+      continue;
+    }
+    if (rc) {
+      cJSON_Delete(out);
+      return rc;
+    }
+    *ppOut = out;
+    return JB_OK;
   }
-  cJSON *out = cJSON_CreateObject();
-  if (o->expert_id || o->achievement_id) rc = match_reverse(&m, o, out, err);
-  else rc = match_forward(&m, o, types, out, err);
-  if (!rc) cJSON_AddItemToObject(out, "weights", mx_weights_json(&m.w));
-  run_close(&m);
-  if (rc) {
-    cJSON_Delete(out);
-    return rc;
-  }
-  *ppOut = out;
-  return JB_OK;
 }

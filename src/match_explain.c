@@ -170,11 +170,12 @@ static int query_index(const span_ctx *x, uint32_t term) {
 }
 
 static double doc_tf(const mx_coll *c, const mx_doc *d, uint32_t term) {
-  uint32_t lo = 0, hi = d->nfwd;
+  const mx_fwd *f;
+  uint32_t lo = 0, hi = mx_fwd_of(c, (uint32_t)(d - c->docs), &f);
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
-    uint32_t t = c->fwd[d->fwd + mid].term;
-    if (t == term) return c->fwd[d->fwd + mid].tf;
+    uint32_t t = f[mid].term;
+    if (t == term) return f[mid].tf;
     if (t < term) lo = mid + 1;
     else hi = mid;
   }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* English function words, stemmed at load time so they match the tokens. */
 static const char *const stopwords[] = {
@@ -363,6 +364,8 @@ static int flatten(mx_coll *c) {
 }
 
 static void coll_free(mx_coll *c) {
+  mx_lazy_free(c->lazy);
+  c->lazy = NULL;
   if (c->mapped) return;
   free(c->post);
   free(c->off);
@@ -1037,8 +1040,16 @@ static jb_status refresh_needs(jb_db *db, jb_match_index *mx, const mx_weights *
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
+  /* the old part's documents are reused: every block of them checked first
+  ** (a few MB); a damaged one is reported and nothing of it reused */
+  int reuse = !old.coll.lazy || mx_verify_coll(&old.coll, 0) == 0;
+  if (!reuse) {
+    char *path = mx_index_path(db, MX_PART_NEEDS);
+    mx_report_damage(path, old.coll.lazy->why);
+    free(path);
+  }
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
-  jb_status rc = build_needs(db, mx, w, &old, err);
+  jb_status rc = build_needs(db, mx, w, reuse ? &old : NULL, err);
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   if (release_needs(mx, &old) && !rc) {
     rc = JB_ERR_NOMEM;
@@ -1054,23 +1065,54 @@ static jb_status refresh_needs(jb_db *db, jb_match_index *mx, const mx_weights *
   return JB_OK;
 }
 
-jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
-  /* the states: this database's identity and its data generation; and the
-  ** identity of its data other than needs (see jb_db_touch_needs) */
+/* The states an index is built from: this database's identity and its data
+** generation (*gen); and the identity of its data other than needs (*sup,
+** see jb_db_touch_needs). -1: out of memory. */
+static int current_states(jb_db *db, char **gen, char **sup) {
   char *g = jb_meta_get(db, "generation"), *inst = jb_meta_get(db, "instance");
-  char *sup = jb_meta_get(db, "supply_instance");
+  *sup = jb_meta_get(db, "supply_instance");
   jb_buf state = {0};
   jb_buf_printf(&state, "%s:%s", inst ? inst : "", g ? g : "0");
   free(g);
   free(inst);
-  char *gen = state.p;
-  if (!gen) {
-    free(sup);
+  *gen = state.p;
+  if (!*gen) {
+    free(*sup);
+    *sup = NULL;
+    return -1;
+  }
+  /* a database without one (read-only and older): every write counts */
+  if (!*sup) *sup = jb_strdup(*gen);
+  return 0;
+}
+
+int mx_check_saved(jb_db *db) {
+  char *gen, *sup;
+  if (current_states(db, &gen, &sup)) return -1;
+  mx_weights w;
+  mx_weights_default(&w);
+  int needs_ok = 0, rc = 0;
+  jb_match_index *mx = sup ? mx_load(db, &w, sup, gen, &needs_ok) : NULL;
+  if (mx && mx_verify(db, mx)) {
+    rc = 1;
+    for (int part = 0; part < 2; part++) {
+      char *path = mx_index_path(db, part);
+      if (path) unlink(path);
+      free(path);
+    }
+  }
+  jb_match_index_free(mx);
+  free(gen);
+  free(sup);
+  return rc;
+}
+
+jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
+  char *gen, *sup;
+  if (current_states(db, &gen, &sup)) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
-  /* a database without one (read-only and older): every write counts */
-  if (!sup) sup = jb_strdup(gen);
   uint64_t lh = jb_lexicon_hash(db->lex);
   jb_match_index *mx = db->mx;
   db->mx = NULL;
@@ -1146,4 +1188,35 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   if (mx_save(db, mx, MX_PART_SUPPLY) == 0) mx_save(db, mx, MX_PART_NEEDS);
   *ppMx = db->mx = mx;
   return JB_OK;
+}
+
+int mx_damaged(jb_db *db, const jb_match_index *mx) {
+  int any = 0;
+  for (int c = 0; mx && c < 2; c++) {
+    mx_lazy *lz = c ? mx->demand.lazy : mx->supply.lazy;
+    if (!lz || !atomic_load(&lz->damaged)) continue;
+    any = 1;
+    if (atomic_exchange(&lz->damaged, 2) == 2) continue; /* said already */
+    char *path = mx_index_path(db, lz->part);
+    mx_report_damage(path, lz->why ? lz->why : "block");
+    free(path);
+  }
+  return any;
+}
+
+int mx_verify(jb_db *db, jb_match_index *mx) {
+  for (int c = 0; c < 2; c++) {
+    mx_coll *co = c ? &mx->demand : &mx->supply;
+    if (co->lazy && mx_verify_coll(co, mx->map_owned[c])) break;
+  }
+  return mx_damaged(db, mx) ? -1 : 0;
+}
+
+jb_status mx_get_checked(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
+  jb_status rc = mx_get(db, w, ppMx, err);
+  if (rc || mx_verify(db, *ppMx) == 0) return rc;
+  /* damaged: both files go, the index is built afresh (and saved) */
+  jb_mx_discard(db);
+  *ppMx = NULL;
+  return mx_get(db, w, ppMx, err);
 }

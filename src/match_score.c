@@ -610,8 +610,8 @@ static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, in
   for (int i = from; i < s->nq; i++) {
     const qterm *q = &s->q[i];
     double f = q->qw * q->idf;
-    const mx_posting *p = mx_postings(c, q->term);
-    uint32_t np = c->npost[q->term];
+    const mx_posting *p;
+    uint32_t np = mx_post(c, q->term, &p);
     for (uint32_t j = 0; j < np; j++) {
       uint32_t d = p[j].doc;
       mx_acc *a = &s->acc[d];
@@ -676,8 +676,10 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   for (int i = 0; i < ntop; i++) {
     const mx_doc *d = &c->docs[top[i]];
     double dw = tops[i] / best;
-    for (uint32_t j = 0; j < d->nfwd; j++) {
-      const mx_fwd *f = &c->fwd[d->fwd + j];
+    const mx_fwd *fw;
+    uint32_t nf = mx_fwd_of(c, top[i], &fw);
+    for (uint32_t j = 0; j < nf; j++) {
+      const mx_fwd *f = &fw[j];
       double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
       if (nfb == capfb) {
         capfb = capfb ? capfb * 2 : 256;
