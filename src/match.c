@@ -378,11 +378,14 @@ jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *e
   /* The index file's blocks are checked as they are read: when one read
   ** for this answer was damaged, the answer is not shown; the files go and
   ** the answer is computed again from an index built afresh. */
+  pthread_t th;
+  int preload = jb_words_preload(db->lex, &th);
   for (int attempt = 0;; attempt++) {
     mx_ctx m;
     jb_status rc = run_open(db, o->weights, &m, err);
     if (rc) {
       run_close(&m);
+      if (preload) pthread_join(th, NULL);
       return rc;
     }
     cJSON *out = cJSON_CreateObject();
@@ -396,6 +399,7 @@ jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *e
       jb_error_clear(err);
       continue;
     }
+    if (preload) pthread_join(th, NULL);
     if (rc) {
       cJSON_Delete(out);
       return rc;

@@ -941,25 +941,38 @@ jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
     mx->type_lo[t] = u;
   }
   mx->type_lo[MX_NTYPES] = mx->nunits;
+  uint64_t memo_chains = 0, memo_family = 0; /* units share a few chain sets */
   for (uint32_t i = 0; i < mx->nunits; i++) {
     mx_unit *un = &mx->units[i];
-    un->family = mx_family_bits(db, un->chains);
+    if (mx->supply_ready && un->type != MX_NEED) continue; /* a needs-part refresh: done */
+    if (un->chains != memo_chains) {
+      memo_chains = un->chains;
+      memo_family = mx_family_bits(db, un->chains);
+    }
+    un->family = un->chains ? memo_family : 0;
     mx_region_keys(un->region, un->region_key);
     int oi = un->type == MX_EXPERT && un->org ? mx_unit_find(mx, MX_ORG, un->org) : -1;
     un->org_unit = oi < 0 ? UINT32_MAX : (uint32_t)oi;
-    un->inventor = UINT32_MAX;
+    if (!mx->inventors_known || un->type != MX_ACHIEVEMENT) un->inventor = UINT32_MAX;
   }
-  /* each achievement's inventor: an achievement is excluded with him */
-  sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
-  int got;
-  while ((got = jb_step(st, "achievements' inventors", err)) > 0) {
-    int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
-    int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
-    if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
+  if (!mx->inventors_known) {
+    /* each achievement's inventor: an achievement is excluded with him.
+    ** Built with the supply part (and saved in its file: a load need not
+    ** read the achievements table, hundreds of MB at 100k items). */
+    sqlite3_stmt *st = NULL;
+    if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
+    int got;
+    while ((got = jb_step(st, "achievements' inventors", err)) > 0) {
+      int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
+      int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
+      if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
+    }
+    sqlite3_finalize(st);
+    if (got < 0) return (jb_status)-got;
+    mx->inventors_known = 1;
   }
-  sqlite3_finalize(st);
-  return got < 0 ? (jb_status)-got : JB_OK;
+  mx->supply_ready = 1;
+  return JB_OK;
 }
 
 const char *mx_type_name(mx_type t) {

@@ -178,6 +178,8 @@ struct jb_match_index {
   ** supply_state as it was: then only the needs part is rebuilt. */
   uint32_t nterms_supply;
   char *supply_state;
+  int inventors_known;  /* the supply units' inventor fields are set (built, or read from the file) */
+  int supply_ready;     /* and their other derived fields (mx_prepare): a needs refresh skips them */
   /* the parts' files when loaded from them: their collections' arrays and
   ** strings point into these mappings, read-only */
   void *map[2];

@@ -99,7 +99,7 @@ typedef struct disk_unit {
   uint8_t type, programs, open, pad;
   int16_t capacity, pad2;
   uint32_t doc0, ndocs;
-  uint32_t pad3;
+  uint32_t inventor;   /* achievements: the unit of their inventor, else UINT32_MAX */
   uint64_t chains;
   uint64_t content;
   uint64_t str[5];     /* id, name, org, region, list */
@@ -250,6 +250,7 @@ static void write_body(wr *w, const jb_match_index *mx, int part, uint32_t lo) {
     d.capacity = u->capacity;
     d.doc0 = u->doc0;
     d.ndocs = u->ndocs;
+    d.inventor = u->type == MX_ACHIEVEMENT ? u->inventor : UINT32_MAX;
     d.chains = u->chains;
     d.content = u->content;
     const char *s[5] = {u->id, u->name, u->org, u->region, u->list};
@@ -622,6 +623,7 @@ static int decode_units(rd *r, jb_match_index *mx, int part) {
     u->capacity = d->capacity;
     u->doc0 = d->doc0;
     u->ndocs = d->ndocs;
+    u->inventor = d->inventor;
     u->chains = d->chains;
     u->content = d->content;
     u->id = (char *)string_at(r, d->str[0], &ok);
@@ -641,6 +643,14 @@ static int decode_units(rd *r, jb_match_index *mx, int part) {
     if (r->why || u->doc0 > nd || u->ndocs > nd - u->doc0) return FAIL(r, "unit documents"), -1;
     mx->nunits++;
   }
+  /* inventors are experts of the same part (before the achievements) */
+  for (uint32_t i = base; i < mx->nunits; i++) {
+    uint32_t inv = mx->units[i].inventor;
+    if (inv != UINT32_MAX && (mx->units[i].type != MX_ACHIEVEMENT || inv < base || inv >= mx->nunits ||
+                              mx->units[inv].type != MX_EXPERT))
+      return FAIL(r, "unit inventor"), -1;
+  }
+  if (part == MX_PART_SUPPLY) mx->inventors_known = 1;
   return 0;
 }
 
