@@ -167,6 +167,13 @@ typedef struct jb_file_report {
 
 typedef struct jb_import_opts {
   int skip_invalid;          /* store good records, report every bad one */
+  int replace;               /* a record replaces the stored one whole; else it
+                             ** is a patch: only its fields change, null clears */
+  int force;                 /* allow outcome transitions that skip or go back */
+  int dry_run;               /* validate, count and roll everything back; fill
+                             ** `changes` (when given) with what would change */
+  cJSON *changes;            /* dry run: a caller's array, appended
+                             ** {"kind","key","op","changes":[{"field","old","new"}]} */
   int keep_files;            /* store attached files themselves, not only their text */
   /* Called once per attached file with file_ctx, may be NULL. */
   void (*on_file)(void *file_ctx, const jb_file_report *r);
@@ -189,7 +196,6 @@ typedef struct jb_import_opts {
   ** (0 nothing, 1 inserted, 2 updated). May be NULL. */
   void (*on_record)(void *ctx, const char *type, const char *id, long line, int change);
   void *ctx;
-  int dry_run;               /* validate and count, then roll everything back */
   /* Called for each file not imported because an earlier one failed (a
   ** failed file stops the run: later files may refer to its records). */
   void (*on_skipped)(void *ctx, const char *path);
@@ -206,6 +212,8 @@ typedef struct jb_import_stats {
   long unchanged;   /* existing records identical to the input */
   long invalid;     /* bad records (skipped or fatal) */
   long files_failed;/* files rolled back */
+  long history;     /* change set and history lines restored */
+  long long first_change, last_change; /* change set ids made (0: none), for undo */
   long rolled_back; /* records stored, then undone with their file: not in inserted/updated */
   long errors;      /* records that met a database or I/O error (not "invalid") */
   long files_skipped;/* files not imported because an earlier file failed */
@@ -226,6 +234,48 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source,
                          const jb_import_opts *opts, jb_import_stats *stats,
                          jb_error *err);
 
+/* Changes one record from "field=value" texts, typed as CSV cells are (list
+** fields split on ';', numbers parsed, "null" clears the field): the same
+** validation and patch as import, one transaction. `kind` is a record type
+** ("need", "outcome", ...); the assignments include the key fields ("id=…",
+** or "need=…" and "expert=…"). */
+jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n,
+                 const jb_import_opts *opts, jb_import_stats *stats, jb_error *err);
+
+/* ----------------------------------------------------------------- history */
+
+/* Who changes the data and by which command line: recorded with every change
+** set (store_change.c). Without it: user "unknown"; a NULL user keeps the one
+** set before. */
+jb_status jb_db_set_actor(jb_db *db, const char *user, const char *command);
+
+/* A record's history key from its parts: an id; for conflict/collaboration
+** expert and org; for an outcome need and candidate (with its type first when
+** ids are ambiguous: need, "expert", id). Caller frees; NULL when the parts do
+** not name a key (the error says why). */
+char *jb_history_key(jb_db *db, const char *kind, const char *const *parts, int n, jb_error *err);
+
+/* Every version of a record, oldest first (caller owns): {"kind","key",
+** "versions":[{"version","change","at","user","command","input","sha256",
+** "op","record" (or null: absent),"diff":[{"field","old","new"}]}],
+** "retention":{...}}. */
+jb_status jb_history(jb_db *db, const char *kind, const char *key, cJSON **ppOut, jb_error *err);
+/* Makes version `version` of a record current again, as a new version (a
+** version where it did not exist deletes it). Result: {"change","op"}. */
+jb_status jb_revert(jb_db *db, const char *kind, const char *key, long version, cJSON **ppOut,
+                    jb_error *err);
+/* Deletes a record (reversible: revert or undo). Refuses while other records
+** refer to it. Result: {"change"}. */
+jb_status jb_delete(jb_db *db, const char *kind, const char *key, cJSON **ppOut, jb_error *err);
+/* Reverses a whole change set (an import, a set, a delete ...) as a new one;
+** refuses when a record it changed was changed again later (undo that first).
+** Result: {"change","undoes","records"}. */
+jb_status jb_undo(jb_db *db, long long change, cJSON **ppOut, jb_error *err);
+/* The latest change sets, newest first (caller owns): [{"id","at","user",
+** "command","input","sha256","records","undoes","undone_by"}]. */
+jb_status jb_changes(jb_db *db, int limit, cJSON **ppOut, jb_error *err);
+/* History retention in days (0: kept for ever, the default). */
+jb_status jb_history_retention(jb_db *db, int days, jb_error *err);
 /* Imports one file's contents already in memory (an upload): `name` is its
 ** file name, which decides CSV or JSON Lines and the default type, as a path
 ** would. One transaction, as for a file. */
@@ -249,6 +299,7 @@ jb_status jb_attach(jb_db *db, const char *kind, const char *id, const char *sub
 ** {"type":"export","contacts":"removed",...} marking it as such, so that
 ** import refuses to take it for a backup (it would erase the contacts). */
 #define JB_EXPORT_SHARING 2
+#define JB_EXPORT_WITH_HISTORY 4  /* also change sets and history lines (restorable) */
 /* Writes every record as JSON Lines, in an order that re-imports cleanly. */
 jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err);
 
@@ -363,6 +414,40 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
 ** "html" (self-contained, printable). */
 jb_status jb_demand_render(const cJSON *list, const char *format, FILE *out, jb_error *err);
 
+/* ---------------------------------------------------------------- progress */
+
+typedef struct jb_progress_opts {
+  int year;                 /* 0: this year */
+  const char *targets_file; /* NULL: the bundled corpora/chenxi/targets.tsv */
+  const char *as_of;        /* YYYY-MM-DD; NULL: the year's end, or today while it runs */
+  int stale_days;           /* open needs without contact after this many days; 0 = 60 */
+} jb_progress_opts;
+
+/* Progress against the year's targets (caller owns): {"year","as_of",
+** "targets":[{"metric","label","unit","target","actual","share","source"}],
+** "by_chain":[...], "by_month":[...], "funnel":[...], "repeated_declines":[...],
+** "no_contact":{"days","needs":[...]}}. What each metric counts: README. */
+jb_status jb_progress(jb_db *db, const jb_progress_opts *o, cJSON **ppOut, jb_error *err);
+/* Writes a progress report as "json", "csv", "md" or "html" (self-contained,
+** A4, inline SVG charts). */
+jb_status jb_progress_render(const cJSON *report, const char *format, FILE *out, jb_error *err);
+
+/* ------------------------------------------------------------------- learn */
+
+typedef struct jb_learn_opts {
+  const char *since;        /* only outcomes dated on or after (YYYY-MM-DD) */
+  int folds;                /* cross-validation folds; 0 = 5 */
+  const cJSON *weights;     /* the weights in force (overrides of the defaults), or NULL */
+} jb_learn_opts;
+
+/* Fits the score's boosts (chain, region, program) to the recorded outcomes
+** (accepted/signed/completed good, declined bad) and compares them with the
+** weights in force on held-out outcomes. Result (caller owns): {"outcomes",
+** "good","declined","not_scored","default":{...},"learned":{...},
+** "held_out":{"folds","auc_default","auc_learned","logloss_default",
+** "logloss_learned"},"better", "weights" (only when better: the file for
+** `match --weights`), "reason" (when not)}. */
+jb_status jb_learn(jb_db *db, const jb_learn_opts *o, cJSON **ppOut, jb_error *err);
 /* ----------------------------------------------------------------- publish */
 
 typedef struct jb_publish_opts {

@@ -393,6 +393,10 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
   cJSON_AddNumberToObject(sum, "experts_without_evidence", cJSON_GetArraySize(noev));
   cJSON_AddNumberToObject(sum, "achievements_never_matched", cJSON_GetArraySize(never));
   cJSON_AddNumberToObject(sum, "duplicate_groups", cJSON_GetArraySize(dups));
+  if ((rc = jb_outcome_audit(db, out, err))) {
+    cJSON_Delete(out);
+    return rc;
+  }
   *ppOut = out;
   return JB_OK;
 }

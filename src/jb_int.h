@@ -254,9 +254,20 @@ struct jb_db {
   struct {
     const char *sql;
     sqlite3_stmt *st;
-  } cache[32];
+  } cache[64];
   int ncache;
   int fts_active;           /* batched full-text indexing under way */
+  /* who writes, and the change set under way (store_change.c) */
+  char *user, *command;
+  struct {
+    int active;
+    sqlite3_int64 id;       /* 0 until the first record changes */
+    char *input, *sha;      /* the input file and its SHA-256, or NULL */
+    int restoring;          /* history lines of a backup are being restored */
+    int supply;             /* a record other than a need or an outcome changed:
+                            ** the supply part of the match index is stale too */
+  } chg;
+  int learning;             /* scoring for `learn`: outcomes are not consulted */
 };
 
 /* Prepares (cached by SQLite's statement cache is not available, so callers
@@ -313,6 +324,7 @@ typedef enum jb_kind {
   JB_KIND_NEED,
   JB_KIND_CONFLICT,
   JB_KIND_COLLABORATION,
+  JB_KIND_OUTCOME,      /* refers to a need and an expert/achievement/org */
   JB_KIND_COUNT,
   JB_KIND_UNKNOWN = -1
 } jb_kind;
@@ -336,12 +348,41 @@ typedef struct jb_loc {
   void *ctx;
 } jb_loc;
 
-/* Validates one record and upserts it. `rec` is borrowed. Reference checks
-** (org, expert) are done against the database as it stands inside the
-** current transaction. Sets *changed to 0 (identical), 1 (inserted) or
-** 2 (updated). */
-jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt,
+/* The states of an outcome, in the order of the field table's enum. */
+#define JB_OUTCOME_STATES "proposed|contacted|accepted|declined|signed|completed|abandoned"
+
+/* jb_record_store flags */
+#define JB_STORE_REPLACE 1  /* the record replaces the stored one whole (else: a patch) */
+#define JB_STORE_FORCE 2    /* allow outcome transitions that skip or go back */
+
+/* Validates one record and upserts it. `rec` is borrowed. An existing record
+** is patched: the given fields replace the stored ones, the others stay, and
+** a field given as null is cleared (JB_STORE_REPLACE: the record replaces the
+** stored one whole). The merged record is validated as a whole; reference
+** checks are done against the database as it stands inside the current
+** transaction. A change is noted in the history (store_change.c). Sets
+** *changed to 0 (identical), 1 (inserted) or 2 (updated). */
+jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, int flags,
                           const jb_loc *loc, int *changed, jb_error *err);
+/* The history key of a record as given ("id", or "expert\torg" for a
+** relation, "need\tTYPE\tcandidate" for an outcome) into out; kind of the
+** history (evidence counts as a change of its expert). 0, or -1 when the
+** record lacks its key fields. */
+int jb_record_hkey(jb_kind k, const cJSON *rec, jb_kind *hkind, jb_buf *out);
+/* The stored doc column of a record by its history key (caller frees), or
+** NULL when absent. */
+char *jb_record_stored_doc(jb_db *db, jb_kind k, const char *key);
+/* The whole stored record of a history key, contacts and (for an expert) its
+** evidence included, as JSON text (caller frees), or NULL when absent. */
+char *jb_record_snapshot(jb_db *db, jb_kind k, const char *key);
+/* The rowid of the record's row (export order), or 0 when absent. */
+sqlite3_int64 jb_record_rowid(jb_db *db, jb_kind k, const char *key);
+/* Gives an existing record the rowid it had before it was deleted, when that
+** rowid is free, so that export lists it where it was. */
+jb_status jb_record_set_rowid(jb_db *db, jb_kind k, const char *key, sqlite3_int64 rowid, jb_error *err);
+/* Deletes a record (and its search documents); refuses, naming them, while
+** other records refer to it. Notes the deletion in the history. */
+jb_status jb_record_delete(jb_db *db, jb_kind k, const char *key, jb_error *err);
 /* Canonical JSON of a record from its `doc` column, minus contacts unless
 ** asked (caller owns). */
 cJSON *jb_record_public(const char *doc, int with_contacts);
@@ -426,6 +467,92 @@ char *jb_attach_text(jb_db *db, const char *kind, const char *ref, const char *s
 jb_status jb_attach_prune(jb_db *db, const char *expert, jb_error *err);
 
 /**************************************************************************
+** Interface to code in store_change.c
+*/
+/* Every write command is one transaction and one change set (the `change`
+** table: when, who, which command, which input and its SHA-256); each record
+** it changes keeps its previous version in `history`. */
+jb_status jb_write_begin(jb_db *db, const char *input, const char *input_sha, jb_error *err);
+/* Commits (or, with rc or dry_run, rolls back) the transaction begun by
+** jb_write_begin. With dry_run, `changes` (when not NULL) receives what would
+** have changed first. Returns rc, or the commit's failure. */
+jb_status jb_write_end(jb_db *db, jb_status rc, int dry_run, cJSON *changes, jb_error *err);
+/* The id of the change set under way (0 while nothing changed yet). */
+sqlite3_int64 jb_change_current(jb_db *db);
+/* After a ROLLBACK TO a savepoint: forgets the change set's row when the
+** rollback took it (it is made again by the next change). */
+void jb_change_rolled_back(jb_db *db);
+/* Notes that a record is about to change: op "insert", "update", "delete";
+** `before` is its whole previous version (NULL when it did not exist). */
+jb_status jb_history_note(jb_db *db, jb_kind hkind, const char *key, const char *op,
+                          const char *before, sqlite3_int64 before_rowid, jb_error *err);
+/* Field-by-field differences between two versions of a record (either may
+** be NULL: absent) as [{"field","old","new"}] (caller owns). */
+cJSON *jb_record_diff(const char *before, const char *after);
+
+/**************************************************************************
+** Interface to code in store_history.c
+*/
+/* Is this import line a change set or history line of an export made with
+** its history? */
+int jb_history_line(const cJSON *rec);
+/* Restores one such line (only into a database with no history of its own
+** but the importing change set's, which the restored history replaces). */
+jb_status jb_history_restore(jb_db *db, const cJSON *rec, const jb_loc *loc, jb_error *err);
+/* Writes every change set and history line as JSON Lines. */
+jb_status jb_history_export(jb_db *db, FILE *out, jb_error *err);
+
+/**************************************************************************
+** Interface to code in store_outcome.c
+*/
+/* Outcome rules beyond the field table: exactly one candidate, a reason when
+** declined, a value and date when signed, no date far in the future, and a
+** transition from `old` (the stored record, or NULL) that follows the states'
+** order unless JB_STORE_FORCE. Errors name the field. Fills the derived
+** fields: date (today, when the state moved without one), signed (= date). */
+jb_status jb_outcome_check(cJSON *rec, const cJSON *old, int flags, const jb_loc *loc, jb_error *err);
+/* Is a need with this status and deadline open past its deadline? */
+int jb_need_expired(const char *status, const char *deadline);
+/* Adds to a `check --all` result: "repeated_declines" (experts who declined
+** two or more pairings, with the needs and reasons) and "expired_needs"
+** (open past their deadline), and their counts to its "summary". */
+jb_status jb_outcome_audit(jb_db *db, cJSON *out, jb_error *err);
+/* Today's date (UTC) as YYYY-MM-DD; $JIEBANG_TODAY overrides it for tests. */
+void jb_today(char out[11]);
+
+/**************************************************************************
+** Interface to code in learn_fit.c
+*/
+/* One recorded outcome as the matcher saw it: the text relevance and the
+** structured components (each in [0,1]); label 1 good (accepted, signed,
+** completed), 0 declined. */
+typedef struct jb_learn_sample {
+  double text, chain, region, program;
+  int label;
+} jb_learn_sample;
+
+typedef struct jb_learn_result {
+  double w[3];               /* chain, region, program fitted on every sample */
+  double auc_default, auc_learned; /* mean over the held-out folds */
+  double loss_default, loss_learned; /* held-out log-loss, summed over folds (nats) */
+  int folds;
+} jb_learn_result;
+
+/* Held-out log-loss the learned boosts must gain: 3 nats, one per boost. */
+#define JB_LEARN_MARGIN 3.0
+/* Do the learned boosts beat the defaults on held-out outcomes? */
+int jb_learn_better(const jb_learn_result *r);
+
+/* The boosts (chain, region, program) that make the labels most likely,
+** searched from start (see learn_fit.c). */
+void jb_learn_fit(const jb_learn_sample *s, const int *idx, int n, const double start[3], double out[3]);
+/* AUC of the score under boosts w over the samples idx[0..n). */
+double jb_learn_auc(const jb_learn_sample *s, const int *idx, int n, const double w[3]);
+/* k-fold cross-validated AUC of dflt vs learned boosts, and the boosts
+** fitted on all samples. -1 on out of memory. */
+int jb_learn_cv(const jb_learn_sample *s, int n, const double dflt[3], int folds, unsigned seed, jb_learn_result *out);
+
+/**************************************************************************
 ** Interface to code in store_csv.c
 */
 /* Streaming CSV reader (RFC 4180: quoted fields with "" and newlines). */
@@ -438,6 +565,9 @@ void jb_csv_set_delim(jb_csv *c, char delim);
 ** (-JB_ERR_LIMIT for an over-long row, -JB_ERR_INVALID for a NUL byte,
 ** -JB_ERR_PARSE for an unterminated quote). `line` is the row's first line. */
 int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line);
+/* Appends one CSV field (quoted as needed, formula-like text defused) to b,
+** preceded by a comma unless `first`. NULL is an empty field. */
+void jb_csv_put(jb_buf *b, const char *s, int first);
 
 /**************************************************************************
 ** Interface to code in store_xlsx.c

@@ -113,6 +113,86 @@ static void collect_error(void *ctx, const jb_error *e) {
   if (cJSON_GetArraySize(arr) < 100) cJSON_AddItemToArray(arr, cJSON_CreateString(e->message));
 }
 
+static void write_flags(const cJSON *req, jb_import_opts *o) {
+  o->replace = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "replace"));
+  o->force = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "force"));
+  o->dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "dry_run"));
+  if (o->dry_run) o->changes = cJSON_CreateArray();
+}
+
+/* The counts of an import or set; a dry run's changes; the change set. */
+static cJSON *import_result(const jb_import_stats *st, jb_import_opts *o) {
+  cJSON *out = cJSON_CreateObject();
+  cJSON_AddNumberToObject(out, "read", (double)st->read);
+  cJSON_AddNumberToObject(out, "inserted", (double)st->inserted);
+  cJSON_AddNumberToObject(out, "updated", (double)st->updated);
+  cJSON_AddNumberToObject(out, "unchanged", (double)st->unchanged);
+  cJSON_AddNumberToObject(out, "invalid", (double)st->invalid);
+  if (st->last_change) cJSON_AddNumberToObject(out, "change", (double)st->last_change);
+  if (o->dry_run) {
+    cJSON_AddItemToObject(out, "changes", o->changes);
+    o->changes = NULL;
+  }
+  return out;
+}
+
+/* The record's key parameters (as in the CLI) into one history key. */
+static int history_key(jb_db *db, const cJSON *req, const char **type, char **key, jb_error *err) {
+  const char *p[3] = {NULL, NULL, NULL};
+  if (str_param(req, "type", type, err) || str_param(req, "record", &p[0], err)) return -1;
+  int n = 0;
+  if (*type && (!strcmp(*type, "conflict") || !strcmp(*type, "collaboration"))) {
+    if (str_param(req, "expert", &p[0], err) || str_param(req, "org", &p[1], err)) return -1;
+    n = 2;
+  } else if (*type && !strcmp(*type, "outcome")) {
+    if (str_param(req, "need", &p[0], err) || str_param(req, "candidate", &p[1], err)) return -1;
+    n = 2;
+  } else {
+    n = 1;
+  }
+  for (int i = 0; i < n; i++)
+    if (!p[i]) {
+      jb_err_set(err, JB_ERR_USAGE, "give \"type\" and the record's key: \"record\" (an id); \"expert\" and "
+                                    "\"org\" for a relation; \"need\" and \"candidate\" for an outcome");
+      return -1;
+    }
+  *key = jb_history_key(db, *type, p, n, err);
+  return *key ? 0 : -1;
+}
+
+/* Builds the one-record patch and imports it: the same path as import. */
+static cJSON *set_record(jb_db *db, const cJSON *req, const char *type, const cJSON *fields, jb_error *err) {
+  cJSON *rec = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+  cJSON_AddStringToObject(rec, "type", type);
+  /* the key first, as a record is written, then the fields */
+  static const char *const keys[] = {"record", "need", "expert", "achievement", "org", "state"};
+  for (int i = 0; i < JB_ARRAY_LEN(keys); i++) {
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(req, keys[i]);
+    if (k) cJSON_AddItemToObject(rec, i == 0 ? "id" : keys[i], cJSON_Duplicate(k, 1));
+  }
+  const cJSON *j;
+  cJSON_ArrayForEach(j, fields) {
+    if (cJSON_GetObjectItemCaseSensitive(rec, j->string)) cJSON_DeleteItemFromObjectCaseSensitive(rec, j->string);
+    cJSON_AddItemToObject(rec, j->string, cJSON_Duplicate(j, 1));
+  }
+  cJSON_AddItemToArray(arr, rec);
+  jb_import_opts o = {0};
+  write_flags(req, &o);
+  jb_import_stats st = {0};
+  cJSON *out = NULL;
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+  cJSON *got = NULL;
+  if (strcmp(type, "outcome") && cJSON_IsString(id) && jb_db_get(db, type, id->valuestring, 0, &got, err)) {
+    /* set changes a stored record; import adds new ones */
+  } else if (!jb_import_json(db, arr, "set", &o, &st, err)) {
+    out = import_result(&st, &o);
+  }
+  cJSON_Delete(got);
+  cJSON_Delete(o.changes);
+  cJSON_Delete(arr);
+  return out;
+}
+
 /* Records inline ("records": [...]) or a file's contents ("text" with its
 ** file "name", which says CSV or JSON Lines). "dry_run" validates and
 ** reports what would change, then stores nothing. */
@@ -133,7 +213,7 @@ static cJSON *op_import(jb_db *db, const cJSON *req, jb_error *err) {
     return NULL;
   }
   o.skip_invalid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "skip_invalid"));
-  o.dry_run = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "dry_run"));
+  write_flags(req, &o); /* replace, force, dry_run (with the field-by-field diff) */
   /* a preview goes past bad records to list them all: it stores nothing */
   if (o.dry_run) o.skip_invalid = 1;
   /* the lists are filled as the import goes; the counts go first when done */
@@ -150,6 +230,7 @@ static cJSON *op_import(jb_db *db, const cJSON *req, jb_error *err) {
   /* a dry run answers with every bad record; a real import fails on one */
   if (rc && !((o.skip_invalid || o.dry_run) && bad_data)) {
     cJSON_Delete(out);
+    cJSON_Delete(o.changes);
     return NULL;
   }
   jb_error_clear(err);
@@ -162,8 +243,86 @@ static cJSON *op_import(jb_db *db, const cJSON *req, jb_error *err) {
   cJSON_AddItemToObject(res, "errors", cJSON_DetachItemFromObject(out, "errors"));
   cJSON_AddItemToObject(res, "changes", cJSON_DetachItemFromObject(out, "changes"));
   if (o.dry_run) cJSON_AddTrueToObject(res, "dry_run");
+  /* the change set made (for undo), or a dry run's field: old -> new */
+  if (st.last_change) cJSON_AddNumberToObject(res, "change", (double)st.last_change);
+  if (o.changes) cJSON_AddItemToObject(res, "diff", o.changes);
   cJSON_Delete(out);
   return res;
+}
+
+/* set and outcome: {"type","record"|key fields,"fields":{name: value}}, a
+** patch through the import path (values as JSON, null clears). */
+static cJSON *op_set(jb_db *db, const cJSON *req, jb_error *err) {
+  const char *type = NULL;
+  if (str_param(req, "type", &type, err)) return NULL;
+  const cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
+  if (!type || !cJSON_IsObject(fields)) {
+    jb_err_set(err, JB_ERR_USAGE, "set needs \"type\", the record's key (\"record\": id, or \"expert\" and "
+                                  "\"org\") and \"fields\": {name: value}");
+    return NULL;
+  }
+  return set_record(db, req, type, fields, err);
+}
+
+static cJSON *op_outcome(jb_db *db, const cJSON *req, jb_error *err) {
+  const cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
+  if (fields && !cJSON_IsObject(fields)) {
+    jb_err_set(err, JB_ERR_USAGE, "\"fields\" must be an object");
+    return NULL;
+  }
+  return set_record(db, req, "outcome", fields, err);
+}
+
+static cJSON *op_history(jb_db *db, const cJSON *req, jb_error *err) {
+  char *key = NULL;
+  const char *type = NULL;
+  if (history_key(db, req, &type, &key, err)) return NULL;
+  cJSON *out = NULL;
+  jb_history(db, type, key, &out, err);
+  free(key);
+  return out;
+}
+
+static cJSON *op_revert(jb_db *db, const cJSON *req, jb_error *err) {
+  char *key = NULL;
+  const char *type = NULL;
+  int version = 0;
+  if (int_param(req, "to", 1, 1 << 30, &version, err) || history_key(db, req, &type, &key, err)) return NULL;
+  cJSON *out = NULL;
+  if (!version) jb_err_set(err, JB_ERR_USAGE, "revert needs \"to\": a version number");
+  else jb_revert(db, type, key, version, &out, err);
+  free(key);
+  return out;
+}
+
+static cJSON *op_delete(jb_db *db, const cJSON *req, jb_error *err) {
+  char *key = NULL;
+  const char *type = NULL;
+  if (history_key(db, req, &type, &key, err)) return NULL;
+  cJSON *out = NULL;
+  jb_delete(db, type, key, &out, err);
+  free(key);
+  return out;
+}
+
+static cJSON *op_undo(jb_db *db, const cJSON *req, jb_error *err) {
+  int change = 0;
+  if (int_param(req, "change", 1, 2147483647, &change, err)) return NULL;
+  if (!change) {
+    jb_err_set(err, JB_ERR_USAGE, "undo needs \"change\": a change set id");
+    return NULL;
+  }
+  cJSON *out = NULL;
+  jb_undo(db, change, &out, err);
+  return out;
+}
+
+static cJSON *op_changes(jb_db *db, const cJSON *req, jb_error *err) {
+  int n = 20;
+  if (int_param(req, "n", 1, JB_MAX_K, &n, err)) return NULL;
+  cJSON *out = NULL;
+  jb_changes(db, n, &out, err);
+  return out;
 }
 
 static cJSON *op_match(jb_db *db, const cJSON *req, jb_error *err) {
@@ -337,7 +496,16 @@ static const struct {
     {"get", op_get, 0, "one record: type, record"},
     {"needs", op_needs, 0, "list needs: query?, status?, chain?, org?, list?, deadline_from?, deadline_to?; facets?"},
     {"dashboard", op_dashboard, 0, "what needs attention today: as_of?"},
-    {"import", op_import, 1, "store records: records[] | text + name (a file's contents), skip_invalid?, dry_run?, type?"},
+    {"import", op_import, 1,
+     "store records (a stored record is patched): records[] | text + name (a file's contents), skip_invalid?, "
+     "dry_run? (diff: field old -> new), type?, replace?, force?"},
+    {"set", op_set, 1, "change a record's fields: type, record (or expert+org), fields{}, dry_run?"},
+    {"outcome", op_outcome, 1, "record how a pairing went: need, expert|achievement|org, state, fields{}?, force?, dry_run?"},
+    {"history", op_history, 0, "every version of a record: type, record (or expert+org, need+candidate)"},
+    {"revert", op_revert, 1, "make a version current again: type, record ..., to"},
+    {"delete", op_delete, 1, "delete a record (reversible): type, record ..."},
+    {"undo", op_undo, 1, "reverse a change set: change"},
+    {"changes", op_changes, 0, "the latest change sets: n?"},
     {"stats", op_stats, 0, "counts and index state"},
     {"ops", op_ops, 0, "this list"},
 };
@@ -395,6 +563,11 @@ cJSON *jb_serve_request(jb_db *db, const cJSON *req) {
     } else {
       jb_error err;
       jb_error_clear(&err);
+      /* the person behind a request, recorded with what it changes */
+      const cJSON *user = cJSON_GetObjectItemCaseSensitive(req, "user");
+      char cmd[64];
+      snprintf(cmd, sizeof(cmd), "serve %s", ops[i].name);
+      jb_db_set_actor(db, cJSON_IsString(user) && *user->valuestring ? user->valuestring : NULL, cmd);
       cJSON *result = ops[i].fn(db, req, &err);
       if (!result) {
         resp = error_response(id, err.code ? err.code : JB_ERR_INTERNAL,

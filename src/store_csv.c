@@ -116,3 +116,20 @@ int jb_csv_next(jb_csv *c, char ***fields, int *nfields, long *line) {
   *nfields = n;
   return 1;
 }
+
+void jb_csv_put(jb_buf *b, const char *s, int first) {
+  if (!first) jb_buf_addc(b, ',');
+  if (!s) return;
+  /* quoted when it holds a separator, a quote or a line end (RFC 4180); a
+  ** leading =, +, - or @ is prefixed with ' so that Excel shows text, not a
+  ** formula (CSV injection) */
+  int quote = strpbrk(s, ",\"\r\n") != NULL;
+  int formula = (*s == '=' || *s == '+' || *s == '@' || (*s == '-' && s[1] && (s[1] < '0' || s[1] > '9')));
+  if (quote) jb_buf_addc(b, '"');
+  if (formula) jb_buf_addc(b, '\'');
+  for (const char *p = s; *p; p++) {
+    if (*p == '"') jb_buf_addc(b, '"');
+    jb_buf_addc(b, *p);
+  }
+  if (quote) jb_buf_addc(b, '"');
+}

@@ -88,6 +88,20 @@ static const char *const migrations[] = {
     "  format TEXT NOT NULL, status TEXT NOT NULL, pages INTEGER, chars INTEGER, dropped INTEGER,"
     "  truncated INTEGER, text TEXT, data BLOB, extractor TEXT, extracted TEXT,"
     "  PRIMARY KEY(kind, ref, sub));",
+    /* 7: change sets, the history of every record, and outcomes of pairings
+    ** (store_change.c, store_outcome.c). history.before is the record's
+    ** whole previous version; before_rowid its row, so that a deleted record
+    ** restored comes back where export listed it. */
+    "CREATE TABLE changeset(id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL,"
+    "  command TEXT NOT NULL, input TEXT, sha256 TEXT, undoes INTEGER, undone_by INTEGER);"
+    "CREATE TABLE history(seq INTEGER PRIMARY KEY, change INTEGER NOT NULL REFERENCES changeset(id),"
+    "  kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, op TEXT NOT NULL,"
+    "  before TEXT, before_rowid INTEGER, UNIQUE(kind, key, version));"
+    "CREATE INDEX history_change ON history(change);"
+    "CREATE TABLE outcome(need TEXT NOT NULL REFERENCES need(id), ctype TEXT NOT NULL,"
+    "  cand TEXT NOT NULL, state TEXT NOT NULL, date TEXT, signed TEXT, value REAL,"
+    "  doc TEXT NOT NULL, PRIMARY KEY(need, ctype, cand));"
+    "CREATE INDEX outcome_cand ON outcome(ctype, cand, state);",
 };
 
 int jb_db_prepare(jb_db *db, const char *sql, sqlite3_stmt **ppStmt, jb_error *err) {
@@ -511,6 +525,10 @@ void jb_db_close(jb_db *db) {
   jb_mx_release(db);
   jb_lexicon_free(db->lex);
   jb_tokenizer_free(db->tok);
+  free(db->user);
+  free(db->command);
+  free(db->chg.input);
+  free(db->chg.sha);
   if (db->db) sqlite3_close_v2(db->db);
   free(db->path);
   free(db);
@@ -519,7 +537,11 @@ void jb_db_close(jb_db *db) {
 static long count_of(jb_db *db, const char *sql) {
   sqlite3_stmt *st = NULL;
   long n = -1;
-  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+  char today[11];
+  jb_today(today);
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK &&
+      (sqlite3_bind_parameter_count(st) == 0 || sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT) == SQLITE_OK) &&
+      sqlite3_step(st) == SQLITE_ROW)
     n = (long)sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return n;
@@ -535,6 +557,10 @@ jb_status jb_db_stats(jb_db *db, cJSON **ppOut, jb_error *err) {
       {"achievements", "SELECT count(*) FROM achievement"},
       {"conflicts", "SELECT count(*) FROM relation WHERE kind='conflict'"},
       {"collaborations", "SELECT count(*) FROM relation WHERE kind='collaboration'"},
+      {"expired_needs", "SELECT count(*) FROM need WHERE status='open' AND deadline IS NOT NULL"
+                        " AND deadline < substr(?1, 1, length(deadline))"},
+      {"outcomes", "SELECT count(*) FROM outcome"},
+      {"changes", "SELECT count(*) FROM changeset"},
       {"search_documents", "SELECT count(*) FROM sdoc"},
       {"attachments", "SELECT count(*) FROM attachment"},
       {"attachments_unusable", "SELECT count(*) FROM attachment WHERE status IN ('garbage','no_text')"},
@@ -644,6 +670,13 @@ jb_status jb_db_get(jb_db *db, const char *kind, const char *id, int with_contac
   cJSON *o = jb_record_public((const char *)sqlite3_column_text(st, 0), with_contacts);
   sqlite3_finalize(st);
   if (!o) return JB_ERR_NOMEM;
+  if (k == JB_KIND_NEED) {
+    /* derived, not stored: a need open past its deadline is never shown as
+    ** plainly open */
+    const cJSON *s = cJSON_GetObjectItem(o, "status"), *d = cJSON_GetObjectItem(o, "deadline");
+    if (jb_need_expired(cJSON_IsString(s) ? s->valuestring : "open", cJSON_IsString(d) ? d->valuestring : NULL))
+      cJSON_AddTrueToObject(o, "expired");
+  }
   if (k == JB_KIND_EXPERT) {
     cJSON *papers = cJSON_AddArrayToObject(o, "papers");
     if (jb_db_prepare(db, "SELECT doc FROM evidence WHERE expert=?1 ORDER BY rowid", &st, err)) {

@@ -72,9 +72,11 @@ jb_status jb_export(jb_db *db, FILE *out, int flags, jb_error *err) {
       {"SELECT doc FROM achievement ORDER BY rowid", 0},
       {"SELECT doc FROM need ORDER BY rowid", 0},
       {"SELECT doc FROM relation ORDER BY rowid", 0},
+      {"SELECT doc FROM outcome ORDER BY rowid", 0},
   };
   for (int i = 0; i < JB_ARRAY_LEN(parts) && !rc; i++)
     rc = dump(db, out, parts[i].sql, flags, parts[i].experts, err);
+  if (!rc && (flags & JB_EXPORT_WITH_HISTORY)) rc = jb_history_export(db, out, err);
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   return rc;
 }

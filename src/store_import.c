@@ -307,19 +307,20 @@ static jb_kind record_kind(const cJSON *rec, jb_kind deflt) {
   return cJSON_IsString(t) ? jb_kind_parse(t->valuestring) : deflt;
 }
 
+/* The identity of a record within a file: its kind and key (the history
+** key: id, expert+org, need+candidate; evidence by expert and id). */
 static void record_key(const cJSON *rec, jb_kind deflt, jb_buf *key) {
+  jb_kind k = record_kind(rec, deflt), hk;
+  jb_buf part = {0};
+  jb_record_hkey(k, rec, &hk, &part);
   jb_buf_reset(key);
-  jb_kind k = record_kind(rec, deflt);
-  jb_buf_adds(key, jb_kind_name(k));
-  static const char *const parts[] = {"expert", "org", "id"};
-  for (int i = 0; i < 3; i++) {
-    if ((k == JB_KIND_EXPERT || k == JB_KIND_ORG || k == JB_KIND_NEED || k == JB_KIND_ACHIEVEMENT) && i < 2)
-      continue; /* these are keyed by id alone */
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(rec, parts[i]);
-    jb_buf_addc(key, '\t');
-    if (cJSON_IsString(j)) jb_buf_adds(key, j->valuestring);
-    else if (cJSON_IsNumber(j)) jb_buf_printf(key, "%.0f", j->valuedouble);
+  jb_buf_printf(key, "%s\t%s", jb_kind_name(k), part.n ? jb_buf_str(&part) : "");
+  if (k == JB_KIND_EVIDENCE) {
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    if (cJSON_IsString(id)) jb_buf_printf(key, "\t%s", id->valuestring);
+    else if (cJSON_IsNumber(id)) jb_buf_printf(key, "\t%.0f", id->valuedouble);
   }
+  jb_buf_free(&part);
 }
 
 /* A table being imported (a CSV file, an .xlsx sheet): its header as
@@ -360,8 +361,6 @@ typedef struct importer {
   jb_kind deflt;
   seen_ids seen;
   jb_buf key;
-  long changes;
-  long supply_changes;  /* of records other than needs (see jb_db_touch_needs) */
   jb_status first;   /* first error, kept while skipping */
   jb_error first_err;
   jb_import_stats before; /* the counts when this file began, to undo its share on rollback */
@@ -408,8 +407,10 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     if (im->stats) { im->stats->read++; im->stats->invalid++; }
     return JB_ERR_INVALID;
   }
-  if (cJSON_IsObject(rec)) {
-    record_key(rec, im->table && im->table->kind != JB_KIND_UNKNOWN ? im->table->kind : im->deflt, &im->key);
+  jb_kind kind = im->table && im->table->kind != JB_KIND_UNKNOWN ? im->table->kind : im->deflt;
+  int hline = cJSON_IsObject(rec) && jb_history_line(rec);
+  if (cJSON_IsObject(rec) && !hline) {
+    record_key(rec, kind, &im->key);
     long first = seen_add(&im->seen, jb_buf_str(&im->key), line);
     if (first < 0) {
       jb_err_set(e, JB_ERR_NOMEM, "out of memory");
@@ -423,15 +424,18 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     }
   }
   int skip = im->opts && im->opts->skip_invalid;
+  int flags = (im->opts && im->opts->replace ? JB_STORE_REPLACE : 0) | (im->opts && im->opts->force ? JB_STORE_FORCE : 0);
   if (!rc && skip) sqlite3_exec(im->db->db, "SAVEPOINT rec", NULL, NULL, NULL);
-  jb_kind kind = im->table && im->table->kind != JB_KIND_UNKNOWN ? im->table->kind : im->deflt;
-  if (!rc) rc = jb_record_store(im->db, rec, kind, &loc, &changed, e);
+  if (!rc && hline) rc = jb_history_restore(im->db, rec, &loc, e);
+  else if (!rc) rc = jb_record_store(im->db, rec, kind, flags, &loc, &changed, e);
   if (skip && !rc) sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
   if (skip && rc && rc != JB_ERR_INVALID) {
     sqlite3_exec(im->db->db, "ROLLBACK TO rec", NULL, NULL, NULL);
     sqlite3_exec(im->db->db, "RELEASE rec", NULL, NULL, NULL);
+    jb_change_rolled_back(im->db);
   }
-  if (im->stats) {
+  if (im->stats && hline && !rc) im->stats->history++;
+  else if (im->stats) {
     im->stats->read++;
     /* a database or I/O error is not the record's fault */
     if (rc == JB_ERR_INVALID || rc == JB_ERR_PARSE || rc == JB_ERR_LIMIT) im->stats->invalid++;
@@ -440,8 +444,6 @@ static jb_status take_record(importer *im, cJSON *rec, long line, jb_error *e) {
     else if (changed == 2) im->stats->updated++;
     else im->stats->unchanged++;
   }
-  if (changed) im->changes++;
-  if (changed && record_kind(rec, im->deflt) != JB_KIND_NEED) im->supply_changes++;
   if (!rc && im->opts && im->opts->on_record && cJSON_IsObject(rec)) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(rec, "type");
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
@@ -771,8 +773,8 @@ static jb_status import_xlsx(importer *im, const char *path) {
 }
 
 /* Opens the transaction one file (or one request's records) is stored in. */
-static jb_status importer_start(importer *im, jb_db *db, const char *file, const jb_import_opts *opts,
-                                jb_import_stats *stats, jb_error *err) {
+static jb_status importer_start(importer *im, jb_db *db, const char *file, const char *sha,
+                                const jb_import_opts *opts, jb_import_stats *stats, jb_error *err) {
   memset(im, 0, sizeof(*im));
   im->db = db;
   im->opts = opts;
@@ -785,12 +787,7 @@ static jb_status importer_start(importer *im, jb_db *db, const char *file, const
     jb_err_set(err, JB_ERR_USAGE, "unknown --type '%s'", opts->type);
     return JB_ERR_USAGE;
   }
-  jb_status rc = jb_db_exec(db, "BEGIN IMMEDIATE", err);
-  if (rc) return rc;
-  rc = jb_db_ensure_fts(db, err);
-  if (!rc) rc = jb_fts_begin(db, err);
-  if (rc) sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-  return rc;
+  return jb_write_begin(db, file, sha, err);
 }
 
 /* Commits what was stored, or rolls all of it back when rc (the first bad
@@ -800,26 +797,20 @@ static jb_status importer_start(importer *im, jb_db *db, const char *file, const
 static jb_status importer_finish(importer *im, jb_status rc) {
   jb_db *db = im->db;
   jb_error *err = im->err;
-  if (!rc) rc = jb_fts_flush(db, err);
-  jb_fts_end(db);
-  if (!rc && im->changes) rc = im->supply_changes ? jb_db_touch(db, err) : jb_db_touch_needs(db, err);
-  /* a dry run validated and stored everything: now it is undone */
-  if (!rc && im->opts && im->opts->dry_run) {
-    sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-  } else if (!rc) {
-    int src_rc = sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
-    if (src_rc != SQLITE_OK) rc = jb_err_db(err, db->db, src_rc, "committing the import");
+  const jb_import_opts *o = im->opts;
+  sqlite3_int64 change = jb_change_current(db);
+  rc = jb_write_end(db, rc, o && o->dry_run, o ? o->changes : NULL, err);
+  if (rc && im->stats) {
+    /* what this file stored is undone: not "inserted" nor "updated" */
+    jb_import_stats *s = im->stats;
+    s->rolled_back += (s->inserted - im->before.inserted) + (s->updated - im->before.updated);
+    s->inserted = im->before.inserted;
+    s->updated = im->before.updated;
+    s->files_failed++;
   }
-  if (rc) {
-    sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-    if (im->stats) {
-      /* what this file stored is undone: not "inserted" nor "updated" */
-      jb_import_stats *s = im->stats;
-      s->rolled_back += (s->inserted - im->before.inserted) + (s->updated - im->before.updated);
-      s->inserted = im->before.inserted;
-      s->updated = im->before.updated;
-      s->files_failed++;
-    }
+  if (!rc && change && im->stats && !(o && o->dry_run)) {
+    if (!im->stats->first_change) im->stats->first_change = change;
+    im->stats->last_change = change;
   }
   if (im->first && err) *err = im->first_err;
   seen_free(&im->seen);
@@ -827,13 +818,41 @@ static jb_status importer_finish(importer *im, jb_status rc) {
   return rc ? rc : im->first;
 }
 
+/* The input file's SHA-256, recorded with its change set: which file made
+** a change, even after it was edited or renamed. */
+static jb_status file_sha256(const char *path, char out[65], jb_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    jb_err_set(err, JB_ERR_IO, "%s: %s", path, strerror(errno));
+    return JB_ERR_IO;
+  }
+  jb_sha256 c;
+  jb_sha256_init(&c);
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) jb_sha256_update(&c, chunk, got);
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    jb_err_set(err, JB_ERR_IO, "%s: read error", path);
+    return JB_ERR_IO;
+  }
+  jb_sha256_final(&c, out);
+  return JB_OK;
+}
+
 static jb_status import_one(jb_db *db, const char *path, const jb_import_opts *opts,
                             jb_import_stats *stats, long long *file_bytes, jb_error *err) {
   source src;
   jb_status rc = source_open(&src, path, opts ? opts->encoding : NULL, err);
   if (rc) return rc;
+  char sha[65] = "";
+  if (strcmp(path, "-") && (rc = file_sha256(path, sha, err))) {
+    source_close(&src);
+    return rc;
+  }
   importer im;
-  if ((rc = importer_start(&im, db, path, opts, stats, err))) {
+  if ((rc = importer_start(&im, db, path, *sha ? sha : NULL, opts, stats, err))) {
     source_close(&src);
     return rc;
   }
@@ -921,7 +940,10 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
     return JB_ERR_USAGE;
   }
   importer im;
-  jb_status rc = importer_start(&im, db, source_name ? source_name : "records", opts, stats, err);
+  jb_status rc = importer_start(&im, db, source_name ? source_name : "records", NULL, opts, stats, err);
+  /* records from a request have no input file to record */
+  free(db->chg.input);
+  db->chg.input = NULL;
   if (rc) return rc;
   long i = 0;
   const cJSON *r;
@@ -939,6 +961,67 @@ jb_status jb_import_json(jb_db *db, const cJSON *records, const char *source_nam
   return importer_finish(&im, rc);
 }
 
+jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n, const jb_import_opts *opts,
+                 jb_import_stats *stats, jb_error *err) {
+  jb_kind k = jb_kind_parse(kind ? kind : "");
+  if (k == JB_KIND_UNKNOWN || k == JB_KIND_EVIDENCE) {
+    jb_err_set(err, JB_ERR_USAGE, "unknown type '%s' (org, need, expert, achievement, conflict, collaboration, outcome)",
+               kind ? kind : "");
+    return JB_ERR_USAGE;
+  }
+  /* a one-row table: the same typing of values as a CSV import */
+  char **hdr = calloc((size_t)n + 1, sizeof(char *)), **vals = calloc((size_t)n + 1, sizeof(char *));
+  jb_status rc = hdr && vals ? JB_OK : JB_ERR_NOMEM;
+  int m = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    const char *eq = strchr(assign[i], '=');
+    if (!eq || eq == assign[i]) {
+      jb_err_set(err, JB_ERR_USAGE, "'%s': expected field=value", assign[i]);
+      rc = JB_ERR_USAGE;
+      break;
+    }
+    hdr[m] = jb_strndup(assign[i], (size_t)(eq - assign[i]));
+    vals[m] = jb_strdup(eq + 1);
+    if (!hdr[m++] || !vals[m - 1]) rc = JB_ERR_NOMEM;
+    else if (!*vals[m - 1]) {
+      jb_err_set(err, JB_ERR_USAGE, "%s: empty value (to clear a field write %s=null)", hdr[m - 1], hdr[m - 1]);
+      rc = JB_ERR_USAGE;
+    }
+  }
+  cJSON *rec = rc ? NULL : jb_record_from_row(k, hdr, vals, m);
+  cJSON *arr = rec ? cJSON_CreateArray() : NULL;
+  if (!rc && !arr) rc = JB_ERR_NOMEM;
+  if (!rc && k != JB_KIND_OUTCOME) {
+    /* set changes a record; import creates them */
+    jb_buf key = {0};
+    jb_kind hk;
+    char *doc = jb_record_hkey(k, rec, &hk, &key) ? NULL : jb_record_stored_doc(db, k, jb_buf_str(&key));
+    if (!doc) {
+      jb_err_set(err, JB_ERR_NOTFOUND, jb_msg(JB_MSG_SET_NO_RECORD), jb_kind_name(k), key.n ? jb_buf_str(&key) : "");
+      rc = JB_ERR_NOTFOUND;
+    }
+    free(doc);
+    jb_buf_free(&key);
+  }
+  if (!rc) {
+    cJSON_AddItemToArray(arr, rec);
+    rec = NULL;
+    jb_import_opts o = opts ? *opts : (jb_import_opts){0};
+    o.type = jb_kind_name(k);
+    rc = jb_import_json(db, arr, "set", &o, stats, err);
+  }
+  for (int i = 0; i < m; i++) {
+    free(hdr[i]);
+    free(vals[i]);
+  }
+  free(hdr);
+  free(vals);
+  cJSON_Delete(rec);
+  cJSON_Delete(arr);
+  if (rc == JB_ERR_NOMEM) jb_err_set(err, rc, "out of memory");
+  return rc;
+}
+
 jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n, const jb_import_opts *opts,
                          jb_import_stats *stats, jb_error *err) {
   if (db->readonly) {
@@ -952,7 +1035,12 @@ jb_status jb_import_text(jb_db *db, const char *name, const char *text, size_t n
     return rc;
   }
   importer im;
-  if ((rc = importer_start(&im, db, name, opts, stats, err))) {
+  char sha[65];
+  jb_sha256 c;
+  jb_sha256_init(&c);
+  jb_sha256_update(&c, text, n);
+  jb_sha256_final(&c, sha);
+  if ((rc = importer_start(&im, db, name, sha, opts, stats, err))) {
     source_close(&src);
     return rc;
   }

@@ -28,6 +28,8 @@ typedef enum ftype {
   F_ENUM,
   F_ORG,     /* reference to an org id */
   F_EXPERT,  /* reference to an expert id */
+  F_NEED,    /* reference to a need id */
+  F_ACH,     /* reference to an achievement id */
   F_CONTACT, /* object {name, phone, email} or a string */
   F_PAPERS,  /* array of evidence objects */
   F_FILE,    /* path of an attached file, relative to the importing file */
@@ -140,6 +142,27 @@ static const field_spec relation_fields[] = {
     {"note", F_TEXT, 0, NULL, 0, 0},
     END};
 
+/* An outcome: how a pairing of a need with an expert, achievement or
+** institution went (states and transitions in store_outcome.c). Exactly one
+** of expert, achievement, org names the candidate. */
+static const field_spec outcome_fields[] = {
+    {"type", F_TYPE, 0, NULL, 0, 0},
+    {"need", F_NEED, 1, NULL, 0, 0},
+    {"expert", F_EXPERT, 0, NULL, 0, 0},
+    {"achievement", F_ACH, 0, NULL, 0, 0},
+    {"org", F_ORG, 0, NULL, 0, 0},
+    {"state", F_ENUM, 1, JB_OUTCOME_STATES, 0, 0},
+    {"date", F_DATE, 0, NULL, 0, 0},
+    {"reason", F_TEXT, 0, NULL, 0, 0},
+    /* 万元; 1e7 万元 = 1000亿: far above any county contract, so a typo with
+    ** extra digits is caught */
+    {"value", F_NUM, 0, NULL, 0, 1e7},
+    {"signed", F_DATE, 0, NULL, 0, 0},
+    {"contract_no", F_STR, 0, NULL, 0, 0},
+    {"by", F_STR, 0, NULL, 0, 0},
+    {"note", F_TEXT, 0, NULL, 0, 0},
+    END};
+
 static const struct {
   const char *name;
   const field_spec *fields;
@@ -151,6 +174,7 @@ static const struct {
     [JB_KIND_NEED] = {"need", need_fields},
     [JB_KIND_CONFLICT] = {"conflict", relation_fields},
     [JB_KIND_COLLABORATION] = {"collaboration", relation_fields},
+    [JB_KIND_OUTCOME] = {"outcome", outcome_fields},
 };
 
 const char *jb_kind_name(jb_kind k) {
@@ -172,6 +196,8 @@ static const struct {
     {"challenge", JB_KIND_NEED},    {"challenges", JB_KIND_NEED},
     {"conflict", JB_KIND_CONFLICT}, {"conflicts", JB_KIND_CONFLICT},
     {"collaboration", JB_KIND_COLLABORATION}, {"collaborations", JB_KIND_COLLABORATION},
+    {"outcome", JB_KIND_OUTCOME},   {"outcomes", JB_KIND_OUTCOME},
+    {"pairing", JB_KIND_OUTCOME},   {"pairings", JB_KIND_OUTCOME},
 };
 
 jb_kind jb_kind_parse(const char *s) {
@@ -278,9 +304,13 @@ static jb_status check_string(vctx *v, const char *field, const char *s, size_t 
 
 static const char sql_org_exists[] = "SELECT 1 FROM org WHERE id=?1";
 static const char sql_expert_exists[] = "SELECT 1 FROM expert WHERE id=?1";
+static const char sql_need_exists[] = "SELECT 1 FROM need WHERE id=?1";
+static const char sql_ach_exists[] = "SELECT 1 FROM achievement WHERE id=?1";
 
-static int ref_exists(jb_db *db, const char *table, const char *id) {
-  sqlite3_stmt *st = jb_db_cached(db, !strcmp(table, "org") ? sql_org_exists : sql_expert_exists, NULL);
+static int ref_exists(jb_db *db, ftype t, const char *id) {
+  const char *sql = t == F_ORG ? sql_org_exists : t == F_EXPERT ? sql_expert_exists
+                  : t == F_NEED ? sql_need_exists : sql_ach_exists;
+  sqlite3_stmt *st = jb_db_cached(db, sql, NULL);
   if (!st) return -1;
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
@@ -440,6 +470,8 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
   case F_TEXT:
   case F_ORG:
   case F_EXPERT:
+  case F_NEED:
+  case F_ACH:
   case F_DATE:
   case F_ENUM:
     if (!cJSON_IsString(j)) return bad(v, fname, jb_msg(JB_MSG_REC_EXPECTED_STRING), json_kind(j));
@@ -453,11 +485,15 @@ static jb_status check_value(vctx *v, cJSON *j, const field_spec *f, const char 
       cJSON_SetValuestring(j, iso);
     }
     if (f->t == F_ENUM && !enum_has(f->values, j->valuestring)) return closed_value(v, j, f, fname);
-    if (f->t == F_ORG || f->t == F_EXPERT) {
-      int ok = ref_exists(v->db, f->t == F_ORG ? "org" : "expert", j->valuestring);
+    if (f->t == F_ORG || f->t == F_EXPERT || f->t == F_NEED || f->t == F_ACH) {
+      int ok = ref_exists(v->db, f->t, j->valuestring);
       if (ok < 0) return jb_err_db(v->err, v->db->db, sqlite3_errcode(v->db->db), "checking a reference");
       if (!ok)
-        return bad(v, fname, jb_msg(f->t == F_ORG ? JB_MSG_REC_UNKNOWN_ORG : JB_MSG_REC_UNKNOWN_EXPERT),
+        return bad(v, fname,
+                   jb_msg(f->t == F_ORG      ? JB_MSG_REC_UNKNOWN_ORG
+                          : f->t == F_EXPERT ? JB_MSG_REC_UNKNOWN_EXPERT
+                          : f->t == F_NEED   ? JB_MSG_REC_UNKNOWN_NEED
+                                             : JB_MSG_REC_UNKNOWN_ACHIEVEMENT),
                    j->valuestring);
     }
     return JB_OK;
@@ -572,7 +608,10 @@ static jb_status check_fields(vctx *v, cJSON *rec, const field_spec *spec, const
     if (!f->name) {
       return bad(v, fname, jb_msg(JB_MSG_REC_UNKNOWN_FIELD), "");
     }
-    if (cJSON_IsNull(j) && !f->required) continue;
+    if (cJSON_IsNull(j) && !f->required) continue; /* a cleared field */
+    if (cJSON_IsNull(j)) {
+      return bad(v, fname, jb_msg(JB_MSG_REC_REQUIRED_NULL), "");
+    }
     jb_status rc = check_value(v, j, f, fname);
     if (rc) return rc;
   }
@@ -970,6 +1009,125 @@ static jb_status store_relation(jb_db *db, const cJSON *r, const char *kind, con
   return step_done(db, st, err, "storing a relation");
 }
 
+static jb_status store_outcome(jb_db *db, const cJSON *r, const char *ctype, const char *doc,
+                               jb_error *err) {
+  sqlite3_stmt *st = NULL;
+  if (!(st = jb_db_cached(db,
+                    "INSERT INTO outcome(need,ctype,cand,state,date,signed,value,doc)"
+                    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(need,ctype,cand) DO UPDATE SET"
+                    " state=excluded.state, date=excluded.date, signed=excluded.signed,"
+                    " value=excluded.value, doc=excluded.doc", err)))
+    return JB_ERR_DB;
+  bind_str(st, 1, r, "need");
+  sqlite3_bind_text(st, 2, ctype, -1, SQLITE_STATIC);
+  bind_str(st, 3, r, ctype);
+  bind_str(st, 4, r, "state");
+  bind_str(st, 5, r, "date");
+  bind_str(st, 6, r, "signed");
+  bind_num(st, 7, r, "value", 0);
+  sqlite3_bind_text(st, 8, doc, -1, SQLITE_STATIC);
+  return step_done(db, st, err, "storing an outcome");
+}
+
+/* A patch: the stored record's fields in their order, each replaced by the
+** given one when given (null included: it clears), then the fields new to
+** the record (caller owns; NULL on out of memory). */
+static cJSON *merge_patch(const char *olddoc, const cJSON *in) {
+  cJSON *m = cJSON_Parse(olddoc);
+  if (!m) return NULL;
+  const cJSON *j;
+  cJSON_ArrayForEach(j, in) {
+    cJSON *copy = cJSON_Duplicate(j, 1);
+    if (!copy) { cJSON_Delete(m); return NULL; }
+    if (cJSON_GetObjectItemCaseSensitive(m, j->string)) cJSON_ReplaceItemInObjectCaseSensitive(m, j->string, copy);
+    else cJSON_AddItemToObject(m, j->string, copy);
+  }
+  return m;
+}
+
+/* The record's kind from its type field, else `deflt`. */
+static jb_status record_kind(vctx *v, cJSON *rec, jb_kind deflt, jb_kind *out) {
+  jb_kind k = deflt;
+  cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
+  if (type) {
+    if (!cJSON_IsString(type)) return bad(v, "type", jb_msg(JB_MSG_REC_TYPE_NOT_STRING), json_kind(type));
+    if (check_string(v, "type", type->valuestring, 100, 0)) return JB_ERR_INVALID;
+    k = jb_kind_parse(type->valuestring);
+    if (k == JB_KIND_UNKNOWN)
+      return bad(v, "type", jb_msg(JB_MSG_REC_TYPE_UNKNOWN), type->valuestring);
+  }
+  if (k == JB_KIND_UNKNOWN)
+    return bad(v, "type", jb_msg(JB_MSG_REC_TYPE_MISSING), "");
+  /* Evidence in eval-style expert records is called "papers"; "evidence" is
+  ** accepted as a synonym and stored under "papers". */
+  if (k == JB_KIND_EXPERT && cJSON_GetObjectItemCaseSensitive(rec, "evidence") &&
+      cJSON_GetObjectItemCaseSensitive(rec, "papers"))
+    return bad(v, "evidence", jb_msg(JB_MSG_REC_PAPERS_BOTH), "");
+  *out = k;
+  return JB_OK;
+}
+
+/* Stores one evidence item as an entry of its expert's papers list. */
+static jb_status store_evidence_record(jb_db *db, cJSON *rec, int *changed, jb_error *err) {
+  cJSON *expert = cJSON_DetachItemFromObjectCaseSensitive(rec, "expert");
+  cJSON_DeleteItemFromObjectCaseSensitive(rec, "type");
+  char *old = existing_doc(db, "SELECT doc FROM evidence WHERE expert=?1 AND id=?2",
+                           expert->valuestring, sget(rec, "id"), NULL);
+  char *doc = cJSON_PrintUnformatted(rec);
+  jb_status rc = JB_OK;
+  if (!doc) rc = JB_ERR_NOMEM;
+  else if (!old || strcmp(old, doc)) {
+    char *before = jb_record_snapshot(db, JB_KIND_EXPERT, expert->valuestring);
+    rc = jb_history_note(db, JB_KIND_EXPERT, expert->valuestring, "update", before, 0, err);
+    free(before);
+    if (!rc) rc = store_one_evidence(db, expert->valuestring, rec, err);
+    *changed = old ? 2 : 1;
+  }
+  free(old);
+  free(doc);
+  cJSON_Delete(expert);
+  return rc;
+}
+
+/* Writes a validated, canonical record of kind k (not evidence): compares
+** with the stored doc `old`, notes the change in the history, upserts. */
+static jb_status write_record(jb_db *db, jb_kind k, cJSON *rec, const char *old, const char *hkey,
+                              int *changed, jb_error *err) {
+  cJSON *papers = NULL;
+  if (k == JB_KIND_EXPERT) papers = cJSON_DetachItemFromObjectCaseSensitive(rec, "papers");
+  char *doc = cJSON_PrintUnformatted(rec);
+  if (!doc) { cJSON_Delete(papers); return JB_ERR_NOMEM; }
+  int same = old && !strcmp(old, doc);
+  jb_status rc = JB_OK;
+  if (k == JB_KIND_EXPERT) {
+    /* the expert's whole previous version includes its evidence */
+    char *before = old ? jb_record_snapshot(db, k, hkey) : NULL;
+    int ch = 0;
+    rc = store_expert(db, rec, doc, papers, same, &ch, err);
+    if (!rc && ch) {
+      *changed = old ? 2 : 1;
+      rc = jb_history_note(db, k, hkey, old ? "update" : "insert", before, 0, err);
+    }
+    free(before);
+  } else if (!same) {
+    rc = jb_history_note(db, k, hkey, old ? "update" : "insert", old, 0, err);
+    if (!rc) switch (k) {
+    case JB_KIND_ORG: rc = store_org(db, rec, doc, err); break;
+    case JB_KIND_NEED: rc = store_need(db, rec, doc, err); break;
+    case JB_KIND_ACHIEVEMENT: rc = store_achievement(db, rec, doc, err); break;
+    case JB_KIND_OUTCOME:
+      rc = store_outcome(db, rec, sget(rec, "expert") ? "expert" : sget(rec, "achievement") ? "achievement" : "org",
+                         doc, err);
+      break;
+    default: rc = store_relation(db, rec, kinds[k].name, doc, err); break;
+    }
+    *changed = old ? 2 : 1;
+  }
+  free(doc);
+  cJSON_Delete(papers);
+  return rc;
+}
+
 /* Moves the "file" of a need, achievement or evidence item (and of each of
 ** an expert's papers) out of the record into files[] as [kind, ref, sub,
 ** path]: the record's doc stays what it describes, wherever its file lies. */
@@ -1000,14 +1158,14 @@ static void take_files(cJSON *rec, jb_kind k, cJSON *files) {
   cJSON_AddItemToArray(files, e);
 }
 
-static jb_status store_record(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *loc, int *changed,
+static jb_status store_record(jb_db *db, cJSON *in, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
                               cJSON *files, jb_error *err);
 
-jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *loc, int *changed,
+jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
                           jb_error *err) {
   cJSON *files = cJSON_CreateArray();
   if (!files) return JB_ERR_NOMEM;
-  jb_status rc = store_record(db, rec, deflt, loc, changed, files, err);
+  jb_status rc = store_record(db, rec, deflt, flags, loc, changed, files, err);
   const cJSON *f;
   cJSON_ArrayForEach(f, files) {
     if (rc) break;
@@ -1030,30 +1188,39 @@ jb_status jb_record_store(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *lo
   return rc;
 }
 
-static jb_status store_record(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc *loc, int *changed,
+static jb_status store_record(jb_db *db, cJSON *in, jb_kind deflt, int flags, const jb_loc *loc, int *changed,
                               cJSON *files, jb_error *err) {
   vctx v = {db, loc, err};
   *changed = 0;
-  if (!cJSON_IsObject(rec)) return bad(&v, NULL, jb_msg(JB_MSG_REC_NOT_OBJECT), json_kind(rec));
-  jb_kind k = deflt;
-  cJSON *type = cJSON_GetObjectItemCaseSensitive(rec, "type");
-  if (type) {
-    if (!cJSON_IsString(type)) return bad(&v, "type", jb_msg(JB_MSG_REC_TYPE_NOT_STRING), json_kind(type));
-    if (check_string(&v, "type", type->valuestring, 100, 0)) return JB_ERR_INVALID;
-    k = jb_kind_parse(type->valuestring);
-    if (k == JB_KIND_UNKNOWN)
-      return bad(&v, "type", jb_msg(JB_MSG_REC_TYPE_UNKNOWN), type->valuestring);
-  }
-  if (k == JB_KIND_UNKNOWN)
-    return bad(&v, "type", jb_msg(JB_MSG_REC_TYPE_MISSING), "");
-  /* Evidence in eval-style expert records is called "papers"; "evidence" is
-  ** accepted as a synonym and stored under "papers". */
-  if (k == JB_KIND_EXPERT && cJSON_GetObjectItemCaseSensitive(rec, "evidence")) {
-    if (cJSON_GetObjectItemCaseSensitive(rec, "papers"))
-      return bad(&v, "evidence", jb_msg(JB_MSG_REC_PAPERS_BOTH), "");
-  }
-  jb_status rc = check_fields(&v, rec, kinds[k].fields, NULL);
+  if (!cJSON_IsObject(in)) return bad(&v, NULL, jb_msg(JB_MSG_REC_NOT_OBJECT), json_kind(in));
+  jb_kind k = JB_KIND_UNKNOWN, hk = JB_KIND_UNKNOWN;
+  jb_status rc = record_kind(&v, in, deflt, &k);
   if (rc) return rc;
+  /* the stored version, found by the key as given (before validation, so
+  ** that a patch is validated merged, as the record it makes) */
+  jb_buf key = {0};
+  char *old = NULL;
+  cJSON *merged = NULL, *oldrec = NULL, *rec = in;
+  if (jb_record_hkey(k, in, &hk, &key) == 0) {
+    if (k == JB_KIND_EVIDENCE) {
+      const cJSON *ex = cJSON_GetObjectItemCaseSensitive(in, "expert");
+      char ib[64];
+      const char *eid = id_text(cJSON_GetObjectItemCaseSensitive(in, "id"), ib, sizeof(ib));
+      if (cJSON_IsString(ex) && eid)
+        old = existing_doc(db, "SELECT doc FROM evidence WHERE expert=?1 AND id=?2", ex->valuestring, eid, NULL);
+    } else {
+      old = jb_record_stored_doc(db, k, jb_buf_str(&key));
+    }
+  }
+  if (old && !(flags & JB_STORE_REPLACE)) {
+    if (!(rec = merged = merge_patch(old, in))) rc = JB_ERR_NOMEM;
+  }
+  if (!rc) rc = check_fields(&v, rec, kinds[k].fields, NULL);
+  if (!rc && k == JB_KIND_OUTCOME) {
+    if (old && !(oldrec = cJSON_Parse(old))) rc = JB_ERR_NOMEM;
+    if (!rc) rc = jb_outcome_check(rec, oldrec, flags, loc, err);
+  }
+  if (rc) goto done;
   ids_to_strings(rec);
   if (k == JB_KIND_EXPERT) {
     cJSON *ev = cJSON_DetachItemFromObjectCaseSensitive(rec, "evidence");
@@ -1062,61 +1229,21 @@ static jb_status store_record(jb_db *db, cJSON *rec, jb_kind deflt, const jb_loc
   take_files(rec, k, files);
 
   /* canonical doc: the type first, by its canonical name */
-  if (type_first(rec, kinds[k].name)) return JB_ERR_NOMEM;
-
-  cJSON *papers = NULL;
-  if (k == JB_KIND_EXPERT) papers = cJSON_DetachItemFromObjectCaseSensitive(rec, "papers");
-  if (k == JB_KIND_EVIDENCE) {
-    /* stored as an entry of the expert's papers list */
-    cJSON *expert = cJSON_DetachItemFromObjectCaseSensitive(rec, "expert");
-    cJSON_DeleteItemFromObjectCaseSensitive(rec, "type");
-    char *old = existing_doc(db, "SELECT doc FROM evidence WHERE expert=?1 AND id=?2",
-                             expert->valuestring, sget(rec, "id"), NULL);
-    char *doc = cJSON_PrintUnformatted(rec);
-    if (!doc) { free(old); cJSON_Delete(expert); return JB_ERR_NOMEM; }
-    if (!old || strcmp(old, doc)) {
-      rc = store_one_evidence(db, expert->valuestring, rec, err);
-      *changed = old ? 2 : 1;
-    }
-    free(old);
-    free(doc);
-    cJSON_Delete(expert);
-    return rc;
-  }
-  char *doc = cJSON_PrintUnformatted(rec);
-  if (!doc) { cJSON_Delete(papers); return JB_ERR_NOMEM; }
-  char *old = NULL;
-  switch (k) {
-  case JB_KIND_ORG: old = existing_doc(db, "SELECT doc FROM org WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
-  case JB_KIND_NEED: old = existing_doc(db, "SELECT doc FROM need WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
-  case JB_KIND_EXPERT: old = existing_doc(db, "SELECT doc FROM expert WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
-  case JB_KIND_ACHIEVEMENT: old = existing_doc(db, "SELECT doc FROM achievement WHERE id=?1", sget(rec, "id"), NULL, NULL); break;
-  default:
-    old = existing_doc(db, "SELECT doc FROM relation WHERE kind=?1 AND expert=?2 AND org=?3",
-                       kinds[k].name, sget(rec, "expert"), sget(rec, "org"));
-  }
-  int same = old && !strcmp(old, doc);
-  if (k == JB_KIND_EXPERT) {
-    int ch = 0;
-    rc = store_expert(db, rec, doc, papers, same, &ch, err);
-    if (ch) *changed = old ? 2 : 1;
-  } else if (!same) {
-    switch (k) {
-    case JB_KIND_ORG: rc = store_org(db, rec, doc, err); break;
-    case JB_KIND_NEED: rc = store_need(db, rec, doc, err); break;
-    case JB_KIND_ACHIEVEMENT: rc = store_achievement(db, rec, doc, err); break;
-    default: rc = store_relation(db, rec, kinds[k].name, doc, err); break;
-    }
-    *changed = old ? 2 : 1;
-  }
-  free(old);
-  free(doc);
-  cJSON_Delete(papers);
+  if (type_first(rec, kinds[k].name)) { rc = JB_ERR_NOMEM; goto done; }
+  /* the key again, now that ids are strings */
+  if (jb_record_hkey(k, rec, &hk, &key)) { rc = bad(&v, NULL, "record without its key fields%s", ""); goto done; }
+  if (k == JB_KIND_EVIDENCE) rc = store_evidence_record(db, rec, changed, err);
+  else rc = write_record(db, k, rec, old, jb_buf_str(&key), changed, err);
   if (rc && loc && err && !err->line) {
     /* a database error while storing: still say where */
     jb_error inner = *err;
     jb_err_at(err, inner.code, loc->file, loc->line, NULL, "%s", inner.message);
   }
+done:
+  free(old);
+  cJSON_Delete(merged);
+  cJSON_Delete(oldrec);
+  jb_buf_free(&key);
   return rc;
 }
 
@@ -1169,7 +1296,13 @@ cJSON *jb_record_from_row(jb_kind deflt, char **hdr, char **vals, int n) {
   if (!o) return NULL;
   for (int i = 0; i < n; i++) {
     const char *h = hdr[i], *v = vals[i];
-    if (!h || !*v || !*h) continue; /* an empty cell is an absent field */
+    if (!h || !*v || !*h) continue; /* an empty cell is an absent field: a patch keeps it */
+    if (!strcmp(v, "null")) {
+      /* the one way to clear a field from a table (records.md) */
+      if (!strncmp(h, "contact.", 8)) continue;
+      cJSON_AddNullToObject(o, h);
+      continue;
+    }
     if (!strncmp(h, "contact.", 8)) {
       cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "contact");
       if (!c) c = cJSON_AddObjectToObject(o, "contact");

@@ -22,7 +22,8 @@ static const char *sheet_name(jb_kind k) {
                                     [JB_KIND_ACHIEVEMENT] = JB_MSG_VAL_ACHIEVEMENT,
                                     [JB_KIND_NEED] = JB_MSG_VAL_NEED,
                                     [JB_KIND_CONFLICT] = JB_MSG_VAL_CONFLICT,
-                                    [JB_KIND_COLLABORATION] = JB_MSG_VAL_COLLABORATION};
+                                    [JB_KIND_COLLABORATION] = JB_MSG_VAL_COLLABORATION,
+                                    [JB_KIND_OUTCOME] = JB_MSG_VAL_OUTCOME};
   /* Chinese sheet names must name the kind for the importer: 机构, 专家 ... */
   return jb_msg(names[k]);
 }
@@ -227,7 +228,7 @@ jb_status jb_export_xlsx(jb_db *db, FILE *out, int flags, jb_error *err) {
   jb_status rc = jb_export(db, m, flags, err);
   fclose(m);
   static const jb_kind order[] = {JB_KIND_ORG, JB_KIND_EXPERT, JB_KIND_EVIDENCE, JB_KIND_ACHIEVEMENT,
-                                  JB_KIND_NEED, JB_KIND_CONFLICT, JB_KIND_COLLABORATION};
+                                  JB_KIND_NEED, JB_KIND_CONFLICT, JB_KIND_COLLABORATION, JB_KIND_OUTCOME};
   sheet_acc acc[JB_ARRAY_LEN(order)];
   memset(acc, 0, sizeof(acc));
   for (int i = 0; i < JB_ARRAY_LEN(order); i++) {
@@ -298,7 +299,10 @@ jb_status jb_record_print(const cJSON *rec, FILE *out, jb_error *err) {
       snprintf(label, sizeof(label), "%s", jb_field_header(k, fi[i].name));
       char *paren = strstr(label, "（");
       if (paren) *paren = 0;
-      fprintf(out, "%s%s%s\n", label, jb_lang_get() == JB_LANG_EN ? ": " : "：", v);
+      /* a need past its deadline is derived "expired": never shown as plainly open */
+      int expired = !strcmp(fi[i].name, "status") && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "expired"));
+      fprintf(out, "%s%s%s%s\n", label, jb_lang_get() == JB_LANG_EN ? ": " : "：", v,
+              expired ? jb_msg(JB_MSG_REC_EXPIRED_MARK) : "");
     }
     free(v);
   }

@@ -185,7 +185,8 @@ jb_kind jb_kind_from_label(const char *name) {
                 {"专家", JB_KIND_EXPERT}, {"人才", JB_KIND_EXPERT}, {"成果", JB_KIND_ACHIEVEMENT},
                 {"科技成果", JB_KIND_ACHIEVEMENT}, {"机构", JB_KIND_ORG}, {"单位", JB_KIND_ORG},
                 {"企业", JB_KIND_ORG}, {"论文", JB_KIND_EVIDENCE}, {"证据", JB_KIND_EVIDENCE},
-                {"回避", JB_KIND_CONFLICT}, {"利益冲突", JB_KIND_CONFLICT}, {"合作", JB_KIND_COLLABORATION}};
+                {"回避", JB_KIND_CONFLICT}, {"利益冲突", JB_KIND_CONFLICT}, {"合作", JB_KIND_COLLABORATION},
+                {"对接结果", JB_KIND_OUTCOME}};
   char core[128];
   header_core(name, core, sizeof(core));
   for (int i = 0; i < JB_ARRAY_LEN(labels); i++) {
@@ -369,7 +370,8 @@ const char *jb_value_label(const char *value) {
       {"project", JB_MSG_VAL_PROJECT}, {"award", JB_MSG_VAL_AWARD}, {"expert", JB_MSG_VAL_EXPERT},
       {"achievement", JB_MSG_VAL_ACHIEVEMENT}, {"org", JB_MSG_VAL_ORG}, {"need", JB_MSG_VAL_NEED},
       {"evidence", JB_MSG_VAL_EVIDENCE}, {"conflict", JB_MSG_VAL_CONFLICT},
-      {"collaboration", JB_MSG_VAL_COLLABORATION}, {"text", JB_MSG_VAL_TEXT}, {"chain", JB_MSG_VAL_CHAIN},
+      {"collaboration", JB_MSG_VAL_COLLABORATION}, {"outcome", JB_MSG_VAL_OUTCOME},
+      {"text", JB_MSG_VAL_TEXT}, {"chain", JB_MSG_VAL_CHAIN},
       {"region", JB_MSG_VAL_REGION}, {"program", JB_MSG_VAL_PROGRAM}, {"capacity", JB_MSG_VAL_CAPACITY},
       {"keywords", JB_MSG_VAL_KEYWORDS}, {"body", JB_MSG_VAL_BODY}, {"title", JB_MSG_VAL_TITLE}};
   for (int i = 0; i < JB_ARRAY_LEN(labels); i++)

@@ -3,6 +3,8 @@
 #  - kill -9 jiebang at random points of a large import, many times: after
 #    each, PRAGMA integrity_check and FTS5 integrity-check pass and the file's
 #    records are all there or none are;
+#  - kill -9 during an undo of that import and during a patch of all its
+#    records: the records and the history agree (all of the change or none);
 #  - kill -9 during batch and assign runs: the database stays intact;
 #  - kill -9 while the match index is built and saved, fully or its needs
 #    part alone: the next match answers as with a fresh index;
@@ -45,6 +47,40 @@ for r in $(seq 1 "$rounds"); do
   got=$(count "$tmp/w.db" needs)
   if [ "$got" = "$base_needs" ] || [ "$got" = $((base_needs + N)) ]; then ok
   else no "round $r: $((got - base_needs)) of $N records: a file must land whole or not at all"; fi
+done
+
+# kill -9 during an undo of a large import and during a large patch: the
+# records and their history agree afterwards (all of the change or none)
+cp "$tmp/base.db" "$tmp/u.db"
+"$jb" --db "$tmp/u.db" import -q "$tmp/needs-big.jsonl" 2>/dev/null || no "the large import for undo failed"
+big=$("$jb" --db "$tmp/u.db" changes -n 1 --json | sed -n 's/^\[{"id":\([0-9]*\).*/\1/p')
+awk -v n=$N 'BEGIN { print "id,status"; for (i = 0; i < n; i++) printf "big-%d,closed\n", i }' > "$tmp/needs-patch.csv"
+for r in 1 2 3 4 5 6; do
+  cp "$tmp/u.db" "$tmp/w.db"
+  if [ $((r % 2)) = 1 ]; then "$jb" --db "$tmp/w.db" undo "$big" > /dev/null 2>&1 &
+  else "$jb" --db "$tmp/w.db" import -q "$tmp/needs-patch.csv" > /dev/null 2>&1 & fi
+  pid=$!
+  sleep "0.$(( (RANDOM % 9) + 1 ))"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  out=$("$jb" --db "$tmp/w.db" integrity 2>&1)
+  [ "$out" = ok ] && ok || no "round $r: integrity after kill -9 during undo/patch: $out"
+  last=$("$jb" --db "$tmp/w.db" changes -n 1 --json)
+  if [ $((r % 2)) = 1 ]; then
+    got=$(count "$tmp/w.db" needs)
+    case "$got:$last" in
+    "$((base_needs + N)):"*'"id":'"$big"',"'*) ok ;;              # not undone: the import is the last change
+    "$base_needs:"*'"undoes":'"$big"*) ok ;;                        # undone: all records gone, the undo recorded
+    *) no "round $r: undo killed: $got needs, last change $last" ;;
+    esac
+  else
+    closed=$("$jb" --db "$tmp/w.db" export | grep -c '"id":"big-[0-9]*".*"status":"closed"')
+    case "$closed:$last" in
+    "0:"*'"id":'"$big"',"'*) ok ;;
+    "$N:"*'"records":'"$N"'}'*|"$N:"*'"records":'"$N"',"'*) ok ;;
+    *) no "round $r: patch killed: $closed of $N closed, last change $last" ;;
+    esac
+  fi
 done
 
 # kill -9 during batch and assign: read-only work never harms the database

@@ -22,6 +22,8 @@ enum {
 typedef struct cli_ctx {
   const char *db_path;     /* --db, JIEBANG_DB, or ./jiebang.db */
   const char *lexicon_dir; /* --lexicon or NULL */
+  const char *user;        /* --user, $JIEBANG_USER, else the OS user: recorded with changes */
+  char *command;           /* the command line, recorded with changes */
   const char *db_from;     /* where db_path came from: "--db", "JIEBANG_DB" or NULL (default) */
   int no_lexicon;          /* --no-lexicon: run without the domain lexicon */
   const char *prog;
@@ -46,15 +48,40 @@ int cmd_batch(cli_ctx *c, int argc, char **argv);
 int cmd_demands(cli_ctx *c, int argc, char **argv);
 int cmd_check(cli_ctx *c, int argc, char **argv);
 int cmd_assign(cli_ctx *c, int argc, char **argv);
+int cmd_set(cli_ctx *c, int argc, char **argv);
+int cmd_outcome(cli_ctx *c, int argc, char **argv);
+int cmd_history(cli_ctx *c, int argc, char **argv);
+int cmd_revert(cli_ctx *c, int argc, char **argv);
+int cmd_undo(cli_ctx *c, int argc, char **argv);
+int cmd_delete(cli_ctx *c, int argc, char **argv);
+int cmd_changes(cli_ctx *c, int argc, char **argv);
+int cmd_report(cli_ctx *c, int argc, char **argv);
+int cmd_learn(cli_ctx *c, int argc, char **argv);
 int cmd_template(cli_ctx *c, int argc, char **argv);
 int cmd_publish(cli_ctx *c, int argc, char **argv);
 int cmd_web(cli_ctx *c, int argc, char **argv);
 int cmd_user(cli_ctx *c, int argc, char **argv);
 int cmd_attach(cli_ctx *c, int argc, char **argv);
 
+/* Prints what changed, record by record ([{"kind","key","op","changes"}]),
+** as "KIND KEY: op" and "  field: old → new" lines on stdout. */
+int cli_print_changes(const cJSON *changes);
+/* Prints one record's field differences, indented. */
+void cli_print_diff(const cJSON *diff, const char *indent);
+/* Prints an import's (or set's) counts and its change set to stderr. */
+void cli_print_stats(const jb_import_stats *st, int dry_run);
+/* Stores one record from its key fields ("name=value") and the user's
+** field=value arguments through jb_set: the shared tail of set and outcome. */
+int cli_set_run(cli_ctx *c, const char *kind, char **keys, int nkeys, char **fields, int nfields,
+                jb_import_opts *o);
+/* The OS user's name (never NULL). */
+const char *cli_os_user(void);
+/* argv joined by spaces (caller frees), recorded as the change's command. */
+char *cli_join_args(int argc, char **argv);
 /* Opens the database named by the context; prints the error and returns an
 ** exit code on failure, 0 on success. Only CLI_OPEN_CREATE may create a new
-** database file: a command that reads says where it looked instead. */
+** database file: a command that reads says where it looked instead. A
+** command that may write records its user and command line with the changes. */
 #define CLI_OPEN_WRITE 0
 #define CLI_OPEN_READONLY 1
 #define CLI_OPEN_CREATE 2

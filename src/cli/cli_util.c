@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,7 +77,72 @@ int cli_open(cli_ctx *c, int mode, jb_db **ppDb) {
     return cli_exit_code(rc);
   }
   if (rc) return cli_fail(&err, rc);
+  if (mode != CLI_OPEN_READONLY && jb_db_set_actor(*ppDb, c->user, c->command)) {
+    jb_db_close(*ppDb);
+    *ppDb = NULL;
+    fputs("jiebang: out of memory\n", stderr);
+    return EXIT_FAILURE_;
+  }
   return 0;
+}
+
+/* A value as a person reads it: text as it is, anything else as JSON, cut
+** at 120 bytes on a character boundary. */
+static void print_value(const cJSON *v) {
+  if (!v) {
+    fputs("(absent)", stdout);
+    return;
+  }
+  char *s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+  const char *t = cJSON_IsString(v) ? v->valuestring : s ? s : "?";
+  size_t n = strlen(t), cut = n > 120 ? 120 : n;
+  while (cut < n && cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80) cut--;
+  fprintf(stdout, "%.*s%s", (int)cut, t, cut < n ? "…" : "");
+  free(s);
+}
+
+void cli_print_diff(const cJSON *diff, const char *indent) {
+  const cJSON *d;
+  cJSON_ArrayForEach(d, diff) {
+    printf("%s%s: ", indent, cJSON_GetObjectItem(d, "field")->valuestring);
+    print_value(cJSON_GetObjectItem(d, "old"));
+    fputs(" → ", stdout);
+    print_value(cJSON_GetObjectItem(d, "new"));
+    fputc('\n', stdout);
+  }
+}
+
+int cli_print_changes(const cJSON *changes) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, changes) {
+    char key[600];
+    snprintf(key, sizeof(key), "%s", cJSON_GetObjectItem(r, "key")->valuestring);
+    for (char *p = key; *p; p++)
+      if (*p == '\t') *p = ' ';
+    printf("%s %s: %s\n", cJSON_GetObjectItem(r, "kind")->valuestring, key, cJSON_GetObjectItem(r, "op")->valuestring);
+    cli_print_diff(cJSON_GetObjectItem(r, "changes"), "  ");
+  }
+  return 0;
+}
+
+void cli_print_stats(const jb_import_stats *st, int dry_run) {
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, jb_msg(JB_MSG_IMP_SUMMARY), st->read, st->inserted, st->updated, st->unchanged, st->invalid);
+  if (st->errors) fprintf(stderr, jb_msg(JB_MSG_IMP_DB_ERRORS), st->errors);
+  if (st->files_failed) fprintf(stderr, jb_msg(JB_MSG_IMP_ROLLED_BACK_COUNT), st->rolled_back);
+  if (st->files_skipped) fprintf(stderr, jb_msg(JB_MSG_IMP_FILES_SKIPPED), st->files_skipped);
+  if (st->history) fprintf(stderr, jb_msg(JB_MSG_IMP_HISTORY_RESTORED), st->history);
+  fputc('\n', stderr);
+  if (st->first_change && st->first_change == st->last_change) {
+    fputs("jiebang: ", stderr);
+    fprintf(stderr, jb_msg(JB_MSG_IMP_CHANGE_ONE), st->first_change, st->first_change);
+    fputc('\n', stderr);
+  } else if (st->first_change) {
+    fputs("jiebang: ", stderr);
+    fprintf(stderr, jb_msg(JB_MSG_IMP_CHANGE_RANGE), st->first_change, st->last_change);
+    fputc('\n', stderr);
+  }
+  if (dry_run) fprintf(stderr, "jiebang: %s\n", jb_msg(JB_MSG_IMP_DRY_RUN));
 }
 
 int cli_print_json(const cJSON *o, int pretty) {
@@ -158,6 +224,23 @@ int cli_parse_int(const char *s, int lo, int hi) {
   long v = strtol(s, &end, 10);
   if (errno || !end || end == s || *end || v < lo || v > hi) return -1;
   return (int)v;
+}
+
+const char *cli_os_user(void) {
+  struct passwd *pw = getpwuid(geteuid());
+  if (pw && pw->pw_name && *pw->pw_name) return pw->pw_name;
+  const char *u = getenv("USER");
+  return u && *u ? u : "unknown";
+}
+
+char *cli_join_args(int argc, char **argv) {
+  size_t n = 1;
+  for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+  char *s = malloc(n), *p = s;
+  if (!s) return NULL;
+  *p = 0;
+  for (int i = 0; i < argc; i++) p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+  return s;
 }
 
 /* ------------------------------------------------------- safe output */

@@ -35,7 +35,7 @@ int cmd_attach(cli_ctx *c, int argc, char **argv) {
   o.on_file = cli_file_report;
   o.file_ctx = &all; /* every file's report, not only problems */
   jb_db *db = NULL;
-  int code = cli_open(c, 0, &db);
+  int code = cli_open(c, CLI_OPEN_WRITE, &db);
   if (code) return code;
   jb_error err;
   jb_error_clear(&err);

@@ -13,7 +13,8 @@ static const char usage[] =
     "  Flags what makes a need hard to match (too short, no technical content, no chain,\n"
     "  missing owner/deadline/contact, duplicates) and suggests keywords and a chain.\n"
     "  --all reports needs without candidates, experts without evidence, achievements\n"
-    "  never matched and duplicate groups. Exit 0 when nothing needs fixing, 3 otherwise.";
+    "  never matched, duplicate groups, experts who declined twice or more and needs still\n"
+    "  open past their deadline (expired). Exit 0 when nothing needs fixing, 3 otherwise.";
 
 static void print_need_text(const cJSON *r) {
   const cJSON *need = cJSON_GetObjectItem(r, "need");
@@ -44,14 +45,21 @@ static void print_need_text(const cJSON *r) {
 static void print_all_text(const cJSON *r) {
   const cJSON *sum = cJSON_GetObjectItem(r, "summary"), *e;
   cJSON_ArrayForEach(e, sum) printf("%-28s %d\n", e->string, e->valueint);
-  const char *lists[] = {"needs_without_candidates", "vague_needs"};
-  for (int i = 0; i < 2; i++) {
+  const char *lists[] = {"needs_without_candidates", "vague_needs", "expired_needs"};
+  for (int i = 0; i < 3; i++) {
     const cJSON *a = cJSON_GetObjectItem(r, lists[i]);
     if (cJSON_GetArraySize(a)) printf("\n%s:\n", lists[i]);
     cJSON_ArrayForEach(e, a) printf("  %s %s\n", cJSON_GetObjectItem(e, "id")->valuestring,
                                     cJSON_GetObjectItem(e, "title")->valuestring);
   }
   const cJSON *g;
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "repeated_declines"))) printf("\nrepeated_declines:\n");
+  cJSON_ArrayForEach(e, cJSON_GetObjectItem(r, "repeated_declines")) {
+    printf("  %s %s declined %d:", cJSON_GetObjectItem(e, "expert")->valuestring,
+           cJSON_GetObjectItem(e, "name")->valuestring, (int)cJSON_GetObjectItem(e, "count")->valuedouble);
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(e, "needs")) printf(" %s", g->valuestring);
+    printf("\n");
+  }
   if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "duplicate_groups"))) printf("\nduplicate_groups:\n");
   cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "duplicate_groups")) {
     printf(" ");

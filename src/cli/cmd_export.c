@@ -1,5 +1,5 @@
 /*
-** cmd_export.c — jiebang export [--with-contacts] [-o FILE]
+** cmd_export.c — jiebang export [--no-contacts] [--with-history] [--format jsonl|xlsx] [-o FILE]
 */
 #include "cli.h"
 #include <errno.h>
@@ -8,15 +8,18 @@
 #include <string.h>
 
 static const char usage[] =
-    "jiebang export [--no-contacts] [--format jsonl|xlsx] [-o FILE]\n"
+    "jiebang export [--no-contacts] [--with-history] [--format jsonl|xlsx] [-o FILE]\n"
     "  Writes every record, contact details included, as JSON Lines (or an Excel workbook,\n"
-    "  one sheet per kind) that re-import to the same state: a backup. --no-contacts writes a sharing copy, marked as such on its\n"
-    "  first line, which import refuses (it would erase the stored contacts).\n"
-    "  -o FILE is written whole or not at all.";
+    "  one sheet per kind) that re-import to the same state: a backup. --no-contacts writes a\n"
+    "  sharing copy, marked as such on its first line, which import refuses (it would erase the\n"
+    "  stored contacts). --with-history adds every change set and earlier version (importing the\n"
+    "  file into a new database restores them too; JSON Lines only). -o FILE is written whole or\n"
+    "  not at all.";
 
 int cmd_export(cli_ctx *c, int argc, char **argv) {
   static const struct option lo[] = {{"with-contacts", no_argument, 0, 'c'}, /* the default; kept for scripts */
                                      {"no-contacts", no_argument, 0, 'n'},
+                                     {"with-history", no_argument, 0, 'H'},
                                      {"output", required_argument, 0, 'o'},
                                      {"format", required_argument, 0, 'f'},
                                      {"help", no_argument, 0, 'h'},
@@ -24,11 +27,12 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   int flags = JB_EXPORT_WITH_CONTACTS, ch;
   const char *outpath = NULL, *format = "jsonl";
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "co:f:h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "cHo:f:h", lo, NULL)) != -1) {
     switch (ch) {
     case 'f': format = optarg; break;
     case 'c': flags |= JB_EXPORT_WITH_CONTACTS; break;
     case 'n': flags |= JB_EXPORT_SHARING; break;
+    case 'H': flags |= JB_EXPORT_WITH_HISTORY; break;
     case 'o': outpath = optarg; break;
     case 'h': printf("usage: %s\n", usage); return 0;
     default: return cli_usage(usage, NULL);
@@ -37,6 +41,9 @@ int cmd_export(cli_ctx *c, int argc, char **argv) {
   if (optind != argc) return cli_usage(usage, "unexpected argument '%s'", argv[optind]);
   int xlsx = !strcmp(format, "xlsx");
   if (!xlsx && strcmp(format, "jsonl")) return cli_usage(usage, jb_msg(JB_MSG_FORMAT_UNKNOWN), format, "jsonl, xlsx");
+  /* the history lines have no sheet: a workbook would drop them silently */
+  if (xlsx && (flags & JB_EXPORT_WITH_HISTORY))
+    return cli_usage(usage, jb_msg(JB_MSG_CLI_OPTS_CONFLICT), "--with-history", "--format xlsx");
   if (xlsx && !outpath && cli_binary_to_tty()) return EXIT_USAGE;
   jb_db *db = NULL;
   int code = cli_open(c, CLI_OPEN_READONLY, &db);

@@ -1,5 +1,6 @@
 /*
 ** cmd_import.c — jiebang import FILE... [--skip-invalid] [--encoding ENC] [--type TYPE] [--new-chains]
+**   [--replace] [--dry-run] [--force] [--keep-files]
 */
 #include "cli.h"
 #include <getopt.h>
@@ -55,6 +56,9 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
                                      {"type", required_argument, 0, 't'},
                                      {"new-chains", no_argument, 0, 'N'},
                                      {"quiet", no_argument, 0, 'q'},
+                                     {"replace", no_argument, 0, 'r'},
+                                     {"dry-run", no_argument, 0, 'n'},
+                                     {"force", no_argument, 0, 'f'},
                                      {"keep-files", no_argument, 0, 'K'},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
@@ -62,13 +66,16 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   import_ui u = {0};
   int quiet = 0, ch;
   optind = 1;
-  while ((ch = getopt_long(argc, argv, "se:t:qKh", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, "se:t:qrnfKh", lo, NULL)) != -1) {
     switch (ch) {
     case 's': o.skip_invalid = 1; break;
     case 'e': o.encoding = optarg; break;
     case 't': o.type = optarg; break;
     case 'N': o.new_chains = 1; break;
     case 'q': quiet = 1; break;
+    case 'r': o.replace = 1; break;
+    case 'n': o.dry_run = 1; break;
+    case 'f': o.force = 1; break;
     case 'K': o.keep_files = 1; break;
     case 'h': printf("%s\n", jb_msg(JB_MSG_USAGE_IMPORT)); return 0;
     default: return cli_usage(jb_msg(JB_MSG_USAGE_IMPORT), NULL);
@@ -95,18 +102,19 @@ int cmd_import(cli_ctx *c, int argc, char **argv) {
   jb_import_stats st = {0};
   jb_error err;
   jb_error_clear(&err);
+  if (o.dry_run && !(o.changes = cJSON_CreateArray())) {
+    jb_db_close(db);
+    free(u.path);
+    free(u.fate);
+    return EXIT_FAILURE_;
+  }
   jb_status rc = jb_import_files(db, (const char *const *)argv + optind, nfiles, &o, &st, &err);
   jb_db_close(db);
   cli_progress_end();
+  if (o.dry_run) cli_print_changes(o.changes);
+  cJSON_Delete(o.changes);
   if (rc && !u.nerr) fprintf(stderr, "jiebang: %s\n", err.message);
-  if (!quiet || rc) {
-    fputs("jiebang: ", stderr);
-    fprintf(stderr, jb_msg(JB_MSG_IMP_SUMMARY), st.read, st.inserted, st.updated, st.unchanged, st.invalid);
-    if (st.errors) fprintf(stderr, jb_msg(JB_MSG_IMP_DB_ERRORS), st.errors);
-    if (st.files_failed) fprintf(stderr, jb_msg(JB_MSG_IMP_ROLLED_BACK_COUNT), st.rolled_back);
-    if (st.files_skipped) fprintf(stderr, jb_msg(JB_MSG_IMP_FILES_SKIPPED), st.files_skipped);
-    fputc('\n', stderr);
-  }
+  if (!quiet || rc) cli_print_stats(&st, o.dry_run);
   /* after an interrupt or a failure with several files, say which landed */
   if ((rc == JB_ERR_INTERRUPTED || (rc && nfiles > 1)) && u.n) tell_fates(&u);
   free(u.path);

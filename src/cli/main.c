@@ -20,6 +20,15 @@ static const cli_cmd commands[] = {
     {"demands", cmd_demands, "demand list for technology transfer (JSON, CSV, Markdown, HTML)"},
     {"check", cmd_check, "intake quality of a need, or of the whole database"},
     {"get", cmd_get, "show one record"},
+    {"set", cmd_set, "change fields of a record: set need ID status=paired deadline=2025-06-30"},
+    {"outcome", cmd_outcome, "record how a pairing went: outcome NEED CANDIDATE STATE [field=value ...]"},
+    {"history", cmd_history, "every version of a record, with who changed what"},
+    {"revert", cmd_revert, "make an earlier version of a record current again"},
+    {"undo", cmd_undo, "reverse a whole change set (an import, a set, a delete ...)"},
+    {"delete", cmd_delete, "delete a record (reversible with undo or revert)"},
+    {"report", cmd_report, "progress against the work plan's targets: report progress --year 2021 --format html"},
+    {"learn", cmd_learn, "fit the score's chain/region/program boosts to recorded outcomes (cross-validated)"},
+    {"changes", cmd_changes, "the latest change sets: who, when, which command and file"},
     {"publish", cmd_publish, "documents to send: 揭榜挂帅榜单, 推荐函 to an expert, one page per enterprise (A4 HTML)"},
     {"template", cmd_template, "blank import template (need, expert, achievement, org) for Excel or CSV"},
     {"stats", cmd_stats, "counts and index state"},
@@ -30,11 +39,11 @@ static const cli_cmd commands[] = {
     {"integrity", cmd_integrity, "check the database and its full-text index"},
 };
 
-#define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] COMMAND"
+#define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] [--user NAME] COMMAND"
 
 static void help(FILE *f) {
   fprintf(f, "jiebang %s — match technical needs with experts, achievements and institutions\n\n"
-             "usage: jiebang [--db PATH] [--lexicon DIR] COMMAND [ARGS]\n\ncommands:\n",
+             "usage: jiebang [--db PATH] [--lexicon DIR] [--user NAME] COMMAND [ARGS]\n\ncommands:\n",
           JIEBANG_VERSION);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -75,13 +84,15 @@ int main(int argc, char **argv) {
       c.db_from = "--db";
     } else if (!strncmp(argv[i], "--lexicon", 9) && (argv[i][9] == 0 || argv[i][9] == '='))
       slot = &c.lexicon_dir;
+    else if (!strncmp(argv[i], "--user", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
+      slot = &c.user;
     else if (!strncmp(argv[i], "--lang", 6) && (argv[i][6] == 0 || argv[i][6] == '='))
       slot = &lang;
     if (!slot) {
       argv[n++] = argv[i];
       continue;
     }
-    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : "--lexicon";
+    const char *opt = slot == &c.db_path ? "--db" : slot == &lang ? "--lang" : slot == &c.user ? "--user" : "--lexicon";
     const char *eq = strchr(argv[i], '=');
     if (eq) val = eq + 1;
     else if (i + 1 < argc) val = argv[++i];
@@ -92,6 +103,8 @@ int main(int argc, char **argv) {
   }
   argc = n;
   argv[argc] = NULL;
+  if (!c.user || !*c.user) c.user = getenv("JIEBANG_USER");
+  if (!c.user || !*c.user) c.user = cli_os_user();
   /* The language of every message: --lang, else JIEBANG_LANG, else Chinese. */
   if (lang && *lang) {
     jb_lang l;
@@ -111,7 +124,12 @@ int main(int argc, char **argv) {
     return cli_finish(0);
   }
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (!strcmp(argv[1], commands[i].name)) return cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+    if (!strcmp(argv[1], commands[i].name)) {
+      c.command = cli_join_args(argc - 1, argv + 1); /* recorded with the changes it makes */
+      int code = cli_finish(commands[i].fn(&c, argc - 1, argv + 1));
+      free(c.command);
+      return code;
+    }
   fprintf(stderr, "jiebang: unknown command '%s'\n\n", argv[1]);
   help(stderr);
   return EXIT_USAGE;
