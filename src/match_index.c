@@ -387,19 +387,51 @@ static void str_free(const jb_match_index *mx, char *s) {
   if (!mx_in_map(mx, s)) free(s);
 }
 
-int mx_rebuild_term_hash(mx_terms *t) {
+/* Slots for terms [from, n) into a table that holds the others. */
+static void hash_terms(mx_terms *t, uint32_t from) {
+  for (uint32_t i = from; i < t->n; i++) {
+    const char *s = t->text[i];
+    uint32_t h = term_hash(s, (int)strlen(s)) & (t->nslots - 1);
+    while (t->slots[h]) h = (h + 1) & (t->nslots - 1);
+    t->slots[h] = i + 1;
+  }
+}
+
+uint32_t mx_term_slots_for(uint32_t n) {
   uint32_t ns = 4096;
-  while (ns < t->n * 2 + 1) ns *= 2;
+  while (ns < n * 2 + 1) ns *= 2;
+  return ns;
+}
+
+int mx_rebuild_term_hash(mx_terms *t) {
+  uint32_t ns = mx_term_slots_for(t->n);
   t->slots = calloc(ns, sizeof(uint32_t));
   if (!t->slots) return -1;
   t->nslots = ns;
-  for (uint32_t i = 0; i < t->n; i++) {
-    const char *s = t->text[i];
-    uint32_t h = term_hash(s, (int)strlen(s)) & (ns - 1);
-    while (t->slots[h]) h = (h + 1) & (ns - 1);
-    t->slots[h] = i + 1;
-  }
+  hash_terms(t, 0);
   return 0;
+}
+
+int mx_term_hash_from(mx_terms *t, const uint32_t *slots, uint32_t nslots, uint32_t nsaved) {
+  if (!slots || nsaved > t->n || nslots < mx_term_slots_for(t->n)) return mx_rebuild_term_hash(t);
+  if (!(t->slots = malloc(sizeof(uint32_t) * nslots))) return -1;
+  memcpy(t->slots, slots, sizeof(uint32_t) * nslots);
+  t->nslots = nslots;
+  hash_terms(t, nsaved); /* the needs part's terms */
+  return 0;
+}
+
+/* The supply part's own table, as saved: sized with room for the needs'
+** terms (a quarter more), so that a load copies it and adds those. */
+uint32_t *mx_term_slots_save(const jb_match_index *mx, uint32_t *nslots) {
+  mx_terms t = {0};
+  t.text = mx->terms.text;
+  t.n = mx->nterms_supply;
+  t.nslots = mx_term_slots_for(t.n + t.n / 4);
+  if (!(t.slots = calloc(t.nslots, sizeof(uint32_t)))) return NULL;
+  hash_terms(&t, 0);
+  *nslots = t.nslots;
+  return t.slots;
 }
 
 void jb_match_index_free(jb_match_index *mx) {

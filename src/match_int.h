@@ -182,6 +182,8 @@ struct jb_match_index {
   int supply_ready;     /* and their other derived fields (mx_prepare): a needs refresh skips them */
   /* the parts' files when loaded from them: their collections' arrays and
   ** strings point into these mappings, read-only */
+  const uint32_t *saved_slots; /* the supply part's term table, in its file (mx_load) */
+  uint32_t nsaved_slots;
   void *map[2];
   size_t maplen[2];
   int map_owned[2];     /* munmap on free (0: a caller's buffer, see mx_decode) */
@@ -242,6 +244,12 @@ char *mx_index_path(const jb_db *db, int part);
 void mx_report_damage(const char *path, const char *why);
 /* The term lookup table, from the term texts (after a load). */
 int mx_rebuild_term_hash(mx_terms *t);
+/* The same from the supply part's saved table (its first nsaved terms,
+** nslots slots; NULL or too small: rebuilt): copied, the others added. */
+int mx_term_hash_from(mx_terms *t, const uint32_t *slots, uint32_t nslots, uint32_t nsaved);
+/* The supply part's table to save (caller frees) and its size. */
+uint32_t *mx_term_slots_save(const jb_match_index *mx, uint32_t *nslots);
+uint32_t mx_term_slots_for(uint32_t n);
 /* 1 when p is inside one of the index files' mappings (not to be freed). */
 int mx_in_map(const jb_match_index *mx, const void *p);
 /* Term id of a normalized token, or UINT32_MAX. */

@@ -67,6 +67,7 @@ enum {
   S_UNITS, S_TERMS, S_CONFLICTS, S_COLLABS, S_ORGS,
   S_COLL0, /* S_COLL0 + c * S_PER_COLL + S_DOCS ... */
   S_STRINGS = S_COLL0 + 2 * 8,
+  S_TERMHASH, /* the supply part's term lookup table (mx_term_slots_save) */
   MX_NSEC
 };
 /* per block CRC-32 of the forward list and the postings: S_FWDCRC, S_POSTCRC */
@@ -275,6 +276,12 @@ static void write_body(wr *w, const jb_match_index *mx, int part, uint32_t lo) {
   static const mx_coll none;
   put_coll(w, 0, needs ? &none : &mx->supply, mx->nterms_supply);
   put_coll(w, 1, needs ? &mx->demand : &none, mx->terms.n);
+  uint32_t nslots = 0, *slots = needs ? NULL : mx_term_slots_save(mx, &nslots);
+  if (!needs && !slots) w->bad = 1;
+  sec_begin(w, S_TERMHASH);
+  put(w, slots, sizeof(uint32_t) * nslots);
+  sec_end(w);
+  free(slots);
   sec_begin(w, S_STRINGS);
   put(w, w->strings.p, w->strings.n);
   sec_end(w);
@@ -750,6 +757,20 @@ static int check_file(rd *r, mx_header *want, int loose, int *stale) {
   return 0;
 }
 
+/* The saved term table: a power of two, every slot empty or a term of
+** this part (a slot that names the wrong term only makes a lookup miss). */
+static int decode_term_slots(rd *r, jb_match_index *mx) {
+  uint64_t n;
+  const uint32_t *slots = section(r, S_TERMHASH, sizeof(uint32_t), &n);
+  if (r->why) return -1;
+  if (n < mx_term_slots_for(mx->terms.n) || n >= UINT32_MAX || (n & (n - 1))) return FAIL(r, "term table size"), -1;
+  for (uint64_t i = 0; i < n; i++)
+    if (slots[i] > mx->terms.n) return FAIL(r, "term table"), -1;
+  mx->saved_slots = slots;
+  mx->nsaved_slots = (uint32_t)n;
+  return 0;
+}
+
 void mx_fix_checksums(void *buf, size_t n) {
   if (n < sizeof(mx_header)) return;
   mx_header *h = buf;
@@ -800,6 +821,7 @@ static jb_match_index *decode_supply(const void *buf, size_t n, const char *supp
         decode_pairs(&r, S_COLLABS, &mx->collabs, &mx->ncollabs) || decode_orgs(&r, mx) || decode_coll(&r, mx, 0))
       FAIL(&r, "out of memory");
     mx->nterms_supply = mx->terms.n;
+    if (!r.why) decode_term_slots(&r, mx);
     mx->supply_state = jb_strndup(r.h->generation, sizeof(r.h->generation) - 1);
     mx->lexhash = r.h->lexhash;
     memcpy(mx->fw, r.h->fw, sizeof(mx->fw));
@@ -919,7 +941,7 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
     }
   }
   if (mx) refused(path2, why, stale, map2, len2);
-  if (mx && mx_rebuild_term_hash(&mx->terms)) {
+  if (mx && mx_term_hash_from(&mx->terms, mx->saved_slots, mx->nsaved_slots, mx->nterms_supply)) {
     jb_match_index_free(mx);
     mx = NULL;
   }
