@@ -941,6 +941,23 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
     }
   }
   if (mx) refused(path2, why, stale, map2, len2);
+  /* JIEBANG_MX_CHECK=full: every block checked at load, as every process
+  ** did before the checks became lazy (bench/scale's baseline; for the
+  ** wary). A damaged file is then refused here, as at any other check. */
+  const char *mode = getenv("JIEBANG_MX_CHECK");
+  if (mx && mode && !strcmp(mode, "full")) {
+    for (int c = 0; c < 2; c++) {
+      mx_coll *co = c ? &mx->demand : &mx->supply;
+      if (co->lazy && mx_verify_coll(co, 1)) {
+        refused(c ? path2 : path, co->lazy->why, 0, NULL, 0);
+        unlink(c ? path2 : path);
+        jb_match_index_free(mx);
+        mx = NULL;
+        *needs_ok = 0;
+        break;
+      }
+    }
+  }
   if (mx && mx_term_hash_from(&mx->terms, mx->saved_slots, mx->nsaved_slots, mx->nterms_supply)) {
     jb_match_index_free(mx);
     mx = NULL;
