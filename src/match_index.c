@@ -459,6 +459,7 @@ void jb_match_index_free(jb_match_index *mx) {
   }
   free(mx->conflicts);
   free(mx->collabs);
+  mx_outcomes_free(mx);
   for (uint32_t i = 0; i < mx->norgs; i++) {
     str_free(mx, mx->orgs[i].id);
     str_free(mx, mx->orgs[i].parent);
@@ -1004,7 +1005,7 @@ jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
     mx->inventors_known = 1;
   }
   mx->supply_ready = 1;
-  return JB_OK;
+  return mx_load_outcomes(db, mx, err);
 }
 
 const char *mx_type_name(mx_type t) {
