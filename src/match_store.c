@@ -12,8 +12,9 @@
 **
 ** Layout (format JBMX0005): a fixed header, then sections, each 8-byte
 ** aligned, found through the header's section table (offset, length,
-** CRC-32); the forward lists and postings also carry a CRC-32 per 64 KiB
-** block (their own sections), checked when the block is first read. The large arrays (documents, forward lists, posting offsets and
+** CRC-32); the forward lists and postings carry a CRC-32 per 64 KiB block
+** instead (their own sections; their section CRC is 0), checked when the
+** block is first read. The large arrays (documents, forward lists, posting offsets and
 ** postings) are stored exactly as the scorer reads them and are used in
 ** place from the mapping, not copied. Strings live in one blob of
 ** NUL-terminated strings and are referred to by offset. Native byte order
@@ -163,12 +164,15 @@ typedef struct wr {
   mx_header h;
   int cur;             /* section being written */
   uLong crc;
+  int nocrc;           /* a section checked by its blocks' CRCs (put_block_crcs) alone */
 } wr;
+
+static int big_section(int s);
 
 static void put(wr *w, const void *p, size_t n) {
   if (w->bad || !n) return;
   if (fwrite(p, 1, n, w->f) != n) w->bad = 1;
-  w->crc = crc32_z(w->crc, p, n);
+  if (!w->nocrc) w->crc = crc32_z(w->crc, p, n);
   w->pos += n;
 }
 
@@ -180,6 +184,7 @@ static void sec_begin(wr *w, int s) {
     w->pos += pad;
   }
   w->cur = s;
+  w->nocrc = big_section(s);
   w->h.sec[s].off = w->pos;
   w->crc = crc32_z(0, Z_NULL, 0);
 }
