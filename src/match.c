@@ -355,6 +355,30 @@ static jb_status match_reverse(mx_ctx *m, const jb_match_opts *o, cJSON *out, jb
   return rc;
 }
 
+static int non_ascii(const unsigned char *s) {
+  for (; s && *s; s++)
+    if (*s >= 0x80) return 1;
+  return 0;
+}
+
+/* Whether the word segmenter is worth loading beside the index: the need's
+** text is not plain ASCII (a guess from its row; the scorer and explainer
+** load it anyway when a text they read needs it, so a wrong guess costs
+** time, never a different answer). */
+static int wants_words(jb_db *db, const jb_match_opts *o) {
+  if (o->text) return non_ascii((const unsigned char *)o->text);
+  if (!o->need_id) return 1;
+  sqlite3_stmt *st = NULL;
+  int want = 1;
+  if (jb_db_prepare(db, "SELECT title, keywords, text FROM need WHERE id = ?1", &st, NULL)) return 1;
+  sqlite3_bind_text(st, 1, o->need_id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    want = non_ascii(sqlite3_column_text(st, 0)) || non_ascii(sqlite3_column_text(st, 1)) ||
+           non_ascii(sqlite3_column_text(st, 2));
+  sqlite3_finalize(st);
+  return want;
+}
+
 jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *err) {
   *ppOut = NULL;
   int given = !!o->need_id + !!o->text + !!o->expert_id + !!o->achievement_id;
@@ -380,7 +404,7 @@ jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *e
   ** for this answer was damaged, the answer is not shown; the files go and
   ** the answer is computed again from an index built afresh. */
   pthread_t th;
-  int preload = jb_words_preload(db->lex, &th);
+  int preload = wants_words(db, o) && jb_words_preload(db->lex, &th);
   for (int attempt = 0;; attempt++) {
     mx_ctx m;
     jb_status rc = run_open(db, o->weights, &m, err);

@@ -364,7 +364,10 @@ static void spans_of(span_ctx *x, jb_db *db, const char *text) {
   x->n = 0;
   if (!text) return;
   jb_tokenize(db->tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), x, span_cb);
-  spans_to_words(x, jb_lexicon_words(db->lex), text);
+  /* words matter only for non-ASCII spans: ASCII text never loads them */
+  int ascii = 1;
+  for (const char *p = text; *p && ascii; p++) ascii = (unsigned char)*p < 0x80;
+  spans_to_words(x, ascii ? NULL : jb_lexicon_words(db->lex), text);
 }
 
 typedef struct term_out {

@@ -333,6 +333,8 @@ typedef struct qbuild {
   const cJSON *keywords;   /* the need's */
   const char *text;
   uint8_t *mark;           /* per byte of text: QB_* */
+  const jb_lexicon *lex;   /* words comes from it, at the first CJK text (an
+                           ** English need never loads friso's dictionary) */
 } qbuild;
 
 /* Word boundaries in a need's text that the scorer trusts: the edges of the
@@ -482,6 +484,7 @@ static void tokenize_into(qbuild *b, jb_tokenizer *tok, const char *text, double
   size_t n = strlen(text);
   int cjk = 0;
   for (size_t i = 0; i < n && !cjk; i++) cjk = (unsigned char)text[i] >= 0xE3;
+  if (cjk && !b->words) b->words = jb_lexicon_words(b->lex);
   if (b->words && cjk && (b->mark = calloc(n + 1, 1))) {
     if (jb_words_split(b->words, text, (int)n, b, mark_cb)) {
       free(b->mark); /* out of memory: every bigram, as without words */
@@ -952,7 +955,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   tmap_clear(&s->qmap);
   s->norm_bm25 = s->norm_cos = 0;
   reset_acc(s);
-  qbuild b = {mx, s, 0, w->phrase, w->unigram, 0, 0, jb_lexicon_words(db->lex), need->keywords, NULL, NULL};
+  qbuild b = {mx, s, 0, w->phrase, w->unigram, 0, 0, NULL, need->keywords, NULL, NULL, db->lex};
   tokenize_into(&b, tok, need->title, w->w_title);
   const cJSON *kw;
   cJSON_ArrayForEach(kw, need->keywords) if (cJSON_IsString(kw))
