@@ -36,7 +36,7 @@ static const cli_cmd commands[] = {
     {"user", cmd_user, "workbench accounts: user add NAME --role admin|staff|viewer, passwd, disable, list"},
     {"serve", cmd_serve, "JSON requests on stdin, one response per line on stdout"},
     {"reindex", cmd_reindex, "rebuild the full-text and match indexes"},
-    {"integrity", cmd_integrity, "check the database and its full-text index"},
+    {"integrity", cmd_integrity, "check the database, its full-text index and the match index files"},
 };
 
 #define USAGE "jiebang [--db PATH] [--lexicon DIR] [--lang zh|en] [--user NAME] COMMAND"
