@@ -415,7 +415,7 @@ jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *e
   mx_weights w;
   mx_weights_default(&w);
   jb_match_index *mx = NULL;
-  jb_status rc = mx_get(db, &w, &mx, err);
+  jb_status rc = mx_get_checked(db, &w, &mx, err);
   if (rc) return rc;
   const float *norms = dm_norms(mx);
   if (!norms) {

@@ -79,10 +79,11 @@ static void vec_finish(dm_vec *v) {
 
 int dm_vec_of_doc(const jb_match_index *mx, uint32_t doc, dm_vec *v) {
   const mx_coll *c = &mx->demand;
-  const mx_doc *d = &c->docs[doc];
+  const mx_fwd *fw;
+  uint32_t nf = mx_fwd_of(c, doc, &fw);
   v->n = 0;
-  for (uint32_t j = 0; j < d->nfwd; j++) {
-    const mx_fwd *f = &c->fwd[d->fwd + j];
+  for (uint32_t j = 0; j < nf; j++) {
+    const mx_fwd *f = &fw[j];
     double k = is_cjk_char_term(mx, f->term) ? DM_CHAR_WEIGHT : 1;
     if (vec_push(v, f->term, k * (1 + log(f->tf)) * demand_idf(c, f->term))) return -1;
   }
@@ -151,8 +152,10 @@ void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, f
   for (int i = 0; i < v->n; i++) {
     uint32_t t = v->term[i];
     double idf = demand_idf(c, t);
-    for (uint32_t j = 0; j < c->npost[t]; j++) {
-      const mx_posting *p = &mx_postings(c, t)[j];
+    const mx_posting *pl;
+    uint32_t np = mx_post(c, t, &pl);
+    for (uint32_t j = 0; j < np; j++) {
+      const mx_posting *p = &pl[j];
       if (sim[p->doc] == 0) touched[(*ntouched)++] = p->doc;
       sim[p->doc] += (float)(v->w[i] * (1 + log(p->tf)) * idf);
     }
@@ -923,7 +926,7 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
   L.err = err;
   report_date(&eff, L.today);
   mx_weights_default(&L.w);
-  jb_status rc = mx_get(db, &L.w, &L.mx, err);
+  jb_status rc = mx_get_checked(db, &L.w, &L.mx, err);
   if (rc) return rc;
   if (!(L.norms = dm_norms(L.mx))) rc = JB_ERR_NOMEM;
   if (!rc) rc = load_needs(&L, err);

@@ -632,6 +632,9 @@ jb_status jb_db_check(jb_db *db, jb_error *err) {
     jb_err_set(err, JB_ERR_CORRUPT, "full-text index: %s", sqlite3_errmsg(db->db));
     return JB_ERR_CORRUPT;
   }
+  /* the match index files: a cache, checked whole here (a match checks only
+  ** the blocks it reads); damaged ones are reported and removed, not an error */
+  mx_check_saved(db);
   return JB_OK;
 }
 
