@@ -112,7 +112,7 @@ def main():
     stop = threading.Event()
     try:
         if a.db:
-            for ext in ("", ".mx"):
+            for ext in ("", ".mx", ".mx.needs"):
                 if os.path.exists(a.db + ext):
                     shutil.copy(a.db + ext, db + ext)
         else:
