@@ -284,7 +284,11 @@ pages.dashboard = async (main) => {
 const FUNNEL = ['contacted', 'accepted', 'declined', 'signed', 'completed', 'abandoned'];
 async function progressCard(asOf) {
   const year = +asOf.slice(0, 4);
-  const p = await api('progress', {year, as_of: asOf});
+  let p;
+  try { p = await api('progress', {year, as_of: asOf}); } catch (e) {
+    // the rest of 工作台 stands without it (e.g. the targets file is missing)
+    return h('div', {class: 'card', id: 'progress'}, h('h2', {}, `${year}年工作目标进度`), msg('error', errorText(e)));
+  }
   const card = h('div', {class: 'card', id: 'progress'}, h('h2', {}, `${year}年工作目标进度`),
     h('p', {class: 'muted small'}, `截至 ${cnDate(p.as_of)}；目标取自年度工作要点，完成数取自对接记录`));
   const targets = p.targets.filter((t) => t.target !== null && t.target !== undefined);
