@@ -39,10 +39,10 @@ QUERIES = ["油茶", "油茶 采收 机械", "稻花鱼 苗种", "锰矿 球团"
            "中药材 种植", "camellia oleifera", "deep learning", "soil remediation", "铁合金", "无人机 植保"]
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS"):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -112,7 +112,7 @@ def main():
     stop = threading.Event()
     try:
         if a.db:
-            for ext in ("", ".mx"):
+            for ext in ("", ".mx", ".mx.needs"):
                 if os.path.exists(a.db + ext):
                     shutil.copy(a.db + ext, db + ext)
         else:
@@ -149,8 +149,11 @@ def main():
         measure_from = time.time() + a.warm_up
         deadline = measure_from + a.seconds
 
+        anon = []  # the heap's part of RSS (the rest is the mapped index files)
+
         def sample():
             while not stop.is_set():
+                anon.append((time.time(), rss_kb(server.pid, "RssAnon")))
                 if "from" not in cpu_mark and time.time() >= measure_from:
                     cpu_mark["from"] = (time.time(), cpu_s(server.pid))
                 rss_samples.append((time.time(), rss_kb(server.pid)))
@@ -253,6 +256,9 @@ def main():
                                                        pct(lat[k], 99)))
         print("server RSS: %.0f MB at start, %.0f MB a quarter of the way in, %.0f MB at the end (peak %.0f MB)" % (
             rss0 / 1024, rss_warm / 1024, rss1 / 1024, rss_peak / 1024))
+        anon_warm = next((r for t, r in anon if t >= t_warm), anon[-1][1] if anon else 0)
+        print("of which heap (RssAnon): %.0f MB a quarter of the way in, %.0f MB at the end; the rest is the "
+              "mapped index files (RssFile)" % (anon_warm / 1024, rss_kb(server.pid, "RssAnon") / 1024))
         if "from" in cpu_mark:
             (t0c, c0), (t1c, c1) = cpu_mark["from"], cpu_end
             print("server CPU: %.1f s in the %.0f s measured (%.2f cores of %d)" % (c1 - c0, t1c - t0c,

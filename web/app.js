@@ -284,7 +284,11 @@ pages.dashboard = async (main) => {
 const FUNNEL = ['contacted', 'accepted', 'declined', 'signed', 'completed', 'abandoned'];
 async function progressCard(asOf) {
   const year = +asOf.slice(0, 4);
-  const p = await api('progress', {year, as_of: asOf});
+  let p;
+  try { p = await api('progress', {year, as_of: asOf}); } catch (e) {
+    // the rest of 工作台 stands without it (e.g. the targets file is missing)
+    return h('div', {class: 'card', id: 'progress'}, h('h2', {}, `${year}年工作目标进度`), msg('error', errorText(e)));
+  }
   const card = h('div', {class: 'card', id: 'progress'}, h('h2', {}, `${year}年工作目标进度`),
     h('p', {class: 'muted small'}, `截至 ${cnDate(p.as_of)}；目标取自年度工作要点，完成数取自对接记录`));
   const targets = p.targets.filter((t) => t.target !== null && t.target !== undefined);
@@ -484,6 +488,18 @@ pages.need = async (main, id) => {
   main.appendChild(h('div', {class: 'cols3'}, ['expert', 'achievement', 'org'].map((t) =>
     h('div', {class: 'card', id: 'match-' + t}, h('h3', {}, `${KIND[t]}（${groups[t].length}）`),
       groups[t].length ? groups[t].slice(0, 10).map((r) => matchItem(r, need, known)) : h('p', {class: 'muted'}, '没有足够相关的候选。')))));
+  // pairings recorded for candidates not listed above (a declined one is
+  // never proposed again for this need): their outcomes stay in sight
+  const shown = new Set();
+  for (const t of ['expert', 'achievement', 'org']) for (const r of groups[t].slice(0, 10)) shown.add(r.type + ':' + r.id);
+  const others = outcomes.outcomes.filter((o) => !shown.has(outcomeKey(o)));
+  if (others.length) {
+    main.appendChild(h('h3', {}, '其他已记录的对接'));
+    main.appendChild(h('ul', {id: 'other-outcomes'}, others.map((o) => {
+      const [type, cid] = outcomeKey(o).split(/:(.*)/);
+      return h('li', {}, `${KIND[type] || type} `, type === 'org' ? cid : link(type + '/' + cid, cid), '：', outcomeText(o));
+    })));
+  }
   if (match.excluded && match.excluded.length) {
     main.appendChild(h('h3', {}, '未列入的候选'));
     main.appendChild(h('ul', {}, match.excluded.map((x) => h('li', {}, `${x.name || x.id}：${x.reason}`))));

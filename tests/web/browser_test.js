@@ -171,10 +171,16 @@ async function shoot(page, name) {
     await page.waitForFunction((sel) => /已拒绝/.test(document.querySelectorAll(sel)[1].textContent), {timeout: 15000},
       cand + ' .outcome-state');
     ok(/原因：档期已满/.test(await stateOf(1)), 'the decline shows its reason: ' + await stateOf(1));
+    const declinedId = await page.$$eval(cand, (rs) => rs[1].querySelector('.outcome-state').getAttribute('data-cand'));
     await page.reload({waitUntil: 'load'});
     await page.waitForSelector(cand + ' .outcome-state', {timeout: 30000});
-    ok(/已签约/.test(await stateOf(0)) && /已拒绝/.test(await stateOf(1)), 'outcomes are there when the page opens again');
-    await page.evaluate(() => document.querySelector('#match-expert').scrollIntoView());
+    ok(/已签约/.test(await stateOf(0)), 'the contract is there when the page opens again');
+    // a declined candidate is not proposed again for this need, and its outcome is still shown
+    const listed = await page.$$eval(cand + ' .outcome-state', (e) => e.map((x) => x.getAttribute('data-cand')));
+    ok(!listed.includes(declinedId), `the declined ${declinedId} is not proposed again`);
+    const others = await page.$eval('#other-outcomes', (e) => e.textContent).catch(() => '');
+    ok(others.includes(declinedId.split(':')[1]) && /已拒绝.*原因：档期已满/.test(others), 'its outcome is listed apart: ' + others);
+    await page.evaluate(() => document.querySelector('#other-outcomes').scrollIntoView());
     await shoot(page, 'need-outcomes');
 
     // 工作台: the year's progress against the work plan counts the contract
