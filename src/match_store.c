@@ -525,7 +525,8 @@ int mx_verify_coll(mx_coll *c, int drop) {
     uint64_t since = 0, bytes = (k ? c->off[c->nterms_alloc] : c->nfwd) * 8;
     for (uint64_t b = 0; b < lz->nblk[k] && !bad; b++) {
       bad = check_block(c, k, b) != 0;
-      if (drop && ((b + 1 - since) * MX_BLOCK_BYTES >= ((uint64_t)16 << 20) || b + 1 == lz->nblk[k])) {
+      /* an empty array has no mapping (base NULL): nothing to drop */
+      if (drop && base && ((b + 1 - since) * MX_BLOCK_BYTES >= ((uint64_t)16 << 20) || b + 1 == lz->nblk[k])) {
         uintptr_t a = (uintptr_t)(base + since * MX_BLOCK_BYTES) & ~(page - 1);
         uintptr_t e = (uintptr_t)(base + (b + 1 == lz->nblk[k] ? bytes : (b + 1) * MX_BLOCK_BYTES));
         madvise((void *)a, e - a, MADV_DONTNEED);
