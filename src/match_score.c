@@ -54,6 +54,9 @@ void mx_weights_default(mx_weights *w) {
   w->w_body = 1.0;
   w->max_terms = 64;       /* bounds the cost of long needs */
   w->evidence_decay = 0.5; /* one strong piece decides; more help less */
+  w->evidence_harmonic = 0; /* 0: geometric over the best few (see the table above) */
+  w->evidence_pmean = 0;
+  w->cosine_need_norm = 0;
   /* A whole document as the need (an attached paper, a Word form) is
   ** scored as a document: from long_need/10 to long_need words and word
   ** pairs the weights below take over from cosine, max_terms and
@@ -76,6 +79,8 @@ void mx_weights_default(mx_weights *w) {
   w->prf_docs = 1;         /* feedback from the best document only */
   w->prf_terms = 20;
   w->prf_weight = 0.5;
+  w->prf_coverage = 0;
+  w->prf_agree = 0;
   w->org_via_experts = 0.8;
   w->chain = 0.3;
   w->region = 0.1;
@@ -99,6 +104,9 @@ static const struct {
     W(w_body, 0, 20, "weight of body terms"),
     W(max_terms, 1, 1000, "need terms kept (strongest first)"),
     W(evidence_decay, 0, 1, "weight of each further piece of evidence"),
+    W(evidence_harmonic, 0, 4, ">0: all evidence, the k-th best weighted 1/k^this (1: harmonic)"),
+    W(evidence_pmean, 0, 64, ">0: power mean of all evidence (unmatched counts 0), this exponent"),
+    W(cosine_need_norm, 0, 1, "1: cosine against the need's whole tf-idf vector, not the kept terms"),
     W(long_need, 10, 1e7, "need length (words) from which it is scored as a whole document"),
     W(cosine_long, 0, 1, "cosine share for a whole-document need"),
     W(max_terms_long, 1, 1000, "need terms kept for a whole-document need"),
@@ -111,6 +119,8 @@ static const struct {
     W(prf_docs, 0, 100, "feedback documents (0 = no feedback)"),
     W(prf_terms, 0, 200, "feedback terms added"),
     W(prf_weight, 0, 5, "weight of feedback terms"),
+    W(prf_coverage, 0, 4, "feedback scaled by the share of the need its documents contain, ^this"),
+    W(prf_agree, 0, 100, "feedback terms weighted by their share of the next N units' best documents"),
     W(org_via_experts, 0, 1, "institution score from its best expert"),
     W(chain, 0, 10, "boost for a shared industry chain"),
     W(region, 0, 10, "boost for the same region"),
@@ -175,10 +185,12 @@ typedef struct qterm {
 static int top_count(const mx_weights *w) { return w->evidence_decay > 0.5 ? MX_TOP : MX_TOP_GEOMETRIC; }
 
 /* Weight of an expert's j-th best evidence document (j from 0): 1, d, d^2 ...
-** Harmonic weights 1, 1/2, 1/3 ... were measured too, on rapft dev with
-** whole papers: 0.2366 against 0.2304 for 0.7^k (1/k^0.7: 0.2303, 1/k^1.3:
-** 0.2357), so the geometric form stays. */
-static double evidence_weight(const mx_weights *w, int j) { return pow(w->evidence_decay, j); }
+** over the best top_count(); with evidence_harmonic p, 1/(j+1)^p over all
+** of them (see unit_text). */
+static double evidence_weight(const mx_weights *w, int j) {
+  if (w->evidence_harmonic > 0) return pow(j + 1, -w->evidence_harmonic);
+  return pow(w->evidence_decay, j);
+}
 
 /* A document's running sums while a need is scored, with the one field of
 ** the document that summing reads: 16 bytes, four to a cache line, since
@@ -237,6 +249,8 @@ struct mx_scratch {
   mx_hit *hits;
   uint32_t *hit_of;    /* per unit: 1 + its index in hits, 0 = none yet */
   float *topsc;        /* per hit: its best MX_TOP evidence scores, descending */
+  float *ubuf;         /* one unit's evidence scores (evidence_harmonic) */
+  uint32_t maxdocs;    /* the most documents of any unit */
   uint8_t *ntop;
   uint32_t nhits;
   qterm *q;
@@ -245,6 +259,7 @@ struct mx_scratch {
   tmap qmap;           /* term -> index into q (see q_add) */
   double norm_bm25;    /* the need's BM25 maximum: sum of qw*idf*(k1+1) */
   double norm_cos;     /* squared length of the need's tf-idf vector */
+  double norm_full;    /* the same over all the need's terms, before the max_terms cut */
   double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
   double cos_share;    /* the cosine's share for this need (see long_weights) */
   double cut;          /* the last need's pruning bound (0: none) */
@@ -282,6 +297,11 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
   for (uint32_t u = 0; u < mx->nunits; u++) {
     s->urange[u][0] = mx->units[u].doc0;
     s->urange[u][1] = mx->units[u].type == MX_NEED ? 0 : mx->units[u].ndocs;
+    if (s->urange[u][1] > s->maxdocs) s->maxdocs = s->urange[u][1];
+  }
+  if (!(s->ubuf = calloc(s->maxdocs + 1, sizeof(float)))) {
+    mx_scratch_free(s);
+    return NULL;
   }
   s->k1 = s->b = -1; /* lnorm is set on first use */
   return s;
@@ -310,6 +330,7 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->hits);
   free(s->hit_of);
   free(s->topsc);
+  free(s->ubuf);
   free(s->ntop);
   free(s->q);
   free(s->qmap.slot);
@@ -441,10 +462,13 @@ static int cmp_qterm(const void *a, const void *b) {
 /* Sets idf, drops terms absent from the collection, keeps the strongest. */
 static void q_finish(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   int n = 0;
+  s->norm_full = 0;
   for (int i = 0; i < s->nq; i++) {
     s->q[i].idf = idf_of(c, s->q[i].term);
     /* a long need repeats its topic words: damp the repeats (1 + ln tf) */
     if (w->qtf_log > 0 && s->q[i].qw > 1) s->q[i].qw = 1 + log(s->q[i].qw);
+    double f = s->q[i].qw * s->q[i].idf;
+    s->norm_full += f * f;
     if (s->q[i].idf > 0) s->q[n++] = s->q[i];
   }
   s->nq = n;
@@ -642,22 +666,15 @@ static int cmp_fb(const void *a, const void *b) {
 }
 
 
-/* Pseudo-relevance feedback (RM3-like): the terms that carry the most
-** tf-idf mass in the best documents, weighted by those documents' scores,
-** join the query at prf_weight of the original terms' mean weight. */
-static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
-  int nd = (int)w->prf_docs, nt = (int)w->prf_terms;
-  if (nd <= 0 || nt <= 0 || !s->ntouched || s->nq == 0) return 0;
-  /* top nd documents by partial selection (ties: lower document first) */
-  uint32_t top[128] = {0};
-  double tops[128] = {0};
+/* The best `cap` touched documents by score, best first (ties: lower
+** document first); returns how many. */
+static int best_docs(const mx_scratch *s, const mx_weights *w, uint32_t *top, double *tops, int cap) {
   int ntop = 0;
-  if (nd > 128) nd = 128;
   for (uint32_t i = 0; i < s->ntouched; i++) {
     uint32_t d = s->touched[i];
     double v = doc_score(s, w, d);
     int pos;
-    if (ntop < nd) pos = ntop++;
+    if (ntop < cap) pos = ntop++;
     else if (v < tops[ntop - 1] || (v == tops[ntop - 1] && d > top[ntop - 1])) continue;
     else pos = ntop - 1;
     while (pos > 0 && (tops[pos - 1] < v || (tops[pos - 1] == v && top[pos - 1] > d))) {
@@ -668,14 +685,74 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
     top[pos] = d;
     tops[pos] = v;
   }
+  return ntop;
+}
+
+/* The share of the need's own weight (sum of qw * idf over its terms) that
+** document d contains at all: 1 when every need term is in it. */
+static double need_coverage(const mx_scratch *s, const mx_coll *c, uint32_t d) {
+  double all = 0, in = 0;
+  for (int i = 0; i < s->nq_need; i++) all += s->q[i].qw * s->q[i].idf;
+  const mx_doc *doc = &c->docs[d];
+  for (uint32_t j = 0; j < doc->nfwd; j++) {
+    uint32_t at = *tmap_slot(&s->qmap, c->fwd[doc->fwd + j].term, s->q, sizeof(qterm));
+    if (at && (int)at <= s->nq_need) in += s->q[at - 1].qw * s->q[at - 1].idf;
+  }
+  return all > 0 ? in / all : 0;
+}
+
+/* Agreement (prf_agree m): each candidate term's weight is multiplied by
+** the share of m other documents that contain it — the best document of
+** each of the next m units in the ranking, other than the units the
+** feedback came from. A term only the feedback document's author uses
+** (Haugh, egg for a citrus cold chain that matched an egg shelf-life
+** paper) finds no support and leaves; the topic's words stay. */
+static void fb_agree(const mx_scratch *s, const mx_coll *c, const mx_weights *w, fb_term *fb, int nfb,
+                     const tmap *fm, const uint32_t *top, int ntop, int nd) {
+  int m = (int)w->prf_agree, used = 0;
+  double *cnt = calloc((size_t)nfb + 1, sizeof(double));
+  if (!cnt) return; /* out of memory: no guard, as before */
+  for (int i = nd; i < ntop && used < m; i++) {
+    uint32_t u = s->dinfo[top[i]].unit;
+    int seen = 0;
+    for (int j = 0; j < i && !seen; j++) seen = s->dinfo[top[j]].unit == u;
+    if (seen) continue; /* one vote per unit, its best document */
+    used++;
+    const mx_doc *d = &c->docs[top[i]];
+    for (uint32_t j = 0; j < d->nfwd; j++) {
+      uint32_t at = *tmap_slot(fm, c->fwd[d->fwd + j].term, fb, sizeof(fb_term));
+      if (at) cnt[at - 1] += 1;
+    }
+  }
+  for (int i = 0; i < nfb; i++) fb[i].w *= used ? cnt[i] / used : 0;
+  free(cnt);
+}
+
+/* Pseudo-relevance feedback (RM3-like): the terms that carry the most
+** tf-idf mass in the best documents, weighted by those documents' scores,
+** join the query at prf_weight of the original terms' mean weight —
+** scaled by the share of the need the feedback documents contain
+** (prf_coverage) and by the other top documents' agreement (prf_agree):
+** see need_coverage and fb_agree. */
+static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
+  int nd = (int)w->prf_docs, nt = (int)w->prf_terms;
+  if (nd <= 0 || nt <= 0 || !s->ntouched || s->nq == 0) return 0;
+  enum { CAP = 256 };
+  uint32_t top[CAP] = {0};
+  double tops[CAP] = {0};
+  if (nd > 128) nd = 128;
+  int ntop = best_docs(s, w, top, tops, w->prf_agree > 0 ? CAP : nd);
+  if (ntop < nd) nd = ntop;
   double best = tops[0];
   if (best <= 0) return 0;
   fb_term *fb = NULL;
   int nfb = 0, capfb = 0;
+  double cover = 0;
   tmap fm = {NULL, 0}; /* term -> index into fb */
-  for (int i = 0; i < ntop; i++) {
+  for (int i = 0; i < nd; i++) {
     const mx_doc *d = &c->docs[top[i]];
     double dw = tops[i] / best;
+    if (w->prf_coverage > 0) cover += dw * need_coverage(s, c, top[i]);
     for (uint32_t j = 0; j < d->nfwd; j++) {
       const mx_fwd *f = &c->fwd[d->fwd + j];
       double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
@@ -698,17 +775,24 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
       fb[*slot - 1].w += tw;
     }
   }
+  if (w->prf_agree > 0) fb_agree(s, c, w, fb, nfb, &fm, top, ntop, nd);
   free(fm.slot);
+  double scale = w->prf_weight;
+  if (w->prf_coverage > 0) {
+    double dsum = 0;
+    for (int i = 0; i < nd; i++) dsum += tops[i] / best;
+    scale *= pow(cover / dsum, w->prf_coverage);
+  }
   jb_qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
   double mean = 0;
   for (int i = 0; i < s->nq; i++) mean += s->q[i].qw;
   mean /= s->nq;
   int from = s->nq, added = 0;
-  double top_w = nfb ? fb[0].w : 1;
-  for (int i = 0; i < nfb && added < nt; i++) {
+  double top_w = nfb && fb[0].w > 0 ? fb[0].w : 1;
+  for (int i = 0; i < nfb && added < nt && fb[i].w > 0 && scale > 0; i++) {
     uint32_t at = *tmap_slot(&s->qmap, fb[i].term, s->q, sizeof(qterm));
     if (at && (int)at <= from) continue; /* a term of the need already */
-    if (q_add(s, fb[i].term, w->prf_weight * mean * fb[i].w / top_w)) { free(fb); return -1; }
+    if (q_add(s, fb[i].term, scale * mean * fb[i].w / top_w)) { free(fb); return -1; }
     s->q[s->nq - 1].idf = idf_of(c, fb[i].term);
     added++;
   }
@@ -716,7 +800,6 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   score_terms(s, c, w, from);
   return 0;
 }
-
 
 
 static int cmp_hit(const void *a, const void *b, const jb_match_index *mx) {
@@ -901,10 +984,42 @@ static double prune_cut(mx_scratch *s, const mx_weights *w, uint32_t keep) {
     }
   for (uint32_t i = 0; i < n; i++) s->hit_of[hu[i]] = 0;
   if (t <= 0) return 0;
+  /* the most a unit's evidence weights add up to (a power mean is at
+  ** most its best document) */
   double g = 0;
-  for (int j = 0; j < top_count(w); j++) g += evidence_weight(w, j);
+  int nw = w->evidence_harmonic > 0 ? (int)s->maxdocs : top_count(w);
+  if (w->evidence_pmean > 0) nw = 1;
+  for (int j = 0; j < nw; j++) g += evidence_weight(w, j);
+  if (w->evidence_pmean > 0) g = 1;
   double boost = 1 + w->chain + w->region + w->program;
   return t / (g * boost) * (1 - 1e-6);
+}
+
+static int cmp_float_desc(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return x > y ? -1 : x < y;
+}
+
+/* A unit's text score from its evidence documents' scores: by default the
+** best few, geometrically weighted (topsc); with evidence_pmean p the power
+** mean over all its documents, those that match nothing counting 0; with
+** evidence_harmonic all its matching documents, the k-th best 1/k^p. */
+static double unit_text(mx_scratch *s, const mx_weights *w, uint32_t hi) {
+  double sum = 0;
+  if (w->evidence_harmonic <= 0 && w->evidence_pmean <= 0) {
+    for (int j = 0; j < s->ntop[hi]; j++) sum += evidence_weight(w, j) * s->topsc[hi * MX_TOP + j];
+    return sum;
+  }
+  uint32_t u = s->hits[hi].unit, n = 0;
+  for (uint32_t d = s->urange[u][0]; d < s->urange[u][0] + s->urange[u][1]; d++)
+    if (s->acc[d].epoch == s->epoch && s->acc[d].v > 0) s->ubuf[n++] = s->acc[d].v;
+  if (w->evidence_pmean > 0) {
+    for (uint32_t j = 0; j < n; j++) sum += pow(s->ubuf[j], w->evidence_pmean);
+    return s->urange[u][1] ? pow(sum / s->urange[u][1], 1 / w->evidence_pmean) : 0;
+  }
+  jb_qsort(s->ubuf, n, sizeof(float), cmp_float_desc);
+  for (uint32_t j = 0; j < n; j++) sum += evidence_weight(w, (int)j) * s->ubuf[j];
+  return sum;
 }
 
 /* Institutions also answer through their best expert — only an expert the
@@ -966,6 +1081,9 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   set_lnorm(s, c, w);
   s->bits_dirty = 1;
   score_terms(s, c, w, 0);
+  /* document to document: the need's whole vector is the cosine's norm,
+  ** not just the terms kept for the search */
+  if (w->cosine_need_norm > 0) s->norm_cos = s->norm_full;
   order_touched(s, 0);
   s->nq_need = s->nq;
   if (feedback(s, c, w)) return -1;
@@ -997,11 +1115,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
       top_insert(&s->topsc[hi * MX_TOP], &s->ntop[hi], a->v, ntop_cap);
     }
   }
-  for (uint32_t i = 0; i < s->nhits; i++) {
-    double sum = 0;
-    for (int j = 0; j < s->ntop[i]; j++) sum += evidence_weight(w, j) * s->topsc[i * MX_TOP + j];
-    s->hits[i].text = sum;
-  }
+  for (uint32_t i = 0; i < s->nhits; i++) s->hits[i].text = unit_text(s, w, i);
   if (w->org_via_experts > 0 && (types >> MX_ORG & 1)) lift_institutions(mx, s, w, need);
   /* every unit of the types, also those that matched nothing (rap: every
   ** expert must have a score for every paper) */
