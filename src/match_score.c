@@ -55,6 +55,7 @@ void mx_weights_default(mx_weights *w) {
   w->max_terms = 64;       /* bounds the cost of long needs */
   w->evidence_decay = 0.5; /* one strong piece decides; more help less */
   w->evidence_harmonic = 0; /* 0: geometric over the best few (see the table above) */
+  w->long_t = 0;
   w->evidence_pmean = 0;
   w->cosine_need_norm = 0;
   /* A whole document as the need (an attached paper, a Word form) is
@@ -81,6 +82,8 @@ void mx_weights_default(mx_weights *w) {
   w->prf_weight = 0.5;
   w->prf_coverage = 0;
   w->prf_agree = 0;
+  w->prf_cap = 0;
+  w->prf_self = 1;
   w->org_via_experts = 0.8;
   w->chain = 0.3;
   w->region = 0.1;
@@ -120,6 +123,8 @@ static const struct {
     W(prf_terms, 0, 200, "feedback terms added"),
     W(prf_weight, 0, 5, "weight of feedback terms"),
     W(prf_coverage, 0, 4, "feedback scaled by the share of the need its documents contain, ^this"),
+    W(prf_cap, 0, 10, ">0: feedback adds to a document at most this times the need's own terms' score"),
+    W(prf_self, 0, 1, "share of its own feedback terms' gain a feedback document keeps"),
     W(prf_agree, 0, 100, "feedback terms weighted by their share of the next N units' best documents"),
     W(org_via_experts, 0, 1, "institution score from its best expert"),
     W(chain, 0, 10, "boost for a shared industry chain"),
@@ -188,8 +193,9 @@ static int top_count(const mx_weights *w) { return w->evidence_decay > 0.5 ? MX_
 ** over the best top_count(); with evidence_harmonic p, 1/(j+1)^p over all
 ** of them (see unit_text). */
 static double evidence_weight(const mx_weights *w, int j) {
-  if (w->evidence_harmonic > 0) return pow(j + 1, -w->evidence_harmonic);
-  return pow(w->evidence_decay, j);
+  double g = pow(w->evidence_decay, j);
+  if (w->evidence_harmonic > 0) return (1 - w->long_t) * pow(j + 1, -w->evidence_harmonic) + w->long_t * g;
+  return g;
 }
 
 /* A document's running sums while a need is scored, with the one field of
@@ -249,6 +255,8 @@ struct mx_scratch {
   mx_hit *hits;
   uint32_t *hit_of;    /* per unit: 1 + its index in hits, 0 = none yet */
   float *topsc;        /* per hit: its best MX_TOP evidence scores, descending */
+  float *nbm, *ndot;   /* per document: its sums from the need's own terms (prf_cap) */
+  uint32_t *nep;       /* ... valid when nep == epoch */
   float *ubuf;         /* one unit's evidence scores (evidence_harmonic) */
   uint32_t maxdocs;    /* the most documents of any unit */
   uint8_t *ntop;
@@ -263,6 +271,8 @@ struct mx_scratch {
   double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
   double cos_share;    /* the cosine's share for this need (see long_weights) */
   double cut;          /* the last need's pruning bound (0: none) */
+  uint32_t fbdoc[128]; /* the feedback documents */
+  int nfbdoc;
 };
 
 mx_scratch *mx_scratch_new(const jb_match_index *mx) {
@@ -299,7 +309,10 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
     s->urange[u][1] = mx->units[u].type == MX_NEED ? 0 : mx->units[u].ndocs;
     if (s->urange[u][1] > s->maxdocs) s->maxdocs = s->urange[u][1];
   }
-  if (!(s->ubuf = calloc(s->maxdocs + 1, sizeof(float)))) {
+  s->nbm = calloc(n ? n : 1, sizeof(float));
+  s->ndot = calloc(n ? n : 1, sizeof(float));
+  s->nep = calloc(n ? n : 1, sizeof(uint32_t));
+  if (!(s->ubuf = calloc(s->maxdocs + 1, sizeof(float))) || !s->nbm || !s->ndot || !s->nep) {
     mx_scratch_free(s);
     return NULL;
   }
@@ -331,6 +344,9 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->hit_of);
   free(s->topsc);
   free(s->ubuf);
+  free(s->nbm);
+  free(s->ndot);
+  free(s->nep);
   free(s->ntop);
   free(s->q);
   free(s->qmap.slot);
@@ -590,6 +606,19 @@ static double doc_score(const mx_scratch *s, const mx_weights *w, uint32_t d) {
   return blend(s, w, s->acc[d].bm25, s->acc[d].dot, s->dinfo[d].vnorm);
 }
 
+/* With prf_cap: what feedback terms add to a document is at most prf_cap
+** times what the need's own terms give it. */
+static double capped_score(const mx_scratch *s, const mx_weights *w, uint32_t d) {
+  double v = doc_score(s, w, d);
+  if ((w->prf_cap <= 0 && w->prf_self >= 1) || s->nq == s->nq_need) return v;
+  double vn = s->nep[d] == s->epoch ? blend(s, w, s->nbm[d], s->ndot[d], s->dinfo[d].vnorm) : 0;
+  if (w->prf_self < 1)
+    for (int i = 0; i < s->nfbdoc; i++)
+      if (s->fbdoc[i] == d) v = vn + w->prf_self * (v - vn);
+  if (w->prf_cap <= 0) return v;
+  return v - vn > w->prf_cap * vn ? vn * (1 + w->prf_cap) : v;
+}
+
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
   if (from_feedback) *from_feedback = i >= s->nq_need;
   return s->q[i].term;
@@ -716,7 +745,7 @@ static void fb_agree(const mx_scratch *s, const mx_coll *c, const mx_weights *w,
     uint32_t u = s->dinfo[top[i]].unit;
     int seen = 0;
     for (int j = 0; j < i && !seen; j++) seen = s->dinfo[top[j]].unit == u;
-    if (seen) continue; /* one vote per unit, its best document */
+    if (seen && !getenv("H11_ANY")) continue; /* one vote per unit, its best document */
     used++;
     const mx_doc *d = &c->docs[top[i]];
     for (uint32_t j = 0; j < d->nfwd; j++) {
@@ -724,6 +753,8 @@ static void fb_agree(const mx_scratch *s, const mx_coll *c, const mx_weights *w,
       if (at) cnt[at - 1] += 1;
     }
   }
+  if (getenv("H11_BIN")) { for (int i = 0; i < nfb; i++) fb[i].w *= cnt[i] > 0; }
+  else
   for (int i = 0; i < nfb; i++) fb[i].w *= used ? cnt[i] / used : 0;
   free(cnt);
 }
@@ -743,6 +774,8 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   if (nd > 128) nd = 128;
   int ntop = best_docs(s, w, top, tops, w->prf_agree > 0 ? CAP : nd);
   if (ntop < nd) nd = ntop;
+  for (int i = 0; i < nd; i++) s->fbdoc[i] = top[i];
+  s->nfbdoc = nd;
   double best = tops[0];
   if (best <= 0) return 0;
   fb_term *fb = NULL;
@@ -775,6 +808,9 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
       fb[*slot - 1].w += tw;
     }
   }
+  double top_w0 = 0;
+  for (int i = 0; i < nfb; i++)
+    if (fb[i].w > top_w0) top_w0 = fb[i].w;
   if (w->prf_agree > 0) fb_agree(s, c, w, fb, nfb, &fm, top, ntop, nd);
   free(fm.slot);
   double scale = w->prf_weight;
@@ -783,12 +819,14 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
     for (int i = 0; i < nd; i++) dsum += tops[i] / best;
     scale *= pow(cover / dsum, w->prf_coverage);
   }
+
   jb_qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
   double mean = 0;
   for (int i = 0; i < s->nq; i++) mean += s->q[i].qw;
   mean /= s->nq;
   int from = s->nq, added = 0;
   double top_w = nfb && fb[0].w > 0 ? fb[0].w : 1;
+  if (getenv("H11_KEEPW") && top_w0 > 0) top_w = top_w0;
   for (int i = 0; i < nfb && added < nt && fb[i].w > 0 && scale > 0; i++) {
     uint32_t at = *tmap_slot(&s->qmap, fb[i].term, s->q, sizeof(qterm));
     if (at && (int)at <= from) continue; /* a term of the need already */
@@ -1054,6 +1092,11 @@ static void long_weights(const mx_weights *w, double len, mx_weights *out) {
   out->cosine += t * (w->cosine_long - w->cosine);
   out->max_terms += t * (w->max_terms_long - w->max_terms);
   out->evidence_decay += t * (w->evidence_decay_long - w->evidence_decay);
+  /* harmonic weights give way to the geometric ones as the need grows: a
+  ** whole paper shares common vocabulary with every paper of an expert,
+  ** and a long tail of such weak matches is noise (see the table) */
+  out->long_t = t;
+  if (t >= 1) out->evidence_harmonic = 0;
 }
 
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
@@ -1086,6 +1129,14 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   if (w->cosine_need_norm > 0) s->norm_cos = s->norm_full;
   order_touched(s, 0);
   s->nq_need = s->nq;
+  s->nfbdoc = 0;
+  if (w->prf_cap > 0 || w->prf_self < 1)
+    for (uint32_t i = 0; i < s->ntouched; i++) {
+      uint32_t d = s->touched[i];
+      s->nbm[d] = s->acc[d].bm25;
+      s->ndot[d] = s->acc[d].dot;
+      s->nep[d] = s->epoch;
+    }
   if (feedback(s, c, w)) return -1;
   order_touched(s, 1); /* with the documents the feedback terms touched */
 
@@ -1095,7 +1146,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     uint32_t d = s->touched[i];
     const mx_dinfo *di = &s->dinfo[d];
     double v = 0;
-    if (types >> di->type & 1) v = doc_score(s, w, d) * recency_factor(w, c, di->year);
+    if (types >> di->type & 1) v = capped_score(s, w, d) * recency_factor(w, c, di->year);
     s->acc[d].v = s->tv[i] = v > 0 ? (float)v : 0;
   }
   double cut = s->cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
