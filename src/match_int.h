@@ -234,7 +234,7 @@ typedef struct mx_weights {
   double qtf_log;          /* 1: need term weight 1 + ln(tf) */
   double recency;          /* per-year discount of old evidence */
   double prf_docs, prf_terms, prf_weight;  /* pseudo-relevance feedback */
-  double prf_coverage, prf_agree, prf_cap, prf_self;  /* guards against feedback drift */
+  double prf_agree;        /* feedback terms must recur among the top documents */
   double org_via_experts;  /* an institution's score from its best expert */
   double chain, region, program;  /* structured boosts (multiplicative) */
   double floor;            /* minimum score listed */

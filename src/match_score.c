@@ -9,11 +9,14 @@
 **          need's weighted terms against each document, divided by the
 **          need's own maximum (the sum of its term weights at saturation),
 **          so a score means the same for a long need and a short one and
-**          one expert's scores compare across needs. An expert's evidence
-**          documents combine as s1 + d*s2 + d^2*s3 ... (best first): one
-**          strong paper or patent decides, more of them help less and less.
-**          Before scoring, the need's terms are expanded by pseudo-relevance
-**          feedback: the terms that dominate its best-matching documents.
+**          one expert's scores compare across needs. All of an expert's
+**          evidence documents combine as s1 + s2/2 + s3/3 ... (best first):
+**          the strongest paper or patent counts most, every further one on
+**          the topic still adds; for a whole document as the need the
+**          weights turn geometric (s1 + d*s2 + d^2*s3 ...). Before scoring,
+**          the need's terms are expanded by pseudo-relevance feedback: the
+**          terms that dominate its best-matching document, if the next
+**          documents share them.
 ** C, R, P  structured boosts in [0,1]: shared industry chain (1; 0.5 for the
 **          same parent chain), region (same county 1, city .6, province .3),
 **          programs that exist to serve the county (科技特派员, 三区人才: 1;
@@ -31,9 +34,49 @@
 
 /* --------------------------------------------------------------- weights */
 
-/* Defaults, measured with bench/quality --all on the dev sets. With all of
-** them: rap_loss 0.2751, scifact ndcg@10 0.6963, csl p@10 0.1884. Changing
-** one at a time (rap / scifact / csl):
+/* Defaults, measured with bench/quality --all on the dev sets. Before
+** evidence_harmonic and prf_agree (issue 11): rap_loss 0.2751, rapft 0.2330,
+** scifact ndcg@10 0.6963, csl p@10 0.1898; with them 0.2713, 0.2327, 0.6959,
+** 0.1896 (evidence_harmonic alone: 0.2707, 0.2327, 0.6963, 0.1898 — the
+** feedback guard costs scifact 0.0004 and csl 0.0002, one judged document
+** each, for an English need no longer pulled to eggs).
+**
+** The document-to-document route of issue 11 (rap / rapft / scifact / csl;
+** scifact and csl have one document per candidate, so only rap and rapft
+** see how evidence is combined), one at a time from the old defaults:
+**   evidence_harmonic 1, every need length  0.2707 0.2385
+**   evidence_harmonic 1, short needs only   0.2707 0.2327 0.6963 0.1898  kept
+**     (blended to the geometric weights by length, as the *_long weights;
+**     a whole paper shares common words with every paper of an expert and
+**     a long harmonic tail adds that noise. Earlier, harmonic over the best
+**     16 on rapft: 0.2366 against 0.2304 for 0.7^k)
+**   evidence_harmonic 0.5                   0.2736
+**   evidence_pmean 1 | 2 | 4                0.2846 | 0.2715 | 0.2907
+**   cosine_need_norm 1                      0.2733 0.2379; with harmonic rap 0.2722
+**   the issue's probe (harmonic, cosine 1 with cosine_need_norm 1, prf_docs
+**   0, w_title 1, w_keywords 1)             0.2738
+** Word pairs as features were there already (phrase). Guards against
+** feedback drift (need-0118, see fb_agree), from the old defaults; "h+":
+** with evidence_harmonic 1:
+**   feedback x share of the need's weight its document contains
+**                                           0.2807 -      0.6977 0.1856
+**   terms weighted by their share of the next 5 | 10 units' best documents
+**                                           0.2863 0.2388 0.6957 0.1862 |
+**                                           0.2859 -      0.6947 0.1872
+**   ... of the next 3 | 5 documents         0.2799 | 0.2837
+**   feedback adds to a document at most its need-term score (cap 1)
+**                                           0.2712 -      0.6963 0.1888
+**     h+ 0.2683; h+ and a share of 3 documents 0.2687, 0.6952, 0.1866;
+**     does not move need-0118's egg expert from first
+**   h+ feedback documents gain nothing from their own terms
+**                                           0.2739 -      0.6809 0.1898
+**   h+ vote: a term in 1 of the next 10 | 20 documents (prf_agree)
+**                                           0.2698 -      0.6968 0.1878 |
+**                                           0.2713 0.2347 0.6959 0.1896  kept (20),
+**     short needs only (below long_need/10): rapft 0.2327
+**     with cap 1 (10): 0.2699, csl 0.1874; normalising by the strongest
+**     term before the vote: csl 0.1872 | 0.1886
+** Old table, one at a time (rap / scifact / csl):
 **   b 0.75                0.2750 0.6952 0.1870
 **   w_title 1 | 3         0.2817 0.7008 0.1846 | 0.2779 0.6930 0.1870
 **   evidence_decay 0 | 1  0.2852 0.6963 0.1884 | 0.2799 0.6963 0.1884
@@ -54,7 +97,7 @@ void mx_weights_default(mx_weights *w) {
   w->w_body = 1.0;
   w->max_terms = 64;       /* bounds the cost of long needs */
   w->evidence_decay = 0.5; /* one strong piece decides; more help less */
-  w->evidence_harmonic = 0; /* 0: geometric over the best few (see the table above) */
+  w->evidence_harmonic = 1; /* all evidence, 1, 1/2, 1/3 ... (see the table above) */
   w->long_t = 0;
   w->evidence_pmean = 0;
   w->cosine_need_norm = 0;
@@ -80,10 +123,7 @@ void mx_weights_default(mx_weights *w) {
   w->prf_docs = 1;         /* feedback from the best document only */
   w->prf_terms = 20;
   w->prf_weight = 0.5;
-  w->prf_coverage = 0;
-  w->prf_agree = 0;
-  w->prf_cap = 0;
-  w->prf_self = 1;
+  w->prf_agree = 20;       /* a feedback term must recur among the next 20 documents */
   w->org_via_experts = 0.8;
   w->chain = 0.3;
   w->region = 0.1;
@@ -122,10 +162,7 @@ static const struct {
     W(prf_docs, 0, 100, "feedback documents (0 = no feedback)"),
     W(prf_terms, 0, 200, "feedback terms added"),
     W(prf_weight, 0, 5, "weight of feedback terms"),
-    W(prf_coverage, 0, 4, "feedback scaled by the share of the need its documents contain, ^this"),
-    W(prf_cap, 0, 10, ">0: feedback adds to a document at most this times the need's own terms' score"),
-    W(prf_self, 0, 1, "share of its own feedback terms' gain a feedback document keeps"),
-    W(prf_agree, 0, 100, "feedback terms weighted by their share of the next N units' best documents"),
+    W(prf_agree, 0, 200, "feedback terms must occur in one of the next N documents (0: any term)"),
     W(org_via_experts, 0, 1, "institution score from its best expert"),
     W(chain, 0, 10, "boost for a shared industry chain"),
     W(region, 0, 10, "boost for the same region"),
@@ -255,8 +292,6 @@ struct mx_scratch {
   mx_hit *hits;
   uint32_t *hit_of;    /* per unit: 1 + its index in hits, 0 = none yet */
   float *topsc;        /* per hit: its best MX_TOP evidence scores, descending */
-  float *nbm, *ndot;   /* per document: its sums from the need's own terms (prf_cap) */
-  uint32_t *nep;       /* ... valid when nep == epoch */
   float *ubuf;         /* one unit's evidence scores (evidence_harmonic) */
   uint32_t maxdocs;    /* the most documents of any unit */
   uint8_t *ntop;
@@ -271,8 +306,6 @@ struct mx_scratch {
   double k1, b;        /* the BM25 weights acc[].lnorm was computed for */
   double cos_share;    /* the cosine's share for this need (see long_weights) */
   double cut;          /* the last need's pruning bound (0: none) */
-  uint32_t fbdoc[128]; /* the feedback documents */
-  int nfbdoc;
 };
 
 mx_scratch *mx_scratch_new(const jb_match_index *mx) {
@@ -309,10 +342,7 @@ mx_scratch *mx_scratch_new(const jb_match_index *mx) {
     s->urange[u][1] = mx->units[u].type == MX_NEED ? 0 : mx->units[u].ndocs;
     if (s->urange[u][1] > s->maxdocs) s->maxdocs = s->urange[u][1];
   }
-  s->nbm = calloc(n ? n : 1, sizeof(float));
-  s->ndot = calloc(n ? n : 1, sizeof(float));
-  s->nep = calloc(n ? n : 1, sizeof(uint32_t));
-  if (!(s->ubuf = calloc(s->maxdocs + 1, sizeof(float))) || !s->nbm || !s->ndot || !s->nep) {
+  if (!(s->ubuf = calloc(s->maxdocs + 1, sizeof(float)))) {
     mx_scratch_free(s);
     return NULL;
   }
@@ -344,9 +374,6 @@ void mx_scratch_free(mx_scratch *s) {
   free(s->hit_of);
   free(s->topsc);
   free(s->ubuf);
-  free(s->nbm);
-  free(s->ndot);
-  free(s->nep);
   free(s->ntop);
   free(s->q);
   free(s->qmap.slot);
@@ -606,19 +633,6 @@ static double doc_score(const mx_scratch *s, const mx_weights *w, uint32_t d) {
   return blend(s, w, s->acc[d].bm25, s->acc[d].dot, s->dinfo[d].vnorm);
 }
 
-/* With prf_cap: what feedback terms add to a document is at most prf_cap
-** times what the need's own terms give it. */
-static double capped_score(const mx_scratch *s, const mx_weights *w, uint32_t d) {
-  double v = doc_score(s, w, d);
-  if ((w->prf_cap <= 0 && w->prf_self >= 1) || s->nq == s->nq_need) return v;
-  double vn = s->nep[d] == s->epoch ? blend(s, w, s->nbm[d], s->ndot[d], s->dinfo[d].vnorm) : 0;
-  if (w->prf_self < 1)
-    for (int i = 0; i < s->nfbdoc; i++)
-      if (s->fbdoc[i] == d) v = vn + w->prf_self * (v - vn);
-  if (w->prf_cap <= 0) return v;
-  return v - vn > w->prf_cap * vn ? vn * (1 + w->prf_cap) : v;
-}
-
 uint32_t mx_query_term(const mx_scratch *s, int i, int *from_feedback) {
   if (from_feedback) *from_feedback = i >= s->nq_need;
   return s->q[i].term;
@@ -717,54 +731,36 @@ static int best_docs(const mx_scratch *s, const mx_weights *w, uint32_t *top, do
   return ntop;
 }
 
-/* The share of the need's own weight (sum of qw * idf over its terms) that
-** document d contains at all: 1 when every need term is in it. */
-static double need_coverage(const mx_scratch *s, const mx_coll *c, uint32_t d) {
-  double all = 0, in = 0;
-  for (int i = 0; i < s->nq_need; i++) all += s->q[i].qw * s->q[i].idf;
-  const mx_doc *doc = &c->docs[d];
-  for (uint32_t j = 0; j < doc->nfwd; j++) {
-    uint32_t at = *tmap_slot(&s->qmap, c->fwd[doc->fwd + j].term, s->q, sizeof(qterm));
-    if (at && (int)at <= s->nq_need) in += s->q[at - 1].qw * s->q[at - 1].idf;
-  }
-  return all > 0 ? in / all : 0;
-}
-
-/* Agreement (prf_agree m): each candidate term's weight is multiplied by
-** the share of m other documents that contain it — the best document of
-** each of the next m units in the ranking, other than the units the
-** feedback came from. A term only the feedback document's author uses
-** (Haugh, egg for a citrus cold chain that matched an egg shelf-life
-** paper) finds no support and leaves; the topic's words stay. */
-static void fb_agree(const mx_scratch *s, const mx_coll *c, const mx_weights *w, fb_term *fb, int nfb,
-                     const tmap *fm, const uint32_t *top, int ntop, int nd) {
-  int m = (int)w->prf_agree, used = 0;
-  double *cnt = calloc((size_t)nfb + 1, sizeof(double));
-  if (!cnt) return; /* out of memory: no guard, as before */
-  for (int i = nd; i < ntop && used < m; i++) {
-    uint32_t u = s->dinfo[top[i]].unit;
-    int seen = 0;
-    for (int j = 0; j < i && !seen; j++) seen = s->dinfo[top[j]].unit == u;
-    if (seen && !getenv("H11_ANY")) continue; /* one vote per unit, its best document */
-    used++;
+/* Agreement (prf_agree m): a feedback term must also occur in one of the
+** next m documents of the ranking (after the feedback documents), or it
+** is dropped. With one feedback document its most specific words are the
+** candidates, and a word only that document uses sends the need after that
+** document's topic: Haugh, egg, eggs from an egg shelf-life paper turned a
+** citrus cold-chain need (need-0118) into an egg need and scored the paper
+** twice. Words the topic's other documents share stay. A vote, not a share
+** of the m: a share removed the rare words that make feedback worth having
+** (see the table at mx_weights_default). */
+static int fb_agree(const mx_coll *c, const mx_weights *w, fb_term *fb, int nfb, const tmap *fm,
+                    const uint32_t *top, int ntop, int nd) {
+  uint8_t *seen = calloc((size_t)nfb + 1, 1);
+  if (!seen) return -1;
+  for (int i = nd; i < ntop && i < nd + (int)w->prf_agree; i++) {
     const mx_doc *d = &c->docs[top[i]];
     for (uint32_t j = 0; j < d->nfwd; j++) {
       uint32_t at = *tmap_slot(fm, c->fwd[d->fwd + j].term, fb, sizeof(fb_term));
-      if (at) cnt[at - 1] += 1;
+      if (at) seen[at - 1] = 1;
     }
   }
-  if (getenv("H11_BIN")) { for (int i = 0; i < nfb; i++) fb[i].w *= cnt[i] > 0; }
-  else
-  for (int i = 0; i < nfb; i++) fb[i].w *= used ? cnt[i] / used : 0;
-  free(cnt);
+  for (int i = 0; i < nfb; i++)
+    if (!seen[i]) fb[i].w = 0;
+  free(seen);
+  return 0;
 }
 
 /* Pseudo-relevance feedback (RM3-like): the terms that carry the most
 ** tf-idf mass in the best documents, weighted by those documents' scores,
-** join the query at prf_weight of the original terms' mean weight —
-** scaled by the share of the need the feedback documents contain
-** (prf_coverage) and by the other top documents' agreement (prf_agree):
-** see need_coverage and fb_agree. */
+** join the query at prf_weight of the original terms' mean weight — those
+** that the next documents agree on (fb_agree). */
 static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   int nd = (int)w->prf_docs, nt = (int)w->prf_terms;
   if (nd <= 0 || nt <= 0 || !s->ntouched || s->nq == 0) return 0;
@@ -772,20 +768,17 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   uint32_t top[CAP] = {0};
   double tops[CAP] = {0};
   if (nd > 128) nd = 128;
-  int ntop = best_docs(s, w, top, tops, w->prf_agree > 0 ? CAP : nd);
+  int want = nd + (w->prf_agree > 0 ? (int)w->prf_agree : 0);
+  int ntop = best_docs(s, w, top, tops, want < CAP ? want : CAP);
   if (ntop < nd) nd = ntop;
-  for (int i = 0; i < nd; i++) s->fbdoc[i] = top[i];
-  s->nfbdoc = nd;
   double best = tops[0];
   if (best <= 0) return 0;
   fb_term *fb = NULL;
   int nfb = 0, capfb = 0;
-  double cover = 0;
   tmap fm = {NULL, 0}; /* term -> index into fb */
   for (int i = 0; i < nd; i++) {
     const mx_doc *d = &c->docs[top[i]];
     double dw = tops[i] / best;
-    if (w->prf_coverage > 0) cover += dw * need_coverage(s, c, top[i]);
     for (uint32_t j = 0; j < d->nfwd; j++) {
       const mx_fwd *f = &c->fwd[d->fwd + j];
       double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
@@ -808,17 +801,13 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
       fb[*slot - 1].w += tw;
     }
   }
-  double top_w0 = 0;
-  for (int i = 0; i < nfb; i++)
-    if (fb[i].w > top_w0) top_w0 = fb[i].w;
-  if (w->prf_agree > 0) fb_agree(s, c, w, fb, nfb, &fm, top, ntop, nd);
+  int bad = w->prf_agree > 0 && fb_agree(c, w, fb, nfb, &fm, top, ntop, nd);
   free(fm.slot);
-  double scale = w->prf_weight;
-  if (w->prf_coverage > 0) {
-    double dsum = 0;
-    for (int i = 0; i < nd; i++) dsum += tops[i] / best;
-    scale *= pow(cover / dsum, w->prf_coverage);
+  if (bad) {
+    free(fb);
+    return -1;
   }
+  double scale = w->prf_weight;
 
   jb_qsort(fb, (size_t)nfb, sizeof(fb_term), cmp_fb);
   double mean = 0;
@@ -826,7 +815,6 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   mean /= s->nq;
   int from = s->nq, added = 0;
   double top_w = nfb && fb[0].w > 0 ? fb[0].w : 1;
-  if (getenv("H11_KEEPW") && top_w0 > 0) top_w = top_w0;
   for (int i = 0; i < nfb && added < nt && fb[i].w > 0 && scale > 0; i++) {
     uint32_t at = *tmap_slot(&s->qmap, fb[i].term, s->q, sizeof(qterm));
     if (at && (int)at <= from) continue; /* a term of the need already */
@@ -1097,6 +1085,11 @@ static void long_weights(const mx_weights *w, double len, mx_weights *out) {
   ** and a long tail of such weak matches is noise (see the table) */
   out->long_t = t;
   if (t >= 1) out->evidence_harmonic = 0;
+  /* a need of more than a few lines is matched on many terms, not on one
+  ** facet: no agreement vote (on rapft, whole papers, the vote cost 0.2327
+  ** -> 0.2347; widening it with length instead, to off for a whole
+  ** document: 0.2370) */
+  out->prf_agree = 0;
 }
 
 int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokenizer *tok,
@@ -1129,14 +1122,6 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   if (w->cosine_need_norm > 0) s->norm_cos = s->norm_full;
   order_touched(s, 0);
   s->nq_need = s->nq;
-  s->nfbdoc = 0;
-  if (w->prf_cap > 0 || w->prf_self < 1)
-    for (uint32_t i = 0; i < s->ntouched; i++) {
-      uint32_t d = s->touched[i];
-      s->nbm[d] = s->acc[d].bm25;
-      s->ndot[d] = s->acc[d].dot;
-      s->nep[d] = s->epoch;
-    }
   if (feedback(s, c, w)) return -1;
   order_touched(s, 1); /* with the documents the feedback terms touched */
 
@@ -1146,7 +1131,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
     uint32_t d = s->touched[i];
     const mx_dinfo *di = &s->dinfo[d];
     double v = 0;
-    if (types >> di->type & 1) v = capped_score(s, w, d) * recency_factor(w, c, di->year);
+    if (types >> di->type & 1) v = doc_score(s, w, d) * recency_factor(w, c, di->year);
     s->acc[d].v = s->tv[i] = v > 0 ? (float)v : 0;
   }
   double cut = s->cut = keep > 0 && w->org_via_experts <= 1 ? prune_cut(s, w, (uint32_t)keep) : 0;
