@@ -298,6 +298,10 @@ typedef struct mx_weights {
   double w_title, w_keywords, w_body;  /* field weights, documents and queries */
   double max_terms;        /* query terms kept, by weight */
   double evidence_decay;   /* weight of the 2nd, 3rd ... best evidence */
+  double evidence_harmonic; /* >0: all evidence, the k-th best weighted 1/k^this */
+  double long_t;           /* not a setting: 0 short need .. 1 whole document (long_weights) */
+  double evidence_pmean;   /* >0: power mean of all evidence, this exponent */
+  double cosine_need_norm; /* 1: cosine over the need's whole vector (doc to doc) */
   double long_need;        /* need length from which the *_long weights apply */
   double cosine_long, max_terms_long, evidence_decay_long;
   double cosine;           /* share of tf-idf cosine (vs BM25) in text similarity */
@@ -306,6 +310,7 @@ typedef struct mx_weights {
   double qtf_log;          /* 1: need term weight 1 + ln(tf) */
   double recency;          /* per-year discount of old evidence */
   double prf_docs, prf_terms, prf_weight;  /* pseudo-relevance feedback */
+  double prf_agree;        /* feedback terms must recur among the top documents */
   double org_via_experts;  /* an institution's score from its best expert */
   double chain, region, program;  /* structured boosts (multiplicative) */
   double floor;            /* minimum score listed */

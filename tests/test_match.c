@@ -378,6 +378,60 @@ TEST(top_k_pruning_is_exact) {
   CHECK(compared > 1000, "%d compared", compared);
 }
 
+/* The share of a hit's best document's score that its need's own terms
+** give (need) and that feedback terms give (fb). */
+static void feedback_split(const jb_match_index *mx, const mx_scratch *s, const mx_weights *w, uint32_t d,
+                           double *need, double *fb) {
+  const mx_coll *c = &mx->supply;
+  const mx_doc *doc = &c->docs[d];
+  *need = *fb = 0;
+  for (int i = 0; i < mx_query_terms(s); i++) {
+    int from_fb;
+    uint32_t t = mx_query_term(s, i, &from_fb);
+    double tf = 0;
+    for (uint32_t j = 0; j < doc->nfwd; j++)
+      if (c->fwd[doc->fwd + j].term == t) tf = c->fwd[doc->fwd + j].tf;
+    if (tf <= 0) continue;
+    double v = mx_term_contrib(s, c, w, i, tf, doc->len, doc->vnorm);
+    *(from_fb ? fb : need) += v;
+  }
+}
+
+/* Issue 11: feedback pulled an English citrus cold-chain need (need-0118)
+** to an egg shelf-life expert — the best document's own words (Haugh,
+** egg, eggs) joined the query and then scored that document twice. In
+** general: for every need of the corpus, no top-3 expert's best document
+** owes more of its score to feedback terms than to the need's own. */
+TEST(feedback_never_outweighs_the_need) {
+  mx_weights w;
+  mx_weights_default(&w);
+  jb_match_index *mx = NULL;
+  jb_error err;
+  CHECK(mx_get(db, &w, &mx, &err) == JB_OK, "%s", err.message);
+  if (!mx) return;
+  mx_scratch *s = mx_scratch_new(mx);
+  nd_need *nv = NULL;
+  int nneeds = 0, checked = 0, with_fb = 0;
+  CHECK(nd_load_where(db, mx, "ORDER BY n.id", NULL, 0, &nv, &nneeds, &err) == JB_OK, "%s", err.message);
+  for (int ni = 0; s && ni < nneeds; ni++) {
+    mx_hit *h = NULL;
+    int n = mx_score_need(db, mx, s, db->tok, &w, &nv[ni], 1u << MX_EXPERT, 3, 1, &h);
+    for (int i = 0; i < n; i++) {
+      double need, fb;
+      if (h[i].best_doc == UINT32_MAX) continue;
+      feedback_split(mx, s, &w, h[i].best_doc, &need, &fb);
+      checked++;
+      with_fb += fb > 0;
+      CHECK(fb <= need, "%s rank %d (%s): feedback terms %.4f outweigh the need's own %.4f", nv[ni].id, i + 1,
+            mx->units[h[i].unit].id, fb, need);
+    }
+  }
+  nd_free_all(nv, nneeds);
+  mx_scratch_free(s);
+  CHECK(checked > 300, "%d candidates checked", checked);
+  CHECK(with_fb > 50, "feedback still used: %d of %d", with_fb, checked); /* guarded, not switched off */
+}
+
 int main(void) {
   db = open_db("match.db", 1);
   jb_import_stats st = {0};
@@ -390,6 +444,7 @@ int main(void) {
   RUN(batch_deterministic_and_sharded);
   RUN(index_file);
   RUN(top_k_pruning_is_exact);
+  RUN(feedback_never_outweighs_the_need);
   jb_db_close(db);
   return test_report();
 }
