@@ -530,6 +530,13 @@ static jb_status staff_json(arun *r, const cJSON *arr, const char *what, int fix
   return JB_OK;
 }
 
+/* What is left of capacity c for a new pairing: pairings the expert has
+** accepted or is under contract for (outcomes) use part of it. */
+static int free_capacity(const arun *r, uint32_t unit, int c) {
+  int left = c - r->mx->units[unit].engaged;
+  return left > 0 ? left : 0;
+}
+
 static int cap_row(arun *r, char **f, int n, long line, const char *path, jb_error *err) {
   int ai = n >= 2 ? agent_index(r, f[0]) : -1;
   if (ai < 0) {
@@ -542,7 +549,7 @@ static int cap_row(arun *r, char **f, int n, long line, const char *path, jb_err
     jb_err_at(err, JB_ERR_INVALID, path, line, "capacity", "must be 0..100, got '%s'", f[1]);
     return JB_ERR_INVALID;
   }
-  r->capacity[ai] = c;
+  r->capacity[ai] = free_capacity(r, r->unit_of_agent[ai], c);
   return JB_OK;
 }
 
@@ -910,7 +917,7 @@ static jb_status make_agents(arun *r, jb_error *err) {
     if (!eligible(r, u, (const char *const *)prog, nprog)) continue;
     r->agent_of_unit[ui] = r->nagents;
     r->unit_of_agent[r->nagents] = ui;
-    r->capacity[r->nagents] = o->capacity > 0 ? o->capacity : (u->capacity > 0 ? u->capacity : 0);
+    r->capacity[r->nagents] = free_capacity(r, ui, o->capacity > 0 ? o->capacity : (u->capacity > 0 ? u->capacity : 0));
     r->nagents++;
   }
   for (int i = 0; i < nprog; i++) free(prog[i]);
@@ -1033,6 +1040,11 @@ static char *why_not_used(arun *r, const as_result *res, int ti, const mx_hit *h
     jb_buf_printf(&b, jb_msg(JB_MSG_ASSIGN_BELOW_MEMBER_FLOOR),
                   h->score, member_floor(r->lead_score[ti]), MEMBER_FLOOR_ABS, MEMBER_FLOOR_REL * 100,
                   r->lead_score[ti]);
+    return b.p;
+  }
+  const mx_unit *u = &r->mx->units[h->unit];
+  if (u->engaged && !r->capacity[ai]) {
+    jb_buf_printf(&b, jb_msg(JB_MSG_AS_ENGAGED), (int)u->engaged);
     return b.p;
   }
   int full = 0;

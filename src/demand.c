@@ -216,16 +216,10 @@ typedef struct dlist {
   int expired_left_out;
 } dlist;
 
-/* The report's date: the one asked for, else today (UTC). */
+/* The report's date: the one asked for, else today (jb_today). */
 static void report_date(const jb_demand_opts *o, char out[32]) {
-  if (o->date) {
-    snprintf(out, 32, "%s", o->date);
-    return;
-  }
-  time_t now = time(NULL);
-  struct tm tmv;
-  gmtime_r(&now, &tmv);
-  strftime(out, 32, "%Y-%m-%d", &tmv);
+  if (o->date) snprintf(out, 32, "%s", o->date);
+  else jb_today(out);
 }
 
 static void dlist_free(dlist *L) {

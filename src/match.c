@@ -146,6 +146,7 @@ static jb_status match_forward(mx_ctx *m, const jb_match_opts *o, unsigned types
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
+  n.ignore_outcomes = m->db->learning;
   mx_hit *hits = NULL;
   int k = o->k > 0 ? o->k : 10;
   int nh = score_enough(m, &n, types, k, o->why_not != NULL, &hits);

@@ -424,6 +424,7 @@ void jb_match_index_free(jb_match_index *mx) {
   }
   free(mx->conflicts);
   free(mx->collabs);
+  mx_outcomes_free(mx);
   for (uint32_t i = 0; i < mx->norgs; i++) {
     str_free(mx, mx->orgs[i].id);
     str_free(mx, mx->orgs[i].parent);
@@ -956,7 +957,8 @@ jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
     if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
   }
   sqlite3_finalize(st);
-  return got < 0 ? (jb_status)-got : JB_OK;
+  if (got < 0) return (jb_status)-got;
+  return mx_load_outcomes(db, mx, err);
 }
 
 const char *mx_type_name(mx_type t) {

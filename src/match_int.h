@@ -76,6 +76,7 @@ typedef struct mx_unit {
   uint32_t org_unit;   /* experts: the unit of their institution, or UINT32_MAX (derived) */
   uint32_t inventor;   /* achievements: the unit of their inventor, or UINT32_MAX (derived) */
   uint32_t region_key[3]; /* hashes of the region's first 1, 2, 3 levels, 0 = none (derived) */
+  int16_t engaged;     /* experts: pairings accepted or under contract (outcomes; derived) */
   uint32_t doc0, ndocs;/* documents in its collection */
   uint64_t content;    /* needs: hash of the row it was built from (a needs-part
                        ** rebuild reuses the document of an unchanged need) */
@@ -106,6 +107,11 @@ struct jb_match_index {
   mx_terms terms;
   mx_pair *conflicts, *collabs;  /* sorted by key */
   uint32_t nconflicts, ncollabs;
+  /* Pairings the candidate declined, "need\tctype\tcand" sorted, note the
+  ** reason and year the year of the date: read from the outcomes on every
+  ** load (mx_prepare), never saved in the index file. */
+  mx_pair *declined;
+  uint32_t ndeclined;
   mx_orgref *orgs;               /* every org with its parent, sorted by id */
   uint32_t norgs;
   mx_coll supply, demand;
@@ -201,6 +207,12 @@ const char *mx_org_name(const jb_match_index *mx, const char *org);
 /* The conflict (collab = 0) or collaboration (collab = 1) of an expert with
 ** an org, or NULL. */
 const mx_pair *mx_relation(const jb_match_index *mx, int collab, const char *expert, const char *org);
+
+/* match_outcome.c: declined pairings and engagements, read on every prepare. */
+jb_status mx_load_outcomes(jb_db *db, jb_match_index *mx, jb_error *err);
+void mx_outcomes_free(jb_match_index *mx);
+/* The declined pairing of need with candidate u (reason in note), or NULL. */
+const mx_pair *mx_declined(const jb_match_index *mx, const char *need, const mx_unit *u);
 
 /* ---- scoring (match_score.c) ---- */
 

@@ -283,11 +283,24 @@ static int rule_inventor(const jb_match_index *mx, const nd_need *n, const mx_un
   return hit;
 }
 
+/* The candidate declined this very need before (an outcome): asking again
+** would waste the enterprise's time and the bureau's standing. */
+static int rule_declined(const jb_match_index *mx, const nd_need *n, const mx_unit *u, jb_buf *why) {
+  if (n->ignore_outcomes || u->type == MX_NEED) return 0;
+  const mx_pair *p = mx_declined(mx, n->id, u);
+  if (!p) return 0;
+  if (why) jb_buf_printf(why, jb_msg(JB_MSG_ND_DECLINED), p->note ? p->note : "");
+  return 1;
+}
+
+/* No capacity, or all of it taken by pairings accepted or under contract. */
 static int rule_capacity(const jb_match_index *mx, const nd_need *n, const mx_unit *u, jb_buf *why) {
   (void)mx;
-  (void)n;
-  if (u->type != MX_EXPERT || u->capacity > 0) return 0;
-  if (why) jb_buf_adds(why, jb_msg(JB_MSG_EXCL_NO_CAPACITY));
+  if (u->type != MX_EXPERT) return 0;
+  int engaged = n->ignore_outcomes ? 0 : u->engaged;
+  if (u->capacity > 0 && engaged < u->capacity) return 0;
+  if (why && u->capacity <= 0) jb_buf_adds(why, jb_msg(JB_MSG_EXCL_NO_CAPACITY));
+  else if (why) jb_buf_printf(why, jb_msg(JB_MSG_ND_ENGAGED), engaged, (int)u->capacity);
   return 1;
 }
 
@@ -299,6 +312,7 @@ static const struct {
     {"same_institution", ND_CONFLICT, rule_institution},
     {"declared_conflict", ND_CONFLICT, rule_declared},
     {"inventor_excluded", ND_CONFLICT, rule_inventor},
+    {"declined", ND_CONFLICT, rule_declined},
     {"no_capacity", ND_AVAILABILITY, rule_capacity},
 };
 

@@ -33,6 +33,9 @@ typedef struct nd_need {
   ** is excluded. */
   char **owners;
   int nowners;
+  /* Scoring for `learn`: what happened to earlier pairings (declines,
+  ** engagements) must not hide the very pairs it learns from. */
+  int ignore_outcomes;
 } nd_need;
 
 /* The columns nd_from_row() reads, and the FROM clause they come from;
@@ -69,9 +72,10 @@ void nd_free_all(nd_need *v, int n);
 
 /* ---- eligibility ---- */
 
-/* Classes of rules. A conflict of interest is never allowed; availability
-** (capacity) is left out by callers that account for it themselves (assign
-** gives the solver each expert's capacity). */
+/* Classes of rules. A conflict of interest, and a pairing the candidate
+** declined before, are never allowed; availability (capacity, less the
+** pairings accepted or under contract) is left out by callers that account
+** for it themselves (assign gives the solver each expert's capacity). */
 #define ND_CONFLICT 1u
 #define ND_AVAILABILITY 2u
 #define ND_ALL (ND_CONFLICT | ND_AVAILABILITY)

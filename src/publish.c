@@ -67,11 +67,11 @@ static void field(page *p, const char *label, const char *value) {
   raw(p, "</dd>");
 }
 
+/* Today as 2021年11月15日 (jb_today: JIEBANG_TODAY pins it for tests). */
 static void today(char out[32]) {
-  time_t now = time(NULL);
-  struct tm tmv;
-  gmtime_r(&now, &tmv);
-  strftime(out, 32, "%Y年%m月%d日", &tmv);
+  char d[11];
+  jb_today(d);
+  snprintf(out, 32, "%d年%d月%d日", atoi(d), atoi(d + 5), atoi(d + 8));
 }
 
 /* "60 万元" from a budget, "" when absent. */

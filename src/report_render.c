@@ -283,7 +283,9 @@ static void html(jb_buf *b, const cJSON *r) {
                    "<style>%s</style></head><body>\n", year, css);
   jb_buf_printf(b, "<h1>辰溪县 %d 年科技创新工作要点 · 完成情况</h1><div class=\"meta\">截至 %s　数据：需求、专家与对接结果记录；"
                    "目标：", year, str(r, "as_of"));
-  html_esc(b, str(r, "targets_file"));
+  /* the file's name, not where it lies on the office machine: this is published */
+  const char *tf = str(r, "targets_file"), *slash = strrchr(tf, '/');
+  html_esc(b, slash ? slash + 1 : tf);
   jb_buf_adds(b, "</div>\n<h2>目标完成情况</h2>");
   svg_targets(b, r);
   jb_buf_adds(b, "<p class=\"note\">绿色：已完成；橙色：过半；红色：未过半；虚线：目标。“人工填报”的指标不在记录中，由科室在目标文件的 actual 列填写。</p>");

@@ -20,6 +20,8 @@
 /* A week: a contract dated next Monday is plausible, next year is a typo. */
 #define JB_OUTCOME_FUTURE_DAYS 7
 
+/* Today (UTC) as YYYY-MM-DD: the one clock of every "today" (expired
+** deadlines, outcome dates, reports); JIEBANG_TODAY pins it for tests. */
 void jb_today(char out[11]) {
   const char *env = getenv("JIEBANG_TODAY");
   if (env && strlen(env) == 10) {

@@ -35,16 +35,10 @@ static cJSON *need_row(sqlite3_stmt *st) {
   return r;
 }
 
-/* Today as YYYY-MM-DD (UTC), or the caller's date. */
+/* Today as YYYY-MM-DD (jb_today), or the caller's date. */
 static void today(const char *as_of, char out[11]) {
-  if (as_of && strlen(as_of) == 10) {
-    memcpy(out, as_of, 11);
-    return;
-  }
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(out, 11, "%Y-%m-%d", &tm);
+  if (as_of && strlen(as_of) == 10) memcpy(out, as_of, 11);
+  else jb_today(out);
 }
 
 /* Ranks need ids by a full-text query; returns "id" → rank in a JSON

@@ -175,6 +175,35 @@ cmp -s "$tmp/with-history.jsonl" "$tmp/again.jsonl" && ok || no "history did not
 expect 3 "history into a database with its own" -- "$jb" import "$tmp/with-history.jsonl"
 contains "$err" "history can be restored only" "restoring history over history is refused"
 
+# --- outcomes act on matching: a decline is never proposed again for that
+# need (on every path: match, --why-not, assign); engagements use capacity
+rm -f "$tmp/m.db"*
+export JIEBANG_DB=$tmp/m.db
+"$jb" import -q "$src"/corpora/chenxi/*.jsonl 2>/dev/null
+top() { "$jb" match need "$1" --type expert -k 1 --json | sed -n 's/.*"results":\[{"rank":1,"type":"expert","id":"\([^"]*\)".*/\1/p'; }
+[ "$(top need-0067)" = exp-0006 ] && ok || no "need-0067's best expert is not exp-0006 (the fixture moved)"
+expect 0 "decline" -- "$jb" outcome need-0067 exp-0006 declined reason=年内已排满 date=2021-05-01
+[ "$(top need-0067)" != exp-0006 ] && ok || no "a declined expert is proposed again for the same need"
+expect 0 "why not the decliner" -- "$jb" match need need-0067 --type expert --why-not exp-0006
+contains "$out" "declined this need before: 年内已排满" "--why-not names the decline and its reason"
+[ "$(top need-0068)" = exp-0006 ] && ok || no "a decline of one need keeps him from another"
+"$jb" assign --list 2021揭榜挂帅 --format json > "$tmp/as.json"
+grep -q '"need":"need-0067","title":"[^"]*","expert":"exp-0006"' "$tmp/as.json" && no "assign pairs a declined expert" || ok
+contains "$(cat "$tmp/as.json")" "declined this need before" "assign says why the decliner is not used"
+# exp-0006 has capacity 3: three pairings accepted or under contract fill it
+"$jb" outcome need-0001 exp-0006 accepted date=2021-06-01 2>/dev/null
+"$jb" outcome need-0002 exp-0006 accepted date=2021-06-01 2>/dev/null
+[ "$(top need-0068)" = exp-0006 ] && ok || no "two engagements of three already exclude him"
+"$jb" outcome need-0003 exp-0006 signed value=30 date=2021-07-01 2>/dev/null
+[ "$(top need-0068)" != exp-0006 ] && ok || no "an expert at capacity is still recommended"
+expect 0 "why not the busy expert" -- "$jb" match need need-0068 --type expert --why-not exp-0006
+contains "$out" "at capacity: 3 pairings accepted or under contract (capacity 3)" "--why-not says he is at capacity"
+"$jb" assign --list 2021揭榜挂帅 --format json > "$tmp/as2.json"
+grep -q '"expert":"exp-0006","name":"[^"]*","org":"[^"]*","org_name":"[^"]*","enterprise":"[^"]*","enterprise_name":"[^"]*","role"' "$tmp/as2.json" && no "assign uses an expert at capacity" || ok
+"$jb" outcome need-0003 exp-0006 completed value=30 date=2021-11-01 2>/dev/null
+[ "$(top need-0068)" = exp-0006 ] && ok || no "a completed pairing still holds capacity"
+export JIEBANG_DB=$tmp/t.db
+
 # --- progress against the work plan, on the bundled 2021 outcomes
 rm -f "$tmp/p.db"*
 JIEBANG_DB=$tmp/p.db "$jb" import -q "$src"/corpora/chenxi/*.jsonl "$src"/corpora/chenxi/outcomes-2021/outcomes.jsonl 2>"$tmp/err" || no "import outcomes: $(cat "$tmp/err")"
