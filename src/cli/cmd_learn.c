@@ -6,12 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang learn [--since DATE] [-o weights.json] [--folds K] [--weights F.json] [--set NAME=V] [--json]\n"
-    "  Fits the score's boosts (chain, region, program) to the recorded outcomes (accepted, signed,\n"
-    "  completed: good; declined: bad) and compares them with the weights in force on held-out\n"
-    "  outcomes (k-fold AUC and log-loss). Writes -o only when the learned weights are better;\n"
-    "  use the file with `jiebang match --weights weights.json`. Exit 3 when they are not.";
 
 static void print_boosts(const char *what, const cJSON *b) {
   printf("%-8s chain %.3f  region %.3f  program %.3f\n", what, cJSON_GetObjectItem(b, "chain")->valuedouble,
@@ -19,6 +13,7 @@ static void print_boosts(const char *what, const cJSON *b) {
 }
 
 int cmd_learn(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_LEARN);
   static const struct option lo[] = {{"since", required_argument, 0, 's'},  {"output", required_argument, 0, 'o'},
                                      {"folds", required_argument, 0, 'k'},  {"weights", required_argument, 0, 'W'},
                                      {"set", required_argument, 0, 'S'},    {"json", no_argument, 0, 'j'},
