@@ -504,15 +504,17 @@ void cli_file_report(void *ctx, const jb_file_report *r) {
   char where[600] = "";
   if (r->source) snprintf(where, sizeof(where), "%s:%ld: ", r->source, r->line);
   char pages[32] = "";
-  if (r->pages) snprintf(pages, sizeof(pages), ", %d pages", r->pages);
-  fprintf(stderr, "jiebang: %s%s: %s (%s, %ld bytes%s): ", where, r->record, r->file, r->format, r->size, pages);
+  if (r->pages) snprintf(pages, sizeof(pages), jb_msg(JB_MSG_FILE_PAGES), r->pages);
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, jb_msg(JB_MSG_FILE_HEAD), where, r->record, r->file, r->format, r->size, pages);
   if (!strcmp(r->status, "no_text"))
-    fprintf(stderr, "no text layer (a scan?): nothing indexed; attach a text version\n");
+    fputs(jb_msg(JB_MSG_FILE_NO_TEXT), stderr);
   else if (!strcmp(r->status, "garbage"))
-    fprintf(stderr, "font-encoding garbage, not words (%ld letters): nothing indexed\n", r->dropped);
+    fprintf(stderr, jb_msg(JB_MSG_FILE_GARBAGE), r->dropped);
   else if (!strcmp(r->status, "partial"))
-    fprintf(stderr, "%ld letters indexed, %ld letters of font-encoding garbage dropped\n", r->chars, r->dropped);
+    fprintf(stderr, jb_msg(JB_MSG_FILE_PARTIAL), r->chars, r->dropped);
   else
-    fprintf(stderr, "%ld letters indexed%s%s\n", r->chars, !strcmp(r->status, "unchanged") ? " (unchanged: not extracted again)" : "",
-            r->truncated ? " (text cut at the per-file limit)" : "");
+    fprintf(stderr, jb_msg(JB_MSG_FILE_INDEXED), r->chars,
+            !strcmp(r->status, "unchanged") ? jb_msg(JB_MSG_FILE_UNCHANGED) : "",
+            r->truncated ? jb_msg(JB_MSG_FILE_TRUNCATED) : "");
 }
