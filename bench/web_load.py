@@ -3,6 +3,7 @@
 
     python3 bench/web_load.py [--jiebang build/jiebang] [--corpus corpora/chenxi]
         [--db DB] [--sessions 50] [--seconds 60] [--threads 4] [--no-import]
+        [--warm-up S]
 
 Copies (or imports) a database into a temporary directory, adds a bench
 account, starts `jiebang web` on a free 127.0.0.1 port, and runs SESSIONS
@@ -15,7 +16,11 @@ while another process imports records into the same database over and over
 (`jiebang import`, a fresh batch of needs each time: real writes, each one
 making the match index stale). Prints per kind: requests, errors, p50, p95,
 p99 (ms), and the server's RSS before, after a warm-up, and at the end.
-Everything stays on 127.0.0.1 and stops after SECONDS.
+With --warm-up S the sessions click for S seconds first, counted apart
+(one line, "warm-up"), so that the table shows the server after every
+database connection has mapped its match index (at 100k items that is
+seconds per connection, and the first clicks wait for it).
+Everything stays on 127.0.0.1 and stops after S + SECONDS.
 """
 import argparse
 import http.client
@@ -34,12 +39,19 @@ QUERIES = ["油茶", "油茶 采收 机械", "稻花鱼 苗种", "锰矿 球团"
            "中药材 种植", "camellia oleifera", "deep learning", "soil remediation", "铁合金", "无人机 植保"]
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS"):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(v, p):
@@ -88,8 +100,9 @@ def main():
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--threads", type=int, default=4, help="the server's database connections")
     ap.add_argument("--no-import", action="store_true", help="no import running beside the load")
+    ap.add_argument("--warm-up", type=int, default=0, help="seconds of clicks before the measured ones, counted apart")
     a = ap.parse_args()
-    if a.sessions > 200 or a.seconds > 600:
+    if a.sessions > 200 or a.seconds + a.warm_up > 600:
         sys.exit("bounded: at most 200 sessions and 600 s")
     jb = os.path.abspath(a.jiebang)
     tmp = tempfile.mkdtemp(prefix="jb-webload-")
@@ -99,7 +112,7 @@ def main():
     stop = threading.Event()
     try:
         if a.db:
-            for ext in ("", ".mx"):
+            for ext in ("", ".mx", ".mx.needs"):
                 if os.path.exists(a.db + ext):
                     shutil.copy(a.db + ext, db + ext)
         else:
@@ -131,8 +144,18 @@ def main():
         needs = [n["id"] for n in json.loads(body)["result"]["needs"]]
         rss_samples = []
 
+        cpu_mark = {}
+        warm_lat = []
+        measure_from = time.time() + a.warm_up
+        deadline = measure_from + a.seconds
+
+        anon = []  # the heap's part of RSS (the rest is the mapped index files)
+
         def sample():
             while not stop.is_set():
+                anon.append((time.time(), rss_kb(server.pid, "RssAnon")))
+                if "from" not in cpu_mark and time.time() >= measure_from:
+                    cpu_mark["from"] = (time.time(), cpu_s(server.pid))
                 rss_samples.append((time.time(), rss_kb(server.pid)))
                 stop.wait(1)
         sampler = threading.Thread(target=sample)
@@ -148,18 +171,20 @@ def main():
                             f.write(json.dumps({"type": "need", "id": "need-load-%d" % i, "title": "负载测试需求 %d-%d 油茶烘干" % (n, i),
                                                 "text": "第%d轮：油茶籽烘干含水率≤9%%，日处理%d吨，热泵或生物质热源。" % (n, 10 + i % 30),
                                                 "status": "closed"}, ensure_ascii=False) + "\n")
+                    t = time.time()
                     subprocess.run([jb, "import", "-q", path], env=env, stderr=subprocess.DEVNULL)
+                    import_s.append(time.time() - t)
                     n += 1
                     stop.wait(2)
                 importer_runs.append(n)
             importer_runs = []
+            import_s = []
             importer = threading.Thread(target=import_loop)
             importer.start()
 
         lat = {"search": [], "match": [], "need page": []}
         errs = {k: 0 for k in lat}
         lock = threading.Lock()
-        deadline = time.time() + a.seconds
 
         def session(i):
             rnd = random.Random(i)
@@ -181,16 +206,18 @@ def main():
                         ok = ss.post("/api/match", {"need": nid, "k": 10})[0] == 200
                     else:
                         for op, body in (("get", {"type": "need", "record": nid, "with_contacts": True}),
-                                         ("check", {"need": nid}), ("match", {"need": nid, "k": 30})):
+                                         ("check", {"need": nid, "candidates": False}), ("match", {"need": nid, "k": 30})):
                             ok = ss.post("/api/" + op, body)[0] == 200 and ok
                 except Exception:
                     ok = False
                 dt = (time.time() - t) * 1000
                 with lock:
-                    if ok:
-                        lat[kind].append(dt)
-                    else:
+                    if not ok:
                         errs[kind] += 1
+                    elif t < measure_from:
+                        warm_lat.append(dt)
+                    else:
+                        lat[kind].append(dt)
                 # a person reads before the next click: 0.2-1 s
                 time.sleep(rnd.uniform(0.2, 1.0))
 
@@ -203,10 +230,11 @@ def main():
         if importer:
             importer.join()
         rss1 = rss_kb(server.pid)
+        cpu_end = (time.time(), cpu_s(server.pid))
         sampler.join()
         # "warm": a quarter of the way in, when every database connection has
         # built its match index and every thread its malloc arena
-        t_warm = rss_samples[0][0] + a.seconds / 4.0
+        t_warm = measure_from + a.seconds / 4.0
         rss_warm = next((r for t, r in rss_samples if t >= t_warm), rss1)
         rss_peak = max(r for _, r in rss_samples)
         out = subprocess.run([jb, "stats", "--json"], env=env, capture_output=True, text=True)
@@ -214,16 +242,27 @@ def main():
         print("jiebang web load: %d sessions, %d s, %d database connections, %d needs / %d experts / %d achievements; "
               "%s; %d cores (load avg %.1f)" % (a.sessions, a.seconds, a.threads, counts.get("needs", 0),
                                                  counts.get("experts", 0), counts.get("achievements", 0),
-                                                 "import beside it: %d runs of 200 records" % importer_runs[0]
+                                                 "import beside it: %d runs of 200 records (%.1f s median, %.1f s max)" % (
+                                                     importer_runs[0], pct(import_s, 50), max(import_s or [0]))
                                                  if not a.no_import else "no import beside it",
                                                  os.cpu_count(), os.getloadavg()[0]))
         print("started (listening) in %.3f s" % started)
         print("%-10s %9s %7s %9s %9s %9s" % ("kind", "requests", "errors", "p50 ms", "p95 ms", "p99 ms"))
+        if a.warm_up:
+            print("%-10s %9d %7s %9.1f %9.1f %9.1f   (the first %d s, all kinds, not below)" % (
+                "warm-up", len(warm_lat), "", pct(warm_lat, 50), pct(warm_lat, 95), pct(warm_lat, 99), a.warm_up))
         for k in lat:
             print("%-10s %9d %7d %9.1f %9.1f %9.1f" % (k, len(lat[k]), errs[k], pct(lat[k], 50), pct(lat[k], 95),
                                                        pct(lat[k], 99)))
         print("server RSS: %.0f MB at start, %.0f MB a quarter of the way in, %.0f MB at the end (peak %.0f MB)" % (
             rss0 / 1024, rss_warm / 1024, rss1 / 1024, rss_peak / 1024))
+        anon_warm = next((r for t, r in anon if t >= t_warm), anon[-1][1] if anon else 0)
+        print("of which heap (RssAnon): %.0f MB a quarter of the way in, %.0f MB at the end; the rest is the "
+              "mapped index files (RssFile)" % (anon_warm / 1024, rss_kb(server.pid, "RssAnon") / 1024))
+        if "from" in cpu_mark:
+            (t0c, c0), (t1c, c1) = cpu_mark["from"], cpu_end
+            print("server CPU: %.1f s in the %.0f s measured (%.2f cores of %d)" % (c1 - c0, t1c - t0c,
+                                                                                 (c1 - c0) / (t1c - t0c), os.cpu_count()))
         return 1 if sum(errs.values()) else 0
     finally:
         stop.set()

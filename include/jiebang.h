@@ -121,6 +121,9 @@ typedef struct jb_open_opts {
   int busy_timeout_ms;       /* 0: 10000 */
   int no_create;             /* a missing database is JB_ERR_NOTFOUND, not a new file */
   int require_lexicon;       /* a missing or empty lexicon is an error (it changes every score) */
+  int no_index_save;         /* never write the match index files (DB.mx, DB.mx.needs): another
+                             ** connection of the same process does (the web's pool: one saves, so
+                             ** an import is not followed by four writes of the same file) */
 } jb_open_opts;
 
 /* Opens (creating and migrating if needed) the database at `path`. */
@@ -433,6 +436,9 @@ typedef struct jb_progress_opts {
 ** "by_chain":[...], "by_month":[...], "funnel":[...], "repeated_declines":[...],
 ** "no_contact":{"days","needs":[...]}}. What each metric counts: README. */
 jb_status jb_progress(jb_db *db, const jb_progress_opts *o, cJSON **ppOut, jb_error *err);
+/* The outcomes recorded for a need (caller owns): {"need", "outcomes": [the
+** outcome records, first recorded first]}; none recorded: an empty list. */
+jb_status jb_outcomes_of_need(jb_db *db, const char *need, cJSON **ppOut, jb_error *err);
 /* Writes a progress report as "json", "csv", "md" or "html" (self-contained,
 ** A4, inline SVG charts). */
 jb_status jb_progress_render(const cJSON *report, const char *format, FILE *out, jb_error *err);
@@ -509,6 +515,8 @@ typedef struct jb_check_opts {
   const char *need_id;      /* a need in the database ... */
   const cJSON *need;        /* ... or a need record (not stored) ... */
   int all;                  /* ... or the whole database */
+  int no_candidates;        /* one need: skip "top_candidates" (and the no_candidates flag), for a caller
+                            ** that matches the need itself (the workbench's need page: half its cost) */
 } jb_check_opts;
 
 /* Intake quality. For one need (caller owns): {"need", "ok", "flags":

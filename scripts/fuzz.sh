@@ -61,6 +61,7 @@ else
   cflags=(-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer
           -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
           "-DJB_SOURCE_LEXICON=\"$root/corpora/lexicon\"" '-DJB_VERSION="fuzz"'
+          "-DJB_SOURCE_TARGETS=\"$root/corpora/chenxi/targets.tsv\""
           "-DJBF_FIXTURE=\"$root/tests/fuzz/fixture.jsonl\""
           "-DJBF_LEXICON=\"$root/corpora/lexicon\""
           -Iinclude -Isrc -I/usr/include/cjson $(pkg-config --cflags poppler-glib))
@@ -88,7 +89,7 @@ else
     wrap=()
     [ "$h" = serve ] && wrap=(-Wl,--wrap=fopen)
     clang "${cflags[@]}" "${hflags[@]}" -fsanitize=fuzzer tests/fuzz/fuzz_$h.c "${objs[@]}" \
-      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lzip -lexpat -lxlsxwriter -lz -largon2 \
+      "${wrap[@]}" -lsqlite3 -lcjson -lstemmer -lfriso -lzip -lexpat -lxlsxwriter -lz -largon2 \
       $(pkg-config --libs poppler-glib) -lpthread -lm -o "$out/fuzz_$h"
   done
 fi

@@ -1210,7 +1210,7 @@ jb_status jb_assign(jb_db *db, const jb_assign_opts *oin, cJSON **ppOut, jb_erro
   mx_weights_default(&r.w);
   jb_status rc = JB_OK;
   if (o.weights && mx_weights_apply(&r.w, o.weights, err)) rc = JB_ERR_USAGE;
-  if (!rc) rc = mx_get(db, &r.w, &r.mx, err);
+  if (!rc) rc = mx_get_checked(db, &r.w, &r.mx, err);
   if (!rc) rc = o.targets ? load_targets(&r, err) : load_need_tasks(&r, err);
   if (!rc) rc = make_agents(&r, err);
   if (!rc) rc = read_staff_files(&r, err);

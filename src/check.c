@@ -173,7 +173,7 @@ static int top_candidates(jb_db *db, jb_match_index *mx, const mx_weights *w, co
 
 /* Checks one need given as a record (from the database or not stored). */
 static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, const float *norms,
-                            const cJSON *need, cJSON **ppOut) {
+                            const cJSON *need, int candidates, cJSON **ppOut) {
   const char *id = sget(need, "id"), *title = sget(need, "title"), *text = sget(need, "text");
   const cJSON *keywords = cJSON_GetObjectItemCaseSensitive(need, "keywords");
   if (keywords && !cJSON_IsArray(keywords)) keywords = NULL;
@@ -268,7 +268,7 @@ static jb_status check_need(jb_db *db, jb_match_index *mx, const mx_weights *w, 
   dm_vec_free(&v);
 
   /* can the matcher find anyone? */
-  if (top_candidates(db, mx, w, need, sug, flags)) {
+  if (candidates && top_candidates(db, mx, w, need, sug, flags)) {
     cJSON_Delete(out);
     jb_buf_free(&all);
     return JB_ERR_NOMEM;
@@ -326,7 +326,7 @@ static jb_status check_all(jb_db *db, jb_match_index *mx, const mx_weights *w, c
     cJSON *rec = NULL;
     if (load_need_json(db, u->id, &rec, err)) { rc = err->code; break; }
     cJSON *one = NULL;
-    check_need(db, mx, w, norms, rec, &one);
+    check_need(db, mx, w, norms, rec, 1, &one);
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItem(one, "flags")) {
       const char *code = cJSON_GetObjectItem(f, "code")->valuestring;
@@ -415,9 +415,9 @@ jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *e
   mx_weights w;
   mx_weights_default(&w);
   jb_match_index *mx = NULL;
-  jb_status rc = mx_get(db, &w, &mx, err);
+  jb_status rc = mx_get_checked(db, &w, &mx, err);
   if (rc) return rc;
-  float *norms = dm_norms(mx);
+  const float *norms = dm_norms(mx);
   if (!norms) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
@@ -427,9 +427,8 @@ jb_status jb_check(jb_db *db, const jb_check_opts *o, cJSON **ppOut, jb_error *e
   } else {
     cJSON *rec = NULL;
     if (o->need_id) rc = load_need_json(db, o->need_id, &rec, err);
-    if (!rc) rc = check_need(db, mx, &w, norms, o->need ? o->need : rec, ppOut);
+    if (!rc) rc = check_need(db, mx, &w, norms, o->need ? o->need : rec, !o->no_candidates, ppOut);
     cJSON_Delete(rec);
   }
-  free(norms);
   return rc;
 }

@@ -79,10 +79,11 @@ static void vec_finish(dm_vec *v) {
 
 int dm_vec_of_doc(const jb_match_index *mx, uint32_t doc, dm_vec *v) {
   const mx_coll *c = &mx->demand;
-  const mx_doc *d = &c->docs[doc];
+  const mx_fwd *fw;
+  uint32_t nf = mx_fwd_of(c, doc, &fw);
   v->n = 0;
-  for (uint32_t j = 0; j < d->nfwd; j++) {
-    const mx_fwd *f = &c->fwd[d->fwd + j];
+  for (uint32_t j = 0; j < nf; j++) {
+    const mx_fwd *f = &fw[j];
     double k = is_cjk_char_term(mx, f->term) ? DM_CHAR_WEIGHT : 1;
     if (vec_push(v, f->term, k * (1 + log(f->tf)) * demand_idf(c, f->term))) return -1;
   }
@@ -151,8 +152,10 @@ void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, f
   for (int i = 0; i < v->n; i++) {
     uint32_t t = v->term[i];
     double idf = demand_idf(c, t);
-    for (uint32_t j = 0; j < c->npost[t]; j++) {
-      const mx_posting *p = &mx_postings(c, t)[j];
+    const mx_posting *pl;
+    uint32_t np = mx_post(c, t, &pl);
+    for (uint32_t j = 0; j < np; j++) {
+      const mx_posting *p = &pl[j];
       if (sim[p->doc] == 0) touched[(*ntouched)++] = p->doc;
       sim[p->doc] += (float)(v->w[i] * (1 + log(p->tf)) * idf);
     }
@@ -164,7 +167,8 @@ void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, f
   }
 }
 
-float *dm_norms(const jb_match_index *mx) {
+const float *dm_norms(jb_match_index *mx) {
+  if (mx->demand_norms) return mx->demand_norms;
   const mx_coll *c = &mx->demand;
   float *n = calloc(c->ndocs ? c->ndocs : 1, sizeof(float));
   if (!n) return NULL;
@@ -178,7 +182,7 @@ float *dm_norms(const jb_match_index *mx) {
     n[d] = (float)v.norm;
   }
   dm_vec_free(&v);
-  return n;
+  return mx->demand_norms = n;
 }
 
 /* ---------------------------------------------------------------- needs */
@@ -209,7 +213,7 @@ typedef struct dlist {
   int n;
   dcluster *cl;
   int ncl;
-  float *norms;
+  const float *norms;  /* the index's (dm_norms) */
   jb_error *err;
   jb_status failed;   /* a read error while building the JSON: the list is not returned */
   char today[32];     /* YYYY-MM-DD: deadlines before it have passed */
@@ -232,7 +236,6 @@ static void dlist_free(dlist *L) {
   free(L->v);
   for (int i = 0; i < L->ncl; i++) free(L->cl[i].members);
   free(L->cl);
-  free(L->norms);
 }
 
 /* The bit of the --chain filter, -1 for none, -2 for an unknown chain. */
@@ -923,7 +926,7 @@ jb_status jb_demands(jb_db *db, const jb_demand_opts *o, cJSON **ppOut, jb_error
   L.err = err;
   report_date(&eff, L.today);
   mx_weights_default(&L.w);
-  jb_status rc = mx_get(db, &L.w, &L.mx, err);
+  jb_status rc = mx_get_checked(db, &L.w, &L.mx, err);
   if (rc) return rc;
   if (!(L.norms = dm_norms(L.mx))) rc = JB_ERR_NOMEM;
   if (!rc) rc = load_needs(&L, err);

@@ -6,6 +6,7 @@
 #define JB_INT_H
 
 #include "jiebang.h"
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 
@@ -234,6 +235,9 @@ int jb_words_split(const jb_words *w, const char *text, int n, void *ctx, jb_wor
 /* 1 when s[0..n) is one of the lexicon's terms (Latin letters folded). */
 int jb_words_is_lexicon(const jb_words *w, const char *s, int n);
 const jb_words *jb_lexicon_words(const jb_lexicon *lex);
+/* Loads the lexicon's word segmenter on a thread of its own (while the
+** caller loads the match index): 1 when *th was started (join it). */
+int jb_words_preload(const jb_lexicon *lex, pthread_t *th);
 
 /**************************************************************************
 ** Interface to code in store_db.c
@@ -242,6 +246,7 @@ struct jb_db {
   sqlite3 *db;
   char *path;
   int readonly;
+  int no_index_save;        /* jb_open_opts.no_index_save */
   jb_tokenizer *tok;        /* for query analysis on this connection's thread */
   jb_lexicon *lex;          /* loaded on open */
   struct jb_match_index *mx;/* lazily loaded match index, or NULL */
@@ -651,5 +656,9 @@ void jb_match_index_free(struct jb_match_index *mx);
 ** remove its file so the next match rebuilds it (match_store.c owns it). */
 void jb_mx_release(jb_db *db);
 void jb_mx_discard(jb_db *db);
+/* The saved index files of the current state, checked whole (`jiebang
+** integrity`): 0 intact or absent, 1 damaged (reported and removed: the
+** next match rebuilds them), -1 out of memory. */
+int mx_check_saved(jb_db *db);
 
 #endif /* JB_INT_H */

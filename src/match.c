@@ -203,14 +203,18 @@ static int reverse_candidates(const mx_ctx *m, const mx_unit *u, int ncand, uint
   }
   for (uint32_t d = u->doc0; d < u->doc0 + u->ndocs; d++) {
     const mx_doc *doc = &sup->docs[d];
-    for (uint32_t j = 0; j < doc->nfwd; j++) {
-      const mx_fwd *f = &sup->fwd[doc->fwd + j];
+    const mx_fwd *fw;
+    uint32_t nf = mx_fwd_of(sup, d, &fw);
+    for (uint32_t j = 0; j < nf; j++) {
+      const mx_fwd *f = &fw[j];
       if (f->term >= dem->nterms_alloc || !dem->npost[f->term]) continue;
       double df = dem->npost[f->term];
       double idf = log(1.0 + (dem->ndocs - df + 0.5) / (df + 0.5));
       double qw = f->tf / (doc->len > 0 ? doc->len : 1) * idf;
-      for (uint32_t p = 0; p < dem->npost[f->term]; p++) {
-        const mx_posting *ps = &mx_postings(dem, f->term)[p];
+      const mx_posting *pl;
+      uint32_t np = mx_post(dem, f->term, &pl);
+      for (uint32_t p = 0; p < np; p++) {
+        const mx_posting *ps = &pl[p];
         acc[ps->doc] += qw * idf * ps->tf * (m->w.k1 + 1) /
                         (ps->tf + m->w.k1 * (1 - m->w.b + m->w.b * dem->docs[ps->doc].len / dem->avglen));
       }
@@ -351,6 +355,30 @@ static jb_status match_reverse(mx_ctx *m, const jb_match_opts *o, cJSON *out, jb
   return rc;
 }
 
+static int non_ascii(const unsigned char *s) {
+  for (; s && *s; s++)
+    if (*s >= 0x80) return 1;
+  return 0;
+}
+
+/* Whether the word segmenter is worth loading beside the index: the need's
+** text is not plain ASCII (a guess from its row; the scorer and explainer
+** load it anyway when a text they read needs it, so a wrong guess costs
+** time, never a different answer). */
+static int wants_words(jb_db *db, const jb_match_opts *o) {
+  if (o->text) return non_ascii((const unsigned char *)o->text);
+  if (!o->need_id) return 1;
+  sqlite3_stmt *st = NULL;
+  int want = 1;
+  if (jb_db_prepare(db, "SELECT title, keywords, text FROM need WHERE id = ?1", &st, NULL)) return 1;
+  sqlite3_bind_text(st, 1, o->need_id, -1, SQLITE_STATIC);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    want = non_ascii(sqlite3_column_text(st, 0)) || non_ascii(sqlite3_column_text(st, 1)) ||
+           non_ascii(sqlite3_column_text(st, 2));
+  sqlite3_finalize(st);
+  return want;
+}
+
 jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *err) {
   *ppOut = NULL;
   int given = !!o->need_id + !!o->text + !!o->expert_id + !!o->achievement_id;
@@ -372,21 +400,36 @@ jb_status jb_match(jb_db *db, const jb_match_opts *o, cJSON **ppOut, jb_error *e
     jb_err_set(err, JB_ERR_USAGE, "needs are matched to an expert or achievement: use 'match expert ID'");
     return JB_ERR_USAGE;
   }
-  mx_ctx m;
-  jb_status rc = run_open(db, o->weights, &m, err);
-  if (rc) {
+  /* The index file's blocks are checked as they are read: when one read
+  ** for this answer was damaged, the answer is not shown; the files go and
+  ** the answer is computed again from an index built afresh. */
+  pthread_t th;
+  int preload = wants_words(db, o) && jb_words_preload(db->lex, &th);
+  for (int attempt = 0;; attempt++) {
+    mx_ctx m;
+    jb_status rc = run_open(db, o->weights, &m, err);
+    if (rc) {
+      run_close(&m);
+      if (preload) pthread_join(th, NULL);
+      return rc;
+    }
+    cJSON *out = cJSON_CreateObject();
+    if (o->expert_id || o->achievement_id) rc = match_reverse(&m, o, out, err);
+    else rc = match_forward(&m, o, types, out, err);
+    if (!rc) cJSON_AddItemToObject(out, "weights", mx_weights_json(&m.w));
     run_close(&m);
-    return rc;
+    if (mx_damaged(db, m.mx) && attempt == 0) {
+      cJSON_Delete(out);
+      jb_mx_discard(db);
+      jb_error_clear(err);
+      continue;
+    }
+    if (preload) pthread_join(th, NULL);
+    if (rc) {
+      cJSON_Delete(out);
+      return rc;
+    }
+    *ppOut = out;
+    return JB_OK;
   }
-  cJSON *out = cJSON_CreateObject();
-  if (o->expert_id || o->achievement_id) rc = match_reverse(&m, o, out, err);
-  else rc = match_forward(&m, o, types, out, err);
-  if (!rc) cJSON_AddItemToObject(out, "weights", mx_weights_json(&m.w));
-  run_close(&m);
-  if (rc) {
-    cJSON_Delete(out);
-    return rc;
-  }
-  *ppOut = out;
-  return JB_OK;
 }

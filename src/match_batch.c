@@ -302,7 +302,7 @@ jb_status jb_batch(jb_db *db, const jb_batch_opts *o, FILE *out, jb_error *err) 
     }
     bt.types = 1u << t;
   }
-  jb_status rc = mx_get(db, &bt.w, &bt.mx, err);
+  jb_status rc = mx_get_checked(db, &bt.w, &bt.mx, err);
   if (rc) return rc;
   if (o->needs_file) {
     rc = load_needs_file(db, bt.mx, o->needs_file, &bt.needs, &bt.nneeds, err);

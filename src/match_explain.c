@@ -170,11 +170,12 @@ static int query_index(const span_ctx *x, uint32_t term) {
 }
 
 static double doc_tf(const mx_coll *c, const mx_doc *d, uint32_t term) {
-  uint32_t lo = 0, hi = d->nfwd;
+  const mx_fwd *f;
+  uint32_t lo = 0, hi = mx_fwd_of(c, (uint32_t)(d - c->docs), &f);
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
-    uint32_t t = c->fwd[d->fwd + mid].term;
-    if (t == term) return c->fwd[d->fwd + mid].tf;
+    uint32_t t = f[mid].term;
+    if (t == term) return f[mid].tf;
     if (t < term) lo = mid + 1;
     else hi = mid;
   }
@@ -363,7 +364,10 @@ static void spans_of(span_ctx *x, jb_db *db, const char *text) {
   x->n = 0;
   if (!text) return;
   jb_tokenize(db->tok, JB_TOKENIZE_QUERY, text, (int)strlen(text), x, span_cb);
-  spans_to_words(x, jb_lexicon_words(db->lex), text);
+  /* words matter only for non-ASCII spans: ASCII text never loads them */
+  int ascii = 1;
+  for (const char *p = text; *p && ascii; p++) ascii = (unsigned char)*p < 0x80;
+  spans_to_words(x, ascii ? NULL : jb_lexicon_words(db->lex), text);
 }
 
 typedef struct term_out {

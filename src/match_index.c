@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* English function words, stemmed at load time so they match the tokens. */
 static const char *const stopwords[] = {
@@ -363,6 +364,8 @@ static int flatten(mx_coll *c) {
 }
 
 static void coll_free(mx_coll *c) {
+  mx_lazy_free(c->lazy);
+  c->lazy = NULL;
   if (c->mapped) return;
   free(c->post);
   free(c->off);
@@ -384,19 +387,51 @@ static void str_free(const jb_match_index *mx, char *s) {
   if (!mx_in_map(mx, s)) free(s);
 }
 
-int mx_rebuild_term_hash(mx_terms *t) {
+/* Slots for terms [from, n) into a table that holds the others. */
+static void hash_terms(mx_terms *t, uint32_t from) {
+  for (uint32_t i = from; i < t->n; i++) {
+    const char *s = t->text[i];
+    uint32_t h = term_hash(s, (int)strlen(s)) & (t->nslots - 1);
+    while (t->slots[h]) h = (h + 1) & (t->nslots - 1);
+    t->slots[h] = i + 1;
+  }
+}
+
+uint32_t mx_term_slots_for(uint32_t n) {
   uint32_t ns = 4096;
-  while (ns < t->n * 2 + 1) ns *= 2;
+  while (ns < n * 2 + 1) ns *= 2;
+  return ns;
+}
+
+int mx_rebuild_term_hash(mx_terms *t) {
+  uint32_t ns = mx_term_slots_for(t->n);
   t->slots = calloc(ns, sizeof(uint32_t));
   if (!t->slots) return -1;
   t->nslots = ns;
-  for (uint32_t i = 0; i < t->n; i++) {
-    const char *s = t->text[i];
-    uint32_t h = term_hash(s, (int)strlen(s)) & (ns - 1);
-    while (t->slots[h]) h = (h + 1) & (ns - 1);
-    t->slots[h] = i + 1;
-  }
+  hash_terms(t, 0);
   return 0;
+}
+
+int mx_term_hash_from(mx_terms *t, const uint32_t *slots, uint32_t nslots, uint32_t nsaved) {
+  if (!slots || nsaved > t->n || nslots < mx_term_slots_for(t->n)) return mx_rebuild_term_hash(t);
+  if (!(t->slots = malloc(sizeof(uint32_t) * nslots))) return -1;
+  memcpy(t->slots, slots, sizeof(uint32_t) * nslots);
+  t->nslots = nslots;
+  hash_terms(t, nsaved); /* the needs part's terms */
+  return 0;
+}
+
+/* The supply part's own table, as saved: sized with room for the needs'
+** terms (a quarter more), so that a load copies it and adds those. */
+uint32_t *mx_term_slots_save(const jb_match_index *mx, uint32_t *nslots) {
+  mx_terms t = {0};
+  t.text = mx->terms.text;
+  t.n = mx->nterms_supply;
+  t.nslots = mx_term_slots_for(t.n + t.n / 4);
+  if (!(t.slots = calloc(t.nslots, sizeof(uint32_t)))) return NULL;
+  hash_terms(&t, 0);
+  *nslots = t.nslots;
+  return t.slots;
 }
 
 void jb_match_index_free(jb_match_index *mx) {
@@ -436,6 +471,7 @@ void jb_match_index_free(jb_match_index *mx) {
   free(mx->generation);
   mx_scratch_free(mx->spare);
   free(mx->supply_state);
+  free(mx->demand_norms);
   for (int i = 0; i < 2; i++)
     if (mx->map[i] && mx->map_owned[i]) munmap(mx->map[i], mx->maplen[i]);
   free(mx);
@@ -468,6 +504,8 @@ static int detach_needs(jb_match_index *mx, old_needs *o) {
   o->owned = mx->map_owned[MX_PART_NEEDS];
   mx_scratch_free(mx->spare); /* sized for the old documents */
   mx->spare = NULL;
+  free(mx->demand_norms);     /* the old documents' */
+  mx->demand_norms = NULL;
   return 0;
 }
 
@@ -939,25 +977,37 @@ jb_status mx_prepare(jb_db *db, jb_match_index *mx, jb_error *err) {
     mx->type_lo[t] = u;
   }
   mx->type_lo[MX_NTYPES] = mx->nunits;
+  uint64_t memo_chains = 0, memo_family = 0; /* units share a few chain sets */
   for (uint32_t i = 0; i < mx->nunits; i++) {
     mx_unit *un = &mx->units[i];
-    un->family = mx_family_bits(db, un->chains);
+    if (mx->supply_ready && un->type != MX_NEED) continue; /* a needs-part refresh: done */
+    if (un->chains != memo_chains) {
+      memo_chains = un->chains;
+      memo_family = mx_family_bits(db, un->chains);
+    }
+    un->family = un->chains ? memo_family : 0;
     mx_region_keys(un->region, un->region_key);
     int oi = un->type == MX_EXPERT && un->org ? mx_unit_find(mx, MX_ORG, un->org) : -1;
     un->org_unit = oi < 0 ? UINT32_MAX : (uint32_t)oi;
-    un->inventor = UINT32_MAX;
+    if (!mx->inventors_known || un->type != MX_ACHIEVEMENT) un->inventor = UINT32_MAX;
   }
-  /* each achievement's inventor: an achievement is excluded with him */
-  sqlite3_stmt *st = NULL;
-  if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
-  int got;
-  while ((got = jb_step(st, "achievements' inventors", err)) > 0) {
-    int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
-    int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
-    if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
+  if (!mx->inventors_known) {
+    /* each achievement's inventor: an achievement is excluded with him.
+    ** Built with the supply part (and saved in its file: a load need not
+    ** read the achievements table, hundreds of MB at 100k items). */
+    sqlite3_stmt *st = NULL;
+    if (jb_db_prepare(db, "SELECT id, expert FROM achievement WHERE expert IS NOT NULL", &st, err)) return JB_ERR_DB;
+    int got;
+    while ((got = jb_step(st, "achievements' inventors", err)) > 0) {
+      int ai = mx_unit_find(mx, MX_ACHIEVEMENT, (const char *)sqlite3_column_text(st, 0));
+      int ei = mx_unit_find(mx, MX_EXPERT, (const char *)sqlite3_column_text(st, 1));
+      if (ai >= 0 && ei >= 0) mx->units[ai].inventor = (uint32_t)ei;
+    }
+    sqlite3_finalize(st);
+    if (got < 0) return (jb_status)-got;
+    mx->inventors_known = 1;
   }
-  sqlite3_finalize(st);
-  if (got < 0) return (jb_status)-got;
+  mx->supply_ready = 1;
   return mx_load_outcomes(db, mx, err);
 }
 
@@ -1039,8 +1089,16 @@ static jb_status refresh_needs(jb_db *db, jb_match_index *mx, const mx_weights *
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
+  /* the old part's documents are reused: every block of them checked first
+  ** (a few MB); a damaged one is reported and nothing of it reused */
+  int reuse = !old.coll.lazy || mx_verify_coll(&old.coll, 0) == 0;
+  if (!reuse) {
+    char *path = mx_index_path(db, MX_PART_NEEDS);
+    mx_report_damage(path, old.coll.lazy->why);
+    free(path);
+  }
   sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL);
-  jb_status rc = build_needs(db, mx, w, &old, err);
+  jb_status rc = build_needs(db, mx, w, reuse ? &old : NULL, err);
   sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
   if (release_needs(mx, &old) && !rc) {
     rc = JB_ERR_NOMEM;
@@ -1056,23 +1114,54 @@ static jb_status refresh_needs(jb_db *db, jb_match_index *mx, const mx_weights *
   return JB_OK;
 }
 
-jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
-  /* the states: this database's identity and its data generation; and the
-  ** identity of its data other than needs (see jb_db_touch_needs) */
+/* The states an index is built from: this database's identity and its data
+** generation (*gen); and the identity of its data other than needs (*sup,
+** see jb_db_touch_needs). -1: out of memory. */
+static int current_states(jb_db *db, char **gen, char **sup) {
   char *g = jb_meta_get(db, "generation"), *inst = jb_meta_get(db, "instance");
-  char *sup = jb_meta_get(db, "supply_instance");
+  *sup = jb_meta_get(db, "supply_instance");
   jb_buf state = {0};
   jb_buf_printf(&state, "%s:%s", inst ? inst : "", g ? g : "0");
   free(g);
   free(inst);
-  char *gen = state.p;
-  if (!gen) {
-    free(sup);
+  *gen = state.p;
+  if (!*gen) {
+    free(*sup);
+    *sup = NULL;
+    return -1;
+  }
+  /* a database without one (read-only and older): every write counts */
+  if (!*sup) *sup = jb_strdup(*gen);
+  return 0;
+}
+
+int mx_check_saved(jb_db *db) {
+  char *gen, *sup;
+  if (current_states(db, &gen, &sup)) return -1;
+  mx_weights w;
+  mx_weights_default(&w);
+  int needs_ok = 0, rc = 0;
+  jb_match_index *mx = sup ? mx_load(db, &w, sup, gen, &needs_ok) : NULL;
+  if (mx && mx_verify(db, mx)) {
+    rc = 1;
+    for (int part = 0; part < 2; part++) {
+      char *path = mx_index_path(db, part);
+      if (path) unlink(path);
+      free(path);
+    }
+  }
+  jb_match_index_free(mx);
+  free(gen);
+  free(sup);
+  return rc;
+}
+
+jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
+  char *gen, *sup;
+  if (current_states(db, &gen, &sup)) {
     jb_err_set(err, JB_ERR_NOMEM, "out of memory");
     return JB_ERR_NOMEM;
   }
-  /* a database without one (read-only and older): every write counts */
-  if (!sup) sup = jb_strdup(gen);
   uint64_t lh = jb_lexicon_hash(db->lex);
   jb_match_index *mx = db->mx;
   db->mx = NULL;
@@ -1148,4 +1237,35 @@ jb_status mx_get(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error
   if (mx_save(db, mx, MX_PART_SUPPLY) == 0) mx_save(db, mx, MX_PART_NEEDS);
   *ppMx = db->mx = mx;
   return JB_OK;
+}
+
+int mx_damaged(jb_db *db, const jb_match_index *mx) {
+  int any = 0;
+  for (int c = 0; mx && c < 2; c++) {
+    mx_lazy *lz = c ? mx->demand.lazy : mx->supply.lazy;
+    if (!lz || !atomic_load(&lz->damaged)) continue;
+    any = 1;
+    if (atomic_exchange(&lz->damaged, 2) == 2) continue; /* said already */
+    char *path = mx_index_path(db, lz->part);
+    mx_report_damage(path, lz->why ? lz->why : "block");
+    free(path);
+  }
+  return any;
+}
+
+int mx_verify(jb_db *db, jb_match_index *mx) {
+  for (int c = 0; c < 2; c++) {
+    mx_coll *co = c ? &mx->demand : &mx->supply;
+    if (co->lazy && mx_verify_coll(co, mx->map_owned[c])) break;
+  }
+  return mx_damaged(db, mx) ? -1 : 0;
+}
+
+jb_status mx_get_checked(jb_db *db, const mx_weights *w, jb_match_index **ppMx, jb_error *err) {
+  jb_status rc = mx_get(db, w, ppMx, err);
+  if (rc || mx_verify(db, *ppMx) == 0) return rc;
+  /* damaged: both files go, the index is built afresh (and saved) */
+  jb_mx_discard(db);
+  *ppMx = NULL;
+  return mx_get(db, w, ppMx, err);
 }

@@ -17,6 +17,7 @@
 #define JB_MATCH_INT_H
 
 #include "jb_int.h"
+#include <stdatomic.h>
 
 typedef enum mx_type { MX_EXPERT = 0, MX_ACHIEVEMENT, MX_ORG, MX_NEED, MX_NTYPES } mx_type;
 
@@ -43,6 +44,28 @@ typedef struct mx_doc {
   int64_t rowid;       /* evidence/achievement/need rowid, for explanations */
 } mx_doc;
 
+/* What of a mapped collection's forward list and postings is still to be
+** checked (match_store.c). They are most of the index file (940 MB of 975
+** at 100k items); checking them whole made a fresh process read all of it
+** before answering. Instead each 64 KiB block carries its own CRC-32 and is
+** checked (checksum, then every term id, document id, order and weight in
+** it) the first time a posting list or forward list in it is read, through
+** mx_post() and mx_fwd_of(). A block that fails is never read: the list
+** reads as empty and `damaged` is set, and the caller that produced an
+** answer from this index throws the answer away, reports the damage and
+** answers again from a rebuilt index (jb_match; mx_get_checked checks all
+** blocks up front for the commands that read most of them anyway). */
+#define MX_BLOCK_BYTES 65536u
+typedef struct mx_lazy {
+  const uint32_t *crc[2];         /* per block CRC-32: forward list (0), postings (1) */
+  uint64_t nblk[2];
+  _Atomic unsigned char *state[2];/* per block: 0 unchecked, 1 good, 2 bad */
+  uint32_t nterms;                /* bound of the forward list's term ids */
+  int part;                       /* MX_PART_*: whose file, for the report */
+  _Atomic int damaged;
+  const char *why;                /* the first failed check (a literal) */
+} mx_lazy;
+
 typedef struct mx_coll {
   mx_doc *docs;
   uint32_t ndocs, capdocs;
@@ -57,9 +80,37 @@ typedef struct mx_coll {
   double avglen;
   int maxyear;         /* newest dated document: recency is relative to it */
   int mapped;          /* the arrays are in the index file's mapping (read-only) */
+  mx_lazy *lazy;       /* mapped and not yet checked whole, else NULL */
 } mx_coll;
 
-static inline const mx_posting *mx_postings(const mx_coll *c, uint32_t t) { return c->post + c->off[t]; }
+/* Checks the blocks under term t's postings / forward entries [from, to)
+** (match_store.c): 0 when good, -1 when damaged (then c->lazy->damaged). */
+int mx_lazy_post(const mx_coll *c, uint32_t t);
+int mx_lazy_fwd(const mx_coll *c, uint64_t from, uint64_t to);
+/* Checks every block not checked yet (drop: let the mapped pages go after,
+** for a file's mapping only): 0, and c->lazy is then NULL; -1 damaged. */
+int mx_verify_coll(mx_coll *c, int drop);
+void mx_lazy_free(mx_lazy *lz);
+
+/* Term t's postings: their number (0 for a term the collection does not
+** have, or whose block is damaged) and *p. Every read of postings and of
+** forward lists goes through these two: they check a mapped block first. */
+static inline uint32_t mx_post(const mx_coll *c, uint32_t t, const mx_posting **p) {
+  *p = c->post;
+  if (t >= c->nterms_alloc || !c->off || !c->npost[t]) return 0;
+  if (c->lazy && mx_lazy_post(c, t)) return 0;
+  *p = c->post + c->off[t];
+  return c->npost[t];
+}
+
+/* Document d's forward list (term ids ascending): its length and *f. */
+static inline uint32_t mx_fwd_of(const mx_coll *c, uint32_t d, const mx_fwd **f) {
+  const mx_doc *x = &c->docs[d];
+  *f = c->fwd + x->fwd;
+  if (!x->nfwd) return 0;
+  if (c->lazy && mx_lazy_fwd(c, x->fwd, (uint64_t)x->fwd + x->nfwd)) return 0;
+  return x->nfwd;
+}
 
 typedef struct mx_unit {
   uint8_t type;        /* mx_type */
@@ -133,11 +184,19 @@ struct jb_match_index {
   ** supply_state as it was: then only the needs part is rebuilt. */
   uint32_t nterms_supply;
   char *supply_state;
+  int inventors_known;  /* the supply units' inventor fields are set (built, or read from the file) */
+  int supply_ready;     /* and their other derived fields (mx_prepare): a needs refresh skips them */
   /* the parts' files when loaded from them: their collections' arrays and
   ** strings point into these mappings, read-only */
+  const uint32_t *saved_slots; /* the supply part's term table, in its file (mx_load) */
+  uint32_t nsaved_slots;
   void *map[2];
   size_t maplen[2];
   int map_owned[2];     /* munmap on free (0: a caller's buffer, see mx_decode) */
+  /* the norms of the needs' tf-idf vectors (dm_norms), computed on first use
+  ** and dropped whenever the needs part is replaced: every intake check
+  ** needs them, and computing them took half of a check at 10,000 needs */
+  float *demand_norms;
 };
 typedef struct jb_match_index jb_match_index;
 
@@ -145,6 +204,17 @@ typedef struct jb_match_index jb_match_index;
 ** from w, so an index built with other field weights is rebuilt. */
 struct mx_weights;
 jb_status mx_get(jb_db *db, const struct mx_weights *w, jb_match_index **ppMx, jb_error *err);
+/* mx_get, every block of a mapped index checked first (a damaged file is
+** reported, discarded and rebuilt): for the commands that read most of the
+** index anyway (batch, assign, demands, check) or show what they compute as
+** they go. */
+jb_status mx_get_checked(jb_db *db, const struct mx_weights *w, jb_match_index **ppMx, jb_error *err);
+/* Checks every block not checked yet: 0, or -1 when damaged (reported). */
+int mx_verify(jb_db *db, jb_match_index *mx);
+/* 1 when a read of this index met a damaged block since it was loaded: an
+** answer computed from it must not be shown (reported on stderr once, when
+** this is asked). */
+int mx_damaged(jb_db *db, const jb_match_index *mx);
 /* The features of a text: its tokens minus noise (kind 0), English word
 ** pairs (kind 1) and, when asked, single CJK characters (kind 2). Documents
 ** and queries both go through here. */
@@ -184,6 +254,12 @@ char *mx_index_path(const jb_db *db, int part);
 void mx_report_damage(const char *path, const char *why);
 /* The term lookup table, from the term texts (after a load). */
 int mx_rebuild_term_hash(mx_terms *t);
+/* The same from the supply part's saved table (its first nsaved terms,
+** nslots slots; NULL or too small: rebuilt): copied, the others added. */
+int mx_term_hash_from(mx_terms *t, const uint32_t *slots, uint32_t nslots, uint32_t nsaved);
+/* The supply part's table to save (caller frees) and its size. */
+uint32_t *mx_term_slots_save(const jb_match_index *mx, uint32_t *nslots);
+uint32_t mx_term_slots_for(uint32_t n);
 /* 1 when p is inside one of the index files' mappings (not to be freed). */
 int mx_in_map(const jb_match_index *mx, const void *p);
 /* Term id of a normalized token, or UINT32_MAX. */
@@ -318,8 +394,9 @@ void dm_vec_free(dm_vec *v);
 int dm_vec_of_doc(const jb_match_index *mx, uint32_t doc, dm_vec *v);
 int dm_vec_of_text(const jb_match_index *mx, jb_tokenizer *tok, const mx_weights *w, const char *title,
                    const cJSON *keywords, const char *text, dm_vec *v);
-/* Norms of every need's vector (caller frees). */
-float *dm_norms(const jb_match_index *mx);
+/* Norms of every need's vector, one per demand document: the index's own
+** copy (mx->demand_norms), computed on the first call; NULL: out of memory. */
+const float *dm_norms(jb_match_index *mx);
 /* Cosine of v with every need: sim[] (zeroed by the caller, one per demand
 ** document) gets the values, touched[] the documents set. */
 void dm_similar(const jb_match_index *mx, const dm_vec *v, const float *norms, float *sim, uint32_t *touched,

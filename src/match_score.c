@@ -333,6 +333,8 @@ typedef struct qbuild {
   const cJSON *keywords;   /* the need's */
   const char *text;
   uint8_t *mark;           /* per byte of text: QB_* */
+  const jb_lexicon *lex;   /* words comes from it, at the first CJK text (an
+                           ** English need never loads friso's dictionary) */
 } qbuild;
 
 /* Word boundaries in a need's text that the scorer trusts: the edges of the
@@ -482,6 +484,7 @@ static void tokenize_into(qbuild *b, jb_tokenizer *tok, const char *text, double
   size_t n = strlen(text);
   int cjk = 0;
   for (size_t i = 0; i < n && !cjk; i++) cjk = (unsigned char)text[i] >= 0xE3;
+  if (cjk && !b->words) b->words = jb_lexicon_words(b->lex);
   if (b->words && cjk && (b->mark = calloc(n + 1, 1))) {
     if (jb_words_split(b->words, text, (int)n, b, mark_cb)) {
       free(b->mark); /* out of memory: every bigram, as without words */
@@ -610,8 +613,8 @@ static void score_terms(mx_scratch *s, const mx_coll *c, const mx_weights *w, in
   for (int i = from; i < s->nq; i++) {
     const qterm *q = &s->q[i];
     double f = q->qw * q->idf;
-    const mx_posting *p = mx_postings(c, q->term);
-    uint32_t np = c->npost[q->term];
+    const mx_posting *p;
+    uint32_t np = mx_post(c, q->term, &p);
     for (uint32_t j = 0; j < np; j++) {
       uint32_t d = p[j].doc;
       mx_acc *a = &s->acc[d];
@@ -676,8 +679,10 @@ static int feedback(mx_scratch *s, const mx_coll *c, const mx_weights *w) {
   for (int i = 0; i < ntop; i++) {
     const mx_doc *d = &c->docs[top[i]];
     double dw = tops[i] / best;
-    for (uint32_t j = 0; j < d->nfwd; j++) {
-      const mx_fwd *f = &c->fwd[d->fwd + j];
+    const mx_fwd *fw;
+    uint32_t nf = mx_fwd_of(c, top[i], &fw);
+    for (uint32_t j = 0; j < nf; j++) {
+      const mx_fwd *f = &fw[j];
       double tw = dw * (f->tf / (d->len > 0 ? d->len : 1)) * idf_of(c, f->term);
       if (nfb == capfb) {
         capfb = capfb ? capfb * 2 : 256;
@@ -950,7 +955,7 @@ int mx_score_need(jb_db *db, const jb_match_index *mx, mx_scratch *s, jb_tokeniz
   tmap_clear(&s->qmap);
   s->norm_bm25 = s->norm_cos = 0;
   reset_acc(s);
-  qbuild b = {mx, s, 0, w->phrase, w->unigram, 0, 0, jb_lexicon_words(db->lex), need->keywords, NULL, NULL};
+  qbuild b = {mx, s, 0, w->phrase, w->unigram, 0, 0, NULL, need->keywords, NULL, NULL, db->lex};
   tokenize_into(&b, tok, need->title, w->w_title);
   const cJSON *kw;
   cJSON_ArrayForEach(kw, need->keywords) if (cJSON_IsString(kw))

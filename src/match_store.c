@@ -10,9 +10,11 @@
 ** generation, the lexicon's hash, the tokenizer version and the document
 ** field weights — and is ignored (then rewritten) when any differs.
 **
-** Layout (format JBMX0004): a fixed header, then sections, each 8-byte
+** Layout (format JBMX0005): a fixed header, then sections, each 8-byte
 ** aligned, found through the header's section table (offset, length,
-** CRC-32). The large arrays (documents, forward lists, posting offsets and
+** CRC-32); the forward lists and postings carry a CRC-32 per 64 KiB block
+** instead (their own sections; their section CRC is 0), checked when the
+** block is first read. The large arrays (documents, forward lists, posting offsets and
 ** postings) are stored exactly as the scorer reads them and are used in
 ** place from the mapping, not copied. Strings live in one blob of
 ** NUL-terminated strings and are referred to by offset. Native byte order
@@ -21,9 +23,16 @@
 **
 ** Nothing read from the file is trusted: the header and every section carry
 ** a CRC-32 (zlib), every count comes from a section's length, and every
-** offset and index is checked against what it points into before the index
-** is used (mx_decode). A file that fails any check is reported on stderr,
-** removed and rebuilt — never used. The file is opened without following
+** offset and index is checked against what it points into before it is
+** used. At load (mx_load) that is everything but the forward lists and the
+** postings: the header (with the file's size: a truncated or extended file
+** is refused), the units, terms, strings, relations, documents and posting
+** offsets — a few percent of the file. The forward lists and postings are
+** checked a 64 KiB block at a time, on first read (see mx_lazy in
+** match_int.h); mx_verify checks the rest (`jiebang integrity`, and batch,
+** assign, demands and check up front). A file that fails any check is
+** reported on stderr, removed and rebuilt — never used: an answer computed
+** while a block turned out damaged is thrown away and computed again. The file is opened without following
 ** symlinks and without blocking, and must be a regular file (a FIFO at
 ** DB.mx must not hang a command).
 **
@@ -50,7 +59,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define MX_MAGIC "JBMX0004"
+#define MX_MAGIC "JBMX0005"
 #define MX_NOSTR UINT64_MAX
 
 /* Sections, in file order. Per collection (supply, demand): documents,
@@ -58,10 +67,12 @@
 enum {
   S_UNITS, S_TERMS, S_CONFLICTS, S_COLLABS, S_ORGS,
   S_COLL0, /* S_COLL0 + c * S_PER_COLL + S_DOCS ... */
-  S_STRINGS = S_COLL0 + 2 * 6,
+  S_STRINGS = S_COLL0 + 2 * 8,
+  S_TERMHASH, /* the supply part's term lookup table (mx_term_slots_save) */
   MX_NSEC
 };
-enum { S_DOCS, S_FWD, S_OFF, S_NPOST, S_POST, S_CSTAT, S_PER_COLL };
+/* per block CRC-32 of the forward list and the postings: S_FWDCRC, S_POSTCRC */
+enum { S_DOCS, S_FWD, S_OFF, S_NPOST, S_POST, S_CSTAT, S_FWDCRC, S_POSTCRC, S_PER_COLL };
 
 typedef struct mx_section {
   uint64_t off, len;
@@ -90,7 +101,7 @@ typedef struct disk_unit {
   uint8_t type, programs, open, pad;
   int16_t capacity, pad2;
   uint32_t doc0, ndocs;
-  uint32_t pad3;
+  uint32_t inventor;   /* achievements: the unit of their inventor, else UINT32_MAX */
   uint64_t chains;
   uint64_t content;
   uint64_t str[5];     /* id, name, org, region, list */
@@ -153,12 +164,15 @@ typedef struct wr {
   mx_header h;
   int cur;             /* section being written */
   uLong crc;
+  int nocrc;           /* a section checked by its blocks' CRCs (put_block_crcs) alone */
 } wr;
+
+static int big_section(int s);
 
 static void put(wr *w, const void *p, size_t n) {
   if (w->bad || !n) return;
   if (fwrite(p, 1, n, w->f) != n) w->bad = 1;
-  w->crc = crc32_z(w->crc, p, n);
+  if (!w->nocrc) w->crc = crc32_z(w->crc, p, n);
   w->pos += n;
 }
 
@@ -170,6 +184,7 @@ static void sec_begin(wr *w, int s) {
     w->pos += pad;
   }
   w->cur = s;
+  w->nocrc = big_section(s);
   w->h.sec[s].off = w->pos;
   w->crc = crc32_z(0, Z_NULL, 0);
 }
@@ -195,6 +210,16 @@ static void put_pairs(wr *w, int s, const mx_pair *v, uint32_t n) {
   sec_end(w);
 }
 
+/* The CRC-32 of each MX_BLOCK_BYTES of an array, as a section. */
+static void put_block_crcs(wr *w, int s, const void *p, uint64_t len) {
+  sec_begin(w, s);
+  for (uint64_t o = 0; o < len; o += MX_BLOCK_BYTES) {
+    uint32_t c = crc_of((const char *)p + o, len - o < MX_BLOCK_BYTES ? len - o : MX_BLOCK_BYTES);
+    put(w, &c, sizeof(c));
+  }
+  sec_end(w);
+}
+
 /* The posting table is cut to the terms that exist (the builder's is a
 ** power of two): readers check a term against nterms_alloc anyway. */
 static void put_coll(wr *w, int c, const mx_coll *co, uint32_t nterms) {
@@ -213,6 +238,8 @@ static void put_coll(wr *w, int c, const mx_coll *co, uint32_t nterms) {
   sec_begin(w, s0 + S_CSTAT);
   put(w, &st, sizeof(st));
   sec_end(w);
+  put_block_crcs(w, s0 + S_FWDCRC, arr[1], len[1]);
+  put_block_crcs(w, s0 + S_POSTCRC, arr[4], len[4]);
 }
 
 /* The sections of one part; the other part's are written empty. */
@@ -229,6 +256,7 @@ static void write_body(wr *w, const jb_match_index *mx, int part, uint32_t lo) {
     d.capacity = u->capacity;
     d.doc0 = u->doc0;
     d.ndocs = u->ndocs;
+    d.inventor = u->type == MX_ACHIEVEMENT ? u->inventor : UINT32_MAX;
     d.chains = u->chains;
     d.content = u->content;
     const char *s[5] = {u->id, u->name, u->org, u->region, u->list};
@@ -253,6 +281,12 @@ static void write_body(wr *w, const jb_match_index *mx, int part, uint32_t lo) {
   static const mx_coll none;
   put_coll(w, 0, needs ? &none : &mx->supply, mx->nterms_supply);
   put_coll(w, 1, needs ? &mx->demand : &none, mx->terms.n);
+  uint32_t nslots = 0, *slots = needs ? NULL : mx_term_slots_save(mx, &nslots);
+  if (!needs && !slots) w->bad = 1;
+  sec_begin(w, S_TERMHASH);
+  put(w, slots, sizeof(uint32_t) * nslots);
+  sec_end(w);
+  free(slots);
   sec_begin(w, S_STRINGS);
   put(w, w->strings.p, w->strings.n);
   sec_end(w);
@@ -316,6 +350,7 @@ static void fsync_dir(const char *path) {
 }
 
 int mx_save(jb_db *db, const jb_match_index *mx, int part) {
+  if (db->no_index_save) return -1; /* another connection of this process writes it */
   char *path = mx_index_path(db, part);
   if (!path || !mx->generation || !mx->supply_state) {
     free(path);
@@ -374,32 +409,12 @@ typedef struct rd {
   const char *why;     /* the first check that failed */
   const char *str;     /* the string blob */
   uint64_t nstr;
-  int drop;            /* a mapped file: pages read by the checks are let go */
+  int full;            /* check the forward lists and postings now, not on first read */
 } rd;
 
-/* The forward lists and postings are most of the file. Their checksums are
-** computed in the same pass as their checks, a chunk at a time, and in a
-** mapped file each chunk is then dropped from the process (it stays in the
-** page cache): the checks' peak memory is a chunk, not the file. */
-#define MX_CHUNK ((uint64_t)16 << 20)
-
+/* The forward lists and postings, checked a block at a time (mx_lazy). */
 static int big_section(int s) {
   return s >= S_COLL0 && s < S_STRINGS && ((s - S_COLL0) % S_PER_COLL == S_FWD || (s - S_COLL0) % S_PER_COLL == S_POST);
-}
-
-static void drop_pages(const rd *r, const void *p, uint64_t n) {
-  if (!r->drop || !n) return;
-  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  uintptr_t a = (uintptr_t)p & ~(page - 1), e = (uintptr_t)p + n;
-  madvise((void *)a, e - a, MADV_DONTNEED);
-}
-
-/* CRC of bytes [from, to) of section s, continued from *crc; the pages
-** dropped after. */
-static void chunk_crc(const rd *r, int s, uint64_t from, uint64_t to, uLong *crc) {
-  const unsigned char *p = r->p + r->h->sec[s].off;
-  *crc = crc32_z(*crc, p + from, (z_size_t)(to - from));
-  drop_pages(r, p + from, to - from);
 }
 
 #define FAIL(r, msg) ((r)->why ? 0 : ((r)->why = (msg), 0))
@@ -425,6 +440,104 @@ static const char *string_at(rd *r, uint64_t ref, int *ok) {
 }
 
 static int finite_in(double x, double lo, double hi) { return isfinite(x) && x >= lo && x <= hi; }
+
+/* ------------------------------------------------ blocks, checked on first read */
+
+#define MX_PER_BLOCK (MX_BLOCK_BYTES / 8) /* mx_fwd and mx_posting are 8 bytes each */
+
+static uint64_t blocks_of(uint64_t bytes) { return (bytes + MX_BLOCK_BYTES - 1) / MX_BLOCK_BYTES; }
+
+void mx_lazy_free(mx_lazy *lz) {
+  if (!lz) return;
+  free((void *)lz->state[0]);
+  free((void *)lz->state[1]);
+  free(lz);
+}
+
+/* The entries of forward-list block b: term ids known, weights sane. */
+static int fwd_block_ok(const mx_coll *c, uint64_t i0, uint64_t i1) {
+  for (uint64_t i = i0; i < i1; i++)
+    if (c->fwd[i].term >= c->lazy->nterms || !finite_in(c->fwd[i].tf, 0, 1e9)) return 0;
+  return 1;
+}
+
+/* The postings of a block: documents in range and, within a term, in
+** increasing order (the scorer walks them that way); weights sane. The
+** term of the first one by binary search over the (checked) offsets. */
+static int post_block_ok(const mx_coll *c, uint64_t i0, uint64_t i1) {
+  const uint64_t *off = c->off;
+  uint64_t lo = 0, hi = c->nterms_alloc; /* the last t with off[t] <= i0 */
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo + 1) / 2;
+    if (off[mid] <= i0) lo = mid;
+    else hi = mid - 1;
+  }
+  uint64_t t = lo;
+  for (uint64_t i = i0; i < i1; i++) {
+    while (off[t + 1] <= i) t++; /* off[nterms_alloc] == the number of postings > i */
+    const mx_posting *p = &c->post[i];
+    if (p->doc >= c->ndocs || !finite_in(p->tf, 0, 1e9)) return 0;
+    if (i > off[t] && p->doc <= p[-1].doc) return 0;
+  }
+  return 1;
+}
+
+/* Block b of the forward list (k 0) or the postings (k 1): checked once,
+** by whichever thread reads it first (two may check it at once: the same
+** answer). 0 good, -1 damaged. */
+static int check_block(const mx_coll *c, int k, uint64_t b) {
+  mx_lazy *lz = c->lazy;
+  unsigned char st = atomic_load_explicit(&lz->state[k][b], memory_order_acquire);
+  if (st) return st == 1 ? 0 : -1;
+  uint64_t n = k ? c->off[c->nterms_alloc] : c->nfwd;
+  uint64_t i0 = b * MX_PER_BLOCK, i1 = n - i0 < MX_PER_BLOCK ? n : i0 + MX_PER_BLOCK;
+  const char *base = k ? (const char *)c->post : (const char *)c->fwd;
+  const char *why = NULL;
+  if (crc_of(base + i0 * 8, (i1 - i0) * 8) != lz->crc[k][b]) why = "block checksum";
+  else if (!(k ? post_block_ok(c, i0, i1) : fwd_block_ok(c, i0, i1))) why = k ? "posting" : "forward list entry";
+  int none = 0;
+  if (why && atomic_compare_exchange_strong(&lz->damaged, &none, 1)) lz->why = why;
+  atomic_store_explicit(&lz->state[k][b], why ? 2 : 1, memory_order_release);
+  return why ? -1 : 0;
+}
+
+static int check_range(const mx_coll *c, int k, uint64_t from, uint64_t to) {
+  int rc = 0;
+  for (uint64_t b = from / MX_PER_BLOCK; from < to && b <= (to - 1) / MX_PER_BLOCK; b++) rc |= check_block(c, k, b);
+  return rc;
+}
+
+int mx_lazy_post(const mx_coll *c, uint32_t t) { return check_range(c, 1, c->off[t], c->off[t + 1]); }
+
+int mx_lazy_fwd(const mx_coll *c, uint64_t from, uint64_t to) { return check_range(c, 0, from, to); }
+
+/* Every block not checked yet. Mapped pages read for it are let go after
+** each 16 MiB (they stay in the page cache): the check's peak memory is
+** that, not the file. -1 when damaged (lazy->why). Then nothing is left to
+** check lazily: the collection reads its arrays directly. */
+int mx_verify_coll(mx_coll *c, int drop) {
+  mx_lazy *lz = c->lazy;
+  if (!lz) return 0;
+  int bad = 0;
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  for (int k = 0; k < 2 && !bad; k++) {
+    const char *base = k ? (const char *)c->post : (const char *)c->fwd;
+    uint64_t since = 0, bytes = (k ? c->off[c->nterms_alloc] : c->nfwd) * 8;
+    for (uint64_t b = 0; b < lz->nblk[k] && !bad; b++) {
+      bad = check_block(c, k, b) != 0;
+      if (drop && ((b + 1 - since) * MX_BLOCK_BYTES >= ((uint64_t)16 << 20) || b + 1 == lz->nblk[k])) {
+        uintptr_t a = (uintptr_t)(base + since * MX_BLOCK_BYTES) & ~(page - 1);
+        uintptr_t e = (uintptr_t)(base + (b + 1 == lz->nblk[k] ? bytes : (b + 1) * MX_BLOCK_BYTES));
+        madvise((void *)a, e - a, MADV_DONTNEED);
+        since = b + 1;
+      }
+    }
+  }
+  if (bad) return -1;
+  c->lazy = NULL;
+  mx_lazy_free(lz);
+  return 0;
+}
 
 /* The collection's arrays, used in place, and the checks that make every
 ** index the scorer follows safe: documents -> units and forward lists,
@@ -455,41 +568,34 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
     if (!finite_in(x->len, 0, 1e12) || !finite_in(x->vnorm, 0, 1e12) || x->profile > 1)
       return FAIL(r, "document values"), -1;
   }
-  uLong crc = crc32_z(0, Z_NULL, 0);
-  for (uint64_t c0 = 0, per = MX_CHUNK / sizeof(mx_fwd); c0 < nf; c0 += per) {
-    uint64_t c1 = nf - c0 < per ? nf : c0 + per;
-    for (uint64_t i = c0; i < c1; i++)
-      if (fwd[i].term >= mx->terms.n || !finite_in(fwd[i].tf, 0, 1e9)) return FAIL(r, "forward list entry"), -1;
-    chunk_crc(r, s0 + S_FWD, c0 * sizeof(mx_fwd), c1 * sizeof(mx_fwd), &crc);
-  }
-  if ((uint32_t)crc != r->h->sec[s0 + S_FWD].crc) return FAIL(r, "section checksum"), -1;
   if (noff && (off[0] != 0 || off[nnp] != npo)) return FAIL(r, "posting offsets"), -1;
   if (!noff && npo) return FAIL(r, "posting offsets"), -1;
   for (uint64_t t = 0; t < nnp; t++) {
     if (off[t + 1] < off[t] || off[t + 1] - off[t] != npost[t]) return FAIL(r, "posting offsets"), -1;
     if (npost[t] && t >= mx->terms.n) return FAIL(r, "postings of an unknown term"), -1;
   }
-  /* the postings in one pass, term by term, a chunk at a time */
-  crc = crc32_z(0, Z_NULL, 0);
-  uint64_t t = 0;
-  for (uint64_t c0 = 0, per = MX_CHUNK / sizeof(mx_posting); c0 < npo; c0 += per) {
-    uint64_t c1 = npo - c0 < per ? npo : c0 + per;
-    for (uint64_t i = c0; i < c1;) {
-      while (off[t + 1] <= i) t++; /* the term of posting i (off[nnp] == npo > i) */
-      uint64_t end = off[t + 1] < c1 ? off[t + 1] : c1;
-      /* documents in increasing order within a term: the scorer walks them that way */
-      uint32_t prev = i > off[t] ? post[i - 1].doc : 0;
-      int first = i == off[t];
-      for (; i < end; i++) {
-        if (post[i].doc >= nd || (!first && post[i].doc <= prev)) return FAIL(r, "posting"), -1;
-        if (!finite_in(post[i].tf, 0, 1e9)) return FAIL(r, "posting weight"), -1;
-        prev = post[i].doc;
-        first = 0;
-      }
-    }
-    chunk_crc(r, s0 + S_POST, c0 * sizeof(mx_posting), c1 * sizeof(mx_posting), &crc);
+  uint64_t nfc, npc;
+  const uint32_t *fcrc = section(r, s0 + S_FWDCRC, sizeof(uint32_t), &nfc);
+  const uint32_t *pcrc = section(r, s0 + S_POSTCRC, sizeof(uint32_t), &npc);
+  if (r->why) return -1;
+  if (nfc != blocks_of(nf * sizeof(mx_fwd)) || npc != blocks_of(npo * sizeof(mx_posting)))
+    return FAIL(r, "block checksum table"), -1;
+  mx_lazy *lz = calloc(1, sizeof(*lz));
+  if (lz) {
+    lz->state[0] = calloc(nfc ? nfc : 1, 1);
+    lz->state[1] = calloc(npc ? npc : 1, 1);
   }
-  if ((uint32_t)crc != r->h->sec[s0 + S_POST].crc) return FAIL(r, "section checksum"), -1;
+  if (!lz || !lz->state[0] || !lz->state[1]) {
+    mx_lazy_free(lz);
+    return FAIL(r, "out of memory"), -1;
+  }
+  lz->crc[0] = fcrc;
+  lz->crc[1] = pcrc;
+  lz->nblk[0] = nfc;
+  lz->nblk[1] = npc;
+  lz->nterms = mx->terms.n;
+  lz->part = c;
+  co->lazy = lz;
   /* in place, read-only: the mapping outlives them (see mx->map) */
   co->docs = (mx_doc *)docs;
   co->ndocs = co->capdocs = (uint32_t)nd;
@@ -502,6 +608,8 @@ static int decode_coll(rd *r, jb_match_index *mx, int c) {
   co->avglen = st->avglen;
   co->maxyear = st->maxyear;
   co->mapped = 1;
+  /* a caller's buffer (mx_decode): checked whole now, its pages kept */
+  if (r->full && mx_verify_coll(co, 0)) return FAIL(r, co->lazy->why), -1;
   return 0;
 }
 
@@ -528,6 +636,7 @@ static int decode_units(rd *r, jb_match_index *mx, int part) {
     u->capacity = d->capacity;
     u->doc0 = d->doc0;
     u->ndocs = d->ndocs;
+    u->inventor = d->inventor;
     u->chains = d->chains;
     u->content = d->content;
     u->id = (char *)string_at(r, d->str[0], &ok);
@@ -547,6 +656,14 @@ static int decode_units(rd *r, jb_match_index *mx, int part) {
     if (r->why || u->doc0 > nd || u->ndocs > nd - u->doc0) return FAIL(r, "unit documents"), -1;
     mx->nunits++;
   }
+  /* inventors are experts of the same part (before the achievements) */
+  for (uint32_t i = base; i < mx->nunits; i++) {
+    uint32_t inv = mx->units[i].inventor;
+    if (inv != UINT32_MAX && (mx->units[i].type != MX_ACHIEVEMENT || inv < base || inv >= mx->nunits ||
+                              mx->units[inv].type != MX_EXPERT))
+      return FAIL(r, "unit inventor"), -1;
+  }
+  if (part == MX_PART_SUPPLY) mx->inventors_known = 1;
   return 0;
 }
 
@@ -646,10 +763,38 @@ static int check_file(rd *r, mx_header *want, int loose, int *stale) {
   return 0;
 }
 
+/* The saved term table: a power of two, every slot empty or a term of
+** this part (a slot that names the wrong term only makes a lookup miss). */
+static int decode_term_slots(rd *r, jb_match_index *mx) {
+  uint64_t n;
+  const uint32_t *slots = section(r, S_TERMHASH, sizeof(uint32_t), &n);
+  if (r->why) return -1;
+  if (n < mx_term_slots_for(mx->terms.n) || n >= UINT32_MAX || (n & (n - 1))) return FAIL(r, "term table size"), -1;
+  for (uint64_t i = 0; i < n; i++)
+    if (slots[i] > mx->terms.n) return FAIL(r, "term table"), -1;
+  mx->saved_slots = slots;
+  mx->nsaved_slots = (uint32_t)n;
+  return 0;
+}
+
 void mx_fix_checksums(void *buf, size_t n) {
   if (n < sizeof(mx_header)) return;
   mx_header *h = buf;
   h->file_size = n;
+  /* the block checksums first: their tables are sections with a CRC too */
+  for (int c = 0; c < 2; c++)
+    for (int k = 0; k < 2; k++) {
+      const mx_section *d = &h->sec[S_COLL0 + c * S_PER_COLL + (k ? S_POST : S_FWD)];
+      const mx_section *t = &h->sec[S_COLL0 + c * S_PER_COLL + (k ? S_POSTCRC : S_FWDCRC)];
+      if (d->off > n || d->len > n - d->off || t->off > n || t->len > n - t->off || t->off % 4 ||
+          t->len != blocks_of(d->len) * 4)
+        continue;
+      for (uint64_t b = 0; b * MX_BLOCK_BYTES < d->len; b++) {
+        uint64_t len = d->len - b * MX_BLOCK_BYTES < MX_BLOCK_BYTES ? d->len - b * MX_BLOCK_BYTES : MX_BLOCK_BYTES;
+        uint32_t crc = crc_of((const char *)buf + d->off + b * MX_BLOCK_BYTES, len);
+        memcpy((char *)buf + t->off + b * 4, &crc, 4);
+      }
+    }
   for (int s = 0; s < MX_NSEC; s++) {
     const mx_section *x = &h->sec[s];
     if (x->off <= n && x->len <= n - x->off) h->sec[s].crc = crc_of((const char *)buf + x->off, x->len);
@@ -658,12 +803,12 @@ void mx_fix_checksums(void *buf, size_t n) {
 }
 
 static jb_match_index *decode_supply(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
-                                     const double fw[4], const char **why, int *stale, int drop) {
+                                     const double fw[4], const char **why, int *stale, int full) {
   rd r;
   memset(&r, 0, sizeof(r));
   r.p = buf;
   r.n = n;
-  r.drop = drop;
+  r.full = full;
   static const double nofw[4];
   mx_header want;
   fill_header(&want, MX_PART_SUPPLY, supply_state ? supply_state : "", lexhash, fw ? fw : nofw);
@@ -682,6 +827,7 @@ static jb_match_index *decode_supply(const void *buf, size_t n, const char *supp
         decode_pairs(&r, S_COLLABS, &mx->collabs, &mx->ncollabs) || decode_orgs(&r, mx) || decode_coll(&r, mx, 0))
       FAIL(&r, "out of memory");
     mx->nterms_supply = mx->terms.n;
+    if (!r.why) decode_term_slots(&r, mx);
     mx->supply_state = jb_strndup(r.h->generation, sizeof(r.h->generation) - 1);
     mx->lexhash = r.h->lexhash;
     memcpy(mx->fw, r.h->fw, sizeof(mx->fw));
@@ -698,16 +844,16 @@ static jb_match_index *decode_supply(const void *buf, size_t n, const char *supp
 
 jb_match_index *mx_decode(const void *buf, size_t n, const char *supply_state, uint64_t lexhash,
                           const double fw[4], const char **why, int *stale) {
-  return decode_supply(buf, n, supply_state, lexhash, fw, why, stale, 0);
+  return decode_supply(buf, n, supply_state, lexhash, fw, why, stale, 1);
 }
 
 static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, int loose,
-                        const char **why, int *stale, int drop) {
+                        const char **why, int *stale, int full) {
   rd r;
   memset(&r, 0, sizeof(r));
   r.p = buf;
   r.n = n;
-  r.drop = drop;
+  r.full = full;
   mx_header want;
   fill_header(&want, MX_PART_NEEDS, generation ? generation : "", mx->lexhash, mx->fw);
   snprintf(want.base, sizeof(want.base), "%s", mx->supply_state ? mx->supply_state : "");
@@ -726,6 +872,7 @@ static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const cha
       /* back to the supply part alone: nothing may point into buf */
       mx->nunits = units0;
       mx->terms.n = terms0;
+      mx_lazy_free(mx->demand.lazy);
       memset(&mx->demand, 0, sizeof(mx->demand));
       mx->map[MX_PART_NEEDS] = NULL;
       mx->maplen[MX_PART_NEEDS] = 0;
@@ -738,7 +885,7 @@ static int decode_needs(jb_match_index *mx, const void *buf, size_t n, const cha
 
 int mx_decode_needs(jb_match_index *mx, const void *buf, size_t n, const char *generation, const char **why,
                     int *stale) {
-  return decode_needs(mx, buf, n, generation, 0, why, stale, 0);
+  return decode_needs(mx, buf, n, generation, 0, why, stale, 1);
 }
 
 /* Maps a part's file: never through a symlink, never waiting on a FIFO or
@@ -781,7 +928,7 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
   void *map = path ? map_file(path, &len, &why) : NULL;
   if (map) {
     double fw[4] = {w->w_title, w->w_keywords, w->w_body, w->unigram > 0};
-    mx = decode_supply(map, len, supply_state, jb_lexicon_hash(db->lex), fw, &why, &stale, 1);
+    mx = decode_supply(map, len, supply_state, jb_lexicon_hash(db->lex), fw, &why, &stale, 0);
     if (mx) {
       mx->map_owned[MX_PART_SUPPLY] = 1;
       map = NULL;
@@ -793,19 +940,31 @@ jb_match_index *mx_load(jb_db *db, const mx_weights *w, const char *supply_state
   if (map2) {
     /* built before the last write of needs, it still serves the rebuild
     ** of the needs part: the documents of needs that did not change */
-    if (decode_needs(mx, map2, len2, generation, 1, &why, &stale, 1) == 0) {
+    if (decode_needs(mx, map2, len2, generation, 1, &why, &stale, 0) == 0) {
       mx->map_owned[MX_PART_NEEDS] = 1;
       map2 = NULL;
       *needs_ok = mx->generation && !strcmp(mx->generation, generation);
     }
   }
   if (mx) refused(path2, why, stale, map2, len2);
-  /* The checks read every page; a match needs few of them again. Dropped
-  ** from this process (they stay in the page cache, a touch maps one back),
-  ** its memory is what it uses, not the size of the index. */
-  for (int p = 0; mx && p < 2; p++)
-    if (mx->map[p]) madvise(mx->map[p], mx->maplen[p], MADV_DONTNEED);
-  if (mx && mx_rebuild_term_hash(&mx->terms)) {
+  /* JIEBANG_MX_CHECK=full: every block checked at load, as every process
+  ** did before the checks became lazy (bench/scale's baseline; for the
+  ** wary). A damaged file is then refused here, as at any other check. */
+  const char *mode = getenv("JIEBANG_MX_CHECK");
+  if (mx && mode && !strcmp(mode, "full")) {
+    for (int c = 0; c < 2; c++) {
+      mx_coll *co = c ? &mx->demand : &mx->supply;
+      if (co->lazy && mx_verify_coll(co, 1)) {
+        refused(c ? path2 : path, co->lazy->why, 0, NULL, 0);
+        unlink(c ? path2 : path);
+        jb_match_index_free(mx);
+        mx = NULL;
+        *needs_ok = 0;
+        break;
+      }
+    }
+  }
+  if (mx && mx_term_hash_from(&mx->terms, mx->saved_slots, mx->nsaved_slots, mx->nterms_supply)) {
     jb_match_index_free(mx);
     mx = NULL;
   }

@@ -273,6 +273,36 @@ static cJSON *op_outcome(jb_db *db, const cJSON *req, jb_error *err) {
   return set_record(db, req, "outcome", fields, err);
 }
 
+/* The outcomes of one need: what its page shows beside each candidate. */
+static cJSON *op_outcomes(jb_db *db, const cJSON *req, jb_error *err) {
+  const char *need = NULL;
+  if (str_param(req, "need", &need, err)) return NULL;
+  if (!need) {
+    jb_err_set(err, JB_ERR_USAGE, "outcomes needs \"need\": a need id");
+    return NULL;
+  }
+  cJSON *out = NULL;
+  jb_outcomes_of_need(db, need, &out, err);
+  return out;
+}
+
+/* `report progress` as JSON: the year's targets from the bundled work plan
+** (no file from the request: a client names no path on the server). */
+static cJSON *op_progress(jb_db *db, const cJSON *req, jb_error *err) {
+  jb_progress_opts o = {0};
+  if (int_param(req, "year", 1900, 2200, &o.year, err) || str_param(req, "as_of", &o.as_of, err) ||
+      int_param(req, "stale_days", 1, 3650, &o.stale_days, err))
+    return NULL;
+  if (o.as_of && (strlen(o.as_of) != 10 || !jb_date_valid(o.as_of))) {
+    jb_err_set(err, JB_ERR_USAGE, "as_of is a date, YYYY-MM-DD: '%s' is not one", o.as_of);
+    return NULL;
+  }
+  cJSON *out = NULL;
+  jb_progress(db, &o, &out, err);
+  cJSON_DeleteItemFromObjectCaseSensitive(out, "targets_file"); /* nor learns one */
+  return out;
+}
+
 static cJSON *op_history(jb_db *db, const cJSON *req, jb_error *err) {
   char *key = NULL;
   const char *type = NULL;
@@ -446,6 +476,7 @@ static cJSON *op_check(jb_db *db, const cJSON *req, jb_error *err) {
   const cJSON *rec = cJSON_GetObjectItemCaseSensitive(req, "record");
   if (rec && !cJSON_IsNull(rec)) o.need = rec;
   o.all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "all"));
+  o.no_candidates = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(req, "candidates"));
   cJSON *out = NULL;
   jb_check(db, &o, &out, err);
   return out;
@@ -492,7 +523,7 @@ static const struct {
      "揭榜挂帅 proposal: list | open | targets, fair?, min_score?, capacity?, program?, region?, fix?, forbid?, "
      "format? (json, csv, md)"},
     {"demands", op_demands, 0, "demand list: chain?, since?, status?, org?, k?, format? (json, csv, md, html)"},
-    {"check", op_check, 0, "intake quality: need (id) | record (a need object) | all"},
+    {"check", op_check, 0, "intake quality: need (id) | record (a need object) | all; candidates? (false: no top_candidates)"},
     {"get", op_get, 0, "one record: type, record"},
     {"needs", op_needs, 0, "list needs: query?, status?, chain?, org?, list?, deadline_from?, deadline_to?; facets?"},
     {"dashboard", op_dashboard, 0, "what needs attention today: as_of?"},
@@ -501,6 +532,8 @@ static const struct {
      "dry_run? (diff: field old -> new), type?, replace?, force?"},
     {"set", op_set, 1, "change a record's fields: type, record (or expert+org), fields{}, dry_run?"},
     {"outcome", op_outcome, 1, "record how a pairing went: need, expert|achievement|org, state, fields{}?, force?, dry_run?"},
+    {"outcomes", op_outcomes, 0, "the outcomes recorded for a need: need"},
+    {"progress", op_progress, 0, "report progress (json): the year's work-plan targets against the records: year?, as_of?, stale_days?"},
     {"history", op_history, 0, "every version of a record: type, record (or expert+org, need+candidate)"},
     {"revert", op_revert, 1, "make a version current again: type, record ..., to"},
     {"delete", op_delete, 1, "delete a record (reversible): type, record ..."},

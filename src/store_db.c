@@ -457,6 +457,7 @@ jb_status jb_db_open(const char *path, const jb_open_opts *opts, jb_db **ppDb, j
   }
   db->path = jb_strdup(path);
   db->readonly = opts && opts->readonly;
+  db->no_index_save = opts && opts->no_index_save;
   struct stat fst;
   if ((opts && opts->no_create && access(path, F_OK) != 0) ||
       (db->readonly && stat(path, &fst) != 0 && errno == ENOENT)) {
@@ -631,6 +632,9 @@ jb_status jb_db_check(jb_db *db, jb_error *err) {
     jb_err_set(err, JB_ERR_CORRUPT, "full-text index: %s", sqlite3_errmsg(db->db));
     return JB_ERR_CORRUPT;
   }
+  /* the match index files: a cache, checked whole here (a match checks only
+  ** the blocks it reads); damaged ones are reported and removed, not an error */
+  mx_check_saved(db);
   return JB_OK;
 }
 

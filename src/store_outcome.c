@@ -180,3 +180,26 @@ jb_status jb_outcome_audit(jb_db *db, cJSON *out, jb_error *err) {
   }
   return rc;
 }
+
+/* The outcomes recorded for one need, in the order they were first
+** recorded: what its page shows beside each candidate. */
+jb_status jb_outcomes_of_need(jb_db *db, const char *need, cJSON **ppOut, jb_error *err) {
+  *ppOut = NULL;
+  sqlite3_stmt *st = NULL;
+  if (jb_db_prepare(db, "SELECT doc FROM outcome WHERE need=?1 ORDER BY rowid", &st, err)) return JB_ERR_DB;
+  sqlite3_bind_text(st, 1, need, -1, SQLITE_TRANSIENT);
+  cJSON *out = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(out, "outcomes");
+  cJSON_AddStringToObject(out, "need", need);
+  int s;
+  while ((s = jb_step(st, "the need's outcomes", err)) > 0) {
+    cJSON *doc = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+    if (doc) cJSON_AddItemToArray(arr, doc);
+  }
+  sqlite3_finalize(st);
+  if (s < 0) {
+    cJSON_Delete(out);
+    return (jb_status)-s;
+  }
+  *ppOut = out;
+  return JB_OK;
+}

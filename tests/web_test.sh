@@ -10,7 +10,12 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 shots=${2:-$(dirname "$jb")/web-shots}
 tmp=$(mktemp -d)
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
+pid2=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  [ -n "$pid2" ] && kill "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
 export JIEBANG_DB=$tmp/t.db JIEBANG_LEXICON=$src/corpora/lexicon JB=$jb
 "$jb" import -q "$src"/corpora/chenxi/*.jsonl "$src/tests/web/hostile.jsonl" || exit 1
@@ -25,6 +30,13 @@ if echo short | "$jb" user add bad --role staff 2>/dev/null; then echo "FAIL: a 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$jb" web --listen 127.0.0.1:"$port" 2>"$tmp/web.log" &
 pid=$!
+# a second server on the same database with sessions that expire in seconds
+# (2 idle, 6 absolute), for the expiry and per-address throttling tests:
+# the address it throttles is throttled on it alone
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+JIEBANG_WEB_IDLE_SECONDS=2 JIEBANG_WEB_ABSOLUTE_SECONDS=6 "$jb" web --listen 127.0.0.1:"$port2" --threads 1 \
+  2>"$tmp/web2.log" &
+pid2=$!
 # how long until it answers (README: "well under a second")
 python3 - "$port" <<'PY' || { cat "$tmp/web.log"; exit 1; }
 import socket, sys, time
@@ -40,6 +52,7 @@ sys.exit(1)
 PY
 fail=0
 python3 "$src/tests/web_security_test.py" "http://127.0.0.1:$port" || fail=1
+python3 "$src/tests/web_session_test.py" "http://127.0.0.1:$port2" 2 6 || { fail=1; cat "$tmp/web2.log"; }
 if [ -d "$src/tests/web/node_modules/puppeteer-core" ] && [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   # NODE_PATH: the test file is run from the source tree, its modules beside it
   (cd "$src/tests/web" && IMPORT_FILE=$src/tests/web/needs.csv node browser_test.js "http://127.0.0.1:$port" "$shots") || fail=1

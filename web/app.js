@@ -264,6 +264,7 @@ pages.dashboard = async (main) => {
     body.appendChild(h('div', {class: 'grid'}, cards.map(([k, label, href]) => h('div', {class: 'card'},
       h('div', {class: 'stat', id: 'stat-' + k}, String(d[k].count)),
       h('div', {class: 'stat-label'}, href ? h('a', {href}, label) : label)))));
+    if (state.ops.progress) body.appendChild(await progressCard(asOf.value || today()));
     for (const [k, label] of cards.slice(1)) {
       if (!d[k].count) continue;
       body.appendChild(h('h2', {}, label));
@@ -277,6 +278,41 @@ pages.dashboard = async (main) => {
   }
   await load();
 };
+
+// The year's progress against the work plan: `report progress` (the
+// `progress` op) for the year of the date shown, up to that date.
+const FUNNEL = ['contacted', 'accepted', 'declined', 'signed', 'completed', 'abandoned'];
+async function progressCard(asOf) {
+  const year = +asOf.slice(0, 4);
+  let p;
+  try { p = await api('progress', {year, as_of: asOf}); } catch (e) {
+    // the rest of 工作台 stands without it (e.g. the targets file is missing)
+    return h('div', {class: 'card', id: 'progress'}, h('h2', {}, `${year}年工作目标进度`), msg('error', errorText(e)));
+  }
+  const card = h('div', {class: 'card', id: 'progress'}, h('h2', {}, `${year}年工作目标进度`),
+    h('p', {class: 'muted small'}, `截至 ${cnDate(p.as_of)}；目标取自年度工作要点，完成数取自对接记录`));
+  const targets = p.targets.filter((t) => t.target !== null && t.target !== undefined);
+  if (!targets.length) {
+    card.appendChild(h('p', {class: 'muted'}, `${year}年没有设定工作目标（见 corpora/chenxi/targets.tsv）。`));
+  } else {
+    card.appendChild(h('div', {class: 'scroll'}, h('table', {class: 'progress-table'},
+      h('thead', {}, h('tr', {}, h('th', {}, '指标'), h('th', {}, '目标'), h('th', {}, '完成'), h('th', {}, '进度'))),
+      h('tbody', {}, targets.map((t) => {
+        const has = t.actual !== null && t.actual !== undefined;
+        const share = has && t.share !== undefined ? t.share : null;
+        return h('tr', {'data-metric': t.metric},
+          h('td', {}, t.label, t.source === 'manual' ? h('span', {class: 'tag'}, '手工填报') : null),
+          h('td', {}, `${t.target} ${t.unit}`),
+          h('td', {class: 'actual'}, has ? `${t.actual} ${t.unit}` : '未填报'),
+          h('td', {}, share === null ? '—' : [h('progress', {max: 1, value: Math.min(share, 1)}), ` ${Math.round(share * 100)}%`]));
+      })))));
+  }
+  const counts = {};
+  for (const f of p.funnel) counts[f.state] = f.count;
+  card.appendChild(h('p', {class: 'small', id: 'progress-funnel'}, '本年对接记录：',
+    FUNNEL.map((st) => `${OUTCOME_STATE[st]} ${counts[st] || 0}`).join('，')));
+  return card;
+}
 
 /* ------------------------------------------------------------ 需求 */
 
@@ -316,23 +352,79 @@ function flagList(flags) {
     h('strong', {}, (SEVERITY[f.severity] || f.severity) + '：'), f.message)));
 }
 
-// Outcome of a pairing, where the engine records them (the `outcome` op):
-// buttons under each candidate; absent when the op is not there.
+// Outcome of a pairing (the `outcome` op, as `jiebang serve` records it;
+// the server adds who recorded it): under each candidate, its state now and
+// buttons for the next steps. A decline asks for its reason, a contract for
+// its value and date, in a small form under the buttons; the engine checks
+// the order of states and answers in words when a step does not follow.
+const OUTCOME_STATE = {proposed: '已推荐', contacted: '已联系', accepted: '已接受', declined: '已拒绝',
+  signed: '已签约', completed: '已完成', abandoned: '已放弃'};
 const OUTCOMES = [['contacted', '已联系'], ['accepted', '已接受'], ['declined', '已拒绝'], ['signed', '已签约']];
-function outcomeButtons(needId, r) {
-  if (!state.ops.outcome || !canWrite()) return null;
-  const note = h('span', {class: 'small muted'});
-  return h('div', {class: 'row no-print'}, OUTCOMES.map(([st, label]) => h('button', {class: 'small secondary',
-    'data-outcome': st, on: {click: async () => {
-      note.textContent = '';
-      try {
-        await api('outcome', {need: needId, [r.type]: r.id, state: st}, '正在记录');
-        note.textContent = `已记录：${label}`;
-      } catch (e) { note.textContent = errorText(e); }
-    }}}, label)), note);
+// The engine names states by their codes and offers the command line's
+// --force; a person here reads the states' names and no flag.
+function outcomeError(text) {
+  return text.replace(/\b(proposed|contacted|accepted|declined|signed|completed|abandoned)\b/g, (m) => OUTCOME_STATE[m])
+    .replace(/ or /g, '或').replace(/；更正记录请加 --force$/, '。如需更正，请联系管理员。');
+}
+function outcomeKey(o) { return o.expert ? 'expert:' + o.expert : o.achievement ? 'achievement:' + o.achievement : 'org:' + o.org; }
+function outcomeText(o) {
+  if (!o) return '尚未记录';
+  const parts = [OUTCOME_STATE[o.state] || o.state, cnDate(o.signed || o.date)];
+  if (o.value !== undefined && o.value !== null) parts.push(`合同 ${o.value} 万元`);
+  if (o.reason) parts.push(`原因：${o.reason}`);
+  if (o.by) parts.push(`记录人：${o.by}`);
+  return parts.join('，');
+}
+function outcomeBox(needId, r, known) {
+  if (!state.ops.outcome || !state.ops.outcomes) return null;
+  const key = r.type + ':' + r.id;
+  const shown = h('span', {class: 'small outcome-state', 'data-cand': key}, '对接进展：', outcomeText(known[key]));
+  if (!canWrite()) return h('div', {class: 'outcome'}, shown);
+  const note = h('span', {class: 'small muted', role: 'status'});
+  const form = h('div', {class: 'row outcome-form', hidden: true});
+  const record = async (st, label, fields) => {
+    note.textContent = '';
+    try {
+      await api('outcome', {need: needId, [r.type]: r.id, state: st, fields: fields || {}}, '正在记录');
+      const now = await api('outcomes', {need: needId});
+      for (const o of now.outcomes) known[outcomeKey(o)] = o;
+      clear(shown).appendChild(document.createTextNode('对接进展：' + outcomeText(known[key])));
+      note.textContent = `已记录：${label}`;
+      form.hidden = true;
+    } catch (e) { note.textContent = outcomeError(errorText(e)); }
+  };
+  // the form a step needs, under the buttons; Enter or 确认 records it
+  const ask = (st, label, inputs, fields) => {
+    clear(form);
+    const ok = h('button', {type: 'submit', class: 'small', 'data-confirm': st}, `确认${label}`);
+    add(form, [h('form', {class: 'row', on: {submit: (ev) => { ev.preventDefault(); const f = fields(); if (f) record(st, label, f); }}},
+      inputs, ok, h('button', {type: 'button', class: 'small secondary', on: {click: () => { form.hidden = true; }}}, '取消'))]);
+    form.hidden = false;
+    inputs[0].querySelector('input').focus();
+  };
+  const buttons = OUTCOMES.map(([st, label]) => h('button', {class: 'small secondary', 'data-outcome': st, on: {click: () => {
+    if (st === 'declined') {
+      const reason = h('input', {name: 'reason', required: true, maxlength: 200, placeholder: '如：档期已满、方向不符'});
+      ask(st, label, [h('label', {}, '拒绝原因', reason)], () => {
+        if (!reason.value.trim()) { note.textContent = '请填写拒绝原因'; return null; }
+        return {reason: reason.value.trim()};
+      });
+    } else if (st === 'signed') {
+      const value = h('input', {name: 'value', type: 'number', min: 0, step: '0.01', required: true, inputmode: 'decimal'});
+      const date = h('input', {name: 'signed', type: 'date', required: true, value: today()});
+      ask(st, label, [h('label', {}, '合同金额（万元）', value), h('label', {}, '签约日期', date)], () => {
+        if (value.value === '' || !(+value.value >= 0)) { note.textContent = '请填写合同金额（万元）'; return null; }
+        if (!date.value) { note.textContent = '请填写签约日期'; return null; }
+        return {value: +value.value, signed: date.value, date: date.value};
+      });
+    } else {
+      record(st, label);
+    }
+  }}}, label));
+  return h('div', {class: 'outcome no-print'}, shown, h('div', {class: 'row'}, buttons, note), form);
 }
 
-function matchItem(r, need) {
+function matchItem(r, need, known) {
   const kind = r.type;
   const route = kind === 'org' ? null : kind + '/' + r.id;
   const terms = (r.terms || []).slice(0, 8).map((t) => h('span', {class: 'tag' + (t.feedback ? ' warn' : '')}, t.term));
@@ -345,16 +437,21 @@ function matchItem(r, need) {
     r.evidence ? h('div', {class: 'evidence'}, h('strong', {}, marked(r.evidence.title)), r.evidence.year ? ` （${r.evidence.year}）` : '',
       h('div', {}, marked(r.evidence.snippet))) : null,
     r.note ? h('div', {class: 'why'}, r.note) : null,
-    need ? outcomeButtons(need.id, r) : null);
+    need ? outcomeBox(need.id, r, known || {}) : null);
 }
 
 pages.need = async (main, id) => {
   const wc = canWrite();
-  const [need, check, match] = await Promise.all([
+  const [need, check, match, outcomes] = await Promise.all([
     api('get', {type: 'need', record: id, with_contacts: wc}),
-    api('check', {need: id}),
+    // the page shows its own ranked list: the check's top three would be a second match
+    api('check', {need: id, candidates: false}),
     api('match', {need: id, k: 30}, '正在匹配'),
+    state.ops.outcomes ? api('outcomes', {need: id}) : {outcomes: []},
   ]);
+  // what was recorded for each candidate, by "type:id"
+  const known = {};
+  for (const o of outcomes.outcomes) known[outcomeKey(o)] = o;
   const status = h('span', {class: 'tag', id: 'need-status-tag'}, STATUS[need.status] || need.status);
   main.appendChild(h('h1', {}, need.title, ' ', status));
   const props = [['编号', need.id], ['企业', match.query.org_name || need.org], ['产业链', (need.chains || []).join('、')],
@@ -390,7 +487,19 @@ pages.need = async (main, id) => {
   main.appendChild(h('h2', {}, '推荐'));
   main.appendChild(h('div', {class: 'cols3'}, ['expert', 'achievement', 'org'].map((t) =>
     h('div', {class: 'card', id: 'match-' + t}, h('h3', {}, `${KIND[t]}（${groups[t].length}）`),
-      groups[t].length ? groups[t].slice(0, 10).map((r) => matchItem(r, need)) : h('p', {class: 'muted'}, '没有足够相关的候选。')))));
+      groups[t].length ? groups[t].slice(0, 10).map((r) => matchItem(r, need, known)) : h('p', {class: 'muted'}, '没有足够相关的候选。')))));
+  // pairings recorded for candidates not listed above (a declined one is
+  // never proposed again for this need): their outcomes stay in sight
+  const shown = new Set();
+  for (const t of ['expert', 'achievement', 'org']) for (const r of groups[t].slice(0, 10)) shown.add(r.type + ':' + r.id);
+  const others = outcomes.outcomes.filter((o) => !shown.has(outcomeKey(o)));
+  if (others.length) {
+    main.appendChild(h('h3', {}, '其他已记录的对接'));
+    main.appendChild(h('ul', {id: 'other-outcomes'}, others.map((o) => {
+      const [type, cid] = outcomeKey(o).split(/:(.*)/);
+      return h('li', {}, `${KIND[type] || type} `, type === 'org' ? cid : link(type + '/' + cid, cid), '：', outcomeText(o));
+    })));
+  }
   if (match.excluded && match.excluded.length) {
     main.appendChild(h('h3', {}, '未列入的候选'));
     main.appendChild(h('ul', {}, match.excluded.map((x) => h('li', {}, `${x.name || x.id}：${x.reason}`))));

@@ -6,8 +6,16 @@
 #include "web.h"
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+/* The expiry in seconds from the environment (tests wait seconds, not
+** minutes), or `dflt` when it is not set; -1 when it is set but not 1..1e6. */
+static int env_seconds(const char *name, int dflt) {
+  const char *v = getenv(name);
+  if (!v || !*v) return dflt;
+  return cli_parse_int(v, 1, 1000000);
+}
 
 int cmd_web(cli_ctx *c, int argc, char **argv) {
   const char *usage = jb_msg(JB_MSG_USAGE_WEB);
@@ -31,15 +39,21 @@ int cmd_web(cli_ctx *c, int argc, char **argv) {
       if ((o.threads = cli_parse_int(optarg, 1, 64)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--threads", "1..64");
       break;
     case 'i':
-      if ((o.idle_minutes = cli_parse_int(optarg, 1, 24 * 60)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--idle-minutes", "1..1440");
+      if ((o.idle_seconds = cli_parse_int(optarg, 1, 24 * 60)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--idle-minutes", "1..1440");
+      o.idle_seconds *= 60;
       break;
     case 'a':
-      if ((o.absolute_hours = cli_parse_int(optarg, 1, 24 * 7)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--absolute-hours", "1..168");
+      if ((o.absolute_seconds = cli_parse_int(optarg, 1, 24 * 7)) < 0) return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "--absolute-hours", "1..168");
+      o.absolute_seconds *= 3600;
       break;
     case 'h': printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage); return 0;
     default: return cli_usage(usage, jb_msg(JB_MSG_CLI_BAD_OPTION), argv[optind - 1]);
     }
   }
   if (optind != argc) return cli_usage(usage, jb_msg(JB_MSG_CLI_UNEXPECTED_ARG), argv[optind]);
+  if ((o.idle_seconds = env_seconds("JIEBANG_WEB_IDLE_SECONDS", o.idle_seconds)) < 0)
+    return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "JIEBANG_WEB_IDLE_SECONDS", "1..1000000");
+  if ((o.absolute_seconds = env_seconds("JIEBANG_WEB_ABSOLUTE_SECONDS", o.absolute_seconds)) < 0)
+    return cli_usage(usage, jb_msg(JB_MSG_CLI_OPT_RANGE), "JIEBANG_WEB_ABSOLUTE_SECONDS", "1..1000000");
   return web_run(&o);
 }

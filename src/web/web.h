@@ -21,8 +21,8 @@ typedef struct web_opts {
   const char *listen;      /* "127.0.0.1:8080" (the default) or "0.0.0.0:80" */
   int threads;             /* database connections: requests served at once; 0 = 4 */
   int behind_tls;          /* a TLS reverse proxy in front: Secure cookies, X-Real-IP */
-  int idle_minutes;        /* session idle expiry; 0 = 30 */
-  int absolute_hours;      /* session absolute expiry; 0 = 12 */
+  int idle_seconds;        /* session idle expiry; 0 = 30 minutes */
+  int absolute_seconds;    /* session absolute expiry; 0 = 12 hours */
 } web_opts;
 
 /* Serves until SIGINT or SIGTERM. Returns 0, or an exit code after printing

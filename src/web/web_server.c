@@ -46,21 +46,28 @@ static const char CSP_PRINT[] = "default-src 'none'; style-src 'unsafe-inline'; 
 static struct {
   jb_db **db;
   int *busy;
+  int *warm;               /* has loaded its match index (warm_up) */
   int n;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-} pool = {NULL, NULL, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+} pool = {NULL, NULL, NULL, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
 
 static web_opts opts;
 
-static int pool_take(void) {
+/* A free database connection, waiting up to POOL_WAIT_S. Engine work
+** (want_warm) takes only connections that have loaded their match index:
+** at 100k items a load is seconds of CPU, and four connections loading at
+** once on two cores made the first users wait 20-30 s; the warm-up thread
+** loads them one after another, so the first is ready in a quarter of the
+** time and serves while the others load. Logins and accounts need no index. */
+static int pool_take(int want_warm) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += POOL_WAIT_S;
   pthread_mutex_lock(&pool.mu);
   for (;;) {
     for (int i = 0; i < pool.n; i++)
-      if (!pool.busy[i]) {
+      if (!pool.busy[i] && (!want_warm || pool.warm[i])) {
         pool.busy[i] = 1;
         pthread_mutex_unlock(&pool.mu);
         return i;
@@ -79,10 +86,20 @@ static void pool_take_index(int i) {
   pthread_mutex_unlock(&pool.mu);
 }
 
-static void pool_give(int i) {
+static void pool_give_warm(int i, int warm) {
   pthread_mutex_lock(&pool.mu);
   pool.busy[i] = 0;
+  if (warm) pool.warm[i] = 1;
   pthread_cond_broadcast(&pool.cv); /* a warm-up may wait for this very one */
+  pthread_mutex_unlock(&pool.mu);
+}
+
+static void pool_give(int i) { pool_give_warm(i, 0); }
+
+static void pool_all_warm(void) {
+  pthread_mutex_lock(&pool.mu);
+  for (int i = 0; i < pool.n; i++) pool.warm[i] = 1;
+  pthread_cond_broadcast(&pool.cv);
   pthread_mutex_unlock(&pool.mu);
 }
 
@@ -230,7 +247,7 @@ static enum MHD_Result do_login(struct MHD_Connection *c, request *rq) {
     cJSON_Delete(b);
     return send_error(c, 429, "throttled", msg);
   }
-  int i = pool_take();
+  int i = pool_take(0);
   if (i < 0) {
     cJSON_Delete(b);
     return send_error(c, 503, "busy", "服务器繁忙，请稍后再试");
@@ -315,7 +332,17 @@ static enum MHD_Result do_api(struct MHD_Connection *c, request *rq, const web_s
   cJSON_DeleteItemFromObjectCaseSensitive(req, "user");
   cJSON_AddStringToObject(req, "user", s->user);
   cJSON_AddStringToObject(req, "op", op);
-  int i = pool_take();
+  /* an outcome names who recorded it ("by"): the session's user, whatever
+  ** the page sent; history records the same name with the change */
+  if (!strcmp(op, "outcome")) {
+    cJSON *fields = cJSON_GetObjectItemCaseSensitive(req, "fields");
+    if (!fields) fields = cJSON_AddObjectToObject(req, "fields");
+    if (cJSON_IsObject(fields)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(fields, "by");
+      cJSON_AddStringToObject(fields, "by", s->user);
+    }
+  }
+  int i = pool_take(1);
   if (i < 0) {
     cJSON_Delete(req);
     return send_error(c, 503, "busy", "服务器繁忙，请稍后再试");
@@ -358,7 +385,7 @@ static enum MHD_Result do_print_demands(struct MHD_Connection *c) {
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, params[k]);
     if (v && *v) cJSON_AddStringToObject(req, params[k], v);
   }
-  int i = pool_take();
+  int i = pool_take(1);
   if (i < 0) {
     cJSON_Delete(req);
     return send_error(c, 503, "busy", "服务器繁忙，请稍后再试");
@@ -387,7 +414,7 @@ static enum MHD_Result do_admin(struct MHD_Connection *c, request *rq, const web
   const cJSON *role = cJSON_GetObjectItemCaseSensitive(b, "role");
   const cJSON *pw = cJSON_GetObjectItemCaseSensitive(b, "password");
   const char *a = cJSON_IsString(action) ? action->valuestring : "list";
-  int i = pool_take();
+  int i = pool_take(0);
   if (i < 0) {
     cJSON_Delete(b);
     return send_error(c, 503, "busy", "服务器繁忙，请稍后再试");
@@ -523,9 +550,10 @@ static void *warm_up(void *arg) {
   for (int i = 0; i < pool.n && req; i++) {
     pool_take_index(i);
     cJSON_Delete(jb_serve_request(pool.db[i], req));
-    pool_give(i);
+    pool_give_warm(i, 1);
   }
   cJSON_Delete(req);
+  pool_all_warm(); /* out of memory above: each loads on first use */
   return NULL;
 }
 
@@ -562,10 +590,14 @@ int web_run(const web_opts *o) {
   mallopt(M_ARENA_MAX, pool.n);
   pool.db = calloc((size_t)pool.n, sizeof(jb_db *));
   pool.busy = calloc((size_t)pool.n, sizeof(int));
+  pool.warm = calloc((size_t)pool.n, sizeof(int));
   int code = 0;
   for (int i = 0; i < pool.n && !code; i++) {
     jb_open_opts oo = {0};
     oo.lexicon_dir = opts.lexicon_dir;
+    /* every connection builds the same index after a write: one writes
+    ** its files for other processes (at 100k the supply part is 1 GB) */
+    oo.no_index_save = i > 0;
     jb_error err;
     jb_error_clear(&err);
     if (jb_db_open(opts.db_path, &oo, &pool.db[i], &err)) {
@@ -577,7 +609,7 @@ int web_run(const web_opts *o) {
   if (!code && !jb_user_list(pool.db[0], &users, NULL) && cJSON_GetArraySize(users) == 0)
     fprintf(stderr, "jiebang web: no accounts yet: add one with 'jiebang user add NAME --role admin'\n");
   cJSON_Delete(users);
-  web_auth_init(opts.idle_minutes * 60, opts.absolute_hours * 3600);
+  web_auth_init(opts.idle_seconds, opts.absolute_seconds);
   /* SIGINT/SIGTERM are taken by sigwait below: block them before the
   ** server's threads start, so that they inherit the mask */
   sigset_t set;
@@ -602,6 +634,7 @@ int web_run(const web_opts *o) {
     fprintf(stderr, "jiebang web: http://%s/ (%d database connections; Ctrl-C stops)\n", opts.listen, pool.n);
     pthread_t warm;
     int warming = !pthread_create(&warm, NULL, warm_up, NULL);
+    if (!warming) pool_all_warm(); /* each loads on first use */
     int sig = 0;
     sigwait(&set, &sig);
     fprintf(stderr, "jiebang web: stopping\n");
@@ -611,5 +644,6 @@ int web_run(const web_opts *o) {
   for (int i = 0; i < pool.n; i++) jb_db_close(pool.db[i]);
   free(pool.db);
   free(pool.busy);
+  free(pool.warm);
   return code;
 }

@@ -20,6 +20,7 @@
 */
 #include "fuzz_common.h"
 #include "match_int.h"
+#include "need.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +57,20 @@ static void score_and_explain(jb_match_index *mx) {
   JBF_CHECK(s != NULL, "mx_scratch_new failed");
   static const char *const kw[] = {"砂型", "粘结剂", "neural network"};
   cJSON *keywords = cJSON_CreateStringArray(kw, 3);
-  mx_need need = {0};
-  need.title = "砂型3D打印喷头堵塞与禾花鲤苗种繁育";
-  need.text = "binder jetting printhead clogging; transfer learning for fish breeding 种质提纯 规模化繁育";
+  /* a need as need.c makes one, with an owner: the eligibility rules run too */
+  nd_need need = {0};
+  char title[] = "砂型3D打印喷头堵塞与禾花鲤苗种繁育";
+  char text[] = "binder jetting printhead clogging; transfer learning for fish breeding 种质提纯 规模化繁育";
+  char org[] = "org-yunjian", region[] = "湖南省/怀化市/辰溪县", id[] = "need-0058";
+  char *owners[] = {org};
+  need.id = id;
+  need.title = title;
+  need.text = text;
   need.keywords = keywords;
-  need.org = "org-yunjian";
-  need.region = "湖南省/怀化市/辰溪县";
+  need.org = org;
+  need.region = region;
+  need.owners = owners;
+  need.nowners = 1;
   mx_hit *hits = NULL;
   unsigned types = 1u << MX_EXPERT | 1u << MX_ACHIEVEMENT | 1u << MX_ORG;
   int n = mx_score_need(db, mx, s, db->tok, &w, &need, types, 5, 1, &hits);
@@ -79,9 +88,9 @@ static void score_and_explain(jb_match_index *mx) {
   mx_scratch_free(s);
 }
 
-static void similar_needs(const jb_match_index *mx) {
+static void similar_needs(jb_match_index *mx) {
   uint32_t nd = mx->demand.ndocs;
-  float *norms = dm_norms(mx);
+  const float *norms = dm_norms(mx); /* kept with the index: not freed here */
   float *sim = calloc(nd ? nd : 1, sizeof(float));
   uint32_t *touched = calloc(nd ? nd : 1, sizeof(uint32_t));
   if (norms && sim && touched && nd) {
@@ -93,7 +102,6 @@ static void similar_needs(const jb_match_index *mx) {
     }
     dm_vec_free(&v);
   }
-  free(norms);
   free(sim);
   free(touched);
 }
@@ -125,7 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mx = NULL;
   }
   if (mx) {
-    mx_prepare(db, mx);
+    jb_error err;
+    jb_error_clear(&err);
+    JBF_CHECK(mx_prepare(db, mx, &err) == JB_OK, "preparing an accepted index: %s", err.message);
     score_and_explain(mx);
     similar_needs(mx);
     jb_match_index_free(mx);

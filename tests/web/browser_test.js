@@ -43,12 +43,13 @@ async function shoot(page, name) {
 }
 
 (async () => {
+  const profile = fs.mkdtempSync(path.join(require('os').tmpdir(), 'jb-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--user-data-dir=' + fs.mkdtempSync(path.join(require('os').tmpdir(), 'jb-chromium-'))],
+      '--user-data-dir=' + profile],
   });
   const dialogs = [];
   const errors = [];
@@ -129,6 +130,70 @@ async function shoot(page, name) {
       return (await r.json()).result.status;
     }, newId);
     ok(stored === 'paired', 'the outcome is stored (status paired)');
+
+    // each proposed expert's outcome: contacted, accepted, then a contract
+    // (value and date asked for); another declines with its reason; shown
+    // with who recorded it, and still there when the page is opened again
+    const cand = '#match-expert .result';
+    const stateOf = (i) => page.$$eval(cand + ' .outcome-state', (e, i) => e[i].textContent, i);
+    const step = async (i, st, want) => {
+      await page.$$eval(cand, (rs, i, st) => rs[i].querySelector(`[data-outcome="${st}"]`).click(), i, st);
+      await page.waitForFunction((sel, i, want) => document.querySelectorAll(sel)[i].textContent.includes(want),
+        {timeout: 15000}, cand + ' .outcome-state', i, want);
+    };
+    ok(/尚未记录/.test(await stateOf(0)), 'no outcome yet: ' + await stateOf(0));
+    await step(0, 'contacted', '已联系');
+    ok(/记录人：staff1/.test(await stateOf(0)), 'the outcome names who recorded it: ' + await stateOf(0));
+    await step(0, 'accepted', '已接受');
+    await page.$$eval(cand, (rs) => rs[0].querySelector('[data-outcome="signed"]').click());
+    await page.waitForSelector(cand + ' .outcome-form:not([hidden]) input[name="value"]');
+    await page.type(cand + ' input[name="value"]', '45');
+    await page.$eval(cand + ' input[name="signed"]', (e) => { e.value = '2021-06-18'; });
+    await shoot(page, 'need-outcome');
+    await page.click(cand + ' [data-confirm="signed"]');
+    await page.waitForFunction((sel) => /已签约/.test(document.querySelector(sel).textContent), {timeout: 15000}, cand + ' .outcome-state');
+    ok(/2021年6月18日.*合同 45 万元/.test(await stateOf(0)), 'the contract shows its date and value: ' + await stateOf(0));
+    // a step out of order is refused, and the page says why
+    await page.$$eval(cand, (rs) => rs[0].querySelector('[data-outcome="contacted"]').click());
+    await page.waitForFunction((sel) => document.querySelector(sel).textContent.length > 0, {timeout: 15000},
+      cand + ' .outcome [role="status"]');
+    const refusal = await page.$eval(cand + ' .outcome [role="status"]', (e) => e.textContent);
+    ok(!/已记录/.test(refusal) && /已签约/.test(refusal), 'signed -> contacted is refused with a reason: ' + refusal);
+    ok(/已签约/.test(await stateOf(0)), 'and the outcome stays signed');
+    await step(1, 'contacted', '已联系');
+    await page.$$eval(cand, (rs) => rs[1].querySelector('[data-outcome="declined"]').click());
+    await page.waitForSelector(cand + ' .outcome-form:not([hidden]) input[name="reason"]');
+    // no reason: asked for, nothing recorded
+    await page.$$eval(cand, (rs) => rs[1].querySelector('[data-confirm="declined"]').click());
+    ok(/已联系/.test(await stateOf(1)), 'a decline without its reason is not recorded');
+    await page.$$eval(cand, (rs) => { rs[1].querySelector('input[name="reason"]').value = '档期已满，明年可以'; });
+    await page.$$eval(cand, (rs) => rs[1].querySelector('[data-confirm="declined"]').click());
+    await page.waitForFunction((sel) => /已拒绝/.test(document.querySelectorAll(sel)[1].textContent), {timeout: 15000},
+      cand + ' .outcome-state');
+    ok(/原因：档期已满/.test(await stateOf(1)), 'the decline shows its reason: ' + await stateOf(1));
+    const declinedId = await page.$$eval(cand, (rs) => rs[1].querySelector('.outcome-state').getAttribute('data-cand'));
+    await page.reload({waitUntil: 'load'});
+    await page.waitForSelector(cand + ' .outcome-state', {timeout: 30000});
+    ok(/已签约/.test(await stateOf(0)), 'the contract is there when the page opens again');
+    // a declined candidate is not proposed again for this need, and its outcome is still shown
+    const listed = await page.$$eval(cand + ' .outcome-state', (e) => e.map((x) => x.getAttribute('data-cand')));
+    ok(!listed.includes(declinedId), `the declined ${declinedId} is not proposed again`);
+    const others = await page.$eval('#other-outcomes', (e) => e.textContent).catch(() => '');
+    ok(others.includes(declinedId.split(':')[1]) && /已拒绝.*原因：档期已满/.test(others), 'its outcome is listed apart: ' + others);
+    await page.evaluate(() => document.querySelector('#other-outcomes').scrollIntoView());
+    await shoot(page, 'need-outcomes');
+
+    // 工作台: the year's progress against the work plan counts the contract
+    await go(page, '#/', '#stat-open_needs');
+    await page.$eval('#as-of', (e) => { e.value = '2021-12-31'; });
+    await page.click('main form.filters button');
+    await page.waitForFunction(() => /2021年工作目标进度/.test((document.querySelector('#progress') || {}).textContent || ''),
+      {timeout: 30000});
+    const value = await page.$eval('#progress tr[data-metric="contract_value"] .actual', (e) => e.textContent);
+    ok(/^45(\.0+)? 万元$/.test(value), '技术合同成交额 counts the 45 万元 contract: ' + value);
+    ok(/已签约 1/.test(await page.$eval('#progress-funnel', (e) => e.textContent)), 'the funnel counts it');
+    await page.evaluate(() => document.querySelector('#progress').scrollIntoView());
+    await shoot(page, 'dashboard-progress');
 
     // expert and achievement pages with push lists
     await go(page, '#/experts', '#expert-query');
@@ -222,15 +287,17 @@ async function shoot(page, name) {
     await login(vp, 'viewer1', process.env.VIEWER_PW);
     ok(await vp.$eval('nav a[href="#/intake"]', (e) => e.hidden), 'viewer has no 录入 menu');
     await go(vp, '#/need/need-0058', '#match-expert');
-    ok(!(await vp.$('#outcome-paired')), 'viewer sees no outcome buttons');
+    ok(!(await vp.$('#outcome-paired')) && !(await vp.$('[data-outcome]')), 'viewer sees no outcome buttons');
+    ok((await vp.$$('.outcome-state')).length > 0, 'viewer sees the outcomes');
     const res = await vp.evaluate(async () => {
       const me = await (await fetch('/auth/me')).json();
       const post = (url, body) => fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf},
         body: JSON.stringify(body)}).then((r) => r.status);
       return [await post('/api/import', {records: [{type: 'need', id: 'need-viewer', title: '查看者不能录入'}]}),
-        await post('/admin/users', {action: 'add', name: 'x', role: 'admin', password: 'aaaaaaaaaa'})];
+        await post('/admin/users', {action: 'add', name: 'x', role: 'admin', password: 'aaaaaaaaaa'}),
+        await post('/api/outcome', {need: 'need-0058', expert: 'exp-0001', state: 'contacted'})];
     });
-    ok(res[0] === 403 && res[1] === 403, `viewer's changes are refused with 403 (got ${res})`);
+    ok(res.every((x) => x === 403), `viewer's changes are refused with 403 (got ${res})`);
     await go(vp, '#/intake', '.msg.error');
     ok(/只读/.test(await vp.$eval('.msg.error', (e) => e.textContent)), 'viewer intake page says read-only');
     await vp.click('#logout');
@@ -244,6 +311,7 @@ async function shoot(page, name) {
     console.error('FAIL: ' + (e && e.stack || e));
   } finally {
     await browser.close();
+    fs.rmSync(profile, {recursive: true, force: true}); // each run's profile, tens of MB
   }
   console.log(`${pass} passed, ${fail} failed`);
   process.exit(fail ? 1 : 0);
