@@ -93,6 +93,10 @@ const char *jb_msg_in(jb_msg_id id, jb_lang lang);
 ** language ("open" -> 开放, "expert" -> 专家); the value itself when it has
 ** no label. Never NULL. */
 const char *jb_value_label(const char *value);
+/* A record field's name as a person reads it, in the current language
+** (kind "need", field "budget" -> 预算（万元）; the field itself in English
+** or when the kind is unknown). Static storage. */
+const char *jb_field_label(const char *kind, const char *field);
 
 /* Detailed error. `message` is complete on its own ("needs.jsonl:37: title:
 ** missing required field"); file/line/field repeat the location for callers

@@ -14,6 +14,7 @@
 #   python3-docx     tests only: makes the .docx fixtures (tests/fixtures/attach/make.sh)
 #   libreoffice-calc-nogui  tests only: makes .xlsx the way a real spreadsheet program does
 #   python3-openpyxl  tests only: checks the drop-downs of the .xlsx files written
+#   poppler-utils    tests only: pdfinfo/pdftotext measure the printed demand list (pages, fill)
 #   zlib1g-dev       CRC-32 of the match index file's sections (damage is detected)
 #   python3          runs ../shared/eval/score.py in the quality benchmark, the web security tests
 #   libmicrohttpd-dev  GNU libmicrohttpd: the HTTP server of `jiebang web`
@@ -25,7 +26,7 @@ set -euo pipefail
 pkgs="build-essential cmake pkg-config libsqlite3-dev libstemmer-dev libcjson-dev libfriso-dev friso-dict
       zlib1g-dev libzip-dev libexpat1-dev
       libxlsxwriter-dev libreoffice-calc-nogui python3-openpyxl libmicrohttpd-dev libargon2-dev chromium
-      fonts-noto-cjk libpoppler-glib-dev python3-docx"
+      fonts-noto-cjk libpoppler-glib-dev python3-docx poppler-utils"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

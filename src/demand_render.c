@@ -575,10 +575,20 @@ static const char html_style[] =
     "margin-top:3mm;break-inside:avoid;page-break-inside:avoid}"
     ".cols{display:grid;grid-template-columns:1fr 1fr;column-gap:5mm}"
     ".card dl{margin:0}.card dt{color:#777;margin-top:1mm}.card dd{margin:0}"
+    /* lists in a card or a table cell run on, one line for several items */
+    ".card li,.achievements li{display:inline;margin-right:2.5mm}"
+    /* a need: head line, description, recommendations in two columns */
+    ".need{border-top:1px solid #ccc;padding:1.6mm 0 1.4mm;break-inside:avoid;page-break-inside:avoid}"
+    ".nh{font-size:9.5pt;line-height:1.35}.nh b{font-weight:600}"
+    ".rk{display:inline-block;min-width:6mm;color:#8b1a1a;font-weight:bold}"
+    ".nh .i{color:#777;font-size:7.5pt}.at{float:right;color:#444;font-size:8pt;margin-left:3mm}"
+    ".need .desc{margin:.8mm 0 .8mm 6mm}"
+    ".rec{display:grid;grid-template-columns:1fr 1fr;column-gap:5mm;margin-left:6mm;font-size:8pt}"
+    ".rec ul{display:inline}.rec li{display:inline;margin-right:2.5mm}"
+    ".lb{color:#8b1a1a;margin-right:1.5mm;font-size:7.5pt}"
     "footer{margin-top:8mm;color:#999;font-size:8pt;text-align:center}"
     /* padding: a collapsed table border straddles the page edge and is cut */
     "@media print{body{max-width:none;padding:0 .5mm}"
-    ".brk,.achievements{page-break-before:always;break-before:page}"
     "h2,h3{page-break-after:avoid;break-after:avoid}"
     "th,.stat,.tag{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
@@ -616,31 +626,40 @@ static void html_toc(jb_buf *b, const cJSON *list) {
   jb_buf_adds(b, "<li><a href=\"#achievements\">可转化科技成果</a></li></ol></nav>\n");
 }
 
+/* One need as a block the page's full width: its head on one line (rank,
+** title, enterprise, deadline, budget), its description below in full
+** width, then its recommendations side by side. In a table's narrow
+** column the description ran to twenty lines and a row that did not fit
+** left most of a page empty; a block is a third as tall. */
 static void html_need(jb_buf *b, jb_buf *t, const cJSON *chain, const cJSON *nd) {
   const cJSON *ct = obj(nd, "contact"), *d;
   char rank[32], budget[32], sim[48];
   double s;
-  put(b, html_text, "<tr><td class=\"r\">%s</td><td>%s<span class=\"id\">%s</span>",
+  put(b, html_text, "<div class=\"need\"><div class=\"nh\"><span class=\"rk\">%s</span><b>%s</b> <span class=\"i\">%s</span>",
       numstr(rank, nd, "rank"), str(nd, "title"), str(nd, "id"));
   if (str(nd, "common_need"))
-    put(b, html_text, "<span class=\"tag\">共性 %s</span>", str(nd, "common_need"));
+    put(b, html_text, " <span class=\"tag\">共性 %s</span>", str(nd, "common_need"));
+  if (cJSON_IsTrue(cJSON_GetObjectItem(nd, "expired"))) jb_buf_adds(b, " <span class=\"tag exp\">已过截止日期</span>");
+  put(b, html_text, "<span class=\"at\">%s", org_of(nd));
+  if (ct) put(b, html_text, " · %s %s", str(ct, "name"), str(ct, "phone"));
+  if (str(nd, "deadline")) put(b, html_text, " · 截止 %s", str(nd, "deadline"));
+  if (*numstr(budget, nd, "budget")) put(b, html_text, " · %s 万元", budget);
+  jb_buf_adds(b, "</span></div>");
   cJSON_ArrayForEach(d, arr(nd, "duplicates")) {
     sim[0] = 0;
     if (num(d, "similarity", &s)) snprintf(sim, sizeof(sim), " 相似度 %.2f", s);
     put(b, html_text, "<span class=\"dup\" title=\"%s\">合并重复：%s %s%s</span>", str(d, "title"),
         str(d, "id"), org_of(d), sim);
   }
-  if (cJSON_IsTrue(cJSON_GetObjectItem(nd, "expired"))) jb_buf_adds(b, "<span class=\"tag exp\">已过截止日期</span>");
   /* the description: what the enterprise needs and the targets it sets */
   if (str(nd, "text")) put(b, html_text, "<div class=\"desc\">%s</div>", str(nd, "text"));
-  put(b, html_text, "</td><td>%s", org_of(nd));
-  if (ct) put(b, html_text, "<span class=\"id\">%s %s</span>", str(ct, "name"), str(ct, "phone"));
-  put(b, html_text, "</td><td>%s</td><td class=\"r\">%s</td><td>", str(nd, "deadline"),
-      numstr(budget, nd, "budget"));
-  html_items(b, t, arr(nd, "experts"), &K_EXPERT, DR_TOP, chain);
-  jb_buf_adds(b, "</td><td>");
-  html_items(b, t, arr(nd, "achievements"), &K_ACH, DR_TOP, chain);
-  jb_buf_adds(b, "</td></tr>\n");
+  jb_buf_adds(b, "<div class=\"rec\"><div><span class=\"lb\">推荐专家</span>");
+  if (cJSON_GetArraySize(arr(nd, "experts"))) html_items(b, t, arr(nd, "experts"), &K_EXPERT, DR_TOP, chain);
+  else jb_buf_adds(b, "<span class=\"o\">无</span>");
+  jb_buf_adds(b, "</div><div><span class=\"lb\">推荐成果</span>");
+  if (cJSON_GetArraySize(arr(nd, "achievements"))) html_items(b, t, arr(nd, "achievements"), &K_ACH, DR_TOP, chain);
+  else jb_buf_adds(b, "<span class=\"o\">无</span>");
+  jb_buf_adds(b, "</div></div></div>\n");
 }
 
 static void html_commons(jb_buf *b, jb_buf *t, const cJSON *chain) {
@@ -676,21 +695,18 @@ static void html_table_head(jb_buf *b, const char *const *cols, const int *pct, 
 }
 
 static void html_chain(jb_buf *b, jb_buf *t, const cJSON *chain, int i) {
-  static const char *const cols[] = {"序", "需求", "企业", "截止日期", "预算(万元)", "推荐专家", "推荐成果"};
-  static const int pct[] = {4, 34, 12, 9, 7, 17, 17};
   const cJSON *nd;
   char pr[32];
-  /* only the first chain starts a page: a break before every long chain left
-  ** pages half empty; headings are kept with what follows them instead */
-  int brk = i == 1;
-  jb_buf_printf(b, "<section class=\"chain%s\" id=\"chain-%d\"><h2>%d. ", brk ? " brk" : "", i, i);
+  /* no chain starts a page of its own, not even the first after the
+  ** contents: a break left pages half empty; headings are kept with what
+  ** follows them instead (h2 break-after: avoid) */
+
+  jb_buf_printf(b, "<section class=\"chain\" id=\"chain-%d\"><h2>%d. ", i, i);
   put(b, html_text, "%s<small>%s", str_or(chain, "chain", "未分类"), str(chain, "parent"));
   if (*priority(pr, chain))
     put(b, html_text, "%s优先级 %s", str_or(chain, "parent", NULL) ? " · " : "", pr);
   jb_buf_adds(b, "</small></h2>\n");
-  html_table_head(b, cols, pct, JB_ARRAY_LEN(cols));
   cJSON_ArrayForEach(nd, arr(chain, "needs")) html_need(b, t, chain, nd);
-  jb_buf_adds(b, "</tbody></table>\n");
   html_commons(b, t, chain);
   jb_buf_adds(b, "</section>\n");
 }

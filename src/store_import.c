@@ -981,7 +981,7 @@ jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n, 
   for (int i = 0; i < n && !rc; i++) {
     const char *eq = strchr(assign[i], '=');
     if (!eq || eq == assign[i]) {
-      jb_err_set(err, JB_ERR_USAGE, "'%s': expected field=value", assign[i]);
+      jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_SET_EXPECTED_ASSIGN), assign[i]);
       rc = JB_ERR_USAGE;
       break;
     }
@@ -989,7 +989,7 @@ jb_status jb_set(jb_db *db, const char *kind, const char *const *assign, int n, 
     vals[m] = jb_strdup(eq + 1);
     if (!hdr[m++] || !vals[m - 1]) rc = JB_ERR_NOMEM;
     else if (!*vals[m - 1]) {
-      jb_err_set(err, JB_ERR_USAGE, "%s: empty value (to clear a field write %s=null)", hdr[m - 1], hdr[m - 1]);
+      jb_err_set(err, JB_ERR_USAGE, jb_msg(JB_MSG_SET_EMPTY_VALUE), hdr[m - 1], hdr[m - 1]);
       rc = JB_ERR_USAGE;
     }
   }

@@ -356,6 +356,11 @@ static const struct {
     {"小批量生产", "小批量"}, {"量产", "产业化"}, {"规模化生产", "产业化"}, {"industrialized", "产业化"},
 };
 
+const char *jb_field_label(const char *kind, const char *field) {
+  jb_kind k = kind ? jb_kind_parse(kind) : JB_KIND_UNKNOWN;
+  return k == JB_KIND_UNKNOWN ? field : jb_field_header(k, field);
+}
+
 const char *jb_value_label(const char *value) {
   static const struct {
     const char *value;

@@ -254,6 +254,28 @@ contains "$(cat letter.html)" "戴立平" "the letter names the expert"
 expect 0 "enterprise sheet" -- "$jb" publish sheet org-daohuayu -o sheet.html
 contains "$(cat sheet.html)" "可对接专家" "the sheet says who can help"
 expect 4 "unknown list" -- "$jb" publish list 无此榜单
+# the printed demand list is compact: chromium prints it to PDF (A4), every
+# page but the last is filled to at least 70% of its height (the text's
+# lowest line, from pdftotext -bbox), and the whole is at most 40 pages
+# (49 with one table row per need, many pages half empty)
+if command -v chromium >/dev/null && command -v pdfinfo >/dev/null; then
+  expect 0 "demand list as HTML" -- "$jb" demands --format html --date 2021-05-01 -o demands.html
+  timeout 180 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer \
+    --user-data-dir="$tmp/chromium" --print-to-pdf="$tmp/demands.pdf" "file://$tmp/demands.html" 2>/dev/null
+  pages=$(pdfinfo "$tmp/demands.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+  [ -n "$pages" ] && [ "$pages" -le 40 ] && ok || no "the demand list prints on ${pages:-?} A4 pages (want <= 40)"
+  pdftotext -bbox "$tmp/demands.pdf" "$tmp/demands-bbox.html"
+  "$py" - "$tmp/demands-bbox.html" <<'EOF' && ok || no "a page of the printed demand list is half empty"
+import re, sys
+pages = re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', open(sys.argv[1]).read(), re.S)
+fill = [max([float(y) for y in re.findall(r'yMax="([\d.]+)"', body)] or [0]) / float(h) for h, body in pages]
+thin = [(i + 1, round(f, 2)) for i, f in enumerate(fill[:-1]) if f < 0.7]
+assert len(pages) > 1 and not thin, thin
+EOF
+else
+  no "chromium or poppler-utils (pdfinfo) is not installed"
+fi
+
 expect 0 "demands today" -- "$jb" demands --format json
 contains "$out" '"expired_left_out":' "expired needs are left out and counted"
 expect 0 "demands with expired" -- "$jb" demands --include-expired --format json

@@ -11,7 +11,7 @@ names and formats, and the short ALLOWED list below (names of formats,
 programs and standards that Chinese text writes in Latin letters too).
 --show prints every output scanned.
 """
-import glob, json, os, re, shutil, subprocess, sys, tempfile
+import getpass, glob, json, os, re, shutil, subprocess, sys, tempfile
 
 JB = os.path.abspath(sys.argv[1])
 SHOW = "--show" in sys.argv
@@ -28,6 +28,7 @@ ALLOWED = {
     "Ctrl", "TLS", "nginx", "caddy", "IP", "HTTP", "HTTPS", "LibreOffice", "WPS",
     "SHA", "LP", "BM", "TREC",                   # names of methods
     "MPa",                                       # units in examples
+    "AUC", "TSV", "sha",                         # a measure, a format, sha256
     "Real", "Cookie", "Secure",                  # X-Real-IP, a header's name; a cookie's flag
     # words a person types as the command's syntax (jiebang get need ID)
     "need", "expert", "achievement", "org", "evidence", "list", "letter", "sheet",
@@ -44,7 +45,10 @@ SYNTAX = {"need", "expert", "achievement", "org", "evidence", "list", "letter", 
           "import", "export", "search", "attach", "match", "batch", "assign", "demands", "check", "get",
           "publish", "template", "stats", "web", "user", "serve", "reindex", "integrity",
           "set", "outcome", "history", "revert", "undo", "delete", "report", "progress", "learn", "changes",
-          "team_size", "team", "size", "file", "type", "status"}
+          "team_size", "team", "size", "file", "type", "status",
+          # an outcome's states and fields, typed as they are (jiebang outcome --help)
+          "proposed", "contacted", "accepted", "declined", "signed", "completed", "abandoned",
+          "date", "reason", "value", "contract", "no", "by", "note", "null", "conflict"}
 
 # record field names (docs/records.md): they stay English
 FIELDS = ["type", "id", "org", "title", "text", "keywords", "chains", "budget", "deadline", "created",
@@ -77,7 +81,7 @@ def main():
 
 
 def run(tmp):
-    ids = set()
+    ids = {getpass.getuser()}                    # who made a change, in history
     corpus = os.path.join(tmp, "corpus")
     os.mkdir(corpus)
     for f in sorted(glob.glob(os.path.join(SRC, "corpora/chenxi/*.jsonl"))):
@@ -157,9 +161,17 @@ def run(tmp):
         ("integrity", ["integrity"], None, False),
         ("bad format", ["demands", "--format", "pdf"], None, False),
         ("bad option", ["search", "--frob", "x"], None, True),
+        # the lifecycle commands (issue 13)
+        ("set dry run", ["set", "--dry-run", "need", "need-0058", "budget=200"], None, False),
+        ("set bad", ["set", "need", "need-0058", "预算"], None, False),
+        # these show the command lines recorded with each change: syntax
+        ("history", ["history", "need", "need-0058"], None, True),
+        ("changes", ["changes", "-n", "3"], None, True),
+        ("report progress md", ["report", "progress", "--year", "2021", "--format", "md"], None, False),
     ]
     for cmd in ("import", "export", "search", "attach", "match", "batch", "assign", "demands", "check",
-                "get", "publish", "template", "stats", "web", "user", "serve", "reindex", "integrity"):
+                "get", "publish", "template", "stats", "web", "user", "serve", "reindex", "integrity",
+                "set", "outcome", "history", "revert", "undo", "delete", "report", "learn", "changes"):
         cases.append((cmd + " --help", [cmd, "--help"], None, True))
     bad = {}
     for name, args, stdin, is_help in cases:

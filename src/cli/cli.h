@@ -67,7 +67,9 @@ int cmd_attach(cli_ctx *c, int argc, char **argv);
 ** as "KIND KEY: op" and "  field: old → new" lines on stdout. */
 int cli_print_changes(const cJSON *changes);
 /* Prints one record's field differences, indented. */
-void cli_print_diff(const cJSON *diff, const char *indent);
+void cli_print_diff(const cJSON *diff, const char *kind, const char *indent);
+/* insert, update, delete (a change's op) as a person reads them. */
+const char *cli_op_label(const char *op);
 /* Prints an import's (or set's) counts and its change set to stderr. */
 void cli_print_stats(const jb_import_stats *st, int dry_run);
 /* Stores one record from its key fields ("name=value") and the user's

@@ -116,7 +116,7 @@ int cli_open(cli_ctx *c, int mode, jb_db **ppDb) {
 ** at 120 bytes on a character boundary. */
 static void print_value(const cJSON *v) {
   if (!v) {
-    fputs("(absent)", stdout);
+    fputs(jb_msg(JB_MSG_VALUE_ABSENT), stdout);
     return;
   }
   char *s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
@@ -127,10 +127,17 @@ static void print_value(const cJSON *v) {
   free(s);
 }
 
-void cli_print_diff(const cJSON *diff, const char *indent) {
+const char *cli_op_label(const char *op) {
+  if (!strcmp(op, "insert")) return jb_msg(JB_MSG_OP_INSERT);
+  if (!strcmp(op, "update")) return jb_msg(JB_MSG_OP_UPDATE);
+  if (!strcmp(op, "delete")) return jb_msg(JB_MSG_OP_DELETE);
+  return op;
+}
+
+void cli_print_diff(const cJSON *diff, const char *kind, const char *indent) {
   const cJSON *d;
   cJSON_ArrayForEach(d, diff) {
-    printf("%s%s: ", indent, cJSON_GetObjectItem(d, "field")->valuestring);
+    printf("%s%s: ", indent, jb_field_label(kind, cJSON_GetObjectItem(d, "field")->valuestring));
     print_value(cJSON_GetObjectItem(d, "old"));
     fputs(" → ", stdout);
     print_value(cJSON_GetObjectItem(d, "new"));
@@ -145,8 +152,9 @@ int cli_print_changes(const cJSON *changes) {
     snprintf(key, sizeof(key), "%s", cJSON_GetObjectItem(r, "key")->valuestring);
     for (char *p = key; *p; p++)
       if (*p == '\t') *p = ' ';
-    printf("%s %s: %s\n", cJSON_GetObjectItem(r, "kind")->valuestring, key, cJSON_GetObjectItem(r, "op")->valuestring);
-    cli_print_diff(cJSON_GetObjectItem(r, "changes"), "  ");
+    const char *kind = cJSON_GetObjectItem(r, "kind")->valuestring;
+    printf("%s %s: %s\n", jb_value_label(kind), key, cli_op_label(cJSON_GetObjectItem(r, "op")->valuestring));
+    cli_print_diff(cJSON_GetObjectItem(r, "changes"), kind, "  ");
   }
   return 0;
 }
@@ -496,15 +504,17 @@ void cli_file_report(void *ctx, const jb_file_report *r) {
   char where[600] = "";
   if (r->source) snprintf(where, sizeof(where), "%s:%ld: ", r->source, r->line);
   char pages[32] = "";
-  if (r->pages) snprintf(pages, sizeof(pages), ", %d pages", r->pages);
-  fprintf(stderr, "jiebang: %s%s: %s (%s, %ld bytes%s): ", where, r->record, r->file, r->format, r->size, pages);
+  if (r->pages) snprintf(pages, sizeof(pages), jb_msg(JB_MSG_FILE_PAGES), r->pages);
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, jb_msg(JB_MSG_FILE_HEAD), where, r->record, r->file, r->format, r->size, pages);
   if (!strcmp(r->status, "no_text"))
-    fprintf(stderr, "no text layer (a scan?): nothing indexed; attach a text version\n");
+    fputs(jb_msg(JB_MSG_FILE_NO_TEXT), stderr);
   else if (!strcmp(r->status, "garbage"))
-    fprintf(stderr, "font-encoding garbage, not words (%ld letters): nothing indexed\n", r->dropped);
+    fprintf(stderr, jb_msg(JB_MSG_FILE_GARBAGE), r->dropped);
   else if (!strcmp(r->status, "partial"))
-    fprintf(stderr, "%ld letters indexed, %ld letters of font-encoding garbage dropped\n", r->chars, r->dropped);
+    fprintf(stderr, jb_msg(JB_MSG_FILE_PARTIAL), r->chars, r->dropped);
   else
-    fprintf(stderr, "%ld letters indexed%s%s\n", r->chars, !strcmp(r->status, "unchanged") ? " (unchanged: not extracted again)" : "",
-            r->truncated ? " (text cut at the per-file limit)" : "");
+    fprintf(stderr, jb_msg(JB_MSG_FILE_INDEXED), r->chars,
+            !strcmp(r->status, "unchanged") ? jb_msg(JB_MSG_FILE_UNCHANGED) : "",
+            r->truncated ? jb_msg(JB_MSG_FILE_TRUNCATED) : "");
 }

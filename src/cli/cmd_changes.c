@@ -5,9 +5,9 @@
 #include <getopt.h>
 #include <stdio.h>
 
-static const char usage[] = "jiebang changes [-n N] [--json]\n  The latest N change sets (default 20), newest first.";
 
 int cmd_changes(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_CHANGES);
   static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int json = 0, n = 20, ch;
   optind = 1;
@@ -34,13 +34,13 @@ int cmd_changes(cli_ctx *c, int argc, char **argv) {
   else {
     const cJSON *x;
     cJSON_ArrayForEach(x, arr) {
-      printf("%-5d %s  %-10s %5d records  %.200s", (int)cJSON_GetObjectItem(x, "id")->valuedouble,
+      printf(jb_msg(JB_MSG_CHANGES_ROW), (int)cJSON_GetObjectItem(x, "id")->valuedouble,
              cJSON_GetObjectItem(x, "at")->valuestring, cJSON_GetObjectItem(x, "user")->valuestring,
              (int)cJSON_GetObjectItem(x, "records")->valuedouble, cJSON_GetObjectItem(x, "command")->valuestring);
       const cJSON *in = cJSON_GetObjectItem(x, "input");
-      if (cJSON_IsString(in)) printf("  [file %s]", in->valuestring);
+      if (cJSON_IsString(in)) printf(jb_msg(JB_MSG_CHANGES_FILE), in->valuestring);
       const cJSON *u = cJSON_GetObjectItem(x, "undone_by");
-      if (u) printf("  (undone by %d)", (int)u->valuedouble);
+      if (u) printf(jb_msg(JB_MSG_CHANGES_UNDONE_BY), (int)u->valuedouble);
       putchar('\n');
     }
   }

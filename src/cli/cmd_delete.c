@@ -6,12 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang delete KIND KEY...\n"
-    "  Deletes a record, reversibly (jiebang undo CHANGE, or revert). Refuses while other\n"
-    "  records refer to it. KEY: an id; EXPERT ORG for a relation; NEED CANDIDATE for an outcome.";
 
 int cmd_delete(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_DELETE);
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage);
     return 0;
@@ -29,7 +26,7 @@ int cmd_delete(cli_ctx *c, int argc, char **argv) {
   free(key);
   if (rc) return cli_fail(&err, rc);
   int chg = (int)cJSON_GetObjectItem(r, "change")->valuedouble;
-  fprintf(stderr, "jiebang: deleted as change %d (undo: jiebang undo %d)\n", chg, chg);
+  cli_say(jb_msg(JB_MSG_DELETE_DONE), chg, chg);
   cJSON_Delete(r);
   return 0;
 }

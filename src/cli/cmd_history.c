@@ -7,10 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang history KIND KEY... [--json]      every version of a record, with its diffs\n"
-    "jiebang history --retention DAYS          keep history DAYS days (0: for ever, the default)\n"
-    "  KEY: an id; for conflict/collaboration EXPERT ORG; for an outcome NEED CANDIDATE.";
 
 static const char *str(const cJSON *o, const char *k) {
   const cJSON *j = cJSON_GetObjectItem(o, k);
@@ -18,28 +14,29 @@ static const char *str(const cJSON *o, const char *k) {
 }
 
 static void print_text(const cJSON *h) {
-  printf("%s ", str(h, "kind"));
+  printf("%s ", jb_value_label(str(h, "kind")));
   for (const char *p = str(h, "key"); *p; p++) putchar(*p == '\t' ? ' ' : *p);
   putchar('\n');
   const cJSON *v;
   cJSON_ArrayForEach(v, cJSON_GetObjectItem(h, "versions")) {
     const cJSON *ch = cJSON_GetObjectItem(v, "change");
     printf("v%d", (int)cJSON_GetObjectItem(v, "version")->valuedouble);
-    if (ch) printf("  change %d  %s  %s  %s", (int)ch->valuedouble, str(v, "at"), str(v, "user"), str(v, "command"));
-    if (*str(v, "sha256")) printf("  (%s sha256 %.12s)", str(v, "input"), str(v, "sha256"));
-    printf("  [%s]\n", str(v, "op"));
+    if (ch) printf(jb_msg(JB_MSG_HIST_VERSION_CHANGE), (int)ch->valuedouble, str(v, "at"), str(v, "user"), str(v, "command"));
+    if (*str(v, "sha256")) printf(jb_msg(JB_MSG_HIST_INPUT), str(v, "input"), str(v, "sha256"));
+    printf("  [%s]\n", cli_op_label(str(v, "op")));
     const cJSON *rec = cJSON_GetObjectItem(v, "record");
-    if (cJSON_IsNull(rec)) printf("  (absent)\n");
-    else if (!strcmp(str(v, "op"), "insert") || !ch) printf("  %d fields\n", cJSON_GetArraySize(rec) - 1);
-    else cli_print_diff(cJSON_GetObjectItem(v, "diff"), "  ");
+    if (cJSON_IsNull(rec)) printf("%s", jb_msg(JB_MSG_HIST_ABSENT));
+    else if (!strcmp(str(v, "op"), "insert") || !ch) printf(jb_msg(JB_MSG_HIST_FIELDS), cJSON_GetArraySize(rec) - 1);
+    else cli_print_diff(cJSON_GetObjectItem(v, "diff"), str(h, "kind"), "  ");
   }
   const cJSON *ret = cJSON_GetObjectItem(h, "retention");
   if (*str(ret, "pruned_before"))
-    printf("(versions before %s were removed: history is kept %d days)\n", str(ret, "pruned_before"),
+    printf(jb_msg(JB_MSG_HIST_PRUNED), str(ret, "pruned_before"),
            (int)cJSON_GetObjectItem(ret, "days")->valuedouble);
 }
 
 int cmd_history(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_HISTORY);
   static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {"retention", required_argument, 0, 'r'},
                                      {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int json = 0, ch, days = -1;
@@ -63,11 +60,11 @@ int cmd_history(cli_ctx *c, int argc, char **argv) {
     jb_status rc = jb_history_retention(db, days, &err);
     jb_db_close(db);
     if (rc) return cli_fail(&err, rc);
-    fprintf(stderr, "jiebang: history is kept %s%d%s (older versions are removed at the next change)\n",
-            days ? "" : "for ever", days ? days : 0, days ? " days" : "");
+    if (days) cli_say(jb_msg(JB_MSG_HIST_KEPT_DAYS), days);
+    else cli_say("%s", jb_msg(JB_MSG_HIST_KEPT_FOREVER));
     return 0;
   }
-  if (argc - optind < 2) return cli_usage(usage, "give a type and a key");
+  if (argc - optind < 2) return cli_usage(usage, "%s", jb_msg(JB_MSG_HIST_NEED_KEY));
   int code = cli_open(c, CLI_OPEN_READONLY, &db);
   if (code) return code;
   char *key = jb_history_key(db, argv[optind], (const char *const *)argv + optind + 1, argc - optind - 1, &err);

@@ -15,7 +15,7 @@ typedef struct import_ui {
 } import_ui;
 
 static void print_skipped(void *ctx, const char *path) {
-  fprintf(stderr, "jiebang: %s: not imported: an earlier file failed (later files may refer to its records)\n", path);
+  cli_say(jb_msg(JB_MSG_IMP_FILE_SKIPPED), path);
 }
 
 static void print_error(void *ctx, const jb_error *e) {

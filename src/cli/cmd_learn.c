@@ -6,19 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang learn [--since DATE] [-o weights.json] [--folds K] [--weights F.json] [--set NAME=V] [--json]\n"
-    "  Fits the score's boosts (chain, region, program) to the recorded outcomes (accepted, signed,\n"
-    "  completed: good; declined: bad) and compares them with the weights in force on held-out\n"
-    "  outcomes (k-fold AUC and log-loss). Writes -o only when the learned weights are better;\n"
-    "  use the file with `jiebang match --weights weights.json`. Exit 3 when they are not.";
 
 static void print_boosts(const char *what, const cJSON *b) {
-  printf("%-8s chain %.3f  region %.3f  program %.3f\n", what, cJSON_GetObjectItem(b, "chain")->valuedouble,
+  printf(jb_msg(JB_MSG_LEARN_BOOSTS), what, cJSON_GetObjectItem(b, "chain")->valuedouble,
          cJSON_GetObjectItem(b, "region")->valuedouble, cJSON_GetObjectItem(b, "program")->valuedouble);
 }
 
 int cmd_learn(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_LEARN);
   static const struct option lo[] = {{"since", required_argument, 0, 's'},  {"output", required_argument, 0, 'o'},
                                      {"folds", required_argument, 0, 'k'},  {"weights", required_argument, 0, 'W'},
                                      {"set", required_argument, 0, 'S'},    {"json", no_argument, 0, 'j'},
@@ -60,19 +55,19 @@ int cmd_learn(cli_ctx *c, int argc, char **argv) {
   int better = cJSON_IsTrue(cJSON_GetObjectItem(r, "better"));
   if (json) code = cli_print_json(r, 0);
   else {
-    printf("outcomes %d (good %d, declined %d; %d not scored)\n", (int)cJSON_GetObjectItem(r, "outcomes")->valuedouble,
+    printf(jb_msg(JB_MSG_LEARN_OUTCOMES), (int)cJSON_GetObjectItem(r, "outcomes")->valuedouble,
            (int)cJSON_GetObjectItem(r, "good")->valuedouble, (int)cJSON_GetObjectItem(r, "declined")->valuedouble,
            (int)cJSON_GetObjectItem(r, "not_scored")->valuedouble);
-    print_boosts("in force", cJSON_GetObjectItem(r, "default"));
+    print_boosts(jb_msg(JB_MSG_LEARN_IN_FORCE), cJSON_GetObjectItem(r, "default"));
     const cJSON *l = cJSON_GetObjectItem(r, "learned"), *h = cJSON_GetObjectItem(r, "held_out");
-    if (l) print_boosts("learned", l);
+    if (l) print_boosts(jb_msg(JB_MSG_LEARN_LEARNED), l);
     if (h)
-      printf("held-out (%d folds): AUC %.4f -> %.4f, log-loss %.1f -> %.1f\n", (int)cJSON_GetObjectItem(h, "folds")->valuedouble,
+      printf(jb_msg(JB_MSG_LEARN_HELD_OUT), (int)cJSON_GetObjectItem(h, "folds")->valuedouble,
              cJSON_GetObjectItem(h, "auc_default")->valuedouble, cJSON_GetObjectItem(h, "auc_learned")->valuedouble,
              cJSON_GetObjectItem(h, "logloss_default")->valuedouble, cJSON_GetObjectItem(h, "logloss_learned")->valuedouble);
   }
   if (!better) {
-    fprintf(stderr, "jiebang: %s; nothing written\n", cJSON_GetObjectItem(r, "reason")->valuestring);
+    cli_say(jb_msg(JB_MSG_LEARN_NOT_WRITTEN), cJSON_GetObjectItem(r, "reason")->valuestring);
     cJSON_Delete(r);
     return code ? code : EXIT_DATA;
   }
@@ -90,7 +85,7 @@ int cmd_learn(cli_ctx *c, int argc, char **argv) {
       cJSON_Delete(r);
       return wc;
     }
-    fprintf(stderr, "jiebang: learned weights written to %s (jiebang match --weights %s)\n", outpath, outpath);
+    cli_say(jb_msg(JB_MSG_LEARN_WRITTEN), outpath, outpath);
   }
   cJSON_Delete(r);
   return code;

@@ -10,12 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang outcome NEED CANDIDATE STATE [field=value ...] [--type expert|achievement|org] [--force] [--dry-run]\n"
-    "  STATE: proposed, contacted, accepted, declined (reason=...), signed (value=万元 [signed=DATE]\n"
-    "  [contract_no=...]), completed, abandoned. Fields: date, reason, value, signed, contract_no, by, note.\n"
-    "  A recorded pairing moves only forward (proposed → contacted → accepted|declined → signed →\n"
-    "  completed|abandoned); --force corrects a record.";
 
 /* The candidate's type: --type, else the kind of record the id names. */
 static const char *candidate_type(cli_ctx *c, const char *id, const char *given) {
@@ -31,11 +25,12 @@ static const char *candidate_type(cli_ctx *c, const char *id, const char *given)
     cJSON_Delete(o);
   }
   jb_db_close(db);
-  if (!found) fprintf(stderr, "jiebang: no expert, achievement or org '%s'\n", id);
+  if (!found) cli_say(jb_msg(JB_MSG_OUTCOME_NO_CANDIDATE), id);
   return found;
 }
 
 int cmd_outcome(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_OUTCOME);
   static const struct option lo[] = {{"type", required_argument, 0, 't'}, {"force", no_argument, 0, 'f'},
                                      {"dry-run", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};

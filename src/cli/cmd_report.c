@@ -7,14 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang report progress [--year 2021] [--format md|html|json|csv] [--targets FILE] [--as-of DATE]\n"
-    "                        [--stale-days N] [-o FILE]\n"
-    "  The year's targets (a TSV file; default corpora/chenxi/targets.tsv, from the county's work plan)\n"
-    "  against what the outcomes and records show, by industry chain and by month, and the open needs\n"
-    "  nobody has contacted after N days (default 60). html prints on A4 with charts.";
 
 int cmd_report(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_REPORT);
   static const struct option lo[] = {{"year", required_argument, 0, 'y'},   {"format", required_argument, 0, 'f'},
                                      {"targets", required_argument, 0, 't'}, {"as-of", required_argument, 0, 'a'},
                                      {"stale-days", required_argument, 0, 's'}, {"output", required_argument, 0, 'o'},

@@ -6,11 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char usage[] =
-    "jiebang revert KIND KEY... --to VERSION\n"
-    "  Makes that version (see jiebang history) current again, as a new version.";
 
 int cmd_revert(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_REVERT);
   static const struct option lo[] = {{"to", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   int ch, version = -1;
   optind = 1;
@@ -38,10 +36,10 @@ int cmd_revert(cli_ctx *c, int argc, char **argv) {
   if (rc) return cli_fail(&err, rc);
   const cJSON *chg = cJSON_GetObjectItem(r, "change");
   if (cJSON_IsNumber(chg))
-    fprintf(stderr, "jiebang: reverted to version %d as change %d (undo: jiebang undo %d)\n", version,
+    cli_say(jb_msg(JB_MSG_REVERT_DONE), version,
             (int)chg->valuedouble, (int)chg->valuedouble);
   else
-    fprintf(stderr, "jiebang: already as version %d; nothing changed\n", version);
+    cli_say(jb_msg(JB_MSG_REVERT_SAME), version);
   cJSON_Delete(r);
   return 0;
 }

@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang set KIND ID field=value ... [--dry-run]\n"
-    "  KIND: need, org, expert, achievement. Values are typed as CSV cells: lists with ';',\n"
-    "  numbers as numbers, 'null' clears a field. e.g. set need need-0001 status=paired deadline=2025-06-30\n"
-    "  (relations: set conflict EXPERT ORG note=...)";
 
 /* Runs jb_set with `keys` (already "name=value") then the user's fields; the
 ** shared tail of set and outcome. */
@@ -46,6 +41,7 @@ int cli_set_run(cli_ctx *c, const char *kind, char **keys, int nkeys, char **fie
 }
 
 int cmd_set(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_SET);
   static const struct option lo[] = {{"dry-run", no_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
   jb_import_opts o = {0};
   int ch;

@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "jiebang undo CHANGE\n"
-    "  Reverses a whole change set (an import file, a set, an outcome, a delete ...) as a new\n"
-    "  change set; `jiebang changes` lists them. Refuses when a record was changed again later.";
 
 int cmd_undo(cli_ctx *c, int argc, char **argv) {
+  const char *usage = jb_msg(JB_MSG_USAGE_UNDO);
   if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf("%s%s\n", jb_msg(JB_MSG_CLI_USAGE), usage);
     return 0;
@@ -30,8 +27,9 @@ int cmd_undo(cli_ctx *c, int argc, char **argv) {
   jb_db_close(db);
   if (rc) return cli_fail(&err, rc);
   const cJSON *chg = cJSON_GetObjectItem(r, "change");
-  fprintf(stderr, "jiebang: change %d undone (%d records)", id, (int)cJSON_GetObjectItem(r, "records")->valuedouble);
-  if (cJSON_IsNumber(chg)) fprintf(stderr, " as change %d", (int)chg->valuedouble);
+  fputs("jiebang: ", stderr);
+  fprintf(stderr, jb_msg(JB_MSG_UNDO_DONE), id, (int)cJSON_GetObjectItem(r, "records")->valuedouble);
+  if (cJSON_IsNumber(chg)) fprintf(stderr, jb_msg(JB_MSG_UNDO_AS), (int)chg->valuedouble);
   fputc('\n', stderr);
   cJSON_Delete(r);
   return 0;
