@@ -495,7 +495,7 @@ static int detach_needs(jb_match_index *mx, old_needs *o) {
   o->n = mx->nunits - lo;
   o->units = malloc(sizeof(mx_unit) * (o->n ? o->n : 1));
   if (!o->units) return -1;
-  memcpy(o->units, mx->units + lo, sizeof(mx_unit) * o->n);
+  if (o->n) memcpy(o->units, mx->units + lo, sizeof(mx_unit) * o->n); /* units is NULL in an empty index */
   mx->nunits = lo;
   o->coll = mx->demand;
   memset(&mx->demand, 0, sizeof(mx->demand));

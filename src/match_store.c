@@ -522,7 +522,7 @@ int mx_verify_coll(mx_coll *c, int drop) {
   uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
   for (int k = 0; k < 2 && !bad; k++) {
     const char *base = k ? (const char *)c->post : (const char *)c->fwd;
-    uint64_t since = 0, bytes = (k ? c->off[c->nterms_alloc] : c->nfwd) * 8;
+    uint64_t since = 0, bytes = (k ? (c->off ? c->off[c->nterms_alloc] : 0) : c->nfwd) * 8;
     for (uint64_t b = 0; b < lz->nblk[k] && !bad; b++) {
       bad = check_block(c, k, b) != 0;
       /* an empty array has no mapping (base NULL): nothing to drop */

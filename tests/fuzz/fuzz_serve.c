@@ -30,13 +30,19 @@ static char opened[256]; /* the first file it tried to open */
 FILE *__real_fopen(const char *path, const char *mode);
 FILE *__wrap_fopen(const char *path, const char *mode);
 
-/* The database's own side files (DB.mx, the match index cache) and the
-** word segmenter's installed dictionary (friso-dict, a fixed system path:
-** text_words.c) are the engine's business; any other path came from the
-** request. */
+/* The database's own side files (DB.mx, the match index cache), the word
+** segmenter's installed dictionary (friso-dict, a fixed system path:
+** text_words.c), the configured lexicon and targets file are the engine's
+** business; any other path came from the request. */
 static int own_file(const char *path) {
   static const char friso_dict[] = "/usr/share/friso/dict/UTF-8/";
-  if (!strncmp(path, friso_dict, sizeof(friso_dict) - 1) && !strstr(path, "..")) return 1;
+  if (strstr(path, "..")) return 0;
+  if (!strncmp(path, friso_dict, sizeof(friso_dict) - 1)) return 1;
+  /* the lexicon the database was opened with (its terms are the segmenter's
+  ** user words, read on first use) and the work plan's targets file */
+  const char *lex = db ? jb_lexicon_dir(db->lex) : "";
+  if (*lex && !strncmp(path, lex, strlen(lex))) return 1;
+  if (!strcmp(path, JB_SOURCE_TARGETS)) return 1;
   size_t n = db && db->path ? strlen(db->path) : 0;
   return n && !strncmp(path, db->path, n);
 }
